@@ -1,0 +1,278 @@
+// Package engine compiles rule packs once, prepares one query per rule, selects the rules an
+// event can concern by its (eventSource, eventName) before any Rego runs, and evaluates them
+// with a per-rule deadline and restricted builtins. A rule that errors is reported by name;
+// it never crashes the engine or silently yields nothing.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+
+	"github.com/trailhound/trailhound/internal/rule"
+)
+
+// DefaultDeadline bounds one rule's evaluation of one event.
+const DefaultDeadline = 250 * time.Millisecond
+
+// ActorQuery is the lib query that resolves the caller of an event into the alert's actor.
+const ActorQuery = "data.lib.cloudtrail.actor"
+
+// Options configure an Engine.
+type Options struct {
+	// Lib holds the shared helper modules (rules/lib) compiled into every pack.
+	Lib map[string]*ast.Module
+	// Deadline bounds one rule's evaluation of one event; DefaultDeadline when zero.
+	Deadline time.Duration
+}
+
+// Engine evaluates loaded rules against CloudTrail records. It is safe for concurrent use.
+type Engine struct {
+	rules    []*Compiled
+	bySource map[string]map[string][]*Compiled
+	actor    *rego.PreparedEvalQuery
+	deadline time.Duration
+}
+
+// Compiled is a rule with its prepared query.
+type Compiled struct {
+	Rule  *rule.Rule
+	query rego.PreparedEvalQuery
+}
+
+// PackError reports a pack that failed to compile or prepare; the engine runs without it.
+type PackError struct {
+	Pack string
+	Team string
+	Err  error
+}
+
+func (e *PackError) Error() string { return fmt.Sprintf("rule pack %s: %v", e.Pack, e.Err) }
+func (e *PackError) Unwrap() error { return e.Err }
+
+// New compiles each pack on its own (a broken pack never takes the others down) and prepares
+// one query per rule. It returns the engine with every healthy pack, and a *PackError for each
+// pack left out. Rule ids must be unique across packs; a pack whose id collides with an
+// earlier pack's is left out.
+func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []error) {
+	e := &Engine{bySource: map[string]map[string][]*Compiled{}, deadline: opts.Deadline}
+	if e.deadline <= 0 {
+		e.deadline = DefaultDeadline
+	}
+	var errs []error
+	if len(opts.Lib) > 0 {
+		if q, err := prepare(ctx, compileOpts{modules: opts.Lib}, ActorQuery); err != nil {
+			errs = append(errs, &PackError{Pack: "lib", Err: err})
+		} else {
+			e.actor = &q
+		}
+	}
+	ids := map[string]string{}
+	for _, p := range packs {
+		compiled, err := compilePack(ctx, p, opts.Lib)
+		if err == nil {
+			err = claimIDs(ids, p)
+		}
+		if err != nil {
+			errs = append(errs, &PackError{Pack: p.Name, Team: p.Team, Err: err})
+			continue
+		}
+		for _, c := range compiled {
+			e.rules = append(e.rules, c)
+			for _, ev := range c.Rule.Events {
+				byName := e.bySource[ev.Source]
+				if byName == nil {
+					byName = map[string][]*Compiled{}
+					e.bySource[ev.Source] = byName
+				}
+				byName[ev.Name] = append(byName[ev.Name], c)
+			}
+		}
+	}
+	return e, errs
+}
+
+func claimIDs(ids map[string]string, p *rule.Pack) error {
+	for _, r := range p.Rules {
+		if prev, ok := ids[r.ID]; ok {
+			return fmt.Errorf("rule id %s in %s is already used by %s", r.ID, r.File, prev)
+		}
+	}
+	for _, r := range p.Rules {
+		ids[r.ID] = r.File
+	}
+	return nil
+}
+
+type compileOpts struct {
+	modules map[string]*ast.Module
+}
+
+func compilePack(ctx context.Context, p *rule.Pack, lib map[string]*ast.Module) ([]*Compiled, error) {
+	modules := maps.Clone(lib)
+	if modules == nil {
+		modules = map[string]*ast.Module{}
+	}
+	maps.Copy(modules, p.Modules)
+	compiler := ast.NewCompiler().WithCapabilities(rule.Capabilities())
+	if compiler.Compile(copyModules(modules)); compiler.Failed() {
+		return nil, fmt.Errorf("compile: %w", compiler.Errors)
+	}
+	out := make([]*Compiled, 0, len(p.Rules))
+	for _, r := range p.Rules {
+		q, err := rego.New(
+			rego.Query(r.Query()),
+			rego.Compiler(compiler),
+			rego.Capabilities(rule.Capabilities()),
+			rego.StrictBuiltinErrors(true),
+		).PrepareForEval(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("prepare %s (%s): %w", r.ID, r.File, err)
+		}
+		out = append(out, &Compiled{Rule: r, query: q})
+	}
+	return out, nil
+}
+
+func prepare(ctx context.Context, o compileOpts, query string) (rego.PreparedEvalQuery, error) {
+	compiler := ast.NewCompiler().WithCapabilities(rule.Capabilities())
+	if compiler.Compile(copyModules(o.modules)); compiler.Failed() {
+		return rego.PreparedEvalQuery{}, fmt.Errorf("compile: %w", compiler.Errors)
+	}
+	q, err := rego.New(rego.Query(query), rego.Compiler(compiler), rego.StrictBuiltinErrors(true)).PrepareForEval(ctx)
+	if err != nil {
+		return q, fmt.Errorf("prepare %s: %w", query, err)
+	}
+	return q, nil
+}
+
+// copyModules gives the compiler its own copies: it rewrites modules in place, and the same
+// parsed modules are compiled into several packs.
+func copyModules(in map[string]*ast.Module) map[string]*ast.Module {
+	out := make(map[string]*ast.Module, len(in))
+	for k, m := range in {
+		out[k] = m.Copy()
+	}
+	return out
+}
+
+// Rules returns every loaded rule, sorted by id.
+func (e *Engine) Rules() []*rule.Rule {
+	out := make([]*rule.Rule, len(e.rules))
+	for i, c := range e.rules {
+		out[i] = c.Rule
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Select returns the rules that declare this (eventSource, eventName). It allocates nothing.
+func (e *Engine) Select(eventSource, eventName string) []*Compiled {
+	return e.bySource[eventSource][eventName]
+}
+
+// Events returns every declared (eventSource -> eventNames), sorted, for the EventBridge pattern.
+func (e *Engine) Events() map[string][]string {
+	out := map[string][]string{}
+	for src, byName := range e.bySource {
+		for name := range byName {
+			out[src] = append(out[src], name)
+		}
+		sort.Strings(out[src])
+	}
+	return out
+}
+
+// RuleError is a rule that failed to evaluate an event.
+type RuleError struct {
+	Rule *rule.Rule
+	Err  error
+}
+
+func (e *RuleError) Error() string {
+	return fmt.Sprintf("rule %s (%s): %v", e.Rule.ID, e.Rule.File, e.Err)
+}
+func (e *RuleError) Unwrap() error { return e.Err }
+
+// Evaluate runs the selected rules over one parsed input. Each rule gets its own deadline; a
+// rule that errors is returned as a *RuleError and the others still run.
+func (e *Engine) Evaluate(ctx context.Context, selected []*Compiled, input ast.Value) ([]Finding, []error) {
+	var findings []Finding
+	var errs []error
+	for _, c := range selected {
+		fs, err := e.evalRule(ctx, c, input)
+		if err != nil {
+			errs = append(errs, &RuleError{Rule: c.Rule, Err: err})
+			continue
+		}
+		findings = append(findings, fs...)
+	}
+	return findings, errs
+}
+
+func (e *Engine) evalRule(ctx context.Context, c *Compiled, input ast.Value) ([]Finding, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.deadline)
+	defer cancel()
+	rs, err := c.query.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("evaluation exceeded its %v deadline: %w", e.deadline, err)
+		}
+		return nil, fmt.Errorf("evaluate: %w", err)
+	}
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return nil, nil
+	}
+	items, ok := rs[0].Expressions[0].Value.([]any)
+	if !ok {
+		return nil, fmt.Errorf("alert is %T, want a set of finding objects", rs[0].Expressions[0].Value)
+	}
+	out := make([]Finding, 0, len(items))
+	for i, it := range items {
+		f, err := decodeFinding(c.Rule, it)
+		if err != nil {
+			return nil, fmt.Errorf("finding %d: %w", i, err)
+		}
+		f.Index, f.Of = i, len(items)
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// Actor resolves the event's caller with the lib's actor query. It returns nil when the lib
+// defines none.
+func (e *Engine) Actor(ctx context.Context, input ast.Value) (map[string]any, error) {
+	if e.actor == nil {
+		return nil, errors.New("no lib loaded: actor unresolved")
+	}
+	ctx, cancel := context.WithTimeout(ctx, e.deadline)
+	defer cancel()
+	rs, err := e.actor.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		return nil, fmt.Errorf("resolve actor: %w", err)
+	}
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return nil, errors.New("resolve actor: lib.cloudtrail.actor is undefined for this event")
+	}
+	m, ok := rs[0].Expressions[0].Value.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("resolve actor: got %T, want an object", rs[0].Expressions[0].Value)
+	}
+	return m, nil
+}
+
+// EventsString formats a rule's declared events for listings.
+func EventsString(r *rule.Rule) string {
+	s := make([]string, len(r.Events))
+	for i, ev := range r.Events {
+		s[i] = ev.String()
+	}
+	return strings.Join(s, ", ")
+}

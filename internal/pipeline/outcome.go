@@ -1,0 +1,97 @@
+package pipeline
+
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+
+	"github.com/trailhound/trailhound/internal/rule"
+)
+
+// Outcome is how one input record ended. Every record ends in exactly one.
+type Outcome int
+
+// The outcomes, in DESIGN.md's order.
+const (
+	NoMatch Outcome = iota
+	Alerted
+	Suppressed
+	Malformed
+	RuleError
+	SinkFailed
+	numOutcomes
+)
+
+var outcomeNames = [numOutcomes]string{"no_match", "alerted", "suppressed", "malformed", "rule_error", "sink_failed"}
+
+func (o Outcome) String() string {
+	if o < 0 || o >= numOutcomes {
+		return fmt.Sprintf("Outcome(%d)", int(o))
+	}
+	return outcomeNames[o]
+}
+
+// Outcomes lists every outcome in order.
+func Outcomes() []Outcome {
+	out := make([]Outcome, numOutcomes)
+	for i := range out {
+		out[i] = Outcome(i)
+	}
+	return out
+}
+
+// Counts tallies outcomes and alerts. It is safe for concurrent use.
+type Counts struct {
+	byOutcome   [numOutcomes]atomic.Int64
+	alerts      atomic.Int64
+	maxSeverity atomic.Int64
+}
+
+// Add counts one record's outcome.
+func (c *Counts) Add(o Outcome) { c.byOutcome[o].Add(1) }
+
+// Get returns the number of records with outcome o.
+func (c *Counts) Get(o Outcome) int64 { return c.byOutcome[o].Load() }
+
+// Records is the number of records counted.
+func (c *Counts) Records() int64 {
+	var n int64
+	for i := range c.byOutcome {
+		n += c.byOutcome[i].Load()
+	}
+	return n
+}
+
+// Alerts is the number of alerts delivered to the sink.
+func (c *Counts) Alerts() int64 { return c.alerts.Load() }
+
+// MaxSeverity is the highest severity delivered, 0 if none.
+func (c *Counts) MaxSeverity() rule.Severity { return rule.Severity(c.maxSeverity.Load()) }
+
+func (c *Counts) alerted(sev rule.Severity) {
+	c.alerts.Add(1)
+	for {
+		cur := c.maxSeverity.Load()
+		if int64(sev) <= cur || c.maxSeverity.CompareAndSwap(cur, int64(sev)) {
+			return
+		}
+	}
+}
+
+// Failed reports whether any record was malformed or hit a rule error (CLI exit status 2).
+func (c *Counts) Failed() bool {
+	return c.Get(Malformed) > 0 || c.Get(RuleError) > 0 || c.Get(SinkFailed) > 0
+}
+
+// Summary is the one-line outcome summary the CLI prints and the Lambda logs.
+func (c *Counts) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d records:", c.Records())
+	for _, o := range Outcomes() {
+		fmt.Fprintf(&b, " %s=%d", o, c.Get(o))
+	}
+	fmt.Fprintf(&b, "; %d alerts", c.Alerts())
+	return b.String()
+}
+
+func parseSeverity(s string) (rule.Severity, error) { return rule.ParseSeverity(s) }

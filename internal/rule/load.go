@@ -1,0 +1,149 @@
+// Package rule loads rule packs: it reads Rego modules from any fs.FS (the embedded pack, a
+// directory, a bundle), parses their METADATA blocks into Metadata and validates them against
+// the rule contract in rules/README.md. It compiles nothing; internal/engine does that.
+package rule
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// Pack is a set of Rego modules loaded together: the rules, the helper modules they import,
+// and their tests.
+type Pack struct {
+	Name    string // e.g. "builtin" or a team name
+	Team    string // owning team, reported in alerts as rule.team
+	Rules   []*Rule
+	Modules map[string]*ast.Module // every non-test module by file name (rules and helpers)
+	Tests   map[string]*ast.Module // *_test.rego modules by file name
+}
+
+// Rule is one loaded rule: its metadata and where its Rego lives.
+type Rule struct {
+	Metadata
+	Package string // Rego package without "data.", e.g. builtin.iam.access_key_reactivated
+	File    string // file name as loaded, for messages
+	Team    string
+}
+
+// Query is the Rego query that yields the rule's findings.
+func (r *Rule) Query() string { return "data." + r.Package + ".alert" }
+
+// Load reads every .rego file under fsys. prefix is prepended to file names in messages (for
+// example "rules"). All problems found are returned together, each naming its file.
+func Load(name, team, prefix string, fsys fs.FS) (*Pack, error) {
+	p := &Pack{Name: name, Team: team, Modules: map[string]*ast.Module{}, Tests: map[string]*ast.Module{}}
+	var errs []error
+	err := fs.WalkDir(fsys, ".", func(file string, d fs.DirEntry, err error) error {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", path.Join(prefix, file), err))
+			return nil
+		}
+		if d.IsDir() || !strings.HasSuffix(file, ".rego") {
+			return nil
+		}
+		display := path.Join(prefix, file)
+		src, err := fs.ReadFile(fsys, file)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("read %s: %w", display, err))
+			return nil
+		}
+		mod, err := ParseModule(display, string(src))
+		if err != nil {
+			errs = append(errs, err)
+			return nil
+		}
+		if strings.HasSuffix(file, "_test.rego") {
+			p.Tests[display] = mod
+			return nil
+		}
+		p.Modules[display] = mod
+		r, err := ruleFromModule(display, team, mod)
+		if err != nil {
+			errs = append(errs, err)
+		} else if r != nil {
+			p.Rules = append(p.Rules, r)
+		}
+		return nil
+	})
+	if err != nil {
+		errs = append(errs, fmt.Errorf("walk %s: %w", prefix, err))
+	}
+	sort.Slice(p.Rules, func(i, j int) bool { return p.Rules[i].ID < p.Rules[j].ID })
+	if err := CheckUnique(p.Rules); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("load rule pack %s: %w", name, errors.Join(errs...))
+	}
+	return p, nil
+}
+
+// ParseModule parses one Rego v1 module with its annotations.
+func ParseModule(file, src string) (*ast.Module, error) {
+	mod, err := ast.ParseModuleWithOpts(file, src, ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
+	if err != nil {
+		return nil, fmt.Errorf("parse %s: %w", file, err)
+	}
+	return mod, nil
+}
+
+// ruleFromModule returns the rule a module defines, nil for a helper module (one that defines
+// no `alert`), or an error naming the file for a rule with missing or invalid metadata.
+func ruleFromModule(file, team string, mod *ast.Module) (*Rule, error) {
+	definesAlert := false
+	for _, r := range mod.Rules {
+		if r.Head.Name == "alert" || (len(r.Head.Reference) > 0 && r.Head.Reference[0].Value.Compare(ast.Var("alert")) == 0) {
+			definesAlert = true
+			break
+		}
+	}
+	var pkgAnn *ast.Annotations
+	for _, a := range mod.Annotations {
+		if a.Scope == "package" && a.Custom != nil {
+			pkgAnn = a
+		}
+	}
+	if !definesAlert {
+		if pkgAnn != nil && pkgAnn.Custom["id"] != nil {
+			return nil, fmt.Errorf("%s: has rule metadata (custom.id) but defines no `alert` set", file)
+		}
+		return nil, nil
+	}
+	pkg := strings.TrimPrefix(mod.Package.Path.String(), "data.")
+	if pkgAnn == nil {
+		return nil, fmt.Errorf("%s: package %s defines `alert` but has no package-scoped # METADATA block with custom.id", file, pkg)
+	}
+	md, err := decodeCustom(pkgAnn.Custom)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	md.Title, md.Description = pkgAnn.Title, pkgAnn.Description
+	if err := md.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: invalid metadata: %w", file, err)
+	}
+	if md.Version == "" {
+		md.Version = "1"
+	}
+	return &Rule{Metadata: md, Package: pkg, File: file, Team: team}, nil
+}
+
+// CheckUnique reports rule ids used more than once, naming the files.
+func CheckUnique(rules []*Rule) error {
+	seen := map[string]string{}
+	var errs []error
+	for _, r := range rules {
+		if prev, ok := seen[r.ID]; ok {
+			errs = append(errs, fmt.Errorf("duplicate rule id %s in %s and %s", r.ID, prev, r.File))
+			continue
+		}
+		seen[r.ID] = r.File
+	}
+	return errors.Join(errs...)
+}

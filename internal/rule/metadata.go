@@ -1,0 +1,258 @@
+package rule
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Metadata is a rule's METADATA block: the standard annotations (title, description) and the
+// trailhound keys under custom. Unknown custom keys are load errors, so a typo never silently
+// disables a setting.
+type Metadata struct {
+	Title       string `json:"-"`
+	Description string `json:"-"`
+
+	ID          string              `json:"id"`
+	Version     json.Number         `json:"version,omitempty"`
+	Severity    Severity            `json:"severity"`
+	Events      []EventRef          `json:"events"`
+	Attack      []string            `json:"attack,omitempty"`
+	Compliance  map[string][]string `json:"compliance,omitempty"`
+	References  []string            `json:"references,omitempty"`
+	Enrich      []string            `json:"enrich,omitempty"`
+	Dedup       *Dedup              `json:"dedup,omitempty"`
+	Threshold   *Threshold          `json:"threshold,omitempty"`
+	Remediation Remediation         `json:"remediation"`
+	Runbook     []string            `json:"runbook,omitempty"`
+}
+
+// EventRef names one CloudTrail event a rule evaluates: eventSource and eventName.
+type EventRef struct {
+	Source string
+	Name   string
+}
+
+func (e EventRef) String() string { return e.Source + ":" + e.Name }
+
+// MarshalJSON writes "source:name".
+func (e EventRef) MarshalJSON() ([]byte, error) { return json.Marshal(e.String()) }
+
+// UnmarshalJSON reads "source:name", e.g. "iam.amazonaws.com:UpdateAccessKey".
+func (e *EventRef) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("event: %w", err)
+	}
+	src, name, ok := strings.Cut(s, ":")
+	if !ok || !eventSourceRE.MatchString(src) || !eventNameRE.MatchString(name) {
+		return fmt.Errorf("event %q: want eventSource:eventName, e.g. iam.amazonaws.com:UpdateAccessKey", s)
+	}
+	*e = EventRef{Source: src, Name: name}
+	return nil
+}
+
+// Dedup folds repeated alerts of a rule into one within a window, grouped by alert fields.
+type Dedup struct {
+	Window Duration `json:"window"`
+	By     []string `json:"by"`
+}
+
+// Threshold raises one alert when Count matching events share a group key within Window.
+type Threshold struct {
+	Count  int      `json:"count"`
+	Window Duration `json:"window"`
+	By     []string `json:"by"`
+}
+
+// Duration is a time.Duration written as "90s", "10m", "1h" in metadata.
+type Duration struct{ time.Duration }
+
+// MarshalJSON writes the duration string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+// UnmarshalJSON reads a Go duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration: %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("duration %q: %w", s, err)
+	}
+	if v <= 0 {
+		return fmt.Errorf("duration %q must be positive", s)
+	}
+	d.Duration = v
+	return nil
+}
+
+// Remediation is what the analyst should do: containment first, then steps, then how to undo.
+type Remediation struct {
+	Summary     string   `json:"summary"`
+	Containment []Step   `json:"containment,omitempty"`
+	Steps       []Step   `json:"steps,omitempty"`
+	Backout     []Step   `json:"backout,omitempty"`
+	References  []string `json:"references,omitempty"`
+}
+
+// Step is one remediation action, as console instructions and complete AWS CLI commands.
+// Strings may hold {{placeholders}} (see rules/README.md).
+type Step struct {
+	Title   string   `json:"title"`
+	Console []string `json:"console,omitempty"`
+	CLI     []string `json:"cli,omitempty"`
+}
+
+var (
+	idRE          = regexp.MustCompile(`^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$`)
+	attackRE      = regexp.MustCompile(`^TA\d{4}:T\d{4}(\.\d{3})?$`)
+	eventSourceRE = regexp.MustCompile(`^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$`)
+	eventNameRE   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+	fieldPathRE   = regexp.MustCompile(`^(actor|target|event|context|rule)\.[a-z_][a-z0-9_]*$`)
+	placeholderRE = regexp.MustCompile(`\{\{\s*([^{}]*?)\s*\}\}`)
+	// EnrichNames are the lookups a rule may declare in custom.enrich.
+	EnrichNames = map[string]bool{
+		"target_access_keys": true, "target_access_key_last_used": true, "target_mfa": true,
+		"target_login_profile": true, "target_groups_policies": true, "target_tags": true,
+		"actor_access_keys": true, "actor_mfa": true, "actor_groups_policies": true, "actor_tags": true,
+	}
+)
+
+// decodeCustom reads the custom annotation map strictly: unknown keys are errors.
+func decodeCustom(custom map[string]any) (Metadata, error) {
+	var m Metadata
+	if custom == nil {
+		return m, errors.New("no custom metadata (custom.id, custom.severity, custom.events are required)")
+	}
+	b, err := json.Marshal(custom)
+	if err != nil {
+		return m, fmt.Errorf("custom metadata: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
+		return m, fmt.Errorf("custom metadata: %w", err)
+	}
+	return m, nil
+}
+
+// Validate checks the metadata against the rule contract and returns every problem found.
+func (m *Metadata) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if !idRE.MatchString(m.ID) {
+		bad("custom.id %q: want an upper-case id like TH-IAM-001", m.ID)
+	}
+	if strings.TrimSpace(m.Title) == "" {
+		bad("title is required")
+	}
+	if !m.Severity.Valid() {
+		bad("custom.severity is required (INFORMATIONAL, LOW, MEDIUM, HIGH or CRITICAL)")
+	}
+	if len(m.Events) == 0 {
+		bad("custom.events must name at least one eventSource:eventName")
+	}
+	for _, a := range m.Attack {
+		if !attackRE.MatchString(a) {
+			bad("custom.attack %q: want TAxxxx:Txxxx or TAxxxx:Txxxx.xxx", a)
+		}
+	}
+	for _, e := range m.Enrich {
+		if !EnrichNames[e] {
+			bad("custom.enrich %q: unknown lookup", e)
+		}
+	}
+	if d := m.Dedup; d != nil {
+		if d.Window.Duration == 0 || len(d.By) == 0 {
+			bad("custom.dedup needs window and by")
+		}
+		m.checkPaths("custom.dedup.by", d.By, bad)
+	}
+	if t := m.Threshold; t != nil {
+		if t.Count < 2 || t.Window.Duration == 0 || len(t.By) == 0 {
+			bad("custom.threshold needs count >= 2, window and by")
+		}
+		m.checkPaths("custom.threshold.by", t.By, bad)
+	}
+	if strings.TrimSpace(m.Remediation.Summary) == "" {
+		bad("custom.remediation.summary is required")
+	}
+	for _, group := range []struct {
+		name  string
+		steps []Step
+	}{{"containment", m.Remediation.Containment}, {"steps", m.Remediation.Steps}, {"backout", m.Remediation.Backout}} {
+		for i, s := range group.steps {
+			where := fmt.Sprintf("custom.remediation.%s[%d]", group.name, i)
+			if strings.TrimSpace(s.Title) == "" {
+				bad("%s: title is required", where)
+			}
+			if len(s.Console) == 0 && len(s.CLI) == 0 {
+				bad("%s: needs console or cli entries", where)
+			}
+			for _, c := range s.CLI {
+				if !strings.HasPrefix(c, "aws ") {
+					bad("%s: cli entry must be an AWS CLI command starting with \"aws \": %q", where, c)
+				}
+			}
+			m.checkTemplates(where, append(append([]string{s.Title}, s.Console...), s.CLI...), bad)
+		}
+	}
+	m.checkTemplates("custom.remediation.summary", []string{m.Remediation.Summary}, bad)
+	m.checkTemplates("custom.runbook", m.Runbook, bad)
+	return errors.Join(errs...)
+}
+
+func (m *Metadata) checkPaths(where string, paths []string, bad func(string, ...any)) {
+	for _, p := range paths {
+		if !fieldPathRE.MatchString(p) {
+			bad("%s %q: want a field path like actor.arn or target.user_name", where, p)
+		}
+	}
+}
+
+func (m *Metadata) checkTemplates(where string, texts []string, bad func(string, ...any)) {
+	for _, t := range texts {
+		for _, ph := range Placeholders(t) {
+			if !fieldPathRE.MatchString(ph) {
+				bad("%s: placeholder {{%s}}: want actor.*, target.*, event.*, context.* or rule.*", where, ph)
+			}
+		}
+		if strings.Count(t, "{{") != len(placeholderRE.FindAllStringIndex(t, -1)) {
+			bad("%s: unbalanced {{ }} in %q", where, t)
+		}
+	}
+}
+
+// Placeholders lists the {{path}} placeholders in a template string, in order.
+func Placeholders(s string) []string {
+	var out []string
+	for _, m := range placeholderRE.FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// Expand replaces each {{path}} in s with lookup(path). It reports the first path lookup
+// could not resolve, leaving s unexpanded in that case.
+func Expand(s string, lookup func(path string) (string, bool)) (string, string, bool) {
+	missing := ""
+	out := placeholderRE.ReplaceAllStringFunc(s, func(m string) string {
+		path := placeholderRE.FindStringSubmatch(m)[1]
+		v, ok := lookup(path)
+		if !ok && missing == "" {
+			missing = path
+		}
+		return v
+	})
+	if missing != "" {
+		return s, missing, false
+	}
+	return out, "", true
+}
