@@ -1,0 +1,149 @@
+package rule
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+const good = `# METADATA
+# title: Access key reactivated
+# custom:
+#   id: TH-IAM-001
+#   severity: HIGH
+#   events: [iam.amazonaws.com:UpdateAccessKey]
+#   attack: ["TA0003:T1098.001"]
+#   dedup: {window: 1h, by: [actor.arn, target.user_name]}
+#   remediation:
+#     summary: Deactivate {{target.access_key_id}}.
+#     containment:
+#       - title: Deactivate the key
+#         cli: ["aws iam update-access-key --user-name {{target.user_name}} --access-key-id {{target.access_key_id}} --status Inactive"]
+#   runbook: ["Look up {{actor.arn}}"]
+package builtin.iam.reactivated
+
+alert contains {"msg": "m"} if true
+`
+
+func load(t *testing.T, files map[string]string) (*Pack, error) {
+	t.Helper()
+	m := fstest.MapFS{}
+	for k, v := range files {
+		m[k] = &fstest.MapFile{Data: []byte(v)}
+	}
+	return Load("test", "team", "rules", m)
+}
+
+func TestLoadGoodRule(t *testing.T) {
+	p, err := load(t, map[string]string{
+		"iam/reactivated.rego":      good,
+		"iam/reactivated_test.rego": "package builtin.iam.reactivated_test\n\ntest_x if true\n",
+		"lib/helpers.rego":          "package lib.helpers\n\nx := 1\n",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Rules) != 1 || len(p.Modules) != 2 || len(p.Tests) != 1 {
+		t.Fatalf("rules %d modules %d tests %d", len(p.Rules), len(p.Modules), len(p.Tests))
+	}
+	r := p.Rules[0]
+	if r.ID != "TH-IAM-001" || r.Severity != High || r.Title != "Access key reactivated" || r.Version != "1" || r.Team != "team" {
+		t.Fatalf("rule %+v", r)
+	}
+	if r.Query() != "data.builtin.iam.reactivated.alert" || r.File != "rules/iam/reactivated.rego" {
+		t.Fatalf("query %s file %s", r.Query(), r.File)
+	}
+	if r.Events[0] != (EventRef{"iam.amazonaws.com", "UpdateAccessKey"}) || r.Dedup.Window.Hours() != 1 {
+		t.Fatalf("events %v dedup %v", r.Events, r.Dedup)
+	}
+}
+
+func TestLoadRejectsBadMetadata(t *testing.T) {
+	cases := []struct{ name, from, to, want string }{
+		{"unknown custom key", "#   severity: HIGH", "#   severity: HIGH\n#   sevrity: LOW", `unknown field "sevrity"`},
+		{"bad severity", "severity: HIGH", "severity: URGENT", "unknown severity"},
+		{"missing severity", "#   severity: HIGH\n", "", "custom.severity is required"},
+		{"empty events", "events: [iam.amazonaws.com:UpdateAccessKey]", "events: []", "custom.events"},
+		{"malformed event", "events: [iam.amazonaws.com:UpdateAccessKey]", "events: [UpdateAccessKey]", "want eventSource:eventName"},
+		{"bad attack id", `"TA0003:T1098.001"`, `"T1098.001"`, "custom.attack"},
+		{"bad id", "id: TH-IAM-001", "id: th-iam-1", "custom.id"},
+		{"no title", "# title: Access key reactivated\n", "", "title is required"},
+		{"unknown placeholder root", "{{actor.arn}}", "{{input.userIdentity}}", "placeholder"},
+		{"cli not aws", `cli: ["aws iam`, `cli: ["rm -rf / && aws iam`, "AWS CLI command"},
+		{"bad dedup field", "by: [actor.arn, target.user_name]", "by: [whatever]", "custom.dedup.by"},
+		{"unknown enrichment", "#   severity: HIGH", "#   severity: HIGH\n#   enrich: [everything]", "custom.enrich"},
+		{"missing remediation summary", "#     summary: Deactivate {{target.access_key_id}}.\n", "", "remediation.summary"},
+		{"no metadata", good[:strings.Index(good, "package")], "", "no package-scoped # METADATA"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src := strings.Replace(good, c.from, c.to, 1)
+			if src == good {
+				t.Fatalf("replacement %q did not apply", c.from)
+			}
+			_, err := load(t, map[string]string{"iam/reactivated.rego": src})
+			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "rules/iam/reactivated.rego") {
+				t.Fatalf("err = %v, want one naming the file and containing %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestLoadRejectsDuplicateIDsAndParseErrors(t *testing.T) {
+	other := strings.Replace(good, "package builtin.iam.reactivated", "package builtin.iam.other", 1)
+	_, err := load(t, map[string]string{"a.rego": good, "b.rego": other})
+	if err == nil || !strings.Contains(err.Error(), "duplicate rule id TH-IAM-001") {
+		t.Fatalf("err = %v", err)
+	}
+	_, err = load(t, map[string]string{"a.rego": good, "broken.rego": "package x\n\nalert contains if {"})
+	if err == nil || !strings.Contains(err.Error(), "broken.rego") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestExpand(t *testing.T) {
+	vals := map[string]string{"target.user_name": "bob"}
+	lookup := func(p string) (string, bool) { v, ok := vals[p]; return v, ok }
+	if got, _, ok := Expand("--user-name {{ target.user_name }}", lookup); !ok || got != "--user-name bob" {
+		t.Fatalf("got %q %v", got, ok)
+	}
+	if _, missing, ok := Expand("--access-key-id {{target.access_key_id}}", lookup); ok || missing != "target.access_key_id" {
+		t.Fatalf("missing = %q ok = %v", missing, ok)
+	}
+}
+
+func TestSeverityOrderAndJSON(t *testing.T) {
+	if !(Informational < Low && Low < Medium && Medium < High && High < Critical) {
+		t.Fatal("severities out of order")
+	}
+	for _, s := range []Severity{Informational, Low, Medium, High, Critical} {
+		b, err := s.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Severity
+		if err := back.UnmarshalJSON(b); err != nil || back != s {
+			t.Fatalf("round trip %v -> %s -> %v (%v)", s, b, back, err)
+		}
+	}
+	if _, err := Severity(0).MarshalJSON(); err == nil {
+		t.Fatal("invalid severity marshalled")
+	}
+}
+
+func TestCapabilitiesDenyNetworkRuntimeAndClock(t *testing.T) {
+	names := map[string]bool{}
+	for _, b := range Capabilities().Builtins {
+		names[b.Name] = true
+	}
+	for _, n := range []string{"http.send", "net.lookup_ip_addr", "net.cidr_contains", "opa.runtime", "time.now_ns", "rand.intn", "uuid.rfc4122"} {
+		if names[n] {
+			t.Errorf("%s is allowed", n)
+		}
+	}
+	for _, n := range []string{"sprintf", "time.parse_rfc3339_ns", "glob.match", "json.marshal", "regex.match"} {
+		if !names[n] {
+			t.Errorf("%s is denied", n)
+		}
+	}
+}
