@@ -54,8 +54,6 @@ func newEngine(t *testing.T, opts Options, packs ...*rule.Pack) (*Engine, []erro
 	return New(context.Background(), packs, opts)
 }
 
-
-
 func TestSelectAndEvaluate(t *testing.T) {
 	p := loadPack(t, "p", map[string]string{
 		"reactivated.rego": ruleSrc("Reactivated", "TH-T-001", "iam.amazonaws.com:UpdateAccessKey", "builtin.t.reactivated", `
