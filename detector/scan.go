@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/trailhound/trailhound/internal/event"
+	"github.com/trailhound/trailhound/internal/pipeline"
+	"github.com/trailhound/trailhound/internal/rule"
+	"github.com/trailhound/trailhound/internal/sink"
+	"github.com/trailhound/trailhound/internal/state"
+)
+
+func cmdScan(ctx context.Context, args []string, s stdio) (int, error) {
+	fs := newFlags("scan", s, "scan [flags] [PATH|-]...")
+	format := fs.String("format", "", "output format: text or json (JSON Lines of Alert v1); default text on a terminal, json otherwise")
+	failOn := fs.String("fail-on", "", "exit with status 1 when an alert at or above this severity is raised (INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL)")
+	quiet := fs.Bool("quiet", false, "do not print the outcome summary on stderr")
+	paths, err := parseFlags(fs, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	if len(paths) == 0 {
+		paths = []string{"-"}
+	}
+	var threshold rule.Severity
+	if *failOn != "" {
+		if threshold, err = rule.ParseSeverity(*failOn); err != nil {
+			return exitUsage, usagef("--fail-on: %v", err)
+		}
+	}
+	f := sink.Format(strings.ToLower(*format))
+	if f == "" {
+		f = sink.JSON
+		if isTerminal(s.out) {
+			f = sink.Text
+		}
+	}
+	out, err := sink.NewWriter(s.out, f)
+	if err != nil {
+		return exitUsage, usagef("--format: %v", err)
+	}
+	eng, err := loadEngine(ctx)
+	if err != nil {
+		return exitUsage, err
+	}
+	p := &pipeline.Pipeline{
+		Engine:      eng,
+		Sink:        out,
+		Idempotency: state.NewMemory(),
+		OnError:     func(err error) { s.errorf("%v", err) },
+	}
+	p.Run(ctx, event.Paths(paths, s.in))
+	if !*quiet {
+		fmt.Fprintf(s.err, "scan: %s\n", p.Counts.Summary())
+	}
+	return exitCode(&p.Counts, threshold), ctx.Err()
+}
+
+// exitCode maps a run's counts to the CLI's exit status: 2 when input was malformed or a rule
+// errored (the results are incomplete), else 1 when --fail-on was reached, else 0.
+func exitCode(c *pipeline.Counts, failOn rule.Severity) int {
+	switch {
+	case c.Failed():
+		return exitPartial
+	case failOn.Valid() && c.MaxSeverity() >= failOn:
+		return exitAlert
+	}
+	return exitOK
+}
