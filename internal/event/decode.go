@@ -1,0 +1,260 @@
+package event
+
+import (
+	"bytes"
+	"fmt"
+	"iter"
+)
+
+// This file is the splitter: it walks one input's top-level values, streams arrays element by
+// element, hands each item to the classifier, and recovers from syntax errors.
+
+// utf8BOM may open an input (editors on Windows write it); it is skipped.
+var utf8BOM = []byte{0xef, 0xbb, 0xbf}
+
+// maxLevel is the number of item levels: a top-level value (0), an element of a top-level
+// array or of a log file's Records (1), a Records element of a log file inside a top-level
+// array (2).
+const maxLevel = 3
+
+// frame holds the captures of the item being scanned at one item level. framing is how a bare
+// record at that level is framed.
+type frame struct {
+	obj, detail fields
+	framing     Framing
+}
+
+// decoder decodes inputs one after another, reusing its buffers. It is not safe for
+// concurrent use; each iterator makes its own.
+type decoder struct {
+	yield   func(Record, error) bool
+	stopped bool
+
+	name      string
+	truncated bool // the input was cut short (gzip or read error): an item hitting EOF is not reported
+	index     int  // items yielded so far in this input
+	lines     lineCounter
+	cur       int // offset of the innermost item being scanned, where a syntax error is reported
+	curLine   int
+	lastEnd   int  // end offset of the last item yielded; resync never goes back before it
+	inArray   bool // the current top-level value is an array being streamed
+
+	frames [maxLevel]frame
+	body   frame // captures of an SQS message body
+
+	in, out  []byte // input and decompressed input, reused across inputs
+	arena    []byte // unescaped SQS bodies of the current input
+	keyBuf   []byte // an unescaped key
+	tmp      []byte // an unescaped value
+	uniq     []byte // header values of one record that are not interned
+	interned map[string]string
+	gz       gzipState
+}
+
+// stopScan is returned through the scanners when the consumer stopped the iteration.
+var stopScan = &syntaxError{Msg: "iteration stopped"}
+
+func newDecoder(yield func(Record, error) bool) *decoder {
+	return &decoder{yield: yield}
+}
+
+// RecordsBytes is Records over an in-memory input, such as a Lambda invocation payload. Record.Raw
+// aliases b (or, for gzip input and SQS message bodies, buffers owned by the iteration); b must
+// not change while the iteration runs.
+func RecordsBytes(name string, b []byte) iter.Seq2[Record, error] {
+	return func(yield func(Record, error) bool) {
+		newDecoder(yield).decodeInput(name, b)
+	}
+}
+
+// decodeInput decodes one whole input held in b: gzip is detected by its magic bytes and
+// decompressed first.
+func (d *decoder) decodeInput(name string, b []byte) {
+	d.name = name
+	if !isGzip(b) {
+		d.decode(b, false)
+		return
+	}
+	out, err := d.gunzip(b)
+	d.decode(out, err != nil)
+	if err != nil && !d.stopped {
+		d.yieldErr(d.truncOrigin(out), gzipErr(err, len(out)))
+	}
+}
+
+// truncOrigin locates the end of a truncated input: the item that was cut, or the last line.
+func (d *decoder) truncOrigin(b []byte) Origin {
+	if d.cur >= d.lastEnd && d.cur < len(b) {
+		return Origin{File: d.name, Line: d.curLine}
+	}
+	return Origin{File: d.name, Line: d.lineAt(b, len(b))}
+}
+
+// decode splits and classifies the input b. With truncated, b is a prefix of the real input,
+// so an item cut by its end is left to the caller to report.
+func (d *decoder) decode(b []byte, truncated bool) {
+	d.truncated = truncated
+	d.index, d.lastEnd, d.cur, d.curLine = 0, 0, 0, 1
+	d.lines.reset()
+	d.arena = d.arena[:0]
+	d.frames[0].framing = FramingRecord
+	i := 0
+	if bytes.HasPrefix(b, utf8BOM) {
+		i = len(utf8BOM)
+	}
+	recovering := false // resumed inside a top-level array after a syntax error
+	for !d.stopped {
+		i = skipWS(b, i)
+		for recovering && i < len(b) && (b[i] == ',' || b[i] == ']') {
+			recovering = b[i] == ','
+			i = skipWS(b, i+1)
+		}
+		if i >= len(b) {
+			return
+		}
+		d.cur, d.curLine, d.inArray = i, d.lineAt(b, i), false
+		end, err := d.item(b, i, 0, 0)
+		if err == nil {
+			i = end
+			continue
+		}
+		if err == stopScan {
+			return
+		}
+		if err.EOF && truncated {
+			return
+		}
+		d.yieldErr(Origin{File: d.name, Line: d.curLine}, syntaxErr(b, err, d.cur, d.curLine))
+		recovering = d.inArray
+		i = resync(b, max(d.cur, d.lastEnd))
+	}
+}
+
+// resync returns the start of the first line after offset from whose first byte is '{' or '[':
+// the likely start of the next record in JSON Lines, concatenated or pretty-printed input.
+func resync(b []byte, from int) int {
+	for {
+		k := bytes.IndexByte(b[from:], '\n')
+		if k < 0 {
+			return len(b)
+		}
+		from += k + 1
+		if from < len(b) && (b[from] == '{' || b[from] == '[') {
+			return from
+		}
+	}
+}
+
+// lineCounter answers the 1-based line of offsets that mostly increase, counting on from the
+// last answer, so a whole input costs one pass of bytes.Count.
+type lineCounter struct {
+	line, off int // line number at offset off
+}
+
+func (c *lineCounter) reset() { c.line, c.off = 1, 0 }
+
+// at returns the line of offset off in b.
+func (c *lineCounter) at(b []byte, off int) int {
+	if off < c.off || c.line == 0 {
+		c.reset()
+	}
+	c.line += bytes.Count(b[c.off:off], []byte{'\n'})
+	c.off = off
+	return c.line
+}
+
+// lineAt returns the line of offset off in b.
+func (d *decoder) lineAt(b []byte, off int) int { return d.lines.at(b, off) }
+
+// item scans the value at b[i] (depth containers enclose it) as an item at item level lvl and
+// yields what it holds.
+func (d *decoder) item(b []byte, i, depth, lvl int) (int, *syntaxError) {
+	o := Origin{File: d.name, Line: d.curLine}
+	switch c := b[i]; {
+	case c == '{':
+		fr := &d.frames[lvl]
+		mode := captureDetail
+		if fr.framing != FramingLogFile && lvl+1 < maxLevel {
+			mode |= streamRecords
+		}
+		end, err := d.scanFields(b, i, depth+1, &fr.obj, &fr.detail, mode, lvl)
+		if err != nil {
+			return end, err
+		}
+		d.emitObject(b, i, end, fr, o)
+		if d.stopped {
+			return end, stopScan
+		}
+		return end, nil
+	case c == '[' && lvl == 0:
+		d.inArray = true
+		return d.streamArray(b, i, depth+1, 1, FramingRecord)
+	default:
+		end, err := scanValue(b, i, depth)
+		if err != nil {
+			return end, err
+		}
+		d.lastEnd = end
+		d.yieldErr(o, fmt.Errorf("%w: a JSON %s, not an object", ErrNotRecord, kindOf(c)))
+		if d.stopped {
+			return end, stopScan
+		}
+		return end, nil
+	}
+}
+
+// streamArray scans the array at b[i] == '[' (own depth depth) and hands each element to
+// d.item at item level lvl as soon as it is scanned; framing is how a bare record element is
+// framed.
+func (d *decoder) streamArray(b []byte, i, depth, lvl int, framing Framing) (int, *syntaxError) {
+	if depth > maxDepth {
+		return i, tooDeep(i)
+	}
+	d.frames[lvl].framing = framing
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return i + 1, nil
+	}
+	for {
+		if i >= len(b) {
+			return i, errAt(b, i, "looking for beginning of value")
+		}
+		d.cur, d.curLine = i, d.lineAt(b, i)
+		end, err := d.item(b, i, depth, lvl)
+		if err != nil {
+			return end, err
+		}
+		if i = skipWS(b, end); i < len(b) {
+			switch b[i] {
+			case ',':
+				i = skipWS(b, i+1)
+				continue
+			case ']':
+				return i + 1, nil
+			}
+		}
+		if i < len(b) {
+			d.cur, d.curLine = i, d.lineAt(b, i)
+		}
+		return i, errAt(b, i, "after array element")
+	}
+}
+
+// yieldRecord yields a record with the next item index.
+func (d *decoder) yieldRecord(r Record) {
+	r.Origin.Index = d.index
+	d.index++
+	if !d.yield(r, nil) {
+		d.stopped = true
+	}
+}
+
+// yieldErr yields a *DecodeError at o with the next item index. The Record yielded beside it
+// carries only the Origin, so a consumer can count the malformed item.
+func (d *decoder) yieldErr(o Origin, err error) {
+	o.Index = d.index
+	d.index++
+	if !d.yield(Record{Origin: o}, &DecodeError{Origin: o, Err: err}) {
+		d.stopped = true
+	}
+}

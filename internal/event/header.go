@@ -1,0 +1,91 @@
+package event
+
+// This file builds a Header from captured spans with at most one allocation per record:
+// values that repeat across records (event sources, names, regions, versions, accounts, error
+// codes) are interned per decoder, and the rest share one string.
+
+// maxInterned bounds the intern table of one decoder, so varied (or hostile) values cannot
+// grow it without limit; past it, values are allocated per record like eventID.
+const maxInterned = 8192
+
+// internable marks the header keys whose values repeat across records.
+var internable = [numHeader]bool{
+	keyEventVersion: true, keyEventSource: true, keyEventName: true, keyEventType: true,
+	keyAWSRegion: true, keyRecipientAccountID: true, keyErrorCode: true,
+}
+
+// set stores the value of header key k.
+func (h *Header) set(k int, s string) {
+	switch k {
+	case keyEventVersion:
+		h.EventVersion = s
+	case keyEventSource:
+		h.EventSource = s
+	case keyEventName:
+		h.EventName = s
+	case keyEventID:
+		h.EventID = s
+	case keyEventTime:
+		h.EventTime = s
+	case keyEventType:
+		h.EventType = s
+	case keyAWSRegion:
+		h.AWSRegion = s
+	case keyRecipientAccountID:
+		h.RecipientAccountID = s
+	case keyErrorCode:
+		h.ErrorCode = s
+	}
+}
+
+// intern returns the interned copy of s, adding it while the table has room.
+func (d *decoder) intern(s []byte) (string, bool) {
+	if v, ok := d.interned[string(s)]; ok {
+		return v, true
+	}
+	if d.interned == nil {
+		d.interned = make(map[string]string, 64)
+	} else if len(d.interned) >= maxInterned {
+		return "", false
+	}
+	v := string(s)
+	d.interned[v] = v
+	return v, true
+}
+
+// header reads the Header fields captured in f from b. A field that is absent or not a
+// string is empty, as it would be for a consumer reading the record with encoding/json.
+func (d *decoder) header(b []byte, f *fields) Header {
+	var h Header
+	var bounds [numHeader][2]int // offsets into d.uniq of values not interned
+	var pending uint32
+	d.uniq = d.uniq[:0]
+	for k := 0; k < numHeader; k++ {
+		s, ok := f.str(b, k)
+		if !ok || len(s) == 0 {
+			continue
+		}
+		if needsUnquote(s, f.val[k].esc) {
+			d.tmp = appendUnquoted(d.tmp[:0], s)
+			s = d.tmp
+		}
+		if internable[k] {
+			if v, ok := d.intern(s); ok {
+				h.set(k, v)
+				continue
+			}
+		}
+		bounds[k] = [2]int{len(d.uniq), len(d.uniq) + len(s)}
+		d.uniq = append(d.uniq, s...)
+		pending |= 1 << k
+	}
+	if pending != 0 {
+		all := string(d.uniq)
+		for k := 0; k < numHeader; k++ {
+			if pending&(1<<k) != 0 {
+				h.set(k, all[bounds[k][0]:bounds[k][1]])
+			}
+		}
+	}
+	return h
+}

@@ -1,0 +1,166 @@
+package event
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"testing"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/trailhound/trailhound/internal/testutil"
+)
+
+// result is what one decode produced, with Raw copied out of the decoder's buffers.
+type result struct {
+	recs []Record
+	errs []*DecodeError
+}
+
+// collect drains a decoder iterator, failing the test on any error that is not a *DecodeError
+// or whose Origin does not match the Record yielded beside it.
+func collect(t testing.TB, seq func(func(Record, error) bool)) result {
+	t.Helper()
+	var res result
+	for r, err := range seq {
+		if err != nil {
+			var de *DecodeError
+			if !errors.As(err, &de) {
+				t.Fatalf("error %v (%T) is not a *DecodeError", err, err)
+			}
+			if de.Origin != r.Origin {
+				t.Errorf("error origin %+v differs from the record's %+v", de.Origin, r.Origin)
+			}
+			res.errs = append(res.errs, de)
+			continue
+		}
+		r.Raw = bytes.Clone(r.Raw)
+		res.recs = append(res.recs, r)
+	}
+	return res
+}
+
+func decodeString(t testing.TB, name, in string) result {
+	t.Helper()
+	return collect(t, RecordsBytes(name, []byte(in)))
+}
+
+// jsonHeader is the Header encoding/json reads from a record: top-level string fields, with
+// absent or non-string fields empty.
+func jsonHeader(t testing.TB, raw []byte) Header {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("encoding/json cannot read record: %v\n%s", err, raw)
+	}
+	s := func(k string) string { v, _ := m[k].(string); return v }
+	return Header{
+		EventVersion: s("eventVersion"), EventSource: s("eventSource"), EventName: s("eventName"),
+		EventID: s("eventID"), EventTime: s("eventTime"), EventType: s("eventType"),
+		AWSRegion: s("awsRegion"), RecipientAccountID: s("recipientAccountId"), ErrorCode: s("errorCode"),
+	}
+}
+
+// sameJSON reports whether a and b are the same JSON value.
+func sameJSON(t testing.TB, a, b []byte) bool {
+	t.Helper()
+	var va, vb any
+	if err := json.Unmarshal(a, &va); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, a)
+	}
+	if err := json.Unmarshal(b, &vb); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, b)
+	}
+	return reflect.DeepEqual(va, vb)
+}
+
+type corpusRecord struct {
+	name string
+	raw  []byte // the file as written
+}
+
+func loadCorpus(t testing.TB) []corpusRecord {
+	t.Helper()
+	var out []corpusRecord
+	for _, p := range testutil.CorpusFiles(t) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatalf("read corpus: %v", err)
+		}
+		out = append(out, corpusRecord{name: p, raw: b})
+	}
+	return out
+}
+
+func mustJSON(t testing.TB, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func compact(t testing.TB, raw []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		t.Fatalf("compact: %v", err)
+	}
+	return buf.Bytes()
+}
+
+func indent(t testing.TB, raw []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, raw, "", "    "); err != nil {
+		t.Fatalf("indent: %v", err)
+	}
+	return buf.Bytes()
+}
+
+func gz(t testing.TB, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	if _, err := w.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// eventBridge wraps a record as EventBridge delivers it to a Lambda target.
+func eventBridge(rec []byte, detailType string) []byte {
+	dt, _ := json.Marshal(detailType)
+	return fmt.Appendf(nil, `{"version":"0","id":"6a7e8feb-b491-4cf7-a9f1-bf3703467718",`+
+		`"detail-type":%s,"source":"aws.iam","account":"111122223333",`+
+		`"time":"2024-01-01T00:00:00Z","region":"us-east-1","resources":[],"detail":%s}`, dt, rec)
+}
+
+// sqsLambda is one record of a Lambda SQS event whose body is body.
+func sqsLambda(t testing.TB, id string, body []byte) []byte {
+	t.Helper()
+	return fmt.Appendf(nil, `{"messageId":%s,"receiptHandle":"AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a",`+
+		`"body":%s,"attributes":{"ApproximateReceiveCount":"1","SentTimestamp":"1545082649183"},`+
+		`"messageAttributes":{},"md5OfBody":"e4e68fb7bd0e697a0ae8f1bb342846b3","eventSource":"aws:sqs",`+
+		`"eventSourceARN":"arn:aws:sqs:us-east-1:111122223333:trailhound","awsRegion":"us-east-1"}`,
+		mustJSON(t, id), mustJSON(t, string(body)))
+}
+
+// sqsAPI is a message as SQS ReceiveMessage returns it.
+func sqsAPI(t testing.TB, id string, body []byte) []byte {
+	t.Helper()
+	return fmt.Appendf(nil, `{"MessageId":%s,"ReceiptHandle":"AQEBzbVv","MD5OfBody":"e4e68fb7bd0e697a0ae8f1bb342846b3","Body":%s}`,
+		mustJSON(t, id), mustJSON(t, string(body)))
+}
+
+// records wraps items in a {"Records":[...]} object (a log file or a Lambda SQS batch).
+func records(items ...[]byte) []byte {
+	return append(append([]byte(`{"Records":[`), bytes.Join(items, []byte(","))...), "]}"...)
+}

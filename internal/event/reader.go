@@ -1,0 +1,45 @@
+package event
+
+import (
+	"io"
+	"iter"
+	"os"
+)
+
+// Records decodes one input read from r, auto-detecting its framing (see the package
+// documentation), and yields each record, or a *DecodeError for each malformed item, and goes
+// on with the rest of the input. name locates the input in errors and Origin.File ("-" for
+// stdin). The whole input is read into memory first; Record.Raw aliases that buffer and stays
+// valid until the iteration ends. A read error after some bytes yields the records read so
+// far, then a *DecodeError wrapping ErrRead.
+func Records(name string, r io.Reader) iter.Seq2[Record, error] {
+	return func(yield func(Record, error) bool) {
+		newDecoder(yield).decodeReader(name, r)
+	}
+}
+
+// decodeReader reads r whole into d.in and decodes it.
+func (d *decoder) decodeReader(name string, r io.Reader) {
+	buf := d.in[:0]
+	if f, ok := r.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && int64(cap(buf)) <= st.Size() {
+			buf = make([]byte, 0, st.Size()+1)
+		}
+	}
+	buf, err := readInto(buf, r)
+	d.in = buf
+	if err == nil {
+		d.decodeInput(name, buf)
+		return
+	}
+	d.name = name
+	if isGzip(buf) {
+		// A gzip stream cut by a read error is reported as the read error.
+		out, _ := d.gunzip(buf)
+		buf = out
+	}
+	d.decode(buf, true)
+	if !d.stopped {
+		d.yieldErr(d.truncOrigin(buf), readErr(err))
+	}
+}
