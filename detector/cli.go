@@ -51,8 +51,9 @@ func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(f
 type command func(ctx context.Context, args []string, io stdio) (int, error)
 
 var commands = map[string]command{
-	"scan":  cmdScan,
-	"rules": cmdRules,
+	"scan":    cmdScan,
+	"rules":   cmdRules,
+	"pattern": cmdPattern,
 }
 
 func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) int {
