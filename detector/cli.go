@@ -25,6 +25,7 @@ commands:
   scan [flags] [PATH|-]...   evaluate CloudTrail events from files, directories or stdin
   rules list                 list the loaded rules
   rules test [DIR]           run the Rego unit tests of the built-in pack, or of DIR
+  pattern                    print the EventBridge pattern that routes the loaded rules' events
   help                       show this help
 
 Run 'detector <command> -h' for a command's flags.
