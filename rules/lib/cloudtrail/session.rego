@@ -1,0 +1,46 @@
+# Console sessions and MFA.
+# Whether the call came from an AWS Management Console session and whether that session
+# was MFA-authenticated.
+package lib.cloudtrail
+
+# console_user_agents are the userAgent values the console (and the sign-in service) record.
+console_user_agents := {"console.amazonaws.com", "signin.amazonaws.com", "AWS Internal"}
+
+default mfa_authenticated := false
+
+# mfa_authenticated holds when the session was established with MFA
+# (sessionContext.attributes.mfaAuthenticated is "true"; some pipelines turn it into a boolean).
+mfa_authenticated if input.userIdentity.sessionContext.attributes.mfaAuthenticated == "true"
+
+mfa_authenticated if input.userIdentity.sessionContext.attributes.mfaAuthenticated == true
+
+default console_session := false
+
+# console_session holds for calls made from a console session: CloudTrail flags it with
+# sessionCredentialFromConsole, or the record has a sessionContext and the console's marks
+# (invokedBy signin.amazonaws.com, a console userAgent, aws-internal/ userAgents).
+console_session if input.sessionCredentialFromConsole == "true"
+
+console_session if input.sessionCredentialFromConsole == true
+
+console_session if {
+	is_object(input.userIdentity.sessionContext)
+	_console_mark
+}
+
+_console_mark if input.userIdentity.invokedBy == "signin.amazonaws.com"
+
+_console_mark if input.userAgent in console_user_agents
+
+_console_mark if {
+	is_string(input.userAgent)
+	startswith(input.userAgent, "aws-internal/")
+}
+
+default console_without_mfa := false
+
+# console_without_mfa holds for a console session that was not MFA-authenticated.
+console_without_mfa if {
+	console_session
+	not mfa_authenticated
+}

@@ -1,0 +1,69 @@
+# Alert phrasing and context.
+# Building blocks every rule uses for its finding: the "who, from where" phrase for `msg`,
+# the triage time window, and the context facts shown to the analyst and used by
+# remediation templates.
+package lib.cloudtrail
+
+# source is where the call came from: sourceIPAddress (an IP, or an AWS service name such as
+# cloudformation.amazonaws.com when a service called on the caller's behalf).
+source := s if {
+	s := input.sourceIPAddress
+	present(s)
+} else := "an unknown address"
+
+# summary_phrase names the caller, its identity type, and where the call came from, e.g.
+# "alice (IAMUser) from 198.51.100.7" or
+# "Admin/alice (AssumedRole, account 444455556666) from 203.0.113.9".
+summary_phrase := sprintf("%s (%s) from %s", [display_name, _type_phrase, source])
+
+_type_phrase := sprintf("%s, account %s", [_type_or_unknown, caller_account]) if {
+	cross_account
+} else := _type_or_unknown
+
+_type_or_unknown := t if {
+	t := identity_type
+} else := "unknown identity type"
+
+# event_time_ns is eventTime in nanoseconds since the epoch, when it is RFC 3339 (CloudTrail
+# writes "2024-07-30T21:53:13Z"; some fixtures carry other layouts, which stay undefined).
+event_time_ns := time.parse_rfc3339_ns(t) if {
+	t := input.eventTime
+	is_string(t)
+	regex.match(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$`, t)
+}
+
+# triage_window_hours is how far before and after the event the runbooks look.
+triage_window_hours := 24
+
+_rfc3339(ns) := time.format([ns, "UTC", "2006-01-02T15:04:05Z07:00"])
+
+# window_start and window_end bound the triage window around the event (RFC 3339, UTC).
+window_start := _rfc3339(event_time_ns - ((triage_window_hours * 3600) * 1000000000))
+
+window_end := _rfc3339(event_time_ns + ((triage_window_hours * 3600) * 1000000000))
+
+# base_context is the context every built-in finding starts from:
+#   console_session, mfa_authenticated, cross_account   booleans, always present
+#   actor_user_name        the caller's IAM user name (IAMUser callers only)
+#   actor_role_name        the assumed role's name (AssumedRole callers only)
+#   actor_long_term_key_id the caller's AKIA key (only when the call was signed with one)
+#   window_start, window_end  the triage window (only when eventTime is RFC 3339)
+# Remediation commands that only make sense for one kind of caller use these keys, so the
+# engine leaves them out when the key is absent.
+base_context := {k: v | some [k, v] in _context_pairs}
+
+_context_pairs contains ["console_session", console_session]
+
+_context_pairs contains ["mfa_authenticated", mfa_authenticated]
+
+_context_pairs contains ["cross_account", cross_account]
+
+_context_pairs contains ["actor_user_name", caller_user_name]
+
+_context_pairs contains ["actor_role_name", role_name]
+
+_context_pairs contains ["actor_long_term_key_id", long_term_key_id]
+
+_context_pairs contains ["window_start", window_start]
+
+_context_pairs contains ["window_end", window_end]
