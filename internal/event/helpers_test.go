@@ -52,11 +52,16 @@ func decodeString(t testing.TB, name, in string) result {
 // absent or non-string fields empty.
 func jsonHeader(t testing.TB, raw []byte) Header {
 	t.Helper()
-	var m map[string]any
+	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
 		t.Fatalf("encoding/json cannot read record: %v\n%s", err, raw)
 	}
-	s := func(k string) string { v, _ := m[k].(string); return v }
+	s := func(k string) string {
+		var v any
+		_ = json.Unmarshal(m[k], &v) // absent (nil) or not a string reads as ""
+		str, _ := v.(string)
+		return str
+	}
 	return Header{
 		EventVersion: s("eventVersion"), EventSource: s("eventSource"), EventName: s("eventName"),
 		EventID: s("eventID"), EventTime: s("eventTime"), EventType: s("eventType"),

@@ -1,0 +1,53 @@
+package event
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// validOne reports whether b is exactly one JSON value (with surrounding whitespace) by the
+// decoder's scanner.
+func validOne(b []byte) (bool, *syntaxError) {
+	i := skipWS(b, 0)
+	end, err := scanValue(b, i, 0)
+	if err != nil {
+		return false, err
+	}
+	return skipWS(b, end) == len(b), nil
+}
+
+// TestScannerMatchesEncodingJSON checks the grammar against encoding/json.Valid on inputs
+// that probe each rule.
+func TestScannerMatchesEncodingJSON(t *testing.T) {
+	inputs := []string{
+		``, ` `, `{}`, `[]`, `""`, `0`, `-0`, `01`, `-`, `1.`, `1.5`, `.5`, `1e5`, `1E+5`, `1e-5`, `1e`, `1e+`,
+		`-01`, `2.0e10`, `1.5.5`, `+1`, `0x10`, `Infinity`, `NaN`, `true`, `tru`, `truex`, `false`, `null`, `nul`,
+		`"\u00e9"`, `"\u00g9"`, `"\x"`, `"\/"`, `"a` + "\t" + `b"`, `"a` + "\x7f" + `b"`, `"a` + "\x00" + `"`,
+		"\"\xff\xfe\"", `"\ud800"`, `"\"`, `"\\"`, `{"a":1,}`, `{"a":1 "b":2}`, `{"a" 1}`, `{a:1}`, `{"a":}`,
+		`[1,]`, `[,1]`, `[1 2]`, `[[[]]]`, `{"a":{"b":[{"c":null}]}}`, `{} {}`, `[] x`, " \r\n\t[1]\r\n",
+		"\v1", `{"a":"}"}`, `"` + strings.Repeat("x", 100) + `\"` + strings.Repeat("y", 9) + `"`,
+		`"12345678\"12345678"`, `"1234567` + "\x1f" + `"`, `"` + strings.Repeat("é", 20) + `"`,
+	}
+	for _, in := range inputs {
+		got, _ := validOne([]byte(in))
+		if want := json.Valid([]byte(in)); got != want {
+			t.Errorf("%q: scanner says %v, encoding/json says %v", in, got, want)
+		}
+	}
+}
+
+func TestAppendUnquotedMatchesEncodingJSON(t *testing.T) {
+	for _, in := range []string{
+		`"plain"`, `"\"\\\/\b\f\n\r\t"`, `"\u0041\u00e9\u20ac"`, `"\ud83d\ude00"`, `"\ud83d"`, `"\ude00x"`,
+		`"\ud83d\u0041"`, `"\ud83dabc"`, "\"\xff\xc3(\xe2\x82\"", `"\u0000"`, `"\uDBFF\uDFFF"`,
+	} {
+		var want string
+		if err := json.Unmarshal([]byte(in), &want); err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		if got := string(appendUnquoted(nil, []byte(in[1:len(in)-1]))); got != want {
+			t.Errorf("%q: unquoted to %q, encoding/json reads %q", in, got, want)
+		}
+	}
+}
