@@ -1,0 +1,201 @@
+package builtin.iam.access_key_reactivated_test
+
+import data.builtin.iam.access_key_reactivated as rule
+
+# An UpdateAccessKey record as CloudTrail writes it (IAM user, CLI, long-term key).
+base := {
+	"eventVersion": "1.09",
+	"userIdentity": {
+		"type": "IAMUser",
+		"principalId": "AIDAEXAMPLEALICE0001",
+		"arn": "arn:aws:iam::111122223333:user/alice",
+		"accountId": "111122223333",
+		"accessKeyId": "AKIAEXAMPLEALICE0001",
+		"userName": "alice",
+	},
+	"eventTime": "2026-03-01T10:30:00Z",
+	"eventSource": "iam.amazonaws.com",
+	"eventName": "UpdateAccessKey",
+	"awsRegion": "us-east-1",
+	"sourceIPAddress": "198.51.100.7",
+	"userAgent": "aws-cli/1.45.11 Python/3.11.7 Linux/6.1 botocore/1.43.11",
+	"requestParameters": {"accessKeyId": "AKIAEXAMPLEOLDKEY001", "status": "Active"},
+	"responseElements": null,
+	"requestID": "0f3a1c55-7d6e-4f0e-9a55-3c1f1d5e2b10",
+	"eventID": "5b1e3c2a-4d6f-4e8a-9b0c-1d2e3f4a5b6c",
+	"readOnly": false,
+	"eventType": "AwsApiCall",
+	"managementEvent": true,
+	"recipientAccountId": "111122223333",
+	"eventCategory": "Management",
+}
+
+with_params(params) := object.union(base, {"requestParameters": params})
+
+assumed_role_identity := {
+	"type": "AssumedRole",
+	"principalId": "AROAEXAMPLEADMIN0001:carol",
+	"arn": "arn:aws:sts::111122223333:assumed-role/Admin/carol",
+	"accountId": "111122223333",
+	"accessKeyId": "ASIAEXAMPLESESSION01",
+	"sessionContext": {
+		"sessionIssuer": {
+			"type": "Role",
+			"principalId": "AROAEXAMPLEADMIN0001",
+			"arn": "arn:aws:iam::111122223333:role/Admin",
+			"accountId": "111122223333",
+			"userName": "Admin",
+		},
+		"webIdFederationData": {},
+		"attributes": {"creationDate": "2026-03-01T10:00:00Z", "mfaAuthenticated": "true"},
+	},
+}
+
+root_identity := {
+	"type": "Root",
+	"principalId": "111122223333",
+	"arn": "arn:aws:iam::111122223333:root",
+	"accountId": "111122223333",
+	"accessKeyId": "ASIAEXAMPLEROOT00001",
+	"sessionContext": {"attributes": {"creationDate": "2026-03-01T10:00:00Z", "mfaAuthenticated": "true"}},
+}
+
+one(rec) := f if {
+	alerts := rule.alert with input as rec
+	count(alerts) == 1
+	some f in alerts
+}
+
+test_alert_user_reactivates_own_key_is_medium if {
+	f := one(base)
+	f.severity == "MEDIUM"
+	f.msg == "alice (IAMUser) from 198.51.100.7 reactivated access key AKIAEXAMPLEOLDKEY001 of their own IAM user alice."
+	f.target == {"user_name": "alice", "access_key_id": "AKIAEXAMPLEOLDKEY001", "status": "Active"}
+	f.context.acted_on_self == true
+	f.context.escalation_reasons == []
+	f.context.window_start == "2026-02-28T10:30:00Z"
+	not f.context.root_access_key_id
+}
+
+test_alert_another_users_key_is_high if {
+	f := one(with_params({"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"}))
+	f.severity == "HIGH"
+	f.msg == "alice (IAMUser) from 198.51.100.7 reactivated access key AKIAEXAMPLEBOBKEY001 of IAM user bob."
+	f.target.user_name == "bob"
+	f.context.acted_on_self == false
+	f.context.escalation_reasons == ["it is another user's key"]
+}
+
+# jackson reactivating jack's key is another user's key, not a substring match of itself.
+test_alert_jackson_on_jack_is_high if {
+	rec := object.union(with_params({"userName": "jack", "accessKeyId": "AKIAEXAMPLEJACKKEY01", "status": "Active"}), {"userIdentity": {
+		"type": "IAMUser",
+		"arn": "arn:aws:iam::111122223333:user/jackson",
+		"accountId": "111122223333",
+		"accessKeyId": "AKIAEXAMPLEJACKSON01",
+		"userName": "jackson",
+	}})
+	one(rec).severity == "HIGH"
+}
+
+test_alert_root_is_critical if {
+	rec := object.union(base, {"userIdentity": root_identity, "userAgent": "AWS Internal", "sourceIPAddress": "192.0.2.44"})
+	f := one(rec)
+	f.severity == "CRITICAL"
+	f.msg == "root (Root) from 192.0.2.44 reactivated access key AKIAEXAMPLEOLDKEY001 of the root user itself."
+	f.context.root_access_key_id == "AKIAEXAMPLEOLDKEY001"
+	f.target == {"access_key_id": "AKIAEXAMPLEOLDKEY001", "status": "Active"}
+	"the root user reactivated it" in f.context.escalation_reasons
+}
+
+test_alert_assumed_role_is_high if {
+	rec := object.union(with_params({"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"}), {"userIdentity": assumed_role_identity})
+	f := one(rec)
+	f.severity == "HIGH"
+	f.msg == "Admin/carol (AssumedRole) from 198.51.100.7 reactivated access key AKIAEXAMPLEBOBKEY001 of IAM user bob."
+	f.context.actor_role_name == "Admin"
+	f.context.escalation_reasons == ["it is another user's key", "the caller is an assumed role"]
+}
+
+test_alert_own_key_from_console_without_mfa_is_high if {
+	rec := object.union(base, {
+		"userIdentity": {
+			"type": "IAMUser",
+			"arn": "arn:aws:iam::111122223333:user/alice",
+			"accountId": "111122223333",
+			"accessKeyId": "ASIAEXAMPLECONSOLE01",
+			"userName": "alice",
+			"sessionContext": {"attributes": {"creationDate": "2026-03-01T10:00:00Z", "mfaAuthenticated": "false"}},
+		},
+		"userAgent": "AWS Internal",
+		"sessionCredentialFromConsole": "true",
+	})
+	f := one(rec)
+	f.severity == "HIGH"
+	f.context.escalation_reasons == ["the console session was not MFA-authenticated"]
+	not f.context.actor_long_term_key_id
+}
+
+test_alert_own_key_from_console_with_mfa_stays_medium if {
+	rec := object.union(base, {
+		"userIdentity": {
+			"type": "IAMUser",
+			"arn": "arn:aws:iam::111122223333:user/alice",
+			"accountId": "111122223333",
+			"accessKeyId": "ASIAEXAMPLECONSOLE01",
+			"userName": "alice",
+			"sessionContext": {"attributes": {"creationDate": "2026-03-01T10:00:00Z", "mfaAuthenticated": "true"}},
+		},
+		"userAgent": "AWS Internal",
+		"sessionCredentialFromConsole": "true",
+	})
+	one(rec).severity == "MEDIUM"
+}
+
+test_alert_cross_account_caller_is_high if {
+	rec := object.union(with_params({"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"}), {"userIdentity": {
+		"type": "AssumedRole",
+		"arn": "arn:aws:sts::444455556666:assumed-role/Deployer/ci",
+		"accountId": "444455556666",
+		"accessKeyId": "ASIAEXAMPLEXACCOUNT1",
+		"sessionContext": {"sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::444455556666:role/Deployer", "accountId": "444455556666", "userName": "Deployer"}},
+	}})
+	f := one(rec)
+	f.severity == "HIGH"
+	"the caller belongs to another account" in f.context.escalation_reasons
+	contains(f.msg, "(AssumedRole, account 444455556666)")
+}
+
+# Near misses.
+
+test_no_alert_deactivating_a_key if {
+	count(rule.alert) == 0 with input as with_params({"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Inactive"})
+	count(rule.alert) == 0 with input as with_params({"accessKeyId": "AKIAEXAMPLEOLDKEY001", "status": "Inactive"})
+}
+
+test_no_alert_denied_reactivation if {
+	rec := object.union(base, {
+		"errorCode": "AccessDenied",
+		"errorMessage": "User: arn:aws:iam::111122223333:user/alice is not authorized to perform: iam:UpdateAccessKey on resource: user bob because no identity-based policy allows the iam:UpdateAccessKey action",
+		"requestParameters": null,
+	})
+	count(rule.alert) == 0 with input as rec
+}
+
+test_no_alert_failed_reactivation_of_a_missing_key if {
+	rec := object.union(base, {"errorCode": "NoSuchEntityException", "errorMessage": "The Access Key with id AKIAEXAMPLEOLDKEY001 cannot be found."})
+	count(rule.alert) == 0 with input as rec
+}
+
+test_no_alert_key_created_active if {
+	rec := object.union(base, {
+		"eventName": "CreateAccessKey",
+		"requestParameters": {"userName": "bob"},
+		"responseElements": {"accessKey": {"accessKeyId": "AKIAEXAMPLENEWKEY001", "status": "Active", "userName": "bob"}},
+	})
+	count(rule.alert) == 0 with input as rec
+}
+
+test_no_alert_other_event_source if {
+	count(rule.alert) == 0 with input as object.union(base, {"eventSource": "sts.amazonaws.com"})
+}

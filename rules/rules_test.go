@@ -1,0 +1,271 @@
+package rules
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/format"
+	"github.com/open-policy-agent/opa/v1/tester"
+)
+
+// Test naming convention for rule tests (enforced by TestRuleTestsHavePositiveAndNegativeCases):
+// a test whose name starts with test_alert_ asserts the rule raises an alert (a positive case);
+// one whose name starts with test_no_alert_ asserts it raises nothing (a near-miss negative
+// case). Other test_ names are allowed for checks on message, target or severity.
+const (
+	positivePrefix = "test_alert_"
+	negativePrefix = "test_no_alert_"
+)
+
+// regoFiles returns the sorted paths of every .rego file in FS.
+func regoFiles(t *testing.T) []string {
+	t.Helper()
+	var files []string
+	err := fs.WalkDir(FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".rego") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("walk embedded FS: %v", err)
+	}
+	sort.Strings(files)
+	if len(files) == 0 {
+		t.Fatal("the embedded FS holds no .rego files")
+	}
+	return files
+}
+
+func isTestFile(p string) bool { return strings.HasSuffix(p, "_test.rego") }
+
+// parseAll parses every embedded module as Rego v1 with annotations, keyed by path.
+func parseAll(t *testing.T) map[string]*ast.Module {
+	t.Helper()
+	mods := map[string]*ast.Module{}
+	for _, p := range regoFiles(t) {
+		src, err := fs.ReadFile(FS, p)
+		if err != nil {
+			t.Fatalf("read %s: %v", p, err)
+		}
+		m, err := ast.ParseModuleWithOpts(p, string(src), ast.ParserOptions{
+			RegoVersion:       ast.RegoV1,
+			ProcessAnnotation: true,
+		})
+		if err != nil {
+			t.Fatalf("parse %s: %v", p, err)
+		}
+		mods[p] = m
+	}
+	return mods
+}
+
+// TestEmbedCoversAllRegoFiles guards the go:embed patterns: every .rego file under lib and
+// builtin on disk must be embedded, and nothing but .rego files may be.
+func TestEmbedCoversAllRegoFiles(t *testing.T) {
+	embedded := map[string]bool{}
+	err := fs.WalkDir(FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		if !strings.HasSuffix(p, ".rego") {
+			t.Errorf("embedded FS holds a non-Rego file: %s", p)
+		}
+		embedded[p] = true
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, root := range []string{"lib", "builtin"} {
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && strings.HasSuffix(p, ".rego") && !embedded[filepath.ToSlash(p)] {
+				t.Errorf("%s exists on disk but is not embedded: fix the go:embed patterns in embed.go", p)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestRegoIsFormatted is the in-process equivalent of `opa fmt --list`.
+func TestRegoIsFormatted(t *testing.T) {
+	for _, p := range regoFiles(t) {
+		src, err := fs.ReadFile(FS, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := format.SourceWithOpts(p, src, format.Opts{RegoVersion: ast.RegoV1})
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		if !bytes.Equal(out, src) {
+			t.Errorf("%s is not opa fmt clean", p)
+		}
+	}
+}
+
+// compileStrict compiles every module (rules, helpers and tests) the way `opa check --strict`
+// does.
+func compileStrict(t *testing.T, mods map[string]*ast.Module) *ast.Compiler {
+	t.Helper()
+	c := ast.NewCompiler().
+		WithStrict(true).
+		WithDefaultRegoVersion(ast.RegoV1).
+		WithEnablePrintStatements(false)
+	c.Compile(mods)
+	if c.Failed() {
+		for _, e := range c.Errors {
+			t.Errorf("strict compile: %v", e)
+		}
+		t.FailNow()
+	}
+	return c
+}
+
+func TestRegoCompilesStrict(t *testing.T) {
+	compileStrict(t, parseAll(t))
+}
+
+// TestRegoUnitTests runs every Rego test in the pack in-process (`opa test` equivalent), with
+// builtin errors raised as test errors.
+func TestRegoUnitTests(t *testing.T) {
+	mods := parseAll(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ch, err := tester.NewRunner().
+		SetModules(mods).
+		SetDefaultRegoVersion(ast.RegoV1).
+		RaiseBuiltinErrors(true).
+		SetTimeout(30*time.Second).
+		RunTests(ctx, nil)
+	if err != nil {
+		t.Fatalf("run Rego tests: %v", err)
+	}
+	perFile := map[string]int{}
+	n := 0
+	for r := range ch {
+		n++
+		name := r.Package + "." + r.Name
+		if r.Location != nil {
+			perFile[r.Location.File]++
+		}
+		switch {
+		case r.Error != nil:
+			t.Errorf("ERROR %s: %v", name, r.Error)
+		case r.Skip:
+			t.Errorf("SKIPPED %s: skipped Rego tests hide coverage; remove the todo_ prefix", name)
+		case r.Fail:
+			t.Errorf("FAIL %s (%s)", name, r.Location)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no Rego tests found")
+	}
+	for p := range mods {
+		if isTestFile(p) && perFile[p] == 0 {
+			t.Errorf("%s holds no test_ rules", p)
+		}
+	}
+	t.Logf("%d Rego tests ran", n)
+}
+
+var (
+	libPath  = regexp.MustCompile(`^lib/([a-z][a-z0-9_]*)/[a-z][a-z0-9_]*\.rego$`)
+	rulePath = regexp.MustCompile(`^builtin/([a-z][a-z0-9_]*)/([a-z][a-z0-9_]*)\.rego$`)
+)
+
+// TestLayout checks file placement and package names: helpers are package lib.<dir>, a rule
+// is package builtin.<service>.<file>, tests are the same package with a _test suffix, and
+// every non-test file has a _test.rego beside it.
+func TestLayout(t *testing.T) {
+	mods := parseAll(t)
+	for p, m := range mods {
+		pkg := strings.TrimPrefix(m.Package.Path.String(), "data.")
+		base := p
+		if isTestFile(p) {
+			base = strings.TrimSuffix(p, "_test.rego") + ".rego"
+		}
+		var want string
+		switch {
+		case libPath.MatchString(base):
+			want = "lib." + libPath.FindStringSubmatch(base)[1]
+		case rulePath.MatchString(base):
+			sm := rulePath.FindStringSubmatch(base)
+			want = "builtin." + sm[1] + "." + sm[2]
+		default:
+			t.Errorf("%s: unexpected location; helpers go in lib/<name>/, rules in builtin/<service>/<rule>.rego", p)
+			continue
+		}
+		if isTestFile(p) {
+			want += "_test"
+			if _, ok := mods[base]; !ok {
+				t.Errorf("%s has no %s beside it", p, path.Base(base))
+			}
+		} else if _, ok := mods[strings.TrimSuffix(p, ".rego")+"_test.rego"]; !ok {
+			t.Errorf("%s has no %s beside it", p, strings.TrimSuffix(path.Base(p), ".rego")+"_test.rego")
+		}
+		if pkg != want {
+			t.Errorf("%s: package %s, want %s", p, pkg, want)
+		}
+	}
+}
+
+// TestRuleTestsHavePositiveAndNegativeCases enforces the naming convention above.
+func TestRuleTestsHavePositiveAndNegativeCases(t *testing.T) {
+	mods := parseAll(t)
+	for p, m := range mods {
+		if !isTestFile(p) || !strings.HasPrefix(p, "builtin/") {
+			continue
+		}
+		pos, neg := 0, 0
+		for _, r := range m.Rules {
+			name := r.Head.Name.String()
+			if len(r.Head.Reference) > 0 {
+				name = r.Head.Reference[0].String()
+			}
+			switch {
+			case strings.HasPrefix(name, positivePrefix):
+				pos++
+			case strings.HasPrefix(name, negativePrefix):
+				neg++
+			}
+		}
+		if pos == 0 {
+			t.Errorf("%s: no positive case (a test named %s...)", p, positivePrefix)
+		}
+		if neg == 0 {
+			t.Errorf("%s: no near-miss negative case (a test named %s...)", p, negativePrefix)
+		}
+	}
+}
+
+// TestActorEntrypoint pins the helper the Go alert builder evaluates for Alert.actor.
+func TestActorEntrypoint(t *testing.T) {
+	c := compileStrict(t, parseAll(t))
+	ref := ast.MustParseRef("data.lib.cloudtrail.actor")
+	if rules := c.GetRulesExact(ref); len(rules) == 0 {
+		t.Fatalf("%v is not defined: the alert builder depends on it", ref)
+	}
+}
