@@ -139,7 +139,7 @@ func (d *decoder) emitSQS(b []byte, f *fields, bodyKey int, o Origin) {
 		return
 	}
 	if skipWS(raw, end) != len(raw) {
-		d.yieldErr(o, fmt.Errorf("%w: SQS message body: more than one JSON value", ErrSyntax))
+		d.yieldErr(o, fmt.Errorf("SQS message body: %w: more than one JSON value", ErrSyntax))
 		return
 	}
 	if fr.obj.dup >= 0 {
