@@ -2,6 +2,9 @@ package builtin.iam.access_key_reactivated_test
 
 import data.builtin.iam.access_key_reactivated as rule
 
+# patched(rec, patch) is rec with the top-level keys of patch replaced (not merged).
+patched(rec, patch) := object.union(object.remove(rec, object.keys(patch)), patch)
+
 # An UpdateAccessKey record as CloudTrail writes it (IAM user, CLI, long-term key).
 base := {
 	"eventVersion": "1.09",
@@ -30,7 +33,7 @@ base := {
 	"eventCategory": "Management",
 }
 
-with_params(params) := object.union(base, {"requestParameters": params})
+with_params(params) := patched(base, {"requestParameters": params})
 
 assumed_role_identity := {
 	"type": "AssumedRole",
@@ -88,7 +91,7 @@ test_alert_another_users_key_is_high if {
 
 # jackson reactivating jack's key is another user's key, not a substring match of itself.
 test_alert_jackson_on_jack_is_high if {
-	rec := object.union(with_params({"userName": "jack", "accessKeyId": "AKIAEXAMPLEJACKKEY01", "status": "Active"}), {"userIdentity": {
+	rec := patched(with_params({"userName": "jack", "accessKeyId": "AKIAEXAMPLEJACKKEY01", "status": "Active"}), {"userIdentity": {
 		"type": "IAMUser",
 		"arn": "arn:aws:iam::111122223333:user/jackson",
 		"accountId": "111122223333",
@@ -99,7 +102,7 @@ test_alert_jackson_on_jack_is_high if {
 }
 
 test_alert_root_is_critical if {
-	rec := object.union(base, {"userIdentity": root_identity, "userAgent": "AWS Internal", "sourceIPAddress": "192.0.2.44"})
+	rec := patched(base, {"userIdentity": root_identity, "userAgent": "AWS Internal", "sourceIPAddress": "192.0.2.44"})
 	f := one(rec)
 	f.severity == "CRITICAL"
 	f.msg == "root (Root) from 192.0.2.44 reactivated access key AKIAEXAMPLEOLDKEY001 of the root user itself."
@@ -109,7 +112,7 @@ test_alert_root_is_critical if {
 }
 
 test_alert_assumed_role_is_high if {
-	rec := object.union(with_params({"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"}), {"userIdentity": assumed_role_identity})
+	rec := patched(with_params({"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"}), {"userIdentity": assumed_role_identity})
 	f := one(rec)
 	f.severity == "HIGH"
 	f.msg == "Admin/carol (AssumedRole) from 198.51.100.7 reactivated access key AKIAEXAMPLEBOBKEY001 of IAM user bob."
@@ -118,7 +121,7 @@ test_alert_assumed_role_is_high if {
 }
 
 test_alert_own_key_from_console_without_mfa_is_high if {
-	rec := object.union(base, {
+	rec := patched(base, {
 		"userIdentity": {
 			"type": "IAMUser",
 			"arn": "arn:aws:iam::111122223333:user/alice",
@@ -137,7 +140,7 @@ test_alert_own_key_from_console_without_mfa_is_high if {
 }
 
 test_alert_own_key_from_console_with_mfa_stays_medium if {
-	rec := object.union(base, {
+	rec := patched(base, {
 		"userIdentity": {
 			"type": "IAMUser",
 			"arn": "arn:aws:iam::111122223333:user/alice",
@@ -153,7 +156,7 @@ test_alert_own_key_from_console_with_mfa_stays_medium if {
 }
 
 test_alert_cross_account_caller_is_high if {
-	rec := object.union(with_params({"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"}), {"userIdentity": {
+	rec := patched(with_params({"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"}), {"userIdentity": {
 		"type": "AssumedRole",
 		"arn": "arn:aws:sts::444455556666:assumed-role/Deployer/ci",
 		"accountId": "444455556666",
@@ -174,7 +177,7 @@ test_no_alert_deactivating_a_key if {
 }
 
 test_no_alert_denied_reactivation if {
-	rec := object.union(base, {
+	rec := patched(base, {
 		"errorCode": "AccessDenied",
 		"errorMessage": "User: arn:aws:iam::111122223333:user/alice is not authorized to perform: iam:UpdateAccessKey on resource: user bob because no identity-based policy allows the iam:UpdateAccessKey action",
 		"requestParameters": null,
@@ -183,12 +186,12 @@ test_no_alert_denied_reactivation if {
 }
 
 test_no_alert_failed_reactivation_of_a_missing_key if {
-	rec := object.union(base, {"errorCode": "NoSuchEntityException", "errorMessage": "The Access Key with id AKIAEXAMPLEOLDKEY001 cannot be found."})
+	rec := patched(base, {"errorCode": "NoSuchEntityException", "errorMessage": "The Access Key with id AKIAEXAMPLEOLDKEY001 cannot be found."})
 	count(rule.alert) == 0 with input as rec
 }
 
 test_no_alert_key_created_active if {
-	rec := object.union(base, {
+	rec := patched(base, {
 		"eventName": "CreateAccessKey",
 		"requestParameters": {"userName": "bob"},
 		"responseElements": {"accessKey": {"accessKeyId": "AKIAEXAMPLENEWKEY001", "status": "Active", "userName": "bob"}},
@@ -197,5 +200,5 @@ test_no_alert_key_created_active if {
 }
 
 test_no_alert_other_event_source if {
-	count(rule.alert) == 0 with input as object.union(base, {"eventSource": "sts.amazonaws.com"})
+	count(rule.alert) == 0 with input as patched(base, {"eventSource": "sts.amazonaws.com"})
 }

@@ -107,6 +107,17 @@ acted_on_root_self if {
 	acted_on_self
 }
 
+default root_created_own_access_key := false
+
+# root_created_own_access_key holds for a successful CreateAccessKey by the root user for
+# itself (requestParameters: null): an access key for the root user now exists. TH-IAM-004
+# reports it; TH-IAM-006 leaves it to that rule.
+root_created_own_access_key if {
+	input.eventName == "CreateAccessKey"
+	ct.success
+	acted_on_root_self
+}
+
 default acted_on_other_user := false
 
 # acted_on_other_user holds when the call targeted an IAM user other than the caller. Root and

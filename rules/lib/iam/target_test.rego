@@ -267,3 +267,11 @@ test_assumed_role_omitting_user_has_no_target_user if {
 	not iam.acted_on_other_user with input as rec
 	iam.target_phrase == "an unknown IAM user" with input as rec
 }
+
+test_root_created_own_access_key if {
+	iam.root_created_own_access_key with input as create_key(root, null)
+	not iam.root_created_own_access_key with input as create_key(root, {"userName": "tracy"})
+	not iam.root_created_own_access_key with input as create_key(user("alice"), null)
+	not iam.root_created_own_access_key with input as object.union(create_key(root, null), {"errorCode": "LimitExceededException"})
+	not iam.root_created_own_access_key with input as object.union(create_key(root, null), {"eventName": "UpdateAccessKey"})
+}

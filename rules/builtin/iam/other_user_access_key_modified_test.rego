@@ -1,0 +1,161 @@
+package builtin.iam.other_user_access_key_modified_test
+
+import data.builtin.iam.other_user_access_key_modified as rule
+
+# patched(rec, patch) is rec with the top-level keys of patch replaced (not merged).
+patched(rec, patch) := object.union(object.remove(rec, object.keys(patch)), patch)
+
+# A DeleteAccessKey record as CloudTrail writes it (IAM user, console session with MFA).
+delete_key := {
+	"eventVersion": "1.09",
+	"userIdentity": {
+		"type": "IAMUser",
+		"principalId": "AIDAEXAMPLEALICE0001",
+		"arn": "arn:aws:iam::111122223333:user/alice",
+		"accountId": "111122223333",
+		"accessKeyId": "ASIAEXAMPLECONSOLE01",
+		"userName": "alice",
+		"sessionContext": {"attributes": {"creationDate": "2026-03-01T10:00:00Z", "mfaAuthenticated": "true"}},
+		"invokedBy": "signin.amazonaws.com",
+	},
+	"eventTime": "2026-03-01T10:30:00Z",
+	"eventSource": "iam.amazonaws.com",
+	"eventName": "DeleteAccessKey",
+	"awsRegion": "us-east-1",
+	"sourceIPAddress": "198.51.100.7",
+	"userAgent": "signin.amazonaws.com",
+	"requestParameters": {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001"},
+	"responseElements": null,
+	"requestID": "3c2b1a09-8f7e-4d6c-b5a4-93827160f5e4",
+	"eventID": "7d6c5b4a-3928-4f17-a6e5-d4c3b2a19f08",
+	"readOnly": false,
+	"eventType": "AwsApiCall",
+	"managementEvent": true,
+	"recipientAccountId": "111122223333",
+	"eventCategory": "Management",
+}
+
+deactivate_key := patched(delete_key, {
+	"eventName": "UpdateAccessKey",
+	"requestParameters": {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Inactive"},
+})
+
+cli_user(name) := {
+	"type": "IAMUser",
+	"principalId": "AIDAEXAMPLE000000009",
+	"arn": sprintf("arn:aws:iam::111122223333:user/%s", [name]),
+	"accountId": "111122223333",
+	"accessKeyId": "AKIAEXAMPLE000000009",
+	"userName": name,
+}
+
+one(rec) := f if {
+	alerts := rule.alert with input as rec
+	count(alerts) == 1
+	some f in alerts
+}
+
+test_alert_deleting_another_users_key if {
+	f := one(delete_key)
+	f.severity == "MEDIUM"
+	f.msg == "alice (IAMUser) from 198.51.100.7 deleted access key AKIAEXAMPLEBOBKEY001 of IAM user bob."
+	f.target == {"user_name": "bob", "access_key_id": "AKIAEXAMPLEBOBKEY001"}
+	f.context.acted_on_self == false
+	not f.context.deactivated_key_id
+}
+
+test_alert_deactivating_another_users_key if {
+	f := one(deactivate_key)
+	f.severity == "MEDIUM"
+	f.msg == "alice (IAMUser) from 198.51.100.7 deactivated access key AKIAEXAMPLEBOBKEY001 of IAM user bob."
+	f.target.status == "Inactive"
+	f.context.deactivated_key_id == "AKIAEXAMPLEBOBKEY001"
+}
+
+test_alert_jackson_deleting_jacks_key if {
+	rec := patched(delete_key, {
+		"userIdentity": cli_user("jackson"),
+		"requestParameters": {"userName": "jack", "accessKeyId": "AKIAEXAMPLEJACKKEY01"},
+	})
+	one(rec).target.user_name == "jack"
+}
+
+test_alert_assumed_role_deleting_a_users_key if {
+	rec := patched(delete_key, {
+		"userIdentity": {
+			"type": "AssumedRole",
+			"arn": "arn:aws:sts::111122223333:assumed-role/bob/cleanup",
+			"accountId": "111122223333",
+			"accessKeyId": "ASIAEXAMPLESESSION01",
+			"sessionContext": {
+				"sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::111122223333:role/bob", "accountId": "111122223333", "userName": "bob"},
+				"attributes": {"mfaAuthenticated": "false"},
+			},
+		},
+		"userAgent": "aws-cli/1.45.11 Python/3.11.7 Linux/6.1 botocore/1.43.11",
+	})
+	f := one(rec)
+	f.context.actor_role_name == "bob"
+	f.severity == "MEDIUM"
+}
+
+test_alert_console_without_mfa_is_high if {
+	rec := json.patch(delete_key, [{
+		"op": "replace", "path": "/userIdentity/sessionContext/attributes/mfaAuthenticated",
+		"value": "false",
+	}])
+	f := one(rec)
+	f.severity == "HIGH"
+	f.context.escalation_reasons == ["the console session was not MFA-authenticated"]
+}
+
+test_alert_root_deleting_a_users_key if {
+	rec := patched(delete_key, {"userIdentity": {
+		"type": "Root",
+		"arn": "arn:aws:iam::111122223333:root",
+		"accountId": "111122223333",
+		"accessKeyId": "ASIAEXAMPLEROOT00001",
+		"sessionContext": {"attributes": {"mfaAuthenticated": "true"}},
+	}})
+	contains(one(rec).msg, "root (Root) from 198.51.100.7 deleted")
+}
+
+# Near misses: self-service rotation stays quiet.
+
+test_no_alert_user_deleting_own_key_without_user_name if {
+	rec := patched(delete_key, {"requestParameters": {"accessKeyId": "AKIAEXAMPLEOLDKEY001"}})
+	count(rule.alert) == 0 with input as rec
+}
+
+test_no_alert_user_deleting_own_key_by_name if {
+	rec := patched(delete_key, {"requestParameters": {"userName": "alice", "accessKeyId": "AKIAEXAMPLEOLDKEY001"}})
+	count(rule.alert) == 0 with input as rec
+}
+
+test_no_alert_user_deactivating_own_key if {
+	rec := patched(deactivate_key, {"requestParameters": {"accessKeyId": "AKIAEXAMPLEOLDKEY001", "status": "Inactive"}})
+	count(rule.alert) == 0 with input as rec
+}
+
+test_no_alert_reactivating_another_users_key if {
+	rec := patched(deactivate_key, {"requestParameters": {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"}})
+	count(rule.alert) == 0 with input as rec
+}
+
+test_no_alert_failed_delete if {
+	rec := patched(delete_key, {"errorCode": "NoSuchEntityException", "errorMessage": "The Access Key with id AKIAEXAMPLEBOBKEY001 cannot be found."})
+	count(rule.alert) == 0 with input as rec
+}
+
+test_no_alert_denied_delete if {
+	rec := patched(delete_key, {
+		"errorCode": "AccessDenied",
+		"errorMessage": "User: arn:aws:iam::111122223333:user/alice is not authorized to perform: iam:DeleteAccessKey on resource: user bob because no identity-based policy allows the iam:DeleteAccessKey action",
+		"requestParameters": null,
+	})
+	count(rule.alert) == 0 with input as rec
+}
+
+test_no_alert_listing_keys if {
+	count(rule.alert) == 0 with input as patched(delete_key, {"eventName": "ListAccessKeys", "readOnly": true})
+}
