@@ -59,6 +59,7 @@
 #     references:
 #       - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_disable-perms.html
 #       - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html
+#       - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-enable-root-access.html
 #   runbook:
 #     - "Call the root credential custodians: did they create key {{target.access_key_id}} at {{event.time}} from {{event.source_ip}}? Root keys are almost never legitimate (CIS 1.4)."
 #     - "Find the root sign-in that preceded it: ConsoleLogin events for the root user in us-east-1 from {{context.window_start}} to {{event.time}}; check the source IP and whether MFA was used ({{actor.mfa_authenticated}} for this session)."

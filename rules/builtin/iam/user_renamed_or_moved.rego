@@ -1,0 +1,134 @@
+# METADATA
+# title: IAM user renamed or moved
+# description: |
+#   UpdateUser gave an IAM user a new name (newUserName) and/or path (newPath). A rename
+#   keeps the user's ID, keys and policies but changes its ARN: policies, allow-lists,
+#   permission conditions and detections written against the old name or path stop
+#   matching it, and the old name becomes free for a new user who then inherits every
+#   reference to it. IAM does not update policies that name the user.
+#
+#   MEDIUM; HIGH when the caller renamed or moved itself, belongs to another account, or
+#   used a console session without MFA. A root caller also raises TH-IAM-006.
+# custom:
+#   id: TH-IAM-005
+#   version: 1
+#   severity: MEDIUM
+#   events:
+#     - iam.amazonaws.com:UpdateUser
+#   attack: ["TA0003:T1098"]
+#   compliance:
+#     nist-sp-800-53-r5: ["AC-2", "IA-4"]
+#   references:
+#     - https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateUser.html
+#     - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_users_manage.html
+#   dedup: {window: 1h, by: [actor.arn, target.user_name]}
+#   remediation:
+#     summary: >-
+#       Confirm the change with the user's owner. If it was not planned, put the old path and
+#       name back, contain the caller, and check that nobody took the freed old name.
+#     containment:
+#       - title: >-
+#           Put the user back at its old path first (CloudTrail does not record the old path:
+#           take it from the user's CreateUser event, responseElements.user.path, or its
+#           previous UpdateUser; most users live at /)
+#         console:
+#           - "Run aws iam update-user --user-name {{context.current_user_name}} --new-path OLD_PATH with the path found above (the console cannot change paths)"
+#         cli:
+#           - "aws iam get-user --user-name {{context.current_user_name}}"
+#       - title: Give the user its old name back
+#         console:
+#           - "IAM > Users > {{target.new_user_name}} > Edit (user name) > {{target.user_name}}"
+#         cli:
+#           - "aws iam update-user --user-name {{target.new_user_name}} --new-user-name {{target.user_name}}"
+#       - title: If the change was not planned, contain the caller (IAM user caller)
+#         console:
+#           - "IAM > Users > {{context.actor_user_name}} > Security credentials > deactivate access key {{context.actor_long_term_key_id}} and remove the console password (Manage console access > Disable)"
+#         cli:
+#           - "aws iam update-access-key --user-name {{context.actor_user_name}} --access-key-id {{context.actor_long_term_key_id}} --status Inactive"
+#           - "aws iam delete-login-profile --user-name {{context.actor_user_name}}"
+#           - 'aws iam put-user-policy --user-name {{context.actor_user_name}} --policy-name trailhound-revoke-older-sessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
+#       - title: If the change was not planned, contain the caller (assumed-role caller)
+#         console:
+#           - "IAM > Roles > {{context.actor_role_name}} > Revoke sessions > Revoke active sessions (for AWSReservedSSO_ roles, revoke the permission set sessions in IAM Identity Center instead)"
+#         cli:
+#           - 'aws iam put-role-policy --role-name {{context.actor_role_name}} --policy-name AWSRevokeOlderSessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
+#     steps:
+#       - title: Check whether someone created a new user with the freed old name
+#         console:
+#           - "IAM > Users: search for {{target.user_name}}; a user with that name created after {{event.time}} inherits every policy and allow-list that names it"
+#         cli:
+#           - "aws iam get-user --user-name {{target.user_name}}"
+#       - title: Review what the renamed user can do
+#         cli:
+#           - "aws iam list-attached-user-policies --user-name {{context.current_user_name}}"
+#           - "aws iam list-user-policies --user-name {{context.current_user_name}}"
+#           - "aws iam list-groups-for-user --user-name {{context.current_user_name}}"
+#     backout:
+#       - title: The owner confirmed the change; apply the new name and path again
+#         console:
+#           - "Run aws iam update-user --user-name {{target.user_name}} --new-path {{target.new_path}} if the path had changed"
+#         cli:
+#           - "aws iam update-user --user-name {{target.user_name}} --new-user-name {{target.new_user_name}}"
+#       - title: Lift the containment of the caller
+#         cli:
+#           - "aws iam update-access-key --user-name {{context.actor_user_name}} --access-key-id {{context.actor_long_term_key_id}} --status Active"
+#           - "aws iam delete-user-policy --user-name {{context.actor_user_name}} --policy-name trailhound-revoke-older-sessions"
+#           - "aws iam delete-role-policy --role-name {{context.actor_role_name}} --policy-name AWSRevokeOlderSessions"
+#     references:
+#       - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_users_manage.html
+#       - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html
+#   runbook:
+#     - "Ask the IAM owners whether changing {{target.user_name}} (new name {{target.new_user_name}}, new path {{target.new_path}}) at {{event.time}} was a planned change."
+#     - "Look for CreateUser of {{target.user_name}} after {{event.time}}: reusing a freed name hands the new user every trust policy, resource policy and allow-list that names the old ARN."
+#     - "List what matched the old name: resource policies and role trust policies naming arn:aws:iam::{{event.account}}:user/...{{target.user_name}}, permission conditions on aws:username or aws:PrincipalArn, SIEM allow-lists and suppressions keyed on the name."
+#     - "Review the caller's other IAM changes from {{context.window_start}} to {{context.window_end}}: aws cloudtrail lookup-events --region us-east-1 --lookup-attributes AttributeKey=AccessKeyId,AttributeValue={{actor.access_key_id}} --start-time {{context.window_start}} --end-time {{context.window_end}}."
+package builtin.iam.user_renamed_or_moved
+
+import data.lib.cloudtrail as ct
+import data.lib.iam
+
+alert contains finding if {
+	input.eventSource == "iam.amazonaws.com"
+	input.eventName == "UpdateUser"
+	ct.success
+	change := _change
+
+	finding := {
+		"msg": sprintf("%s %s.", [ct.summary_phrase, change]),
+		"target": iam.target,
+		"severity": severity,
+		"context": object.union(ct.base_context, extra_context),
+	}
+}
+
+_change := sprintf("renamed %s to %s and moved it to path %s", [iam.target_phrase, iam.new_user_name, iam.new_path]) if {
+	iam.new_user_name
+	iam.new_path
+} else := sprintf("renamed %s to %s", [iam.target_phrase, iam.new_user_name]) if {
+	iam.new_user_name
+} else := sprintf("moved %s to path %s", [iam.target_phrase, iam.new_path]) if {
+	iam.new_path
+}
+
+reasons contains "the caller renamed or moved itself" if iam.acted_on_self
+
+reasons contains "the caller belongs to another account" if ct.cross_account
+
+reasons contains "the console session was not MFA-authenticated" if ct.console_without_mfa
+
+severity := "HIGH" if {
+	count(reasons) > 0
+} else := "MEDIUM"
+
+# current_user_name is the user's name after the change.
+current_user_name := n if {
+	n := iam.new_user_name
+} else := iam.target_user_name
+
+extra_context := {k: v | some [k, v] in _extra_pairs}
+
+_extra_pairs contains ["acted_on_self", iam.acted_on_self]
+
+_extra_pairs contains ["escalation_reasons", sort(reasons)]
+
+_extra_pairs contains ["current_user_name", current_user_name]
