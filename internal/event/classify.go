@@ -15,7 +15,7 @@ const cloudTrailDetailSuffix = "via CloudTrail"
 
 // emitObject classifies the object b[start:end], scanned into fr, and yields what it holds:
 // a record, or an error. A log file's records were already yielded while it was scanned.
-func (d *decoder) emitObject(b []byte, start, end int, fr *frame, o Origin) {
+func (d *Decoder) emitObject(b []byte, start, end int, fr *frame, o Origin) {
 	d.lastEnd = end
 	f := &fr.obj
 	if f.dup >= 0 {
@@ -59,7 +59,7 @@ func sqsBody(b []byte, f *fields) (int, bool) {
 // envelope reads the object b[start:end] (scanned into fr) as a CloudTrail record or an
 // EventBridge event carrying one. When it is an EventBridge event and o.Framing is
 // FramingRecord or FramingLogFile, o.Framing becomes FramingEventBridge.
-func (d *decoder) envelope(b []byte, start, end int, fr *frame, o *Origin) (Record, error) {
+func (d *Decoder) envelope(b []byte, start, end int, fr *frame, o *Origin) (Record, error) {
 	f := &fr.obj
 	if f.has(keyDetailType) && f.has(keyDetail) {
 		dt, ok := f.str(b, keyDetailType)
@@ -98,7 +98,7 @@ func (d *decoder) envelope(b []byte, start, end int, fr *frame, o *Origin) (Reco
 
 // emitSQS unwraps the SQS message captured in f, whose body is under key bodyKey, and yields
 // the record in its body.
-func (d *decoder) emitSQS(b []byte, f *fields, bodyKey int, o Origin) {
+func (d *Decoder) emitSQS(b []byte, f *fields, bodyKey int, o Origin) {
 	o.Framing = FramingSQS
 	idKey := keyMessageIDLambda
 	if bodyKey == keyBodyAPI {
@@ -159,7 +159,7 @@ func (d *decoder) emitSQS(b []byte, f *fields, bodyKey int, o Origin) {
 }
 
 // unquotedString returns the string a captured JSON string body denotes, as a new string.
-func (d *decoder) unquotedString(s []byte, esc bool) string {
+func (d *Decoder) unquotedString(s []byte, esc bool) string {
 	if needsUnquote(s, esc) {
 		d.tmp = appendUnquoted(d.tmp[:0], s)
 		s = d.tmp

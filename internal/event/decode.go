@@ -3,6 +3,7 @@ package event
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"iter"
 )
 
@@ -24,9 +25,14 @@ type frame struct {
 	framing     Framing
 }
 
-// decoder decodes inputs one after another, reusing its buffers. It is not safe for
-// concurrent use; each iterator makes its own.
-type decoder struct {
+// Decoder decodes inputs one after another, reusing its buffers, its gzip decompressor and
+// its table of interned header values across them: the way to decode many inputs (a replay
+// of a bucket or a directory) without allocating per input. The zero value is ready to use.
+//
+// Record.Raw aliases the Decoder's buffers (or the caller's bytes): it is valid until the
+// Decoder starts its next input, so a caller that keeps it longer must copy it. A Decoder is
+// not safe for concurrent use, and its iterators must not be nested.
+type Decoder struct {
 	yield   func(Record, error) bool
 	stopped bool
 
@@ -48,28 +54,44 @@ type decoder struct {
 	tmp      []byte // an unescaped value
 	uniq     []byte // header values of one record that are not interned
 	interned map[string]string
+	cache    internCache
 	gz       gzipState
 }
 
 // stopScan is returned through the scanners when the consumer stopped the iteration.
 var stopScan = &syntaxError{Msg: "iteration stopped"}
 
-func newDecoder(yield func(Record, error) bool) *decoder {
-	return &decoder{yield: yield}
+// start prepares d for an iteration yielding to yield.
+func (d *Decoder) start(yield func(Record, error) bool) {
+	d.yield, d.stopped = yield, false
+}
+
+// Records is the package-level Records on d's buffers.
+func (d *Decoder) Records(name string, r io.Reader) iter.Seq2[Record, error] {
+	return func(yield func(Record, error) bool) {
+		d.start(yield)
+		d.decodeReader(name, r)
+	}
+}
+
+// RecordsBytes is the package-level RecordsBytes on d's buffers.
+func (d *Decoder) RecordsBytes(name string, b []byte) iter.Seq2[Record, error] {
+	return func(yield func(Record, error) bool) {
+		d.start(yield)
+		d.decodeInput(name, b)
+	}
 }
 
 // RecordsBytes is Records over an in-memory input, such as a Lambda invocation payload. Record.Raw
 // aliases b (or, for gzip input and SQS message bodies, buffers owned by the iteration); b must
 // not change while the iteration runs.
 func RecordsBytes(name string, b []byte) iter.Seq2[Record, error] {
-	return func(yield func(Record, error) bool) {
-		newDecoder(yield).decodeInput(name, b)
-	}
+	return new(Decoder).RecordsBytes(name, b)
 }
 
 // decodeInput decodes one whole input held in b: gzip is detected by its magic bytes and
 // decompressed first.
-func (d *decoder) decodeInput(name string, b []byte) {
+func (d *Decoder) decodeInput(name string, b []byte) {
 	d.name = name
 	if !isGzip(b) {
 		d.decode(b, false)
@@ -83,7 +105,7 @@ func (d *decoder) decodeInput(name string, b []byte) {
 }
 
 // truncOrigin locates the end of a truncated input: the item that was cut, or the last line.
-func (d *decoder) truncOrigin(b []byte) Origin {
+func (d *Decoder) truncOrigin(b []byte) Origin {
 	if d.cur >= d.lastEnd && d.cur < len(b) {
 		return Origin{File: d.name, Line: d.curLine}
 	}
@@ -92,7 +114,7 @@ func (d *decoder) truncOrigin(b []byte) Origin {
 
 // decode splits and classifies the input b. With truncated, b is a prefix of the real input,
 // so an item cut by its end is left to the caller to report.
-func (d *decoder) decode(b []byte, truncated bool) {
+func (d *Decoder) decode(b []byte, truncated bool) {
 	d.truncated = truncated
 	d.index, d.lastEnd, d.cur, d.curLine = 0, 0, 0, 1
 	d.lines.reset()
@@ -164,11 +186,11 @@ func (c *lineCounter) at(b []byte, off int) int {
 }
 
 // lineAt returns the line of offset off in b.
-func (d *decoder) lineAt(b []byte, off int) int { return d.lines.at(b, off) }
+func (d *Decoder) lineAt(b []byte, off int) int { return d.lines.at(b, off) }
 
 // item scans the value at b[i] (depth containers enclose it) as an item at item level lvl and
 // yields what it holds.
-func (d *decoder) item(b []byte, i, depth, lvl int) (int, *syntaxError) {
+func (d *Decoder) item(b []byte, i, depth, lvl int) (int, *syntaxError) {
 	o := Origin{File: d.name, Line: d.curLine}
 	switch c := b[i]; {
 	case c == '{':
@@ -206,7 +228,7 @@ func (d *decoder) item(b []byte, i, depth, lvl int) (int, *syntaxError) {
 // streamArray scans the array at b[i] == '[' (own depth depth) and hands each element to
 // d.item at item level lvl as soon as it is scanned; framing is how a bare record element is
 // framed.
-func (d *decoder) streamArray(b []byte, i, depth, lvl int, framing Framing) (int, *syntaxError) {
+func (d *Decoder) streamArray(b []byte, i, depth, lvl int, framing Framing) (int, *syntaxError) {
 	if depth > maxDepth {
 		return i, tooDeep(i)
 	}
@@ -241,7 +263,7 @@ func (d *decoder) streamArray(b []byte, i, depth, lvl int, framing Framing) (int
 }
 
 // yieldRecord yields a record with the next item index.
-func (d *decoder) yieldRecord(r Record) {
+func (d *Decoder) yieldRecord(r Record) {
 	r.Origin.Index = d.index
 	d.index++
 	if !d.yield(r, nil) {
@@ -251,7 +273,7 @@ func (d *decoder) yieldRecord(r Record) {
 
 // yieldErr yields a *DecodeError at o with the next item index. The Record yielded beside it
 // carries only the Origin, so a consumer can count the malformed item.
-func (d *decoder) yieldErr(o Origin, err error) {
+func (d *Decoder) yieldErr(o Origin, err error) {
 	o.Index = d.index
 	d.index++
 	if !d.yield(Record{Origin: o}, &DecodeError{Origin: o, Err: err}) {

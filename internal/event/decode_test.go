@@ -273,3 +273,51 @@ func TestSplit(t *testing.T) {
 		t.Errorf("stopping Split: %d items, error %v", n, err)
 	}
 }
+
+// TestDecoderReuse decodes several inputs with one Decoder: each starts afresh (indexes,
+// lines, SQS bodies), including after an iteration the consumer stopped.
+func TestDecoderReuse(t *testing.T) {
+	var dec Decoder
+	for range dec.RecordsBytes("first", []byte(records([]byte(recA), []byte(recB)))) {
+		break
+	}
+	inputs := []struct {
+		name string
+		in   []byte
+	}{
+		{"gz", gz(t, []byte(recA+"\n"+recB))},
+		{"sqs", records(sqsLambda(t, "m-1", []byte(recB)), sqsLambda(t, "m-2", []byte(recA)))},
+		{"plain", []byte("\n" + recB + "\n" + recA)},
+		{"gz-again", gz(t, []byte(recB+"\n"+recA))},
+	}
+	for _, tc := range inputs {
+		res := collect(t, dec.RecordsBytes(tc.name, tc.in))
+		if len(res.errs) != 0 || len(res.recs) != 2 {
+			t.Fatalf("%s: %d records, errors %v", tc.name, len(res.recs), res.errs)
+		}
+		first, second := res.recs[0], res.recs[1]
+		if first.Origin.File != tc.name || first.Origin.Index != 0 || second.Origin.Index != 1 {
+			t.Errorf("%s: origins %+v, %+v", tc.name, first.Origin, second.Origin)
+		}
+		if first.Header != jsonHeader(t, first.Raw) || second.Header != jsonHeader(t, second.Raw) {
+			t.Errorf("%s: headers do not match the records", tc.name)
+		}
+	}
+	res := collect(t, dec.Records("reader", strings.NewReader(recA)))
+	if len(res.recs) != 1 || res.recs[0].Origin.Line != 1 {
+		t.Errorf("Records after reuse: %+v", res)
+	}
+}
+
+func TestCorruptGzip(t *testing.T) {
+	full := gz(t, []byte(recA+"\n"+recB+"\n"))
+	bad := bytes.Clone(full)
+	bad[len(bad)-5] ^= 0xff // CRC-32 in the trailer
+	res := collect(t, RecordsBytes("bad.json.gz", bad))
+	check(t, res, want{[]string{"UpdateAccessKey", "DeleteAccessKey"}, []wantErr{{ErrCorrupt, "bad.json.gz:3 (record 2): corrupt gzip stream after"}}})
+	trailing := append(bytes.Clone(full), "garbage after the stream"...)
+	res = collect(t, RecordsBytes("trailing.json.gz", trailing))
+	if len(res.recs) != 2 || len(res.errs) != 1 || !errors.Is(res.errs[0], ErrCorrupt) {
+		t.Errorf("gzip with trailing garbage: %d records, errors %v", len(res.recs), res.errs)
+	}
+}

@@ -18,6 +18,9 @@ var (
 	ErrDuplicateKey = errors.New("duplicate key")
 	// ErrTruncated: the input (a gzip stream, a read) ended early; what came before was decoded.
 	ErrTruncated = errors.New("input truncated")
+	// ErrCorrupt: a gzip stream is damaged (bad checksum, bad deflate data, trailing garbage);
+	// what was decompressed before the damage was decoded.
+	ErrCorrupt = errors.New("corrupt gzip stream")
 	// ErrRead: a path or stream could not be read.
 	ErrRead = errors.New("cannot read input")
 )

@@ -118,7 +118,7 @@ const (
 // capturing its top-level keys into f (and, with captureDetail, the keys of its "detail" object
 // into detail). With streamRecords, the elements of a "Records" array are handed to d.item at
 // item level lvl+1 as they are scanned, so the records before a syntax error are still decoded.
-func (d *decoder) scanFields(b []byte, i, depth int, f, detail *fields, mode, lvl int) (int, *syntaxError) {
+func (d *Decoder) scanFields(b []byte, i, depth int, f, detail *fields, mode, lvl int) (int, *syntaxError) {
 	f.seen, f.dup, f.streamed = 0, -1, false
 	if depth > maxDepth {
 		return i, tooDeep(i)

@@ -119,7 +119,8 @@ func FuzzHeader(f *testing.F) {
 				t.Fatalf("string reads %q, encoding/json reads %q", got, want)
 			}
 		case '{':
-			d := newDecoder(func(Record, error) bool { return true })
+			d := new(Decoder)
+			d.start(func(Record, error) bool { return true })
 			var fl, detail fields
 			end, err := d.scanFields(data, i, 1, &fl, &detail, captureDetail, 0)
 			if err != nil || skipWS(data, end) != len(data) {

@@ -28,7 +28,7 @@ func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b 
 
 // gunzip decompresses b (every member of a multi-member stream) into d.out and returns it.
 // On error it returns what was decompressed before the error as well.
-func (d *decoder) gunzip(b []byte) ([]byte, error) {
+func (d *Decoder) gunzip(b []byte) ([]byte, error) {
 	out := d.out[:0]
 	if len(b) >= 18 {
 		// The trailer's ISIZE is the (last member's) uncompressed size mod 2^32: a good hint.
@@ -69,5 +69,5 @@ func gzipErr(err error, n int) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return fmt.Errorf("%w: gzip stream ends early, after %d decompressed bytes", ErrTruncated, n)
 	}
-	return fmt.Errorf("%w: gzip stream broken after %d decompressed bytes: %w", ErrTruncated, n, err)
+	return fmt.Errorf("%w after %d decompressed bytes: %w", ErrCorrupt, n, err)
 }

@@ -38,24 +38,44 @@ func (h *Header) set(k int, s string) {
 	}
 }
 
-// intern returns the interned copy of s, adding it while the table has room.
-func (d *decoder) intern(s []byte) (string, bool) {
-	if v, ok := d.interned[string(s)]; ok {
-		return v, true
+// internCacheSize is the number of slots of each header key's direct-mapped cache in front of
+// the intern table (a power of two).
+const internCacheSize = 64
+
+// internCache remembers recent interned values per header key, so the common case (the value
+// seen a few records ago) costs a byte comparison instead of a map lookup.
+type internCache [numHeader][internCacheSize]string
+
+// slot picks s's cache slot from its length and three of its bytes.
+func slot(s []byte) int {
+	n := len(s)
+	return (n*7 + int(s[0]) + int(s[n-1])*3 + int(s[n/2])*5) & (internCacheSize - 1)
+}
+
+// intern returns the interned copy of s (not empty), the value of header key k, adding it
+// while the table has room.
+func (d *Decoder) intern(k int, s []byte) (string, bool) {
+	c := &d.cache[k][slot(s)]
+	if *c == string(s) {
+		return *c, true
 	}
-	if d.interned == nil {
-		d.interned = make(map[string]string, 64)
-	} else if len(d.interned) >= maxInterned {
-		return "", false
+	v, ok := d.interned[string(s)]
+	if !ok {
+		if d.interned == nil {
+			d.interned = make(map[string]string, 64)
+		} else if len(d.interned) >= maxInterned {
+			return "", false
+		}
+		v = string(s)
+		d.interned[v] = v
 	}
-	v := string(s)
-	d.interned[v] = v
+	*c = v
 	return v, true
 }
 
 // header reads the Header fields captured in f from b. A field that is absent or not a
 // string is empty, as it would be for a consumer reading the record with encoding/json.
-func (d *decoder) header(b []byte, f *fields) Header {
+func (d *Decoder) header(b []byte, f *fields) Header {
 	var h Header
 	var bounds [numHeader][2]int // offsets into d.uniq of values not interned
 	var pending uint32
@@ -70,7 +90,7 @@ func (d *decoder) header(b []byte, f *fields) Header {
 			s = d.tmp
 		}
 		if internable[k] {
-			if v, ok := d.intern(s); ok {
+			if v, ok := d.intern(k, s); ok {
 				h.set(k, v)
 				continue
 			}

@@ -26,8 +26,13 @@ const digestMarker = "CloudTrail-Digest"
 // One buffer serves every input: Record.Raw is valid only until the iteration moves on to the
 // next input, so callers that keep it must copy it.
 func Paths(paths []string, stdin io.Reader) iter.Seq2[Record, error] {
+	return new(Decoder).Paths(paths, stdin)
+}
+
+// Paths is the package-level Paths on d's buffers.
+func (d *Decoder) Paths(paths []string, stdin io.Reader) iter.Seq2[Record, error] {
 	return func(yield func(Record, error) bool) {
-		d := newDecoder(yield)
+		d.start(yield)
 		for _, p := range paths {
 			if p == "-" {
 				d.decodeReader("-", stdin)
@@ -42,7 +47,7 @@ func Paths(paths []string, stdin io.Reader) iter.Seq2[Record, error] {
 }
 
 // decodePath decodes a file, or walks a directory.
-func (d *decoder) decodePath(root string) {
+func (d *Decoder) decodePath(root string) {
 	st, err := os.Stat(root)
 	if err != nil {
 		d.readFailed(root, err)
@@ -105,7 +110,7 @@ func isInputName(name string) bool {
 }
 
 // decodeFile decodes one file.
-func (d *decoder) decodeFile(path string) {
+func (d *Decoder) decodeFile(path string) {
 	f, err := os.Open(path)
 	if err != nil {
 		d.readFailed(path, err)
@@ -116,7 +121,7 @@ func (d *decoder) decodeFile(path string) {
 }
 
 // readFailed yields the error for a path that cannot be read.
-func (d *decoder) readFailed(path string, err error) {
+func (d *Decoder) readFailed(path string, err error) {
 	d.name = path
 	d.index = 0
 	d.yieldErr(Origin{File: path}, readErr(err))

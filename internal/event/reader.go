@@ -9,17 +9,15 @@ import (
 // Records decodes one input read from r, auto-detecting its framing (see the package
 // documentation), and yields each record, or a *DecodeError for each malformed item, and goes
 // on with the rest of the input. name locates the input in errors and Origin.File ("-" for
-// stdin). The whole input is read into memory first; Record.Raw aliases that buffer and stays
-// valid until the iteration ends. A read error after some bytes yields the records read so
-// far, then a *DecodeError wrapping ErrRead.
+// stdin). The whole input is read into memory first and Record.Raw aliases that buffer (each
+// call has its own; a Decoder reuses one across calls). A read error after some bytes yields
+// the records read so far, then a *DecodeError wrapping ErrRead.
 func Records(name string, r io.Reader) iter.Seq2[Record, error] {
-	return func(yield func(Record, error) bool) {
-		newDecoder(yield).decodeReader(name, r)
-	}
+	return new(Decoder).Records(name, r)
 }
 
 // decodeReader reads r whole into d.in and decodes it.
-func (d *decoder) decodeReader(name string, r io.Reader) {
+func (d *Decoder) decodeReader(name string, r io.Reader) {
 	buf := d.in[:0]
 	if f, ok := r.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && int64(cap(buf)) <= st.Size() {

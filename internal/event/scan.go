@@ -60,20 +60,20 @@ var strPlain = func() (t [256]bool) {
 }()
 
 const (
-	lsb  = 0x0101010101010101
-	msb  = 0x8080808080808080
-	quot = lsb * '"'
-	bsl  = lsb * '\\'
-	ctl  = lsb * 0x20
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
 )
 
 // special returns a mask whose lowest set bit marks the first byte of x (little-endian) that is
-// a quote, a backslash or a control character; 0 when there is none. Higher bits may be false
-// positives (borrow propagation), which is why only the lowest one is used.
+// a quote, a backslash or a control character; 0 when there is none. Flipping bit 1 of every
+// byte maps '"' (0x22) to 0x20 and keeps 0x00-0x1f below 0x20 while no other byte lands below
+// 0x21, so one "byte < 0x21" test finds quotes and control characters; a second finds
+// backslashes. Higher bits may be false positives (borrow propagation), which is why only the
+// lowest one is used.
 func special(x uint64) uint64 {
-	q := x ^ quot
-	s := x ^ bsl
-	return ((q - lsb) &^ q & msb) | ((s - lsb) &^ s & msb) | ((x - ctl) &^ x & msb)
+	q := x ^ (lsb * 0x02)
+	s := x ^ (lsb * '\\')
+	return ((q - lsb*0x21) &^ q & msb) | ((s - lsb) &^ s & msb)
 }
 
 // scanString scans the string starting at b[i] == '"' and returns the offset past its closing

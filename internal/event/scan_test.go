@@ -1,7 +1,9 @@
 package event
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"strings"
 	"testing"
 )
@@ -48,6 +50,40 @@ func TestAppendUnquotedMatchesEncodingJSON(t *testing.T) {
 		}
 		if got := string(appendUnquoted(nil, []byte(in[1:len(in)-1]))); got != want {
 			t.Errorf("%q: unquoted to %q, encoding/json reads %q", in, got, want)
+		}
+	}
+}
+
+// TestSpecial checks the word-at-a-time search against a byte loop for every byte value at
+// every position, behind plain bytes and behind other special bytes.
+func TestSpecial(t *testing.T) {
+	isSpecial := func(c byte) bool { return c < 0x20 || c == '"' || c == '\\' }
+	for _, fill := range []byte{'a', ' ', '!', '#', 0x7f, 0x80, 0xff, '"', 0x1f} {
+		for pos := range 8 {
+			for c := range 256 {
+				var w [8]byte
+				for k := range w {
+					w[k] = 'x'
+				}
+				for k := pos + 1; k < 8; k++ {
+					w[k] = fill
+				}
+				w[pos] = byte(c)
+				want := -1
+				for k, b := range w {
+					if isSpecial(b) {
+						want = k
+						break
+					}
+				}
+				got := -1
+				if m := special(binary.LittleEndian.Uint64(w[:])); m != 0 {
+					got = bits.TrailingZeros64(m) >> 3
+				}
+				if got != want {
+					t.Fatalf("word % x: first special byte at %d, special() says %d", w, want, got)
+				}
+			}
 		}
 	}
 }
