@@ -1,0 +1,67 @@
+package sink
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// Environment variables that configure the AWS sinks (DESIGN.md: Configuration).
+const (
+	EnvQueueURL    = "ALERT_QUEUE_URL"
+	EnvTopicARN    = "ALERT_TOPIC_ARN"
+	EnvBusName     = "ALERT_BUS_NAME"
+	EnvSecurityHub = "SECURITY_HUB"
+)
+
+// LoadAWSConfig loads the SDK configuration the AWS sinks and the DynamoDB state use: the
+// default chain (environment, Lambda role; AWS_ENDPOINT_URL points every client at another
+// endpoint, as the tests do with moto) with the Retryer policy.
+func LoadAWSConfig(ctx context.Context) (aws.Config, error) {
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(Retryer))
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+// FromEnv builds the AWS sinks the environment asks for, in a fixed order: sqs, securityhub,
+// sns, eventbridge. getenv is os.Getenv in production. It returns an empty Multi when none is
+// configured, and an error for a value it cannot use.
+func FromEnv(cfg aws.Config, getenv func(string) string) (*Multi, error) {
+	m := &Multi{}
+	if u := strings.TrimSpace(getenv(EnvQueueURL)); u != "" {
+		if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+			return nil, fmt.Errorf("%s: want a queue URL, got %q", EnvQueueURL, u)
+		}
+		m.Sinks = append(m.Sinks, Named{"sqs", NewSQS(sqs.NewFromConfig(cfg), u)})
+	}
+	switch v := strings.ToLower(strings.TrimSpace(getenv(EnvSecurityHub))); v {
+	case "true", "1", "yes":
+		if cfg.Region == "" {
+			return nil, fmt.Errorf("%s=true needs a region (AWS_REGION)", EnvSecurityHub)
+		}
+		m.Sinks = append(m.Sinks, Named{"securityhub", NewSecurityHub(securityhub.NewFromConfig(cfg), sts.NewFromConfig(cfg), cfg.Region)})
+	case "", "false", "0", "no":
+	default:
+		return nil, fmt.Errorf("%s: want true or false, got %q", EnvSecurityHub, v)
+	}
+	if t := strings.TrimSpace(getenv(EnvTopicARN)); t != "" {
+		if !strings.HasPrefix(t, "arn:") {
+			return nil, fmt.Errorf("%s: want a topic ARN, got %q", EnvTopicARN, t)
+		}
+		m.Sinks = append(m.Sinks, Named{"sns", NewSNS(sns.NewFromConfig(cfg), t)})
+	}
+	if b := strings.TrimSpace(getenv(EnvBusName)); b != "" {
+		m.Sinks = append(m.Sinks, Named{"eventbridge", NewEventBridge(eventbridge.NewFromConfig(cfg), b)})
+	}
+	return m, nil
+}
