@@ -128,3 +128,10 @@ func TestPathsStop(t *testing.T) {
 		t.Fatalf("iterated %d times", n)
 	}
 }
+
+func TestPathsStdinMissing(t *testing.T) {
+	res := collect(t, Paths([]string{"-"}, nil))
+	if len(res.recs) != 0 || len(res.errs) != 1 || !errors.Is(res.errs[0], ErrRead) || res.errs[0].Origin.File != "-" {
+		t.Errorf("Paths(-) without stdin: %+v", res)
+	}
+}

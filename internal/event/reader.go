@@ -1,6 +1,7 @@
 package event
 
 import (
+	"errors"
 	"io"
 	"iter"
 	"os"
@@ -18,6 +19,11 @@ func Records(name string, r io.Reader) iter.Seq2[Record, error] {
 
 // decodeReader reads r whole into d.in and decodes it.
 func (d *Decoder) decodeReader(name string, r io.Reader) {
+	if r == nil {
+		d.name, d.index = name, 0
+		d.yieldErr(Origin{File: name}, readErr(errNoReader))
+		return
+	}
 	buf := d.in[:0]
 	if f, ok := r.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && int64(cap(buf)) <= st.Size() {
@@ -41,3 +47,6 @@ func (d *Decoder) decodeReader(name string, r io.Reader) {
 		d.yieldErr(d.truncOrigin(buf), readErr(err))
 	}
 }
+
+// errNoReader is the cause when there is nothing to read from (Paths given "-" and no stdin).
+var errNoReader = errors.New("no reader (stdin not available)")

@@ -2,6 +2,49 @@
 // record arrives in (raw record, EventBridge event, SQS message, CloudTrail log file plain or
 // gzipped, JSON array, JSON Lines), splits the input into records in one pass, and reads the
 // header fields the engine needs to select rules without parsing the whole record.
+//
+// # Framing detection
+//
+// Each input is detected on its own, and each item in it too, so mixed JSON Lines work:
+//
+//   - An input starting with the gzip magic bytes (1f 8b) is decompressed first (every member
+//     of a multi-member stream), then detected like any other.
+//   - The input is a sequence of top-level JSON values separated by optional whitespace: one
+//     value (compact or pretty-printed), JSON Lines, or concatenated values. A leading UTF-8
+//     BOM is skipped; CRLF line ends are whitespace.
+//   - A top-level array is a list of items, streamed element by element.
+//   - An object with a "Records" array (a CloudTrail log file, a Lambda SQS batch) is a list
+//     of items, streamed element by element; its other keys are ignored. A Records element
+//     is never itself a list.
+//   - Every other object is one item, recognised by its top-level keys, in this order:
+//     an SQS message ("messageId" and "body", or "body" with "eventSource": "aws:sqs" - a
+//     Lambda SQS event record - or "MessageId" and "Body" - ReceiveMessage output), whose body
+//     is a JSON string holding a CloudTrail record or an EventBridge event;
+//     an EventBridge event ("detail-type" and "detail"), accepted when the detail-type ends in
+//     "via CloudTrail" ("AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail",
+//     ...), whose record is the "detail" object;
+//     a CloudTrail record (an "eventName" or "eventSource" key, unless eventSource starts with
+//     "aws:", the mark of other Lambda event-source records such as S3 notifications).
+//     Anything else, including a top-level scalar, is ErrNotRecord.
+//
+// # Errors and recovery
+//
+// Every malformed item yields a *DecodeError whose Origin gives the file, the line where the
+// item starts and its index, and decoding goes on. A syntax error resumes at the next line
+// whose first byte is '{' or '[' (so one broken JSON Lines line costs only that line); in a
+// log file, the records before the break have already been yielded. An item repeating a key
+// the decoder reads (header fields, envelope keys), including spellings with escapes, is
+// ambiguous and rejected with ErrDuplicateKey. Nesting deeper than 256 levels is malformed.
+// Header fields that are absent or not strings read as empty, as encoding/json would read
+// them. A truncated or damaged gzip stream yields the records before the damage, then one
+// error (ErrTruncated, ErrCorrupt).
+//
+// # Performance
+//
+// Splitting, validation and header capture are one pass of a hand-written scanner over the
+// whole input in memory, without reflection. A record costs one allocation (its eventID and
+// eventTime share one string; repeating header values are interned per Decoder); Record.Raw
+// aliases the input. Split is the floor: the same scan without headers or classification.
 package event
 
 import (
