@@ -133,6 +133,14 @@ invoked_by := s if {
 	present(s)
 }
 
+default via_cloudformation := false
+
+# via_cloudformation holds when CloudFormation made the call on the caller's behalf (a stack
+# create, update or delete run by the caller).
+via_cloudformation if invoked_by == "cloudformation.amazonaws.com"
+
+via_cloudformation if input.sourceIPAddress == "cloudformation.amazonaws.com"
+
 # actor_name is the short name of the caller: the IAM user name, the role name for an
 # assumed role, "root", the federated user name, or the calling service.
 actor_name := n if {

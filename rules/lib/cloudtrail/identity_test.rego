@@ -255,3 +255,10 @@ test_present if {
 	not cloudtrail.present(7)
 	not cloudtrail.present("HIDDEN_DUE_TO_SECURITY_REASONS")
 }
+
+test_via_cloudformation if {
+	cloudtrail.via_cloudformation with input as aws_service
+	cloudtrail.via_cloudformation with input as object.union(iam_user, {"userIdentity": {"invokedBy": "cloudformation.amazonaws.com"}})
+	not cloudtrail.via_cloudformation with input as iam_user
+	not cloudtrail.via_cloudformation with input as assumed_role
+}

@@ -1,0 +1,168 @@
+# METADATA
+# title: CloudTrail trail configuration weakened or changed
+# description: |
+#   UpdateTrail or PutEventSelectors changed what a trail records or where it delivers.
+#   CRITICAL when the change blinds trailhound: management write events no longer logged
+#   (the Stratus Red Team "cloudtrail-event-selectors" technique) or global service events
+#   turned off (every IAM event is a global service event); HIGH for other weakening
+#   (single-region, log file validation off, another S3 bucket, CloudWatch Logs or KMS key
+#   changed); MEDIUM for other changes, e.g. adding data-event selectors or an SNS topic.
+#   One step lower when CloudFormation made the call; MEDIUM when the call was denied.
+#   StopLogging and DeleteTrail are TH-CT-001 and TH-CT-002.
+# custom:
+#   id: TH-CT-003
+#   version: 1
+#   severity: HIGH
+#   events:
+#     - cloudtrail.amazonaws.com:UpdateTrail
+#     - cloudtrail.amazonaws.com:PutEventSelectors
+#   attack: ["TA0005:T1562.008"]
+#   compliance:
+#     cis-aws-foundations-v3.0.0: ["3.1", "3.2", "4.5"]
+#     nist-sp-800-53-r5: ["AU-9", "AU-12"]
+#   references:
+#     - https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_UpdateTrail.html
+#     - https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_PutEventSelectors.html
+#     - https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-management-events-with-cloudtrail.html
+#     - https://attack.mitre.org/techniques/T1562/008/
+#   dedup: {window: 1h, by: [target.trail_name, event.name]}
+#   remediation:
+#     summary: >-
+#       Put back what the change turned off (the commands below appear only for what this
+#       event turned off), contain the caller unless the change was approved, and compare the
+#       trail with its template.
+#     containment:
+#       - title: >-
+#           Log management events again (this replaces every selector on the trail: add back
+#           any data-event selectors you still need)
+#         console:
+#           - "CloudTrail console in {{event.region}} > Trails > {{context.trail_short_name}} > Management events > Edit > API activity: Read and Write"
+#         cli:
+#           - "aws cloudtrail put-event-selectors --trail-name {{context.management_events_dropped_trail}} --event-selectors ReadWriteType=All,IncludeManagementEvents=true --region {{event.region}}"
+#       - title: Log global service events (IAM, STS) again
+#         cli:
+#           - "aws cloudtrail update-trail --name {{context.global_events_dropped_trail}} --include-global-service-events --region {{event.region}}"
+#       - title: Cover all regions again
+#         cli:
+#           - "aws cloudtrail update-trail --name {{context.single_region_trail}} --is-multi-region-trail --include-global-service-events --region {{event.region}}"
+#       - title: Turn log file validation back on
+#         cli:
+#           - "aws cloudtrail update-trail --name {{context.validation_off_trail}} --enable-log-file-validation --region {{event.region}}"
+#       - title: >-
+#           Deliver to the former S3 bucket, CloudWatch Logs group or KMS key again (the
+#           former values are in the trail's CreateTrail event or its previous UpdateTrail)
+#         console:
+#           - "Run aws cloudtrail update-trail --name {{context.trail_short_name}} --s3-bucket-name FORMER_BUCKET --region {{event.region}} (or --cloud-watch-logs-log-group-arn, --cloud-watch-logs-role-arn, --kms-key-id with their former values)"
+#         cli:
+#           - "aws cloudtrail describe-trails --trail-name-list {{target.trail_name}} --region {{event.region}}"
+#       - title: If the change was not approved, contain the caller (IAM user caller)
+#         console:
+#           - "IAM > Users > {{context.actor_user_name}} > Security credentials > deactivate access key {{context.actor_long_term_key_id}} and remove the console password (Manage console access > Disable)"
+#         cli:
+#           - "aws iam update-access-key --user-name {{context.actor_user_name}} --access-key-id {{context.actor_long_term_key_id}} --status Inactive"
+#           - "aws iam delete-login-profile --user-name {{context.actor_user_name}}"
+#           - 'aws iam put-user-policy --user-name {{context.actor_user_name}} --policy-name trailhound-revoke-older-sessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
+#       - title: If the change was not approved, contain the caller (assumed-role caller)
+#         console:
+#           - "IAM > Roles > {{context.actor_role_name}} > Revoke sessions > Revoke active sessions (for AWSReservedSSO_ roles, revoke the permission set sessions in IAM Identity Center instead)"
+#         cli:
+#           - 'aws iam put-role-policy --role-name {{context.actor_role_name}} --policy-name AWSRevokeOlderSessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
+#     steps:
+#       - title: Compare the trail with its template
+#         cli:
+#           - "aws cloudtrail get-event-selectors --trail-name {{target.trail_name}} --region {{event.region}}"
+#           - "aws cloudtrail get-trail-status --name {{target.trail_name}} --region {{event.region}}"
+#     backout:
+#       - title: The change was approved; apply the requested configuration again from its template or change record
+#         console:
+#           - "Redeploy the template that defines {{context.trail_short_name}}, or repeat the approved {{event.name}} call"
+#       - title: Lift the containment of the caller
+#         cli:
+#           - "aws iam update-access-key --user-name {{context.actor_user_name}} --access-key-id {{context.actor_long_term_key_id}} --status Active"
+#           - "aws iam delete-user-policy --user-name {{context.actor_user_name}} --policy-name trailhound-revoke-older-sessions"
+#           - "aws iam delete-role-policy --role-name {{context.actor_role_name}} --policy-name AWSRevokeOlderSessions"
+#     references:
+#       - https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-management-events-with-cloudtrail.html
+#       - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html
+#   runbook:
+#     - "Read the request: requestParameters of this {{event.name}} show exactly what changed on {{context.trail_short_name}} (context.weakening summarises it). Check for an approved change."
+#     - "If management or global service events were dropped, the detector was blind from {{event.time}} until the fix: review CloudTrail Event history for that window (aws cloudtrail lookup-events --region us-east-1 --start-time {{event.time}}) and replay it through trailhound once the trail delivers again."
+#     - "If logs now go to another bucket, find who owns it (its account) and whether the former bucket's policy or lifecycle changed in the same window (PutBucketPolicy, PutBucketLifecycleConfiguration)."
+#     - "List what the caller did around the change: aws cloudtrail lookup-events --region {{event.region}} --lookup-attributes AttributeKey=AccessKeyId,AttributeValue={{actor.access_key_id}} --start-time {{context.window_start}} --end-time {{context.window_end}}."
+package builtin.cloudtrail.trail_modified
+
+import data.lib.cloudtrail as ct
+import data.lib.severity
+import data.lib.trail
+
+watched := {"UpdateTrail", "PutEventSelectors"}
+
+alert contains finding if {
+	input.eventSource == "cloudtrail.amazonaws.com"
+	input.eventName in watched
+	ct.success
+
+	finding := {
+		"msg": sprintf("%s %s CloudTrail trail %s in %s%s.", [ct.summary_phrase, _verb, trail.display_name, _region, _what]),
+		"target": _target,
+		"severity": _success_severity,
+		"context": object.union(ct.base_context, _extra_context),
+	}
+}
+
+alert contains finding if {
+	input.eventSource == "cloudtrail.amazonaws.com"
+	input.eventName in watched
+	ct.denied
+
+	finding := {
+		"msg": sprintf("%s tried to change CloudTrail trail %s in %s with %s (denied: %s).", [ct.summary_phrase, trail.display_name, _region, input.eventName, ct.error_code]),
+		"target": _target,
+		"severity": "MEDIUM",
+		"context": object.union(ct.base_context, _extra_context),
+	}
+}
+
+_verb := "changed the event selectors of" if {
+	input.eventName == "PutEventSelectors"
+} else := "updated"
+
+_what := sprintf(": %s", [concat("; ", sort(trail.weakening))]) if {
+	count(trail.weakening) > 0
+} else := ""
+
+_region := r if {
+	r := input.awsRegion
+	ct.present(r)
+} else := "an unknown region"
+
+_base_severity := "CRITICAL" if {
+	trail.blinds_detector
+} else := "HIGH" if {
+	count(trail.weakening) > 0
+} else := "MEDIUM"
+
+_success_severity := severity.step_down(_base_severity) if {
+	ct.via_cloudformation
+} else := _base_severity
+
+_target := {"trail_name": n | n := trail.name}
+
+_extra_context := {k: v | some [k, v] in _extra_pairs}
+
+_extra_pairs contains ["trail_short_name", trail.short_name(trail.name)]
+
+_extra_pairs contains ["via_cloudformation", ct.via_cloudformation]
+
+_extra_pairs contains ["weakening", sort(trail.weakening)]
+
+_extra_pairs contains ["blinds_detector", trail.blinds_detector]
+
+# Keys that gate the restore commands: each is set only when this event turned that off.
+_extra_pairs contains ["management_events_dropped_trail", trail.name] if trail.management_events_dropped
+
+_extra_pairs contains ["global_events_dropped_trail", trail.name] if input.requestParameters.includeGlobalServiceEvents == false
+
+_extra_pairs contains ["single_region_trail", trail.name] if input.requestParameters.isMultiRegionTrail == false
+
+_extra_pairs contains ["validation_off_trail", trail.name] if input.requestParameters.enableLogFileValidation == false
