@@ -1,0 +1,162 @@
+# METADATA
+# title: trailhound's EventBridge rule deleted, disabled or stripped of targets
+# description: |
+#   DeleteRule, DisableRule or RemoveTargets hit an EventBridge rule that feeds trailhound
+#   (named with the trailhound prefix, or listed in data.trailhound.detector.rule_names; see
+#   lib.detector). Without the rule, CloudTrail events stop reaching the detector: nothing
+#   is evaluated and nothing alerts. Rules of other applications are not reported.
+#   CRITICAL; HIGH when CloudFormation made the call (a stack update or delete); MEDIUM when
+#   the call was denied.
+#
+#   A detector cannot see the event that cuts its own feed if that event travelled on the
+#   removed rule. Deploy at least two independent rules (the main feed and a tamper-watch
+#   rule for events.amazonaws.com and lambda.amazonaws.com), and forward events to a
+#   central security account, so each removal is seen through another path.
+# custom:
+#   id: TH-EVB-001
+#   version: 1
+#   severity: CRITICAL
+#   events:
+#     - events.amazonaws.com:DeleteRule
+#     - events.amazonaws.com:DisableRule
+#     - events.amazonaws.com:RemoveTargets
+#   attack: ["TA0005:T1562.001"]
+#   compliance:
+#     nist-sp-800-53-r5: ["SI-4", "AU-9"]
+#   references:
+#     - https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_DeleteRule.html
+#     - https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_DisableRule.html
+#     - https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_RemoveTargets.html
+#     - https://docs.aws.amazon.com/eventbridge/latest/userguide/logging-using-cloudtrail.html
+#   dedup: {window: 1h, by: [target.rule_name, event.name]}
+#   remediation:
+#     summary: >-
+#       Restore the detector's feed at once (enable the rule, or redeploy the stack that
+#       defines the rule and its target), contain the caller unless the change was approved,
+#       and replay the events the detector missed.
+#     containment:
+#       - title: Re-enable a disabled rule
+#         console:
+#           - "EventBridge console in {{event.region}} > Rules > bus {{target.event_bus_name}} > {{target.rule_name}} > Enable"
+#         cli:
+#           - "aws events enable-rule --name {{context.disabled_rule_name}} --event-bus-name {{target.event_bus_name}} --region {{event.region}}"
+#       - title: Recreate a deleted rule or its removed targets by redeploying the trailhound stack
+#         console:
+#           - "CloudFormation console in {{event.region}} > the trailhound stack > Update > Use current template (or sam deploy from the release); drift detection shows what was removed"
+#         cli:
+#           - "aws events describe-rule --name {{target.rule_name}} --event-bus-name {{target.event_bus_name}} --region {{event.region}}"
+#           - "aws events list-targets-by-rule --rule {{target.rule_name}} --event-bus-name {{target.event_bus_name}} --region {{event.region}}"
+#       - title: If the change was not approved, contain the caller (IAM user caller)
+#         console:
+#           - "IAM > Users > {{context.actor_user_name}} > Security credentials > deactivate access key {{context.actor_long_term_key_id}} and remove the console password (Manage console access > Disable)"
+#         cli:
+#           - "aws iam update-access-key --user-name {{context.actor_user_name}} --access-key-id {{context.actor_long_term_key_id}} --status Inactive"
+#           - "aws iam delete-login-profile --user-name {{context.actor_user_name}}"
+#           - 'aws iam put-user-policy --user-name {{context.actor_user_name}} --policy-name trailhound-revoke-older-sessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
+#       - title: If the change was not approved, contain the caller (assumed-role caller)
+#         console:
+#           - "IAM > Roles > {{context.actor_role_name}} > Revoke sessions > Revoke active sessions (for AWSReservedSSO_ roles, revoke the permission set sessions in IAM Identity Center instead)"
+#         cli:
+#           - 'aws iam put-role-policy --role-name {{context.actor_role_name}} --policy-name AWSRevokeOlderSessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
+#     steps:
+#       - title: Replay what the detector missed
+#         console:
+#           - "Run detector replay over the trail's S3 logs from {{event.time}} until the feed was restored, so events that arrived while the rule was gone are evaluated"
+#         cli:
+#           - "aws events list-rules --event-bus-name {{target.event_bus_name}} --region {{event.region}}"
+#     backout:
+#       - title: The change was approved; disable the rule again
+#         cli:
+#           - "aws events disable-rule --name {{context.disabled_rule_name}} --event-bus-name {{target.event_bus_name}} --region {{event.region}}"
+#       - title: Lift the containment of the caller
+#         cli:
+#           - "aws iam update-access-key --user-name {{context.actor_user_name}} --access-key-id {{context.actor_long_term_key_id}} --status Active"
+#           - "aws iam delete-user-policy --user-name {{context.actor_user_name}} --policy-name trailhound-revoke-older-sessions"
+#           - "aws iam delete-role-policy --role-name {{context.actor_role_name}} --policy-name AWSRevokeOlderSessions"
+#     references:
+#       - https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rules.html
+#       - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html
+#   runbook:
+#     - "Check for an approved trailhound deployment or teardown at {{event.time}} (context.via_cloudformation tells whether a stack made the call); otherwise treat {{actor.arn}} as compromised."
+#     - "Bound the blind window: from {{event.time}} until the rule and its target are back (EnableRule, PutRule or PutTargets events, or the stack update). Every alert the detector would have raised in that window is missing."
+#     - "List what the caller did around the change, here and in us-east-1 for IAM: aws cloudtrail lookup-events --region {{event.region}} --lookup-attributes AttributeKey=AccessKeyId,AttributeValue={{actor.access_key_id}} --start-time {{context.window_start}} --end-time {{context.window_end}}. Attackers blind the detector right before acting."
+#     - "Check the detector's other paths in the same window: the Lambda function (DeleteFunction20150331, UpdateFunctionCode20150331v2, PutFunctionConcurrency20171031) and the trails (StopLogging, DeleteTrail, PutEventSelectors)."
+package builtin.events.detector_rule_tampered
+
+import data.lib.cloudtrail as ct
+import data.lib.detector
+import data.lib.severity
+
+alert contains finding if {
+	input.eventSource == "events.amazonaws.com"
+	action := _action[input.eventName]
+	detector.is_detector_rule(rule_name)
+	ct.success
+
+	finding := {
+		"msg": sprintf("%s %s EventBridge rule %s on bus %s in %s, which feeds trailhound.", [ct.summary_phrase, action, rule_name, bus_name, _region]),
+		"target": {"rule_name": rule_name, "event_bus_name": bus_name},
+		"severity": _success_severity,
+		"context": object.union(ct.base_context, _extra_context),
+	}
+}
+
+alert contains finding if {
+	input.eventSource == "events.amazonaws.com"
+	_action[input.eventName]
+	detector.is_detector_rule(rule_name)
+	ct.denied
+
+	finding := {
+		"msg": sprintf("%s tried to %s EventBridge rule %s on bus %s in %s, which feeds trailhound (denied: %s).", [ct.summary_phrase, _attempt[input.eventName], rule_name, bus_name, _region, ct.error_code]),
+		"target": {"rule_name": rule_name, "event_bus_name": bus_name},
+		"severity": "MEDIUM",
+		"context": object.union(ct.base_context, _extra_context),
+	}
+}
+
+_action := {
+	"DeleteRule": "deleted",
+	"DisableRule": "disabled",
+	"RemoveTargets": "removed targets from",
+}
+
+_attempt := {
+	"DeleteRule": "delete",
+	"DisableRule": "disable",
+	"RemoveTargets": "remove targets from",
+}
+
+# rule_name is the rule the call named: Name for DeleteRule and DisableRule, Rule for
+# RemoveTargets.
+rule_name := n if {
+	n := input.requestParameters.name
+	ct.present(n)
+} else := n if {
+	n := input.requestParameters.rule
+	ct.present(n)
+}
+
+# bus_name is the event bus the rule lives on ("default" when the call named none).
+bus_name := detector.bus_name(object.get(input, ["requestParameters", "eventBusName"], ""))
+
+_region := r if {
+	r := input.awsRegion
+	ct.present(r)
+} else := "an unknown region"
+
+_success_severity := severity.step_down("CRITICAL") if {
+	ct.via_cloudformation
+} else := "CRITICAL"
+
+_extra_context := {k: v | some [k, v] in _extra_pairs}
+
+_extra_pairs contains ["via_cloudformation", ct.via_cloudformation]
+
+# disabled_rule_name gates the enable-rule command: set only for DisableRule.
+_extra_pairs contains ["disabled_rule_name", rule_name] if input.eventName == "DisableRule"
+
+_extra_pairs contains ["removed_target_ids", ids] if {
+	input.eventName == "RemoveTargets"
+	ids := [id | some id in input.requestParameters.ids; is_string(id)]
+}
