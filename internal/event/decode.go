@@ -36,14 +36,13 @@ type Decoder struct {
 	yield   func(Record, error) bool
 	stopped bool
 
-	name      string
-	truncated bool // the input was cut short (gzip or read error): an item hitting EOF is not reported
-	index     int  // items yielded so far in this input
-	lines     lineCounter
-	cur       int // offset of the innermost item being scanned, where a syntax error is reported
-	curLine   int
-	lastEnd   int  // end offset of the last item yielded; resync never goes back before it
-	inArray   bool // the current top-level value is an array being streamed
+	name    string
+	index   int // items yielded so far in this input
+	lines   lineCounter
+	cur     int // offset of the innermost item being scanned, where a syntax error is reported
+	curLine int
+	lastEnd int  // end offset of the last item yielded; resync never goes back before it
+	inArray bool // the current top-level value is an array being streamed
 
 	frames [maxLevel]frame
 	body   frame // captures of an SQS message body
@@ -115,7 +114,6 @@ func (d *Decoder) truncOrigin(b []byte) Origin {
 // decode splits and classifies the input b. With truncated, b is a prefix of the real input,
 // so an item cut by its end is left to the caller to report.
 func (d *Decoder) decode(b []byte, truncated bool) {
-	d.truncated = truncated
 	d.index, d.lastEnd, d.cur, d.curLine = 0, 0, 0, 1
 	d.lines.reset()
 	d.arena = d.arena[:0]
