@@ -74,7 +74,10 @@ func rulesTest(ctx context.Context, args []string, s stdio) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
-	modules := builtin.AllModules()
+	modules, err := builtin.AllModules()
+	if err != nil {
+		return exitPartial, err
+	}
 	if len(dirs) == 1 {
 		st, err := os.Stat(dirs[0])
 		if err != nil || !st.IsDir() {
@@ -84,13 +87,13 @@ func rulesTest(ctx context.Context, args []string, s stdio) (int, error) {
 		if err != nil {
 			return exitPartial, err
 		}
-		modules = p.AllModules()
-		for name, m := range libModules(builtin) {
-			modules[name] = m
+		builtinModules := modules
+		if modules, err = p.AllModules(); err != nil {
+			return exitPartial, err
 		}
-		for name, m := range builtin.Tests {
+		for name, m := range builtinModules {
 			if m.Package.Path.HasPrefix(libRef) {
-				modules[name] = m
+				modules[name] = m // the lib and its tests
 			}
 		}
 	}

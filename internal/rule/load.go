@@ -21,7 +21,9 @@ type Pack struct {
 	Team    string // owning team, reported in alerts as rule.team
 	Rules   []*Rule
 	Modules map[string]*ast.Module // every non-test module by file name (rules and helpers)
-	Tests   map[string]*ast.Module // *_test.rego modules by file name
+	// testSources holds the *_test.rego files unparsed: evaluating rules never needs them, and
+	// parsing them would double the pack's cold start. Tests parses them on demand.
+	testSources map[string]string
 }
 
 // Rule is one loaded rule: its metadata and where its Rego lives.
@@ -38,7 +40,7 @@ func (r *Rule) Query() string { return "data." + r.Package + ".alert" }
 // Load reads every .rego file under fsys. prefix is prepended to file names in messages (for
 // example "rules"). All problems found are returned together, each naming its file.
 func Load(name, team, prefix string, fsys fs.FS) (*Pack, error) {
-	p := &Pack{Name: name, Team: team, Modules: map[string]*ast.Module{}, Tests: map[string]*ast.Module{}}
+	p := &Pack{Name: name, Team: team, Modules: map[string]*ast.Module{}, testSources: map[string]string{}}
 	var errs []error
 	err := fs.WalkDir(fsys, ".", func(file string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -54,13 +56,13 @@ func Load(name, team, prefix string, fsys fs.FS) (*Pack, error) {
 			errs = append(errs, fmt.Errorf("read %s: %w", display, err))
 			return nil
 		}
+		if strings.HasSuffix(file, "_test.rego") {
+			p.testSources[display] = string(src)
+			return nil
+		}
 		mod, err := ParseModule(display, string(src))
 		if err != nil {
 			errs = append(errs, err)
-			return nil
-		}
-		if strings.HasSuffix(file, "_test.rego") {
-			p.Tests[display] = mod
 			return nil
 		}
 		p.Modules[display] = mod

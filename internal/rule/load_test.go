@@ -43,8 +43,12 @@ func TestLoadGoodRule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Rules) != 1 || len(p.Modules) != 2 || len(p.Tests) != 1 {
-		t.Fatalf("rules %d modules %d tests %d", len(p.Rules), len(p.Modules), len(p.Tests))
+	tests, err := p.Tests()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Rules) != 1 || len(p.Modules) != 2 || len(tests) != 1 {
+		t.Fatalf("rules %d modules %d tests %d", len(p.Rules), len(p.Modules), len(tests))
 	}
 	r := p.Rules[0]
 	if r.ID != "TH-IAM-001" || r.Severity != High || r.Title != "Access key reactivated" || r.Version != "1" || r.Team != "team" {
@@ -98,6 +102,13 @@ func TestLoadRejectsDuplicateIDsAndParseErrors(t *testing.T) {
 	_, err = load(t, map[string]string{"a.rego": good, "broken.rego": "package x\n\nalert contains if {"})
 	if err == nil || !strings.Contains(err.Error(), "broken.rego") {
 		t.Fatalf("err = %v", err)
+	}
+	p, err := load(t, map[string]string{"a.rego": good, "a_test.rego": "package x_test\n\ntest_x if {"})
+	if err != nil {
+		t.Fatalf("a broken test file must not stop the rules loading: %v", err)
+	}
+	if _, err := p.Tests(); err == nil || !strings.Contains(err.Error(), "a_test.rego") {
+		t.Fatalf("Tests() err = %v", err)
 	}
 }
 

@@ -116,11 +116,13 @@ var (
 	eventNameRE   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
 	fieldPathRE   = regexp.MustCompile(`^(actor|target|event|context|rule)\.[a-z_][a-z0-9_]*$`)
 	placeholderRE = regexp.MustCompile(`\{\{\s*([^{}]*?)\s*\}\}`)
-	// EnrichNames are the lookups a rule may declare in custom.enrich.
+	// EnrichNames are the lookups a rule may declare in custom.enrich; lookup
+	// <subject>_<name> fills input.enrichment.<subject>.<name> (internal/enrich).
 	EnrichNames = map[string]bool{
 		"target_access_keys": true, "target_access_key_last_used": true, "target_mfa": true,
 		"target_login_profile": true, "target_groups_policies": true, "target_tags": true,
-		"actor_access_keys": true, "actor_mfa": true, "actor_groups_policies": true, "actor_tags": true,
+		"actor_access_keys": true, "actor_mfa": true, "actor_login_profile": true,
+		"actor_groups_policies": true, "actor_tags": true,
 	}
 )
 
@@ -174,6 +176,9 @@ func (m *Metadata) Validate() error {
 			bad("custom.dedup needs window and by")
 		}
 		m.checkPaths("custom.dedup.by", d.By, bad)
+	}
+	if m.Dedup != nil && m.Threshold != nil {
+		bad("custom.dedup and custom.threshold exclude each other: a threshold alert already folds the later events of its window")
 	}
 	if t := m.Threshold; t != nil {
 		if t.Count < 2 || t.Window.Duration == 0 || len(t.By) == 0 {
