@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/alert/schema"
 	"github.com/trailhound/trailhound/internal/testutil"
 )
 
@@ -36,7 +37,7 @@ func alertsOf(t *testing.T, stdout string) []alert.Alert {
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	for sc.Scan() {
 		line := sc.Bytes()
-		if err := alert.Validate(line); err != nil {
+		if err := schema.Validate(line); err != nil {
 			t.Fatalf("emitted alert fails the schema: %v\n%s", err, line)
 		}
 		var a alert.Alert

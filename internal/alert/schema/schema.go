@@ -1,4 +1,7 @@
-package alert
+// Package schema holds the JSON Schema of Alert v1 and validates alerts against it. It is a
+// package of its own so the detector binary does not link (and initialise) a JSON Schema
+// validator it only needs in tests and tools.
+package schema
 
 import (
 	"bytes"
@@ -8,11 +11,13 @@ import (
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/trailhound/trailhound/internal/alert"
 )
 
 // SchemaJSON is the JSON Schema of Alert v1 (schema/alert-v1.schema.json).
 //
-//go:embed schema/alert-v1.schema.json
+//go:embed alert-v1.schema.json
 var SchemaJSON []byte
 
 var compiled = sync.OnceValues(func() (*jsonschema.Schema, error) {
@@ -49,7 +54,7 @@ func Validate(doc []byte) error {
 }
 
 // ValidateAlert encodes a and validates it.
-func ValidateAlert(a *Alert) error {
+func ValidateAlert(a *alert.Alert) error {
 	b, err := json.Marshal(a)
 	if err != nil {
 		return fmt.Errorf("encode alert: %w", err)
