@@ -25,7 +25,7 @@ func (d *Decoder) emitObject(b []byte, start, end int, fr *frame, o Origin) {
 	if f.streamed {
 		return // a CloudTrail log file or Lambda SQS batch: its elements were the items
 	}
-	if k, ok := sqsBody(b, f); ok {
+	if k, ok := d.sqsBody(b, f); ok {
 		d.emitSQS(b, f, k, o)
 		return
 	}
@@ -41,12 +41,12 @@ func (d *Decoder) emitObject(b []byte, start, end int, fr *frame, o Origin) {
 // sqsBody reports whether f is an SQS message, and which key holds its body: a Lambda SQS
 // event record ("messageId", "body", "eventSource": "aws:sqs") or a ReceiveMessage message
 // ("MessageId", "Body").
-func sqsBody(b []byte, f *fields) (int, bool) {
+func (d *Decoder) sqsBody(b []byte, f *fields) (int, bool) {
 	if f.has(keyBodyLambda) {
 		if f.has(keyMessageIDLambda) {
 			return keyBodyLambda, true
 		}
-		if s, ok := f.str(b, keyEventSource); ok && string(s) == "aws:sqs" {
+		if s, ok := d.strValue(b, f, keyEventSource); ok && string(s) == "aws:sqs" {
 			return keyBodyLambda, true
 		}
 	}
@@ -62,7 +62,7 @@ func sqsBody(b []byte, f *fields) (int, bool) {
 func (d *Decoder) envelope(b []byte, start, end int, fr *frame, o *Origin) (Record, error) {
 	f := &fr.obj
 	if f.has(keyDetailType) && f.has(keyDetail) {
-		dt, ok := f.str(b, keyDetailType)
+		dt, ok := d.strValue(b, f, keyDetailType)
 		if !ok {
 			return Record{}, fmt.Errorf("%w: detail-type is a %s, not a string", ErrDetailType, kindOf(f.val[keyDetailType].kind))
 		}
@@ -88,7 +88,7 @@ func (d *Decoder) envelope(b []byte, start, end int, fr *frame, o *Origin) (Reco
 	if !f.isRecord() {
 		return Record{}, ErrNotRecord
 	}
-	if src, ok := f.str(b, keyEventSource); ok && bytes.HasPrefix(src, []byte("aws:")) {
+	if src, ok := d.strValue(b, f, keyEventSource); ok && bytes.HasPrefix(src, []byte("aws:")) {
 		// Lambda event-source records (aws:s3, aws:sns, aws:kinesis, ...) reuse the
 		// eventSource key; CloudTrail's are service hosts such as iam.amazonaws.com.
 		return Record{}, fmt.Errorf("%w: a Lambda event-source record (eventSource %s)", ErrNotRecord, quoteValue(src))
@@ -146,7 +146,7 @@ func (d *Decoder) emitSQS(b []byte, f *fields, bodyKey int, o Origin) {
 		d.yieldErr(o, fmt.Errorf("%w %q in SQS message body: the item is ambiguous", ErrDuplicateKey, keyNames[fr.obj.dup]))
 		return
 	}
-	if _, nested := sqsBody(raw, &fr.obj); nested {
+	if _, nested := d.sqsBody(raw, &fr.obj); nested {
 		d.yieldErr(o, fmt.Errorf("%w: SQS message body is another SQS message", ErrNotRecord))
 		return
 	}
@@ -156,6 +156,17 @@ func (d *Decoder) emitSQS(b []byte, f *fields, bodyKey int, o Origin) {
 		return
 	}
 	d.yieldRecord(rec)
+}
+
+// strValue returns the string value of captured key k as encoding/json reads it. The bytes
+// may be d.tmp: they are valid until the next unescape.
+func (d *Decoder) strValue(b []byte, f *fields, k int) ([]byte, bool) {
+	s, ok := f.str(b, k)
+	if ok && needsUnquote(s, f.val[k].esc) {
+		d.tmp = appendUnquoted(d.tmp[:0], s)
+		s = d.tmp
+	}
+	return s, ok
 }
 
 // unquotedString returns the string a captured JSON string body denotes, as a new string.

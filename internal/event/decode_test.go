@@ -321,3 +321,19 @@ func TestCorruptGzip(t *testing.T) {
 		t.Errorf("gzip with trailing garbage: %d records, errors %v", len(res.recs), res.errs)
 	}
 }
+
+// TestEscapedEnvelopeValues checks that envelope values are read unescaped, as encoding/json
+// reads them, so an escape cannot change how an item is classified.
+func TestEscapedEnvelopeValues(t *testing.T) {
+	cases := []struct {
+		in   string
+		want want
+	}{
+		{`{"detail-type":"AWS API Call via CloudTrai\u006c","detail":` + recA + `}`, want{names: []string{"UpdateAccessKey"}}},
+		{`{"eventSource":"aws:\u00733","eventName":"ObjectCreated:Put"}`, want{errs: []wantErr{{ErrNotRecord, "Lambda event-source record"}}}},
+		{`{"body":` + string(mustJSON(t, recB)) + `,"eventSource":"aws:sq\u0073"}`, want{names: []string{"DeleteAccessKey"}}},
+	}
+	for _, tc := range cases {
+		check(t, decodeString(t, "x", tc.in), tc.want)
+	}
+}
