@@ -57,7 +57,12 @@ func (d *Decoder) decodePath(root string) {
 		d.decodeFile(root)
 		return
 	}
-	_ = filepath.WalkDir(root, func(path string, de fs.DirEntry, err error) error {
+	walkRoot := root
+	if lst, err := os.Lstat(root); err == nil && lst.Mode()&fs.ModeSymlink != 0 {
+		// WalkDir does not follow a symlinked root; a trailing separator makes it.
+		walkRoot = root + string(filepath.Separator)
+	}
+	_ = filepath.WalkDir(walkRoot, func(path string, de fs.DirEntry, err error) error {
 		if d.stopped {
 			return filepath.SkipAll
 		}
@@ -66,7 +71,7 @@ func (d *Decoder) decodePath(root string) {
 			d.readFailed(path, err)
 			return nil
 		}
-		if path == root {
+		if path == walkRoot {
 			return nil
 		}
 		name := de.Name()

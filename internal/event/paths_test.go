@@ -135,3 +135,16 @@ func TestPathsStdinMissing(t *testing.T) {
 		t.Errorf("Paths(-) without stdin: %+v", res)
 	}
 }
+
+func TestPathsSymlinkedRoot(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "real", "x", "1.json"), named("One"))
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(filepath.Join(dir, "real"), link); err != nil {
+		t.Fatal(err)
+	}
+	res := collect(t, Paths([]string{link}, nil))
+	if len(res.errs) != 0 || len(res.recs) != 1 || res.recs[0].Origin.File != filepath.Join(link, "x", "1.json") {
+		t.Errorf("walking a symlinked directory: %+v", res)
+	}
+}
