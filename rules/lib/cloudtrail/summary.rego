@@ -26,10 +26,12 @@ _type_or_unknown := t if {
 
 # event_time_ns is eventTime in nanoseconds since the epoch, when it is RFC 3339 (CloudTrail
 # writes "2024-07-30T21:53:13Z"; some fixtures carry other layouts, which stay undefined).
+# The pattern rejects out-of-range fields before parsing, so odd input stays undefined instead
+# of raising a builtin error (only impossible dates such as February 30 still reach the parser).
 event_time_ns := time.parse_rfc3339_ns(t) if {
 	t := input.eventTime
 	is_string(t)
-	regex.match(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$`, t)
+	regex.match(`^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$`, t)
 }
 
 # triage_window_hours is how far before and after the event the runbooks look.

@@ -38,6 +38,7 @@ test_no_triage_window_for_non_rfc3339_times if {
 	not cloudtrail.window_start with input as {"eventTime": "2022-09-27 17:09:18"}
 	not cloudtrail.window_start with input as {"eventTime": 1700000000}
 	not cloudtrail.window_start with input as {}
+	not cloudtrail.window_start with input as {"eventTime": "2026-13-45T99:99:99Z"}
 }
 
 test_base_context_iam_user if {

@@ -40,6 +40,7 @@ default management_writes_logged := false
 # does not restrict readOnly to true.
 management_writes_logged if {
 	some sel in input.requestParameters.eventSelectors
+	is_object(sel)
 	sel.includeManagementEvents == true
 	object.get(sel, "readWriteType", "All") in {"All", "WriteOnly"}
 }
@@ -48,6 +49,7 @@ management_writes_logged if {
 	some sel in input.requestParameters.advancedEventSelectors
 	some fs in sel.fieldSelectors
 	fs.field == "eventCategory"
+	is_array(fs.equals)
 	"Management" in fs.equals
 	not _read_only_only(sel)
 }

@@ -98,3 +98,8 @@ test_update_trail_harmless if {
 	trail.weakening == set() with input as rec
 	not trail.blinds_detector with input as rec
 }
+
+test_malformed_selectors_do_not_error if {
+	trail.management_events_dropped with input as put_selectors({"eventSelectors": ["All", 7, null]})
+	trail.management_events_dropped with input as put_selectors({"advancedEventSelectors": [{"fieldSelectors": [{"field": "eventCategory", "equals": "Management"}]}]})
+}
