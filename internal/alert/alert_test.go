@@ -33,7 +33,11 @@ var testRule = &rule.Rule{
 				},
 			}},
 		},
-		Runbook: []string{"Search CloudTrail for {{actor.arn}} around {{event.time}}"},
+		Runbook: []string{
+			"Search CloudTrail for {{actor.arn}} around {{event.time}}",
+			"Check the session {{context.role_session}}",
+			"Ask {{target.user_name}} (MFA {{actor.mfa_authenticated}})",
+		},
 	},
 }
 
@@ -87,8 +91,9 @@ func TestBuildFillsAlertV1(t *testing.T) {
 	if len(c.Omitted) != 1 || !strings.Contains(c.Omitted[0], "target.missing") {
 		t.Fatalf("omitted %q: the command with a missing value must be left out and named", c.Omitted)
 	}
-	if a.Runbook[0] != "Search CloudTrail for arn:aws:iam::111122223333:user/alice around 2024-05-01T10:00:00Z" {
-		t.Fatalf("runbook %q", a.Runbook)
+	if len(a.Runbook) != 2 || a.Runbook[0] != "Search CloudTrail for arn:aws:iam::111122223333:user/alice around 2024-05-01T10:00:00Z" ||
+		a.Runbook[1] != "Ask bob (MFA true)" {
+		t.Fatalf("runbook %q: the entry needing context.role_session must be left out", a.Runbook)
 	}
 	if a.Dedup.Key == a.ID || a.Dedup.Count != 1 || a.Dedup.FirstSeen != "2024-05-01T10:00:00Z" {
 		t.Fatalf("dedup %+v", a.Dedup)
@@ -134,6 +139,29 @@ func TestCLIValuesAreShellQuoted(t *testing.T) {
 		if len(args) != 5 || args[0] != v {
 			t.Fatalf("value %q rendered as %q, shell saw %q", v, cmd, args)
 		}
+	}
+}
+
+// Text entries carry command lines analysts copy: unusual values are quoted there too.
+func TestTextValuesAreQuotedWhenUnsafe(t *testing.T) {
+	a := build(t, map[string]string{"user_name": "bob $(id)", "access_key_id": "AKIAEXAMPLE"})
+	if got := a.Remediation.Containment[0].Title; got != `Deactivate the key of 'bob $(id)'` {
+		t.Fatalf("title %q", got)
+	}
+	if got := a.Runbook[1]; got != `Ask 'bob $(id)' (MFA true)` {
+		t.Fatalf("runbook %q", got)
+	}
+}
+
+func TestStepWithNothingLeftIsDropped(t *testing.T) {
+	a := build(t, map[string]string{"user_name": "bob"}) // no access_key_id
+	c := a.Remediation.Containment
+	if len(c) != 1 || len(c[0].CLI) != 0 || len(c[0].Console) != 1 || len(c[0].Omitted) != 2 {
+		t.Fatalf("containment %+v", c)
+	}
+	a = build(t, map[string]string{})
+	if len(a.Remediation.Containment) != 0 {
+		t.Fatalf("a step with every entry left out must be dropped: %+v", a.Remediation.Containment)
 	}
 }
 

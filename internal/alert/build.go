@@ -209,6 +209,7 @@ func Fields(a *Alert) map[string]string {
 		"actor.account": a.Actor.Account, "actor.access_key_id": a.Actor.AccessKeyID,
 		"actor.session_issuer": a.Actor.SessionIssuer, "actor.invoked_by": a.Actor.InvokedBy,
 	}
+	out["actor.mfa_authenticated"] = strconv.FormatBool(a.Actor.MFAAuthenticated)
 	for k, v := range a.Target {
 		out["target."+k] = v
 	}

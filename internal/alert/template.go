@@ -6,53 +6,69 @@ import (
 	"github.com/trailhound/trailhound/internal/rule"
 )
 
-// fill renders the rule's remediation and runbook templates with the alert's values: shell-
-// quoted in CLI commands, as-is in text. A command whose placeholder has no value in this
-// event is left out and the step says so; a command is never rendered half-filled.
+// fill renders the rule's remediation and runbook templates with the alert's values.
+//
+// Every value is inserted through ShellQuote, in commands and in text alike: runbook and
+// console text often carries command lines an analyst copies, and event values are
+// attacker-controlled. Plain values (names, ARNs, key ids, times) are unchanged by quoting.
+//
+// An entry whose placeholder has no value in this event is left out, never rendered half
+// filled: rules gate optional guidance on values that are only present when it applies. A left-
+// out CLI command is named in the step's Omitted list; a step left with no entries at all is
+// dropped. Only the remediation summary, which is required, shows a missing value as
+// <unknown path>.
 func fill(a *Alert, r *rule.Rule) {
 	fields := Fields(a)
-	text := func(s string) string {
-		out, _, _ := rule.Expand(s, func(p string) (string, bool) {
-			v, ok := fields[p]
-			if !ok {
-				return "<unknown " + p + ">", true
+	lookup := func(p string) (string, bool) {
+		v, ok := fields[p]
+		return ShellQuote(v), ok
+	}
+	expand := func(s string) (string, string, bool) { return rule.Expand(s, lookup) }
+	texts := func(in []string) []string {
+		out := make([]string, 0, len(in))
+		for _, s := range in {
+			if v, _, ok := expand(s); ok {
+				out = append(out, v)
 			}
-			return v, true
-		})
+		}
 		return out
 	}
 	steps := func(in []rule.Step) []Step {
 		out := make([]Step, 0, len(in))
 		for _, s := range in {
-			st := Step{Title: text(s.Title), Console: make([]string, 0, len(s.Console)), CLI: make([]string, 0, len(s.CLI))}
-			for _, c := range s.Console {
-				st.Console = append(st.Console, text(c))
+			title, _, ok := expand(s.Title)
+			if !ok {
+				continue
 			}
+			st := Step{Title: title, Console: texts(s.Console), CLI: make([]string, 0, len(s.CLI))}
 			for _, c := range s.CLI {
-				cmd, missing, ok := rule.Expand(c, func(p string) (string, bool) {
-					v, ok := fields[p]
-					return ShellQuote(v), ok
-				})
+				cmd, missing, ok := expand(c)
 				if !ok {
 					st.Omitted = append(st.Omitted, fmt.Sprintf("a command needs %s, which this event does not carry: %s", missing, c))
 					continue
 				}
 				st.CLI = append(st.CLI, cmd)
 			}
+			if len(st.Console) == 0 && len(st.CLI) == 0 {
+				continue
+			}
 			out = append(out, st)
 		}
 		return out
 	}
+	summary, _, _ := rule.Expand(r.Remediation.Summary, func(p string) (string, bool) {
+		if v, ok := lookup(p); ok {
+			return v, true
+		}
+		return "<unknown " + p + ">", true
+	})
 	rem := r.Remediation
 	a.Remediation = Remediation{
-		Summary:     text(rem.Summary),
+		Summary:     summary,
 		Containment: steps(rem.Containment),
 		Steps:       steps(rem.Steps),
 		Backout:     steps(rem.Backout),
 		References:  nonNil(rem.References),
 	}
-	a.Runbook = make([]string, 0, len(r.Runbook))
-	for _, s := range r.Runbook {
-		a.Runbook = append(a.Runbook, text(s))
-	}
+	a.Runbook = texts(r.Runbook)
 }
