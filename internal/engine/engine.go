@@ -38,6 +38,7 @@ type Engine struct {
 	rules    []*Compiled
 	bySource map[string]map[string][]*Compiled
 	actor    *rego.PreparedEvalQuery
+	subjects *rego.PreparedEvalQuery
 	deadline time.Duration
 }
 
@@ -68,10 +69,10 @@ func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []erro
 	}
 	var errs []error
 	if len(opts.Lib) > 0 {
-		if q, err := prepare(ctx, compileOpts{modules: opts.Lib}, ActorQuery); err != nil {
+		if qs, err := prepare(ctx, compileOpts{modules: opts.Lib}, ActorQuery, SubjectsQuery); err != nil {
 			errs = append(errs, &PackError{Pack: "lib", Err: err})
 		} else {
-			e.actor = &q
+			e.actor, e.subjects = &qs[0], &qs[1]
 		}
 	}
 	ids := map[string]string{}
@@ -141,16 +142,21 @@ func compilePack(ctx context.Context, p *rule.Pack, lib map[string]*ast.Module) 
 	return out, nil
 }
 
-func prepare(ctx context.Context, o compileOpts, query string) (rego.PreparedEvalQuery, error) {
+// prepare compiles the modules once and prepares each query against them.
+func prepare(ctx context.Context, o compileOpts, queries ...string) ([]rego.PreparedEvalQuery, error) {
 	compiler := ast.NewCompiler().WithCapabilities(rule.Capabilities())
 	if compiler.Compile(copyModules(o.modules)); compiler.Failed() {
-		return rego.PreparedEvalQuery{}, fmt.Errorf("compile: %w", compiler.Errors)
+		return nil, fmt.Errorf("compile: %w", compiler.Errors)
 	}
-	q, err := rego.New(rego.Query(query), rego.Compiler(compiler), rego.StrictBuiltinErrors(true)).PrepareForEval(ctx)
-	if err != nil {
-		return q, fmt.Errorf("prepare %s: %w", query, err)
+	out := make([]rego.PreparedEvalQuery, len(queries))
+	for i, query := range queries {
+		q, err := rego.New(rego.Query(query), rego.Compiler(compiler), rego.StrictBuiltinErrors(true)).PrepareForEval(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("prepare %s: %w", query, err)
+		}
+		out[i] = q
 	}
-	return q, nil
+	return out, nil
 }
 
 // copyModules gives the compiler its own copies: it rewrites modules in place, and the same
