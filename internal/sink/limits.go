@@ -173,3 +173,13 @@ func batches[T any](items []T, maxN, maxBytes int, size func(T) int) [][]T {
 	}
 	return out
 }
+
+// dedupID is the FIFO deduplication id of an alert: its id, so a redelivered event is dropped
+// by the queue, plus the dedup count when above 1, so a dedup update (the same alert id
+// re-delivered with a higher dedup.count) is not mistaken for a redelivery.
+func dedupID(a *alert.Alert) string {
+	if a.Dedup.Count > 1 {
+		return fmt.Sprintf("%s-%d", a.ID, a.Dedup.Count)
+	}
+	return a.ID
+}

@@ -58,7 +58,7 @@ func (s *SNS) Send(ctx context.Context, alerts []*alert.Alert) error {
 		}
 		if s.fifo {
 			in.MessageGroupId = aws.String(groupID(a))
-			in.MessageDeduplicationId = aws.String(a.ID)
+			in.MessageDeduplicationId = aws.String(dedupID(a))
 		}
 		if _, err := s.client.Publish(ctx, in); err != nil {
 			errs = append(errs, fmt.Errorf("publish alert %s: %w", a.ID, err))

@@ -97,7 +97,7 @@ func (s *SQS) entry(i int, a *alert.Alert) (sqsEntry, error) {
 	}
 	if s.fifo {
 		e.MessageGroupId = aws.String(groupID(a))
-		e.MessageDeduplicationId = aws.String(a.ID)
+		e.MessageDeduplicationId = aws.String(dedupID(a))
 	}
 	return sqsEntry{alertID: a.ID, entry: e, size: size}, nil
 }

@@ -73,6 +73,11 @@ func TestSQSFIFODeduplicatesByAlertID(t *testing.T) {
 	if err := s.Send(ctx, []*alert.Alert{a}); err != nil { // a redelivered event
 		t.Fatalf("resend: %v", err)
 	}
+	update := testAlert(a.ID) // a dedup update: same alert, a later event folded in
+	update.Dedup.Count = 2
+	if err := s.Send(ctx, []*alert.Alert{update}); err != nil {
+		t.Fatalf("send update: %v", err)
+	}
 	var msgs []string
 	for {
 		r, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10,
@@ -93,11 +98,12 @@ func TestSQSFIFODeduplicatesByAlertID(t *testing.T) {
 		}
 	}
 	want := map[string]bool{
-		a.ID + " " + a.Actor.ARN + " " + a.ID: true,
-		b.ID + " " + groupID(b) + " " + b.ID:  true,
+		a.ID + " " + a.Actor.ARN + " " + a.ID:        true,
+		a.ID + " " + a.Actor.ARN + " " + a.ID + "-2": true,
+		b.ID + " " + groupID(b) + " " + b.ID:         true,
 	}
-	if len(msgs) != 2 {
-		t.Fatalf("got %d messages %v, want 2 (the resend deduplicated)", len(msgs), msgs)
+	if len(msgs) != 3 {
+		t.Fatalf("got %d messages %v, want 3 (the resend deduplicated, the update kept)", len(msgs), msgs)
 	}
 	for _, m := range msgs {
 		if !want[m] {
