@@ -40,11 +40,51 @@ func Outcomes() []Outcome {
 	return out
 }
 
+// Reasons a record that matched a rule counts as suppressed: it raised no new alert.
+const (
+	// ReasonDuplicate: the alert id was already raised (a redelivered or replayed event).
+	ReasonDuplicate = "duplicate"
+	// ReasonDedup: folded into an open dedup window; that alert was re-delivered with the same
+	// id and a higher dedup.count.
+	ReasonDedup = "dedup"
+	// ReasonThresholdPending: counted toward a threshold not reached yet; nothing delivered.
+	ReasonThresholdPending = "threshold_pending"
+	// ReasonThresholdFolded: folded into a threshold alert already raised; that alert was
+	// re-delivered with the same id and a higher dedup.count.
+	ReasonThresholdFolded = "threshold_folded"
+)
+
+var reasonNames = []string{ReasonDuplicate, ReasonDedup, ReasonThresholdPending, ReasonThresholdFolded}
+
 // Counts tallies outcomes and alerts. It is safe for concurrent use.
 type Counts struct {
 	byOutcome   [numOutcomes]atomic.Int64
 	alerts      atomic.Int64
+	updates     atomic.Int64
 	maxSeverity atomic.Int64
+	byReason    [4]atomic.Int64
+}
+
+// Suppressed returns the number of suppressed records with this reason (Reason* constants).
+func (c *Counts) Suppressed(reason string) int64 {
+	for i, r := range reasonNames {
+		if r == reason {
+			return c.byReason[i].Load()
+		}
+	}
+	return 0
+}
+
+// Updates is the number of alert updates delivered: dedup and threshold alerts re-delivered
+// with the same id and a higher count.
+func (c *Counts) Updates() int64 { return c.updates.Load() }
+
+func (c *Counts) suppressed(reason string) {
+	for i, r := range reasonNames {
+		if r == reason {
+			c.byReason[i].Add(1)
+		}
+	}
 }
 
 // Add counts one record's outcome.
@@ -91,6 +131,18 @@ func (c *Counts) Summary() string {
 		fmt.Fprintf(&b, " %s=%d", o, c.Get(o))
 	}
 	fmt.Fprintf(&b, "; %d alerts", c.Alerts())
+	if n := c.Updates(); n > 0 {
+		fmt.Fprintf(&b, ", %d updates", n)
+	}
+	if c.Get(Suppressed) > 0 {
+		b.WriteString(" (suppressed:")
+		for _, r := range reasonNames {
+			if n := c.Suppressed(r); n > 0 {
+				fmt.Fprintf(&b, " %s=%d", r, n)
+			}
+		}
+		b.WriteString(")")
+	}
 	return b.String()
 }
 

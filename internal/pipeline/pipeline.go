@@ -1,14 +1,15 @@
 // Package pipeline is the one flow from a decoded record to delivered alerts, shared by the
 // CLI and the Lambda: select rules by event, enrich (only what the selected rules declare),
-// evaluate, apply state (idempotency), build Alert v1, send. Every record ends in exactly one
-// counted Outcome; nothing is dropped silently.
+// evaluate, build Alert v1, apply state (idempotency, then the dedup and threshold windows of
+// rules that declare them; see Windows), send. Every record ends in exactly one counted
+// Outcome; nothing is dropped silently.
 package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
+	"sync"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -16,6 +17,7 @@ import (
 	"github.com/trailhound/trailhound/internal/alert"
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/event"
+	"github.com/trailhound/trailhound/internal/state"
 )
 
 // Sink delivers alerts. Send returns an error if any alert was not delivered.
@@ -32,6 +34,15 @@ type Idempotency interface {
 	Release(ctx context.Context, id string) error
 }
 
+// Committer is implemented by an Idempotency store whose claims stay provisional until
+// committed (state.Dynamo). The pipeline commits a record's claims once its outcome is
+// settled: the alerts were delivered, or the findings folded into a window or were held below
+// a threshold (nothing to deliver). Claim ids are the per-event alert ids, which differ from
+// the ids of dedup updates and threshold alerts.
+type Committer interface {
+	Commit(ctx context.Context, ids ...string) error
+}
+
 // Enricher fetches the lookups the selected rules declared; the result becomes
 // input.enrichment. A lookup that fails is returned as a note, never as a lost event.
 type Enricher interface {
@@ -44,17 +55,26 @@ type Pipeline struct {
 	Sink        Sink
 	Idempotency Idempotency // optional
 	Enricher    Enricher    // optional
-	Now         func() time.Time
+	// Windows holds dedup and threshold windows; an in-memory store when nil.
+	Windows Windows
+	Now     func() time.Time
 	// OnError, if set, is told about every malformed record, rule error and sink failure, with
 	// the record's origin; the CLI prints these to stderr.
 	OnError func(error)
 	Counts  Counts
+
+	defaultWindowsOnce sync.Once
+	defaultWindows     *state.MemoryWindows
 }
 
 // Result is one record's outcome and the alerts it delivered.
 type Result struct {
 	Outcome Outcome
-	Alerts  []*alert.Alert
+	Alerts  []*alert.Alert // new alerts delivered
+	Updates []*alert.Alert // alerts re-delivered with the same id and a higher dedup.count
+	// Reasons say why findings raised nothing new (Reason* constants); when the outcome is
+	// Suppressed, Reasons[0] is the reason it was counted under.
+	Reasons []string
 	Errs    []error
 }
 
@@ -83,6 +103,9 @@ func (p *Pipeline) Malformed(err error) Result {
 func (p *Pipeline) Process(ctx context.Context, rec event.Record) Result {
 	res := p.process(ctx, rec)
 	p.Counts.Add(res.Outcome)
+	if res.Outcome == Suppressed && len(res.Reasons) > 0 {
+		p.Counts.suppressed(res.Reasons[0])
+	}
 	for _, err := range res.Errs {
 		p.report(err)
 	}
@@ -99,9 +122,9 @@ func (p *Pipeline) process(ctx context.Context, rec event.Record) Result {
 		return Result{Outcome: Malformed, Errs: []error{&event.DecodeError{Origin: rec.Origin, Err: err}}}
 	}
 	var notes []string
+	var enrichment ast.Value
 	if p.Enricher != nil {
 		if lookups := declaredLookups(selected); len(lookups) > 0 {
-			var enrichment ast.Value
 			enrichment, notes = p.Enricher.Enrich(ctx, lookups, input)
 			if enrichment != nil {
 				input = engine.WithEnrichment(input, enrichment)
@@ -114,7 +137,7 @@ func (p *Pipeline) process(ctx context.Context, rec event.Record) Result {
 		res.Errs = append(res.Errs, fmt.Errorf("%s: %w", rec.Origin, err))
 	}
 	if len(findings) > 0 {
-		p.deliver(ctx, rec, input, findings, notes, &res)
+		p.deliver(ctx, rec, input, findings, enrichmentDoc(enrichment), notes, &res)
 	}
 	if len(ruleErrs) > 0 && res.Outcome != SinkFailed {
 		res.Outcome = RuleError
@@ -122,21 +145,19 @@ func (p *Pipeline) process(ctx context.Context, rec event.Record) Result {
 	return res
 }
 
-func (p *Pipeline) deliver(ctx context.Context, rec event.Record, input ast.Value, findings []engine.Finding, notes []string, res *Result) {
+func (p *Pipeline) deliver(ctx context.Context, rec event.Record, input ast.Value, findings []engine.Finding, enrichment map[string]any, notes []string, res *Result) {
 	actor, actorErr := p.Engine.Actor(ctx, input)
-	var extra map[string]any
-	if len(notes) > 0 {
-		extra = map[string]any{"notes": notes}
-	}
 	now := time.Now
 	if p.Now != nil {
 		now = p.Now
 	}
-	evTime, _ := event.ParseTime(rec.EventTime)
-	var claimed []*alert.Alert
-	duplicates := 0
+	evTime, err := event.ParseTime(rec.EventTime)
+	if err != nil {
+		evTime = now().UTC() // windows need a time; a record without a usable one gets now
+	}
+	var d delivery
 	for _, f := range findings {
-		a, err := alert.Build(alert.Input{Finding: f, Record: rec, Actor: actor, ActorErr: actorErr, Context: extra, Now: now()})
+		a, err := alert.Build(alert.Input{Finding: f, Record: rec, Actor: actor, ActorErr: actorErr, Context: findingContext(f, enrichment, notes), Now: now()})
 		if err != nil {
 			res.Errs = append(res.Errs, fmt.Errorf("%s: rule %s: %w", rec.Origin, f.Rule.ID, err))
 			res.Outcome = RuleError
@@ -146,42 +167,75 @@ func (p *Pipeline) deliver(ctx context.Context, rec event.Record, input ast.Valu
 			fresh, err := p.Idempotency.Claim(ctx, a.ID, evTime)
 			if err != nil {
 				res.Errs = append(res.Errs, fmt.Errorf("%s: idempotency check for alert %s: %w", rec.Origin, a.ID, err))
-				res.Outcome = SinkFailed
+				p.fail(ctx, &d, res)
 				return
 			}
 			if !fresh {
-				duplicates++
+				d.reasons = append(d.reasons, ReasonDuplicate)
 				continue
 			}
+			d.claims = append(d.claims, a.ID)
 		}
-		claimed = append(claimed, &a)
+		if err := p.route(ctx, f, &a, evTime, &d); err != nil {
+			res.Errs = append(res.Errs, fmt.Errorf("%s: %w", rec.Origin, err))
+			p.fail(ctx, &d, res)
+			return
+		}
 	}
-	if len(claimed) == 0 {
-		if duplicates > 0 {
+	res.Reasons = d.reasons
+	if len(d.fresh)+len(d.updates) == 0 {
+		p.commit(ctx, &d, res)
+		if len(d.reasons) > 0 && res.Outcome == NoMatch {
 			res.Outcome = Suppressed
 		}
 		return
 	}
-	if err := p.Sink.Send(ctx, claimed); err != nil {
-		var errs []error
-		if p.Idempotency != nil {
-			for _, a := range claimed {
-				if rerr := p.Idempotency.Release(ctx, a.ID); rerr != nil {
-					errs = append(errs, rerr)
-				}
-			}
-		}
-		res.Errs = append(res.Errs, fmt.Errorf("%s: deliver %d alert(s): %w", rec.Origin, len(claimed), errors.Join(append([]error{err}, errs...)...)))
-		res.Outcome = SinkFailed
+	if err := p.Sink.Send(ctx, append(append([]*alert.Alert{}, d.fresh...), d.updates...)); err != nil {
+		res.Errs = append(res.Errs, fmt.Errorf("%s: deliver %d alert(s): %w", rec.Origin, len(d.fresh)+len(d.updates), err))
+		p.fail(ctx, &d, res)
 		return
 	}
-	for _, a := range claimed {
+	p.commit(ctx, &d, res)
+	for _, a := range d.fresh {
 		sev, _ := parseSeverity(a.Severity)
 		p.Counts.alerted(sev)
 	}
-	res.Alerts = claimed
-	if res.Outcome == NoMatch {
+	p.Counts.updates.Add(int64(len(d.updates)))
+	res.Alerts, res.Updates = d.fresh, d.updates
+	switch {
+	case res.Outcome != NoMatch:
+	case len(d.fresh) > 0:
 		res.Outcome = Alerted
+	default:
+		res.Outcome = Suppressed
+	}
+}
+
+// commit settles the record's claims. A failed commit is reported but changes no outcome:
+// the alerts are out, and the claim's lease lets a later duplicate through, which the window
+// state and the stable ids fold.
+func (p *Pipeline) commit(ctx context.Context, d *delivery, res *Result) {
+	c, ok := p.Idempotency.(Committer)
+	if !ok || len(d.claims) == 0 {
+		return
+	}
+	if err := c.Commit(ctx, d.claims...); err != nil {
+		res.Errs = append(res.Errs, fmt.Errorf("commit %d idempotency claim(s): %w", len(d.claims), err))
+	}
+}
+
+// fail marks the record sink_failed and releases its idempotency claims, so the retry AWS
+// makes can raise the alerts. Window state keeps the event counted, and recognises it on the
+// retry (state.Decision.Repeat), which delivers the window's current alert again.
+func (p *Pipeline) fail(ctx context.Context, d *delivery, res *Result) {
+	res.Outcome = SinkFailed
+	if p.Idempotency == nil {
+		return
+	}
+	for _, id := range d.claims {
+		if err := p.Idempotency.Release(ctx, id); err != nil {
+			res.Errs = append(res.Errs, err)
+		}
 	}
 }
 
