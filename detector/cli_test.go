@@ -98,6 +98,9 @@ func TestScanExamples(t *testing.T) {
 func TestScanBrokenLineBetweenGoodOnes(t *testing.T) {
 	second := strings.Replace(reactivation, "5c3a9f0e-1d2b-4c8e-9a61-0f7b2e4d8c11", "9d8e7f6a-0000-4c8e-9a61-0f7b2e4d8c22", 1)
 	second = strings.Replace(second, `"userName":"bob"`, `"userName":"carol"`, 1)
+	// carol's own key: an access key belongs to one user, and TH-IAM-001 folds repeated
+	// reactivations of one key by one caller into one alert (custom.dedup).
+	second = strings.Replace(second, "AKIAJBOBEXAMPLE7Q2LA", "AKIAJCAROLEXAMPLE7Q2", 1)
 	path := filepath.Join(t.TempDir(), "stream.jsonl")
 	body := reactivation + "\n" + `{"eventVersion":"1.09","eventSource":"iam.amazonaws.com","eventName":"UpdateAcc` + "\n" + second + "\n"
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {

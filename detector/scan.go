@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/trailhound/trailhound/internal/event"
@@ -17,6 +18,11 @@ func cmdScan(ctx context.Context, args []string, s stdio) (int, error) {
 	format := fs.String("format", "", "output format: text or json (JSON Lines of Alert v1); default text on a terminal, json otherwise")
 	failOn := fs.String("fail-on", "", "exit with status 1 when an alert at or above this severity is raised (INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL)")
 	quiet := fs.Bool("quiet", false, "do not print the outcome summary on stderr")
+	enrichDefault, err := cliEnrichDefault(os.Getenv)
+	if err != nil {
+		return exitUsage, err
+	}
+	enrichOn := fs.Bool("enrich", enrichDefault, "look up the IAM facts rules declare (custom.enrich: key age and last use, MFA, admin rights, tags) with your AWS credentials; read-only calls; default $ENRICH, else off")
 	paths, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -49,7 +55,13 @@ func cmdScan(ctx context.Context, args []string, s stdio) (int, error) {
 		Engine:      eng,
 		Sink:        out,
 		Idempotency: state.NewMemory(),
+		Windows:     state.NewMemoryWindows(),
 		OnError:     func(err error) { s.errorf("%v", err) },
+	}
+	if *enrichOn {
+		if p.Enricher, err = newCLIEnricher(ctx, eng); err != nil {
+			return exitUsage, err
+		}
 	}
 	p.Run(ctx, event.Paths(paths, s.in))
 	if !*quiet {
