@@ -25,6 +25,7 @@ commands:
   scan [flags] [PATH|-]...   evaluate CloudTrail events from files, directories or stdin
   rules list                 list the loaded rules
   rules test [DIR]           run the Rego unit tests of the built-in pack, or of DIR
+  rules doc [--out FILE]     write the rule catalog (Markdown, as in rules/CATALOG.md)
   pattern                    print the EventBridge pattern that routes the loaded rules' events
   help                       show this help
 
