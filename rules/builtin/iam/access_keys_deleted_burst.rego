@@ -46,9 +46,7 @@
 #           - "IAM > Users > (each affected user) > Security credentials > Create access key; store the secret where the workload reads it"
 #       - title: Check the caller did not also create keys of its own (the deletions may have made room for them)
 #         console:
-#           - "CloudTrail > Event history > Event name CreateAccessKey, from {{context.window_start}} to {{context.window_end}}"
-#         cli:
-#           - "aws cloudtrail lookup-events --region us-east-1 --lookup-attributes AttributeKey=EventName,AttributeValue=CreateAccessKey --start-time {{context.window_start}} --end-time {{context.window_end}}"
+#           - "CloudTrail > Event history > Event name CreateAccessKey, from {{context.window_start}} to {{context.window_end}} (see the runbook for the lookup-events command)"
 #     backout:
 #       - title: The deletions were a sanctioned clean-up; lift the caller's containment (IAM user)
 #         cli:

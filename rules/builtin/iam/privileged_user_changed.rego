@@ -1,12 +1,13 @@
 # METADATA
 # title: Credentials of an administrator or of a console user without MFA changed by another identity
 # description: |
-#   Another identity changed the credentials or sign-in of an IAM user who is an administrator
-#   (AdministratorAccess, or a policy allowing Action * on Resource *, on the user or one of its
-#   groups) or who can sign in to the console without MFA: a new or reactivated access key, a
-#   deleted key, a console password set or changed, a removed MFA device, a rename. Taking over
+#   Another identity gave credentials to, or changed the sign-in of, an IAM user who is an
+#   administrator (AdministratorAccess, or a policy allowing Action * on Resource *, on the user
+#   or one of its groups) or who can sign in to the console without MFA: a new or reactivated
+#   access key, a console password set or changed, a removed MFA device, a rename. Taking over
 #   such a user is the shortest path to the whole account. Facts come from IAM after the event
-#   (enrichment): groups and policies, MFA devices, login profile.
+#   (enrichment): groups and policies, MFA devices, login profile. Removing credentials
+#   (deactivating or deleting keys) is not a takeover and is left to TH-IAM-002.
 #
 #   Severity: CRITICAL for an administrator without MFA, HIGH for an administrator, MEDIUM for
 #   a console user without MFA (CIS AWS Foundations v3.0.0 1.10). Users acting on themselves
@@ -18,7 +19,6 @@
 #   events:
 #     - iam.amazonaws.com:CreateAccessKey
 #     - iam.amazonaws.com:UpdateAccessKey
-#     - iam.amazonaws.com:DeleteAccessKey
 #     - iam.amazonaws.com:UpdateUser
 #     - iam.amazonaws.com:CreateLoginProfile
 #     - iam.amazonaws.com:UpdateLoginProfile
@@ -54,13 +54,21 @@
 #         cli:
 #           - "aws iam delete-login-profile --user-name {{target.user_name}}"
 #     steps:
-#       - title: Review what makes the user an administrator and remove what it does not need
+#       - title: Review what makes the user an administrator (context.admin_reasons)
 #         console:
 #           - "IAM > Users > {{target.user_name}} > Permissions and Groups tabs"
 #         cli:
 #           - "aws iam list-attached-user-policies --user-name {{target.user_name}}"
+#           - "aws iam list-user-policies --user-name {{target.user_name}}"
 #           - "aws iam list-groups-for-user --user-name {{target.user_name}}"
-#           - "aws iam detach-user-policy --user-name {{target.user_name}} --policy-arn arn:aws:iam::aws:policy/AdministratorAccess"
+#       - title: If the user does not need administrator rights, remove the grant (save an inline policy's document first; deletion is final)
+#         console:
+#           - "IAM > Users > {{target.user_name}} > Permissions: remove {{context.admin_policy_arn}} / {{context.admin_inline_policy}}; Groups: remove from {{context.admin_group}}"
+#         cli:
+#           - "aws iam detach-user-policy --user-name {{target.user_name}} --policy-arn {{context.admin_policy_arn}}"
+#           - "aws iam get-user-policy --user-name {{target.user_name}} --policy-name {{context.admin_inline_policy}}"
+#           - "aws iam delete-user-policy --user-name {{target.user_name}} --policy-name {{context.admin_inline_policy}}"
+#           - "aws iam remove-user-from-group --user-name {{target.user_name}} --group-name {{context.admin_group}}"
 #       - title: Require MFA before the user signs in again (CIS 1.10)
 #         console:
 #           - "IAM > Users > {{target.user_name}} > Security credentials > Multi-factor authentication (MFA) > Assign MFA device (done with the user, who holds the device)"
@@ -77,6 +85,12 @@
 #           - "IAM > Users > {{target.user_name}} > Security credentials > Console sign-in > Enable console access (set a new password and require a reset)"
 #         cli:
 #           - "aws iam update-access-key --user-name {{target.user_name}} --access-key-id {{target.access_key_id}} --status Active"
+#       - title: Restore an administrator grant removed by mistake (an inline policy from its saved document, with put-user-policy)
+#         console:
+#           - "IAM > Users > {{target.user_name}} > Add permissions"
+#         cli:
+#           - "aws iam attach-user-policy --user-name {{target.user_name}} --policy-arn {{context.admin_policy_arn}}"
+#           - "aws iam add-user-to-group --user-name {{target.user_name}} --group-name {{context.admin_group}}"
 #     references:
 #       - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_disable-perms.html
 #       - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable_virtual.html
@@ -93,20 +107,53 @@ import data.lib.iam
 alert contains finding if {
 	ct.success
 	iam.acted_on_other_user
+	not removes_credentials
 	target.exists == true
 	count(risks) > 0
 	finding := {
 		"msg": sprintf("%s ran %s on %s, who is %s.", [ct.summary_phrase, input.eventName, iam.target_phrase, posture]),
 		"target": iam.target,
 		"severity": severity,
-		"context": object.union(ct.base_context, {
+		"context": object.union(ct.base_context, object.union(grants, {
 			"posture": posture,
 			"target_is_admin": is_admin,
 			"target_mfa_enabled": mfa_enabled,
 			"target_console_access": console_access,
 			"admin_reasons": object.get(target, ["groups_policies", "admin_reasons"], []),
-		}),
+		})),
 	}
+}
+
+# removes_credentials holds for deactivating another user's key: not a takeover.
+removes_credentials if {
+	input.eventName == "UpdateAccessKey"
+	iam.key_status == "Inactive"
+}
+
+# grants names what makes the user an administrator, for the remediation commands (each key
+# only when such a grant exists; the first by name when there are several):
+#   admin_policy_arn     a managed policy allowing everything, attached to the user
+#   admin_inline_policy  an inline policy of the user allowing everything
+#   admin_group          a group whose policies allow everything
+grants := {k: v | some [k, v] in _grant_pairs}
+
+_grant_pairs contains ["admin_policy_arn", min(arns)] if {
+	arns := {p.policy_arn | some p in target.groups_policies.attached_policies; p.allows_all == true; p.via == "user"}
+	count(arns) > 0
+}
+
+_grant_pairs contains ["admin_inline_policy", min(names)] if {
+	names := {p.policy_name | some p in target.groups_policies.inline_policies; p.allows_all == true; p.via == "user"}
+	count(names) > 0
+}
+
+_grant_pairs contains ["admin_group", min(groups)] if {
+	groups := {substring(p.via, 6, -1) |
+		some p in array.concat(target.groups_policies.attached_policies, target.groups_policies.inline_policies)
+		p.allows_all == true
+		startswith(p.via, "group:")
+	}
+	count(groups) > 0
 }
 
 # target is the enrichment about the user the call acted on (looked up by its current name).

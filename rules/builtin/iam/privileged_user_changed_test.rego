@@ -34,8 +34,11 @@ target(admin, mfa, console) := {
 	"exists": true,
 	"groups_policies": {
 		"groups": ["admins"],
-		"attached_policies": [],
-		"inline_policies": [],
+		"attached_policies": [p |
+			admin
+			p := {"policy_name": "AdministratorAccess", "policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess", "via": "group:admins", "allows_all": true}
+		],
+		"inline_policies": [{"policy_name": "read-only", "via": "user", "allows_all": false}],
 		"is_admin": admin,
 		"admin_reasons": [r | admin; r := "managed policy AdministratorAccess attached via group admins"],
 		"truncated": false,
@@ -54,6 +57,43 @@ test_alert_admin_without_mfa_is_critical if {
 	f.context.target_is_admin == true
 	f.context.target_mfa_enabled == false
 	f.context.admin_reasons == ["managed policy AdministratorAccess attached via group admins"]
+	f.context.admin_group == "admins"
+	not f.context.admin_policy_arn
+	not f.context.admin_inline_policy
+}
+
+# The grants the remediation commands remove: attached to the user, inline, via groups.
+test_alert_names_each_grant if {
+	gp := {
+		"groups": ["ops", "admins"],
+		"attached_policies": [
+			{"policy_name": "full", "policy_arn": "arn:aws:iam::111122223333:policy/full", "via": "user", "allows_all": true},
+			{"policy_name": "ReadOnlyAccess", "policy_arn": "arn:aws:iam::aws:policy/ReadOnlyAccess", "via": "user", "allows_all": false},
+		],
+		"inline_policies": [
+			{"policy_name": "everything", "via": "user", "allows_all": true},
+			{"policy_name": "ops-all", "via": "group:ops", "allows_all": true},
+		],
+		"is_admin": true,
+		"admin_reasons": ["..."],
+		"truncated": false,
+	}
+	t := object.union(target(true, true, true), {"groups_policies": gp})
+	some f in rule.alert with input as with_target(base, t)
+	f.context.admin_policy_arn == "arn:aws:iam::111122223333:policy/full"
+	f.context.admin_inline_policy == "everything"
+	f.context.admin_group == "ops"
+}
+
+# Deactivating an administrator's key removes a credential: not a takeover.
+test_no_alert_deactivating_admin_key if {
+	rec := patched(base, {"eventName": "UpdateAccessKey", "requestParameters": {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Inactive"}, "responseElements": null})
+	count(rule.alert) == 0 with input as with_target(rec, target(true, false, true))
+}
+
+test_alert_reactivating_admin_key if {
+	rec := patched(base, {"eventName": "UpdateAccessKey", "requestParameters": {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"}, "responseElements": null})
+	count(rule.alert) == 1 with input as with_target(rec, target(true, false, true))
 }
 
 test_alert_admin_with_mfa_is_high if {
