@@ -181,49 +181,58 @@ func BenchmarkSplit(b *testing.B) {
 	}
 }
 
-// BenchmarkReplayFloor alternates, on the same gzipped log file, the floor (gunzip into a
-// reused buffer + Split) and a replay decode (a reused Decoder), and reports both per record
-// and decode's speed as a fraction of the floor's. Alternating keeps the ratio fair on a
-// machine whose load changes during the run.
+// BenchmarkReplayFloor alternates, on the same input, the floor (gunzip into a reused buffer
+// when the input is gzip, then Split) and a replay decode (a reused Decoder), and reports both
+// per record and decode's speed as a fraction of the floor's. Alternating keeps the ratio fair
+// on a machine whose load changes during the run.
 func BenchmarkReplayFloor(b *testing.B) {
-	in := benchInputs(b)["logfile-gz"]
-	var dec Decoder
-	var zr gzip.Reader
-	var src bytes.Reader
-	var out []byte
-	var floor, decode time.Duration
-	iters := 0
-	for b.Loop() {
-		t0 := time.Now()
-		src.Reset(in)
-		if err := zr.Reset(&src); err != nil {
-			b.Fatal(err)
-		}
-		var err error
-		if out, err = readInto(out[:0], &zr); err != nil {
-			b.Fatal(err)
-		}
-		n := 0
-		if err := Split(out, func([]byte, int) bool { n++; return true }); err != nil || n != benchRecords {
-			b.Fatalf("split: %d records, %v", n, err)
-		}
-		t1 := time.Now()
-		n = 0
-		for _, err := range dec.RecordsBytes("bench", in) {
-			if err != nil {
-				b.Fatal(err)
+	inputs := benchInputs(b)
+	for _, name := range []string{"jsonl", "logfile", "logfile-gz"} {
+		in := inputs[name]
+		b.Run(name, func(b *testing.B) {
+			var dec Decoder
+			var zr gzip.Reader
+			var src bytes.Reader
+			var out []byte
+			var floor, decode time.Duration
+			iters := 0
+			for b.Loop() {
+				t0 := time.Now()
+				data := in
+				if isGzip(in) {
+					src.Reset(in)
+					if err := zr.Reset(&src); err != nil {
+						b.Fatal(err)
+					}
+					var err error
+					if out, err = readInto(out[:0], &zr); err != nil {
+						b.Fatal(err)
+					}
+					data = out
+				}
+				n := 0
+				if err := Split(data, func([]byte, int) bool { n++; return true }); err != nil || n != benchRecords {
+					b.Fatalf("split: %d records, %v", n, err)
+				}
+				t1 := time.Now()
+				n = 0
+				for _, err := range dec.RecordsBytes("bench", in) {
+					if err != nil {
+						b.Fatal(err)
+					}
+					n++
+				}
+				if n != benchRecords {
+					b.Fatalf("decode: %d records", n)
+				}
+				floor += t1.Sub(t0)
+				decode += time.Since(t1)
+				iters++
 			}
-			n++
-		}
-		if n != benchRecords {
-			b.Fatalf("decode: %d records", n)
-		}
-		floor += t1.Sub(t0)
-		decode += time.Since(t1)
-		iters++
+			n := float64(iters * benchRecords)
+			b.ReportMetric(float64(floor.Nanoseconds())/n, "floor-ns/record")
+			b.ReportMetric(float64(decode.Nanoseconds())/n, "decode-ns/record")
+			b.ReportMetric(float64(floor)/float64(decode), "x-floor-speed")
+		})
 	}
-	n := float64(iters * benchRecords)
-	b.ReportMetric(float64(floor.Nanoseconds())/n, "floor-ns/record")
-	b.ReportMetric(float64(decode.Nanoseconds())/n, "decode-ns/record")
-	b.ReportMetric(float64(floor)/float64(decode), "x-floor-speed")
 }

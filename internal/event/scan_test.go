@@ -87,3 +87,15 @@ func TestSpecial(t *testing.T) {
 		}
 	}
 }
+
+func TestIsASCII(t *testing.T) {
+	for _, s := range []string{"", "a", "abcdefgh", "abcdefghi", "é", "abcdefgé", "abcdefghé", "\x7f\x00", "\x80"} {
+		want := true
+		for i := 0; i < len(s); i++ {
+			want = want && s[i] < 0x80
+		}
+		if got := isASCII([]byte(s)); got != want {
+			t.Errorf("isASCII(%q) = %v", s, got)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package event
 
 import (
+	"encoding/binary"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -84,5 +85,19 @@ func getu4(s []byte) rune {
 // needsUnquote reports whether a scanned string body must go through appendUnquoted to read as
 // encoding/json reads it.
 func needsUnquote(s []byte, esc bool) bool {
-	return esc || !utf8.Valid(s)
+	return esc || !isASCII(s) && !utf8.Valid(s)
+}
+
+// isASCII reports whether s is all ASCII, a word at a time: the common case for header
+// values, cheaper than utf8.Valid's call for short strings.
+func isASCII(s []byte) bool {
+	var acc uint64
+	for len(s) >= 8 {
+		acc |= binary.LittleEndian.Uint64(s)
+		s = s[8:]
+	}
+	for _, c := range s {
+		acc |= uint64(c)
+	}
+	return acc&msb == 0
 }
