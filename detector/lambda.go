@@ -1,0 +1,245 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/trailhound/trailhound/internal/engine"
+	"github.com/trailhound/trailhound/internal/event"
+	"github.com/trailhound/trailhound/internal/obs"
+	"github.com/trailhound/trailhound/internal/pipeline"
+)
+
+// The Lambda handler. An invocation is either an EventBridge event (the rule in
+// deploy/template.yaml targets the function directly) or an SQS batch (EventBridge -> queue ->
+// event source mapping with ReportBatchItemFailures). Each record runs through the same
+// pipeline.Pipeline the CLI uses.
+//
+// Failure policy, by outcome:
+//   - sink_failed: the alert was not delivered and its idempotency claim was released. An SQS
+//     message is reported in batchItemFailures (SQS redelivers it, then moves it to the
+//     queue's DLQ); an EventBridge invocation returns an error (Lambda's async retries, then
+//     the on-failure destination). The deterministic alert id and the idempotency table keep
+//     the retry from raising a second alert.
+//   - malformed: reported the same way, so the input ends in a DLQ where someone can look at
+//     it rather than only in a log line.
+//   - rule_error: counted, logged and emitted as a metric, but not retried: a rule error is
+//     deterministic (same rule, same event, same error), so a retry would only loop until the
+//     DLQ. The other rules' alerts for the event were still delivered.
+//   - no_match, alerted, suppressed: success.
+
+// lambdaHandler holds what lives as long as the warm container: the compiled engine, the
+// sinks, the idempotency store and the enricher.
+type lambdaHandler struct {
+	engine      *engine.Engine
+	sink        pipeline.Sink
+	idempotency pipeline.Idempotency
+	windows     pipeline.Windows // lives as long as the container, like the other state
+	enricher    pipeline.Enricher
+	log         *slog.Logger
+	metrics     io.Writer         // EMF lines (stdout)
+	dimensions  map[string]string // EMF dimensions (FunctionName)
+	now         func() time.Time
+}
+
+// invocationSummary is the response to an EventBridge invocation (Lambda discards it for
+// asynchronous invocations; it shows in test invokes and on-success destinations).
+type invocationSummary struct {
+	Records  int64            `json:"records"`
+	Outcomes map[string]int64 `json:"outcomes"`
+	Alerts   []string         `json:"alerts"`
+}
+
+// Handle processes one invocation.
+func (h *lambdaHandler) Handle(ctx context.Context, payload json.RawMessage) (any, error) {
+	log := h.log
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		log = log.With("request_id", lc.AwsRequestID)
+	}
+	inv := &invocation{h: h, log: log, p: h.pipeline(log)}
+	var resp any
+	var err error
+	if batch, ok := sqsBatch(payload); ok {
+		resp = inv.sqs(ctx, batch)
+	} else {
+		resp, err = inv.eventBridge(ctx, payload)
+	}
+	inv.finish(err)
+	return resp, err
+}
+
+// pipeline returns a Pipeline for one invocation: shared engine, sinks and state, fresh counts.
+func (h *lambdaHandler) pipeline(log *slog.Logger) *pipeline.Pipeline {
+	return &pipeline.Pipeline{
+		Engine:      h.engine,
+		Sink:        h.sink,
+		Idempotency: h.idempotency,
+		Windows:     h.windows,
+		Enricher:    h.enricher,
+		Now:         h.now,
+		OnError:     func(err error) { log.Warn("record problem", "err", err) },
+	}
+}
+
+// invocation is the state of one Handle call.
+type invocation struct {
+	h       *lambdaHandler
+	log     *slog.Logger
+	p       *pipeline.Pipeline
+	metrics obs.Metrics
+	alerts  []string
+}
+
+// sqsBatch reports whether payload is an SQS batch, and decodes it.
+func sqsBatch(payload []byte) (events.SQSEvent, bool) {
+	var probe struct {
+		Records []struct {
+			EventSource string `json:"eventSource"`
+		} `json:"Records"`
+	}
+	if !bytes.Contains(payload, []byte(`"aws:sqs"`)) || json.Unmarshal(payload, &probe) != nil ||
+		len(probe.Records) == 0 || probe.Records[0].EventSource != "aws:sqs" {
+		return events.SQSEvent{}, false
+	}
+	var batch events.SQSEvent
+	if err := json.Unmarshal(payload, &batch); err != nil {
+		return events.SQSEvent{}, false
+	}
+	return batch, true
+}
+
+// sqs processes each message of a batch and names the ones that failed.
+func (inv *invocation) sqs(ctx context.Context, batch events.SQSEvent) events.SQSEventResponse {
+	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+	for _, msg := range batch.Records {
+		if ctx.Err() != nil {
+			// Out of time: the rest go back to the queue untouched.
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
+			continue
+		}
+		if !inv.records(ctx, "sqs:"+msg.MessageId, []byte(msg.Body), msg.MessageId) {
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
+		}
+	}
+	if ctx.Err() != nil {
+		inv.log.Warn("invocation deadline reached", "err", ctx.Err())
+	}
+	if n := len(resp.BatchItemFailures); n > 0 {
+		inv.log.Warn("batch item failures", "failed_messages", n, "messages", len(batch.Records))
+	}
+	return resp
+}
+
+// eventBridge processes an EventBridge event (or any other framing the decoder accepts).
+func (inv *invocation) eventBridge(ctx context.Context, payload []byte) (*invocationSummary, error) {
+	ok := inv.records(ctx, "invocation", payload, "")
+	sum := &invocationSummary{Records: inv.p.Counts.Records(), Outcomes: map[string]int64{}, Alerts: inv.alerts}
+	for _, o := range pipeline.Outcomes() {
+		sum.Outcomes[o.String()] = inv.p.Counts.Get(o)
+	}
+	if sum.Alerts == nil {
+		sum.Alerts = []string{}
+	}
+	if !ok {
+		return sum, fmt.Errorf("invocation not fully processed: %s", inv.p.Counts.Summary())
+	}
+	return sum, nil
+}
+
+// records runs every record of one input (a message body or the invocation payload) through
+// the pipeline and reports whether the input succeeded under the failure policy above.
+func (inv *invocation) records(ctx context.Context, name string, input []byte, messageID string) bool {
+	ok, n := true, 0
+	for rec, err := range event.RecordsBytes(name, input) {
+		n++
+		if err != nil {
+			inv.p.Malformed(err)
+			ok = false
+			continue
+		}
+		if messageID != "" {
+			rec.Origin.MessageID = messageID
+		}
+		start := time.Now()
+		res := inv.p.Process(ctx, rec)
+		inv.metrics.Observe("EvaluationLatency", time.Since(start))
+		inv.logRecord(rec, res)
+		if res.Outcome == pipeline.SinkFailed || res.Outcome == pipeline.Malformed {
+			ok = false
+		}
+	}
+	if n == 0 {
+		inv.p.Malformed(&event.DecodeError{Origin: event.Origin{File: name, MessageID: messageID}, Err: errors.New("no record in input")})
+		return false
+	}
+	return ok
+}
+
+// logRecord logs one record's outcome by its identifiers only.
+func (inv *invocation) logRecord(rec event.Record, res pipeline.Result) {
+	level := slog.LevelDebug
+	var ids, rules []string
+	for _, a := range res.Alerts {
+		ids = append(ids, a.ID)
+		rules = append(rules, a.Rule.ID)
+		inv.alerts = append(inv.alerts, a.ID)
+	}
+	switch res.Outcome {
+	case pipeline.Alerted:
+		level = slog.LevelInfo
+	case pipeline.Suppressed:
+		if len(res.Updates) > 0 {
+			level = slog.LevelInfo
+		}
+	case pipeline.SinkFailed, pipeline.RuleError, pipeline.Malformed:
+		level = slog.LevelWarn
+	}
+	attrs := []any{"outcome", res.Outcome.String(), "event_id", rec.EventID, "event_name", rec.EventName,
+		"event_source", rec.EventSource, "account", rec.RecipientAccountID, "region", rec.AWSRegion}
+	if rec.Origin.MessageID != "" {
+		attrs = append(attrs, "message_id", rec.Origin.MessageID)
+	}
+	if len(ids) > 0 {
+		attrs = append(attrs, "alert_ids", ids, "rule_ids", rules)
+	}
+	if len(res.Updates) > 0 {
+		var upd []string
+		for _, a := range res.Updates {
+			upd = append(upd, a.ID)
+		}
+		attrs = append(attrs, "updated_alert_ids", upd)
+	}
+	if len(res.Reasons) > 0 {
+		attrs = append(attrs, "reasons", res.Reasons)
+	}
+	inv.log.Log(context.Background(), level, "record", attrs...)
+}
+
+// finish emits the invocation's metrics and summary log line.
+func (inv *invocation) finish(err error) {
+	c := &inv.p.Counts
+	for _, o := range pipeline.Outcomes() {
+		inv.metrics.Count(o.String(), c.Get(o))
+	}
+	inv.metrics.Count("records", c.Records())
+	inv.metrics.Count("alerts", c.Alerts())
+	inv.metrics.Count("alert_updates", c.Updates())
+	inv.metrics.Dimensions = inv.h.dimensions
+	if werr := inv.metrics.Write(inv.h.metrics, time.Now()); werr != nil {
+		inv.log.Error("metrics", "err", werr)
+	}
+	attrs := []any{"summary", c.Summary()}
+	if err != nil {
+		attrs = append(attrs, "err", err)
+	}
+	inv.log.Info("invocation done", attrs...)
+}

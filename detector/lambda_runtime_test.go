@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/trailhound/trailhound/internal/testutil"
+)
+
+// This file holds the test side of the Lambda Runtime API
+// (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html): a server that hands
+// invocations to the real bootstrap binary and collects its answers, and the helpers that
+// build and start that binary.
+
+const testFunctionARN = "arn:aws:lambda:us-east-1:123456789012:function:trailhound-detector"
+
+// invokeResult is what the function posted for one invocation.
+type invokeResult struct {
+	Body  []byte
+	Error bool // posted to .../error instead of .../response
+	At    time.Time
+}
+
+// runtimeAPI serves GET /2018-06-01/runtime/invocation/next, POST .../{id}/response,
+// POST .../{id}/error and POST /2018-06-01/runtime/init/error.
+type runtimeAPI struct {
+	addr    string // host:port, the value of AWS_LAMBDA_RUNTIME_API
+	pending chan pendingInvoke
+	srv     *http.Server
+
+	mu        sync.Mutex
+	waiting   map[string]chan invokeResult
+	initError []byte
+	seq       int
+}
+
+type pendingInvoke struct {
+	id      string
+	payload []byte
+}
+
+func startRuntimeAPI(t testing.TB) *runtimeAPI {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &runtimeAPI{addr: l.Addr().String(), pending: make(chan pendingInvoke), waiting: map[string]chan invokeResult{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", r.next)
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", func(w http.ResponseWriter, req *http.Request) { r.result(w, req, false) })
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", func(w http.ResponseWriter, req *http.Request) { r.result(w, req, true) })
+	mux.HandleFunc("POST /2018-06-01/runtime/init/error", func(w http.ResponseWriter, req *http.Request) {
+		b, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		r.initError = b
+		r.mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	})
+	r.srv = &http.Server{Handler: mux}
+	go func() { _ = r.srv.Serve(l) }()
+	t.Cleanup(func() { _ = r.srv.Close() })
+	return r
+}
+
+// next blocks until the test invokes the function (or the client goes away).
+func (r *runtimeAPI) next(w http.ResponseWriter, req *http.Request) {
+	select {
+	case inv := <-r.pending:
+		h := w.Header()
+		h.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
+		h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(time.Now().Add(60*time.Second).UnixMilli(), 10))
+		h.Set("Lambda-Runtime-Invoked-Function-Arn", testFunctionARN)
+		h.Set("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0")
+		h.Set("Content-Type", "application/json")
+		_, _ = w.Write(inv.payload)
+	case <-req.Context().Done():
+	}
+}
+
+func (r *runtimeAPI) result(w http.ResponseWriter, req *http.Request, isErr bool) {
+	b, _ := io.ReadAll(req.Body)
+	r.mu.Lock()
+	ch := r.waiting[req.PathValue("id")]
+	r.mu.Unlock()
+	if ch == nil {
+		http.Error(w, "unknown request id", http.StatusBadRequest)
+		return
+	}
+	ch <- invokeResult{Body: b, Error: isErr, At: time.Now()}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// invoke hands payload to the function and waits for its answer.
+func (r *runtimeAPI) invoke(t testing.TB, payload []byte, timeout time.Duration) invokeResult {
+	t.Helper()
+	r.mu.Lock()
+	r.seq++
+	id := fmt.Sprintf("req-%04d", r.seq)
+	ch := make(chan invokeResult, 1)
+	r.waiting[id] = ch
+	r.mu.Unlock()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case r.pending <- pendingInvoke{id: id, payload: payload}:
+	case <-timer.C:
+		t.Fatalf("invocation %s: the function did not ask for it within %v (init error: %s)", id, timeout, r.initErr())
+	}
+	select {
+	case res := <-ch:
+		return res
+	case <-timer.C:
+		t.Fatalf("invocation %s: no answer within %v", id, timeout)
+	}
+	return invokeResult{}
+}
+
+func (r *runtimeAPI) initErr() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return string(r.initError)
+}
+
+var (
+	bootstrapOnce sync.Once
+	bootstrapPath string
+	bootstrapErr  error
+)
+
+// buildBootstrap builds the real Lambda binary (go build -tags lambda.norpc) once per test
+// binary, into a temporary directory, for the host platform. It keeps the go command's default
+// cgo and path settings so the build reuses the cache of the test build; the release build
+// (deploy/README.md) adds CGO_ENABLED=0 -trimpath and cross-compiles for arm64.
+func buildBootstrap(t testing.TB) string {
+	t.Helper()
+	bootstrapOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "trailhound-bootstrap-")
+		if err != nil {
+			bootstrapErr = err
+			return
+		}
+		bootstrapPath = filepath.Join(dir, "bootstrap")
+		cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bootstrapPath, ".")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			bootstrapErr = fmt.Errorf("go build -tags lambda.norpc: %v\n%s", err, out)
+		}
+	})
+	if bootstrapErr != nil {
+		t.Fatal(bootstrapErr)
+	}
+	return bootstrapPath
+}
+
+// syncBuffer is a bytes.Buffer safe for a process writing and a test reading.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// function is a running bootstrap process.
+type function struct {
+	cmd            *exec.Cmd
+	stdout, stderr *syncBuffer
+	started        time.Time
+}
+
+// startFunction starts the bootstrap against the runtime API with the moto environment plus
+// env, and stops it (by its process group) when the test ends.
+func startFunction(t testing.TB, bin string, api *runtimeAPI, moto *testutil.Moto, env map[string]string) *function {
+	t.Helper()
+	f := &function{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
+	f.cmd = exec.CommandContext(context.Background(), bin)
+	f.cmd.Env = append(moto.Environ(),
+		"AWS_LAMBDA_RUNTIME_API="+api.addr,
+		"AWS_LAMBDA_FUNCTION_NAME=trailhound-detector",
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512",
+		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
+		"_HANDLER=bootstrap",
+	)
+	for k, v := range env {
+		f.cmd.Env = append(f.cmd.Env, k+"="+v)
+	}
+	f.cmd.Stdout, f.cmd.Stderr = f.stdout, f.stderr
+	f.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	f.started = time.Now()
+	if err := f.cmd.Start(); err != nil {
+		t.Fatalf("start bootstrap: %v", err)
+	}
+	t.Cleanup(func() { f.stop() })
+	return f
+}
+
+func (f *function) stop() {
+	if f.cmd.Process == nil || f.cmd.ProcessState != nil {
+		return
+	}
+	_ = syscall.Kill(-f.cmd.Process.Pid, syscall.SIGTERM)
+	_ = f.cmd.Wait()
+}
+
+// logLines returns the function's stderr (its JSON log) as lines.
+func (f *function) logLines() []string {
+	return strings.Split(strings.TrimSpace(f.stderr.String()), "\n")
+}
