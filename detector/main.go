@@ -11,6 +11,9 @@ import (
 )
 
 func main() {
+	if lambdaMode() {
+		lambdaMain() // never returns
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
