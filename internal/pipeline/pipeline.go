@@ -55,7 +55,9 @@ type Pipeline struct {
 	Sink        Sink
 	Idempotency Idempotency // optional
 	Enricher    Enricher    // optional
-	// Windows holds dedup and threshold windows; an in-memory store when nil.
+	// Windows holds dedup and threshold windows; when nil, an in-memory store private to
+	// this Pipeline. Pipelines that must see each other's events (one per Lambda
+	// invocation) share one store: state.DynamoWindows, or one state.MemoryWindows.
 	Windows Windows
 	Now     func() time.Time
 	// OnError, if set, is told about every malformed record, rule error and sink failure, with
