@@ -1,6 +1,8 @@
 package event
 
 import (
+	"github.com/trailhound/trailhound/internal/testutil"
+
 	"bytes"
 	"fmt"
 	"math/rand/v2"
@@ -62,8 +64,8 @@ func benchInputs(b *testing.B) map[string][]byte {
 		recs[i] = []byte(r)
 	}
 	jsonl := append(bytes.Join(recs, []byte("\n")), '\n')
-	logFile := records(recs...)
-	return map[string][]byte{"jsonl": jsonl, "logfile": logFile, "logfile-gz": gz(b, logFile)}
+	logFile := testutil.Records(recs...)
+	return map[string][]byte{"jsonl": jsonl, "logfile": logFile, "logfile-gz": testutil.Gzip(b, logFile)}
 }
 
 // reportPerRecord adds ns/record and allocs/record to a benchmark that decoded

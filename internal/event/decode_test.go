@@ -1,6 +1,8 @@
 package event
 
 import (
+	"github.com/trailhound/trailhound/internal/testutil"
+
 	"bytes"
 	"errors"
 	"fmt"
@@ -83,7 +85,7 @@ func TestDecodeEdgeCases(t *testing.T) {
 			want{[]string{"UpdateAccessKey", "DeleteAccessKey"}, []wantErr{{ErrNotRecord, "a JSON number, not an object"}}}},
 		{"S3 event notification", `{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","eventName":"ObjectCreated:Put"}]}`,
 			want{errs: []wantErr{{ErrNotRecord, `eventSource "aws:s3"`}}}},
-		{"unsupported detail-type", string(eventBridge([]byte(recA), "Object Created")) + "\n" + string(eventBridge([]byte(recB), "AWS Console Sign In via CloudTrail")),
+		{"unsupported detail-type", string(testutil.EventBridge([]byte(recA), "Object Created")) + "\n" + string(testutil.EventBridge([]byte(recB), "AWS Console Sign In via CloudTrail")),
 			want{[]string{"DeleteAccessKey"}, []wantErr{{ErrDetailType, `unsupported EventBridge detail-type "Object Created"`}}}},
 		{"eventbridge detail not an object", `{"detail-type":"AWS API Call via CloudTrail","detail":"x"}`,
 			want{errs: []wantErr{{ErrNotRecord, "detail is a string"}}}},
@@ -91,7 +93,7 @@ func TestDecodeEdgeCases(t *testing.T) {
 			want{[]string{"UpdateAccessKey"}, []wantErr{{ErrDuplicateKey, `duplicate key "eventName"`}}}},
 		{"duplicate header key spelled with an escape", `{"eventSource":"iam.amazonaws.com","eventName":"ListUsers","event\u004eame":"DeleteUser"}`,
 			want{errs: []wantErr{{ErrDuplicateKey, `"eventName"`}}}},
-		{"duplicate key in eventbridge detail", string(eventBridge([]byte(`{"eventName":"A","eventName":"B"}`), "AWS API Call via CloudTrail")),
+		{"duplicate key in eventbridge detail", string(testutil.EventBridge([]byte(`{"eventName":"A","eventName":"B"}`), "AWS API Call via CloudTrail")),
 			want{errs: []wantErr{{ErrDuplicateKey, "in EventBridge detail"}}}},
 		{"duplicate eventbridge detail", `{"detail-type":"AWS API Call via CloudTrail","detail":` + recA + `,"detail":` + recB + `}`,
 			want{errs: []wantErr{{ErrDuplicateKey, `"detail"`}}}},
@@ -111,15 +113,15 @@ func TestDecodeEdgeCases(t *testing.T) {
 		{"log file truncated", `{"Records":[` + recA + "," + recB,
 			want{[]string{"UpdateAccessKey", "DeleteAccessKey"}, []wantErr{{ErrSyntax, "unexpected end of input"}}}},
 		{"empty log file", `{"Records":[]}`, want{}},
-		{"sqs body not JSON", string(sqsLambda(t, "m-9", []byte("hello"))),
+		{"sqs body not JSON", string(testutil.SQSLambda(t, "m-9", []byte("hello"))),
 			want{errs: []wantErr{{ErrSyntax, "SQS message body"}}}},
-		{"sqs body a string", string(sqsLambda(t, "m-9", []byte(`"x"`))),
+		{"sqs body a string", string(testutil.SQSLambda(t, "m-9", []byte(`"x"`))),
 			want{errs: []wantErr{{ErrNotRecord, "body is a JSON string"}}}},
-		{"sqs body not a record", string(sqsAPI(t, "m-9", []byte(`{"a":1}`))),
+		{"sqs body not a record", string(testutil.SQSReceive(t, "m-9", []byte(`{"a":1}`))),
 			want{errs: []wantErr{{ErrNotRecord, "SQS message body: not a CloudTrail record"}}}},
-		{"sqs body two values", string(sqsAPI(t, "m-9", []byte(recA+recB))),
+		{"sqs body two values", string(testutil.SQSReceive(t, "m-9", []byte(recA+recB))),
 			want{errs: []wantErr{{ErrSyntax, "more than one JSON value"}}}},
-		{"sqs body unsupported detail-type", string(sqsAPI(t, "m-9", eventBridge([]byte(recA), "Scheduled Event"))),
+		{"sqs body unsupported detail-type", string(testutil.SQSReceive(t, "m-9", testutil.EventBridge([]byte(recA), "Scheduled Event"))),
 			want{errs: []wantErr{{ErrDetailType, `"Scheduled Event"`}}}},
 		{"sqs message without body string", `{"messageId":"1","body":{"eventName":"A"}}`,
 			want{errs: []wantErr{{ErrNotRecord, "body is a object"}}}},
@@ -159,7 +161,7 @@ func TestTruncatedGzip(t *testing.T) {
 	for i := range 200 {
 		lines = append(lines, strings.Replace(recA, "000000000001", fmt.Sprintf("%012d", i), 1))
 	}
-	full := gz(t, []byte(strings.Join(lines, "\n")))
+	full := testutil.Gzip(t, []byte(strings.Join(lines, "\n")))
 	for _, cut := range []int{len(full) / 2, len(full) - 4, len(full) - 9} {
 		res := collect(t, RecordsBytes("log.json.gz", full[:cut]))
 		if len(res.recs) == 0 || len(res.recs) >= 200 && cut == len(full)/2 {
@@ -195,12 +197,12 @@ func TestReadErrorAfterData(t *testing.T) {
 }
 
 func TestRecordsReaderGzip(t *testing.T) {
-	res := collect(t, Records("r.json.gz", bytes.NewReader(gz(t, []byte(records([]byte(recA), []byte(recB)))))))
+	res := collect(t, Records("r.json.gz", bytes.NewReader(testutil.Gzip(t, []byte(testutil.Records([]byte(recA), []byte(recB)))))))
 	check(t, res, want{names: []string{"UpdateAccessKey", "DeleteAccessKey"}})
 }
 
 func TestStopEarly(t *testing.T) {
-	in := []byte(records([]byte(recA), []byte(recB), []byte(recA)))
+	in := []byte(testutil.Records([]byte(recA), []byte(recB), []byte(recA)))
 	n := 0
 	for range RecordsBytes("x", in) {
 		n++
@@ -278,17 +280,17 @@ func TestSplit(t *testing.T) {
 // lines, SQS bodies), including after an iteration the consumer stopped.
 func TestDecoderReuse(t *testing.T) {
 	var dec Decoder
-	for range dec.RecordsBytes("first", []byte(records([]byte(recA), []byte(recB)))) {
+	for range dec.RecordsBytes("first", []byte(testutil.Records([]byte(recA), []byte(recB)))) {
 		break
 	}
 	inputs := []struct {
 		name string
 		in   []byte
 	}{
-		{"gz", gz(t, []byte(recA+"\n"+recB))},
-		{"sqs", records(sqsLambda(t, "m-1", []byte(recB)), sqsLambda(t, "m-2", []byte(recA)))},
+		{"gz", testutil.Gzip(t, []byte(recA+"\n"+recB))},
+		{"sqs", testutil.Records(testutil.SQSLambda(t, "m-1", []byte(recB)), testutil.SQSLambda(t, "m-2", []byte(recA)))},
 		{"plain", []byte("\n" + recB + "\n" + recA)},
-		{"gz-again", gz(t, []byte(recB+"\n"+recA))},
+		{"gz-again", testutil.Gzip(t, []byte(recB+"\n"+recA))},
 	}
 	for _, tc := range inputs {
 		res := collect(t, dec.RecordsBytes(tc.name, tc.in))
@@ -310,7 +312,7 @@ func TestDecoderReuse(t *testing.T) {
 }
 
 func TestCorruptGzip(t *testing.T) {
-	full := gz(t, []byte(recA+"\n"+recB+"\n"))
+	full := testutil.Gzip(t, []byte(recA+"\n"+recB+"\n"))
 	bad := bytes.Clone(full)
 	bad[len(bad)-5] ^= 0xff // CRC-32 in the trailer
 	res := collect(t, RecordsBytes("bad.json.gz", bad))
@@ -331,7 +333,7 @@ func TestEscapedEnvelopeValues(t *testing.T) {
 	}{
 		{`{"detail-type":"AWS API Call via CloudTrai\u006c","detail":` + recA + `}`, want{names: []string{"UpdateAccessKey"}}},
 		{`{"eventSource":"aws:\u00733","eventName":"ObjectCreated:Put"}`, want{errs: []wantErr{{ErrNotRecord, "Lambda event-source record"}}}},
-		{`{"body":` + string(mustJSON(t, recB)) + `,"eventSource":"aws:sq\u0073"}`, want{names: []string{"DeleteAccessKey"}}},
+		{`{"body":` + string(testutil.MustJSON(t, recB)) + `,"eventSource":"aws:sq\u0073"}`, want{names: []string{"DeleteAccessKey"}}},
 	}
 	for _, tc := range cases {
 		check(t, decodeString(t, "x", tc.in), tc.want)

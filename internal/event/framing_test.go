@@ -1,6 +1,8 @@
 package event
 
 import (
+	"github.com/trailhound/trailhound/internal/testutil"
+
 	"bytes"
 	"testing"
 )
@@ -25,18 +27,18 @@ func TestCorpusFramings(t *testing.T) {
 			exact   bool // Raw is the record's bytes verbatim
 		}{
 			{"alone", c.raw, FramingRecord, "", 1, true},
-			{"eventbridge", eventBridge(rec, apiCall), FramingEventBridge, "", 1, true},
-			{"sqs-record", sqsLambda(t, "m-1", rec), FramingSQS, "m-1", 1, false},
-			{"sqs-eventbridge", sqsLambda(t, "m-2", eventBridge(rec, apiCall)), FramingSQS, "m-2", 1, false},
-			{"sqs-receive-message", sqsAPI(t, "m-3", rec), FramingSQS, "m-3", 1, false},
-			{"lambda-sqs-batch", records(sqsLambda(t, "m-4", eventBridge(rec, apiCall))), FramingSQS, "m-4", 1, false},
-			{"logfile", records(rec), FramingLogFile, "", 1, true},
-			{"logfile-gz", gz(t, records(rec)), FramingLogFile, "", 1, true},
-			{"logfile-pretty", indent(t, records(rec)), FramingLogFile, "", 3, false},
+			{"eventbridge", testutil.EventBridge(rec, apiCall), FramingEventBridge, "", 1, true},
+			{"sqs-record", testutil.SQSLambda(t, "m-1", rec), FramingSQS, "m-1", 1, false},
+			{"sqs-eventbridge", testutil.SQSLambda(t, "m-2", testutil.EventBridge(rec, apiCall)), FramingSQS, "m-2", 1, false},
+			{"sqs-receive-message", testutil.SQSReceive(t, "m-3", rec), FramingSQS, "m-3", 1, false},
+			{"lambda-sqs-batch", testutil.Records(testutil.SQSLambda(t, "m-4", testutil.EventBridge(rec, apiCall))), FramingSQS, "m-4", 1, false},
+			{"logfile", testutil.Records(rec), FramingLogFile, "", 1, true},
+			{"logfile-gz", testutil.Gzip(t, testutil.Records(rec)), FramingLogFile, "", 1, true},
+			{"logfile-pretty", testutil.Indent(t, testutil.Records(rec)), FramingLogFile, "", 3, false},
 			{"array", append(append([]byte("[\n"), rec...), "\n]\n"...), FramingRecord, "", 2, true},
-			{"jsonl", append(compact(t, rec), '\n'), FramingRecord, "", 1, false},
-			{"pretty", indent(t, rec), FramingRecord, "", 1, false},
-			{"eventbridge-jsonl-gz", gz(t, append(compact(t, eventBridge(rec, apiCall)), '\n')), FramingEventBridge, "", 1, false},
+			{"jsonl", append(testutil.Compact(t, rec), '\n'), FramingRecord, "", 1, false},
+			{"pretty", testutil.Indent(t, rec), FramingRecord, "", 1, false},
+			{"eventbridge-jsonl-gz", testutil.Gzip(t, append(testutil.Compact(t, testutil.EventBridge(rec, apiCall)), '\n')), FramingEventBridge, "", 1, false},
 		}
 		for _, tc := range cases {
 			res := decodeString(t, c.name, string(tc.in))
@@ -70,20 +72,20 @@ func TestCorpusTogether(t *testing.T) {
 	for i, c := range corpus {
 		rec := bytes.TrimSpace(c.raw)
 		recs = append(recs, rec)
-		lines = append(lines, compact(t, rec))
-		pretty = append(pretty, indent(t, rec))
-		msgs = append(msgs, sqsLambda(t, "m-"+string(rune('a'+i)), rec))
+		lines = append(lines, testutil.Compact(t, rec))
+		pretty = append(pretty, testutil.Indent(t, rec))
+		msgs = append(msgs, testutil.SQSLambda(t, "m-"+string(rune('a'+i)), rec))
 	}
 	inputs := map[string][]byte{
-		"logfile":       records(recs...),
-		"logfile-gz":    gz(t, records(recs...)),
+		"logfile":       testutil.Records(recs...),
+		"logfile-gz":    testutil.Gzip(t, testutil.Records(recs...)),
 		"array":         append(append([]byte("["), bytes.Join(recs, []byte(","))...), ']'),
 		"jsonl":         bytes.Join(lines, []byte("\n")),
 		"jsonl-crlf":    append(bytes.Join(lines, []byte("\r\n")), "\r\n"...),
 		"concatenated":  bytes.Join(pretty, nil),
 		"pretty-stream": bytes.Join(pretty, []byte("\n")),
-		"sqs-batch":     records(msgs...),
-		"mixed-jsonl":   bytes.Join([][]byte{lines[0], compact(t, eventBridge(recs[1], "AWS API Call via CloudTrail")), msgs[2], records(recs[3:]...)}, []byte("\n")),
+		"sqs-batch":     testutil.Records(msgs...),
+		"mixed-jsonl":   bytes.Join([][]byte{lines[0], testutil.Compact(t, testutil.EventBridge(recs[1], "AWS API Call via CloudTrail")), msgs[2], testutil.Records(recs[3:]...)}, []byte("\n")),
 	}
 	for name, in := range inputs {
 		res := decodeString(t, name, string(in))

@@ -1,6 +1,8 @@
 package event
 
 import (
+	"github.com/trailhound/trailhound/internal/testutil"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -23,10 +25,10 @@ func fuzzSeeds(f *testing.F) [][]byte {
 			seeds = append(seeds, c.raw)
 		}
 		if i%8 == 1 {
-			eb := eventBridge(rec, "AWS API Call via CloudTrail")
-			seeds = append(seeds, eb, sqsLambda(f, "m", rec), sqsAPI(f, "m", eb), records(sqsLambda(f, "m", eb)),
-				records(rec), gz(f, records(rec)), append(append([]byte("["), rec...), ']'),
-				append(compact(f, rec), '\n'), indent(f, rec))
+			eb := testutil.EventBridge(rec, "AWS API Call via CloudTrail")
+			seeds = append(seeds, eb, testutil.SQSLambda(f, "m", rec), testutil.SQSReceive(f, "m", eb), testutil.Records(testutil.SQSLambda(f, "m", eb)),
+				testutil.Records(rec), testutil.Gzip(f, testutil.Records(rec)), append(append([]byte("["), rec...), ']'),
+				append(testutil.Compact(f, rec), '\n'), testutil.Indent(f, rec))
 		}
 	}
 	return seeds

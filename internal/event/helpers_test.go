@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"reflect"
 	"testing"
 
-	"github.com/klauspost/compress/gzip"
 
 	"github.com/trailhound/trailhound/internal/testutil"
 )
@@ -100,72 +98,10 @@ func loadCorpus(t testing.TB) []corpusRecord {
 	return out
 }
 
-func mustJSON(t testing.TB, v any) []byte {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func compact(t testing.TB, raw []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		t.Fatalf("compact: %v", err)
-	}
-	return buf.Bytes()
-}
-
-func indent(t testing.TB, raw []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, raw, "", "    "); err != nil {
-		t.Fatalf("indent: %v", err)
-	}
-	return buf.Bytes()
-}
-
-func gz(t testing.TB, b []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	w := gzip.NewWriter(&buf)
-	if _, err := w.Write(b); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 // eventBridge wraps a record as EventBridge delivers it to a Lambda target.
-func eventBridge(rec []byte, detailType string) []byte {
-	dt, _ := json.Marshal(detailType)
-	return fmt.Appendf(nil, `{"version":"0","id":"6a7e8feb-b491-4cf7-a9f1-bf3703467718",`+
-		`"detail-type":%s,"source":"aws.iam","account":"111122223333",`+
-		`"time":"2024-01-01T00:00:00Z","region":"us-east-1","resources":[],"detail":%s}`, dt, rec)
-}
 
 // sqsLambda is one record of a Lambda SQS event whose body is body.
-func sqsLambda(t testing.TB, id string, body []byte) []byte {
-	t.Helper()
-	return fmt.Appendf(nil, `{"messageId":%s,"receiptHandle":"AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a",`+
-		`"body":%s,"attributes":{"ApproximateReceiveCount":"1","SentTimestamp":"1545082649183"},`+
-		`"messageAttributes":{},"md5OfBody":"e4e68fb7bd0e697a0ae8f1bb342846b3","eventSource":"aws:sqs",`+
-		`"eventSourceARN":"arn:aws:sqs:us-east-1:111122223333:trailhound","awsRegion":"us-east-1"}`,
-		mustJSON(t, id), mustJSON(t, string(body)))
-}
 
 // sqsAPI is a message as SQS ReceiveMessage returns it.
-func sqsAPI(t testing.TB, id string, body []byte) []byte {
-	t.Helper()
-	return fmt.Appendf(nil, `{"MessageId":%s,"ReceiptHandle":"AQEBzbVv","MD5OfBody":"e4e68fb7bd0e697a0ae8f1bb342846b3","Body":%s}`,
-		mustJSON(t, id), mustJSON(t, string(body)))
-}
 
 // records wraps items in a {"Records":[...]} object (a log file or a Lambda SQS batch).
-func records(items ...[]byte) []byte {
-	return append(append([]byte(`{"Records":[`), bytes.Join(items, []byte(","))...), "]}"...)
-}

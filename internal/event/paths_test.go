@@ -1,6 +1,8 @@
 package event
 
 import (
+	"github.com/trailhound/trailhound/internal/testutil"
+
 	"errors"
 	"fmt"
 	"io/fs"
@@ -27,14 +29,14 @@ func named(name string) []byte {
 
 func TestPaths(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "b", "2.json.gz"), gz(t, records(named("B1"), named("B2"))))
+	writeFile(t, filepath.Join(dir, "b", "2.json.gz"), testutil.Gzip(t, testutil.Records(named("B1"), named("B2"))))
 	writeFile(t, filepath.Join(dir, "b", "10.jsonl"), append(append(named("B10a"), '\n'), named("B10b")...))
 	writeFile(t, filepath.Join(dir, "a.json"), named("A"))
 	writeFile(t, filepath.Join(dir, "c", "d", "e.ndjson"), named("E"))
 	writeFile(t, filepath.Join(dir, ".hidden.json"), named("Hidden"))
 	writeFile(t, filepath.Join(dir, ".git", "x.json"), named("Git"))
 	writeFile(t, filepath.Join(dir, "README.md"), []byte("# not an input"))
-	writeFile(t, filepath.Join(dir, "b", "111122223333_CloudTrail-Digest_us-east-1_x.json.gz"), gz(t, []byte(`{"awsAccountId":"111122223333"}`)))
+	writeFile(t, filepath.Join(dir, "b", "111122223333_CloudTrail-Digest_us-east-1_x.json.gz"), testutil.Gzip(t, []byte(`{"awsAccountId":"111122223333"}`)))
 	if err := os.Symlink(filepath.Join(dir, "nowhere"), filepath.Join(dir, "b", "3-dangling.json")); err != nil {
 		t.Fatal(err)
 	}
