@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"testing"
 
-
 	"github.com/trailhound/trailhound/internal/testutil"
 )
 
