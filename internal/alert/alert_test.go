@@ -30,6 +30,7 @@ var testRule = &rule.Rule{
 				CLI: []string{
 					"aws iam update-access-key --user-name {{target.user_name}} --access-key-id {{target.access_key_id}} --status Inactive",
 					"aws iam delete-login-profile --user-name {{target.missing}}",
+					"aws iam delete-role-policy --role-name {{context.role_name}} --policy-name AWSRevokeOlderSessions",
 				},
 			}},
 		},

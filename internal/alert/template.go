@@ -2,6 +2,7 @@ package alert
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/trailhound/trailhound/internal/rule"
 )
@@ -14,7 +15,8 @@ import (
 //
 // An entry whose placeholder has no value in this event is left out, never rendered half
 // filled: rules gate optional guidance on values that are only present when it applies. A left-
-// out CLI command is named in the step's Omitted list; a step left with no entries at all is
+// out CLI command is named in the step's Omitted list unless the missing value is a context.*
+// key (rules set those only where the guidance applies); a step left with no entries is
 // dropped. Only the remediation summary, which is required, shows a missing value as
 // <unknown path>.
 func fill(a *Alert, r *rule.Rule) {
@@ -44,7 +46,11 @@ func fill(a *Alert, r *rule.Rule) {
 			for _, c := range s.CLI {
 				cmd, missing, ok := expand(c)
 				if !ok {
-					st.Omitted = append(st.Omitted, fmt.Sprintf("a command needs %s, which this event does not carry: %s", missing, c))
+					// context.* keys are set by the rule only where guidance applies (gating);
+					// a missing event, actor or target value is a gap the analyst should see.
+					if !strings.HasPrefix(missing, "context.") {
+						st.Omitted = append(st.Omitted, fmt.Sprintf("a command needs %s, which this event does not carry: %s", missing, c))
+					}
 					continue
 				}
 				st.CLI = append(st.CLI, cmd)
