@@ -2,7 +2,10 @@ package pipeline
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/trailhound/trailhound/internal/rule"
@@ -54,7 +57,7 @@ const (
 	ReasonThresholdFolded = "threshold_folded"
 )
 
-var reasonNames = []string{ReasonDuplicate, ReasonDedup, ReasonThresholdPending, ReasonThresholdFolded}
+var reasonNames = [...]string{ReasonDuplicate, ReasonDedup, ReasonThresholdPending, ReasonThresholdFolded, ReasonSuppression}
 
 // Counts tallies outcomes and alerts. It is safe for concurrent use.
 type Counts struct {
@@ -62,7 +65,28 @@ type Counts struct {
 	alerts      atomic.Int64
 	updates     atomic.Int64
 	maxSeverity atomic.Int64
-	byReason    [4]atomic.Int64
+	byReason    [len(reasonNames)]atomic.Int64
+	oversize    atomic.Int64
+	bySuppr     sync.Map // suppression id -> *atomic.Int64
+}
+
+// Oversize is the number of records over the pipeline's TeamInputLimit, which team rules
+// did not evaluate.
+func (c *Counts) Oversize() int64 { return c.oversize.Load() }
+
+// Suppressions returns how many alerts each team suppression (by id) kept from delivery.
+func (c *Counts) Suppressions() map[string]int64 {
+	out := map[string]int64{}
+	c.bySuppr.Range(func(k, v any) bool {
+		out[k.(string)] = v.(*atomic.Int64).Load()
+		return true
+	})
+	return out
+}
+
+func (c *Counts) suppressedBy(id string) {
+	n, _ := c.bySuppr.LoadOrStore(id, new(atomic.Int64))
+	n.(*atomic.Int64).Add(1)
 }
 
 // Suppressed returns the number of suppressed records with this reason (Reason* constants).
@@ -142,6 +166,15 @@ func (c *Counts) Summary() string {
 			}
 		}
 		b.WriteString(")")
+	}
+	if by := c.Suppressions(); len(by) > 0 {
+		b.WriteString("; by suppression:")
+		for _, id := range slices.Sorted(maps.Keys(by)) {
+			fmt.Fprintf(&b, " %s=%d", id, by[id])
+		}
+	}
+	if n := c.Oversize(); n > 0 {
+		fmt.Fprintf(&b, "; %d records over the team input limit", n)
 	}
 	return b.String()
 }

@@ -65,6 +65,18 @@ type Pipeline struct {
 	OnError func(error)
 	Counts  Counts
 
+	// Team rule packs (teams.go; internal/ruleset implements the interfaces). All optional.
+	Policy   Policy   // team policy before delivery: break-glass escalation, suppressions
+	Unloaded Unloaded // packs that are not loaded: their events end as rule_error
+	// TeamInputLimit, when > 0, is the record size in bytes above which team rules are not
+	// evaluated (counted in Counts.Oversize and reported through OnError).
+	TeamInputLimit int
+	// PackDeadline, when > 0, bounds the time each team pack's rules take together on one
+	// event.
+	PackDeadline time.Duration
+	// OnSuppress, if set, is told about every alert a team suppression kept from delivery.
+	OnSuppress func(event.Origin, Suppression)
+
 	defaultWindowsOnce sync.Once
 	defaultWindows     *state.MemoryWindows
 }
@@ -115,8 +127,12 @@ func (p *Pipeline) Process(ctx context.Context, rec event.Record) Result {
 }
 
 func (p *Pipeline) process(ctx context.Context, rec event.Record) Result {
-	selected := p.Engine.Select(rec.EventSource, rec.EventName)
+	selected := p.limitTeams(rec, p.Engine.Select(rec.EventSource, rec.EventName))
+	unloaded := p.unloaded(rec)
 	if len(selected) == 0 {
+		if len(unloaded) > 0 {
+			return Result{Outcome: RuleError, Errs: originErrs(rec, unloaded)}
+		}
 		return Result{Outcome: NoMatch}
 	}
 	input, err := engine.ParseInput(rec.Raw)
@@ -133,7 +149,8 @@ func (p *Pipeline) process(ctx context.Context, rec event.Record) Result {
 			}
 		}
 	}
-	findings, ruleErrs := p.Engine.Evaluate(ctx, selected, input)
+	findings, ruleErrs := p.evaluate(ctx, selected, input)
+	ruleErrs = append(ruleErrs, unloaded...)
 	res := Result{Outcome: NoMatch}
 	for _, err := range ruleErrs {
 		res.Errs = append(res.Errs, fmt.Errorf("%s: %w", rec.Origin, err))
@@ -163,6 +180,9 @@ func (p *Pipeline) deliver(ctx context.Context, rec event.Record, input ast.Valu
 		if err != nil {
 			res.Errs = append(res.Errs, fmt.Errorf("%s: rule %s: %w", rec.Origin, f.Rule.ID, err))
 			res.Outcome = RuleError
+			continue
+		}
+		if p.suppress(rec, &a, &d) {
 			continue
 		}
 		if p.Idempotency != nil {

@@ -1,0 +1,214 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/engine"
+	"github.com/trailhound/trailhound/internal/event"
+	"github.com/trailhound/trailhound/internal/rule"
+	"github.com/trailhound/trailhound/internal/state"
+)
+
+const teamRule = `# METADATA
+# title: Service user key deactivated
+# custom:
+#   id: PAY-001
+#   severity: MEDIUM
+#   events: [iam.amazonaws.com:UpdateAccessKey]
+#   remediation:
+#     summary: Check it.
+package teams.pay.deactivated
+
+alert contains {"msg": "deactivated"} if {
+	input.requestParameters.userName == "svc"
+	input.requestParameters.status == "Inactive"
+}
+`
+
+const slowTeamRule = `# METADATA
+# title: Slow
+# custom:
+#   id: SLOW-001
+#   severity: LOW
+#   events: [iam.amazonaws.com:UpdateAccessKey]
+#   remediation:
+#     summary: None.
+package teams.slow.spin
+
+alert contains {"msg": "never"} if {
+	input.requestParameters.userName == "spin"
+	count([x | some x in numbers.range(1, 50000000); x % 7 == 0]) < 0
+}
+`
+
+// newTeamPipeline is newPipeline with team packs beside the built-in test pack.
+func newTeamPipeline(t *testing.T, s Sink, teams map[string]string) *Pipeline {
+	t.Helper()
+	builtin, err := rule.Load("p", BuiltinTeam, "rules", fstest.MapFS{"r.rego": {Data: []byte(testRule)}, "lib/ct.rego": {Data: []byte(lib)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	packs := []*rule.Pack{builtin}
+	for team, src := range teams {
+		p, err := rule.Load(team, team, "teams/"+team, fstest.MapFS{"r.rego": {Data: []byte(src)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		packs = append(packs, p)
+	}
+	e, errs := engine.New(context.Background(), packs, engine.Options{Lib: libOf(builtin)})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	return &Pipeline{Engine: e, Sink: s, Idempotency: state.NewMemory()}
+}
+
+type fakePolicy struct{ suppress, escalate string }
+
+func (f fakePolicy) Apply(a *alert.Alert) (Suppression, bool) {
+	switch a.Rule.ID {
+	case f.suppress:
+		return Suppression{ID: "PAY-S-001", Team: a.Rule.Team, Owner: "alice", Reason: "rotation job", Expires: "2026-12-31", AlertID: a.ID, RuleID: a.Rule.ID}, true
+	case f.escalate:
+		a.Severity = "CRITICAL"
+	}
+	return Suppression{}, false
+}
+
+type fakeUnloaded map[string]error
+
+func (f fakeUnloaded) Unavailable(_, name string) []error {
+	if err := f[name]; err != nil {
+		return []error{err}
+	}
+	return nil
+}
+
+func TestTeamSuppressionIsCountedAndReported(t *testing.T) {
+	ctx := context.Background()
+	sink := &recordingSink{}
+	p := newTeamPipeline(t, sink, map[string]string{"pay": teamRule})
+	p.Policy = fakePolicy{suppress: "PAY-001"}
+	var told []Suppression
+	p.OnSuppress = func(o event.Origin, s Suppression) { told = append(told, s) }
+
+	r := p.Process(ctx, rec("svc", "Inactive", "e1"))
+	if r.Outcome != Suppressed || len(r.Reasons) != 1 || r.Reasons[0] != ReasonSuppression || len(sink.alerts) != 0 {
+		t.Fatalf("suppressed team alert: %+v, sink %d", r, len(sink.alerts))
+	}
+	if len(told) != 1 || told[0].ID != "PAY-S-001" || told[0].RuleID != "PAY-001" || told[0].AlertID == "" {
+		t.Fatalf("OnSuppress: %+v", told)
+	}
+	// The built-in rule is not suppressed by a team's policy.
+	if r := p.Process(ctx, rec("bob", "Active", "e2")); r.Outcome != Alerted {
+		t.Fatalf("built-in alert: %v", r.Outcome)
+	}
+	if p.Counts.Suppressed(ReasonSuppression) != 1 || p.Counts.Suppressions()["PAY-S-001"] != 1 {
+		t.Fatalf("counts: %s", p.Counts.Summary())
+	}
+	if s := p.Counts.Summary(); !strings.Contains(s, "suppression=1") || !strings.Contains(s, "by suppression: PAY-S-001=1") {
+		t.Fatalf("summary %q", s)
+	}
+	p.Policy = fakePolicy{escalate: "PAY-001"}
+	r = p.Process(ctx, rec("svc", "Inactive", "e3"))
+	if r.Outcome != Alerted || r.Alerts[0].Severity != "CRITICAL" || p.Counts.MaxSeverity() != rule.Critical {
+		t.Fatalf("escalated alert: %+v", r)
+	}
+}
+
+func TestUnloadedPackMakesItsEventsRuleErrors(t *testing.T) {
+	ctx := context.Background()
+	sink := &recordingSink{}
+	p := newTeamPipeline(t, sink, nil)
+	var reported []string
+	p.OnError = func(err error) { reported = append(reported, err.Error()) }
+	p.Unloaded = fakeUnloaded{
+		"UpdateAccessKey": errors.New("team ledger: rule pack teams/ledger is not loaded"),
+		"CreateAccessKey": errors.New("team ledger: rule pack teams/ledger is not loaded"),
+	}
+	r := p.Process(ctx, rec("bob", "Active", "e1"))
+	if r.Outcome != RuleError || len(r.Alerts) != 1 {
+		t.Fatalf("built-in alert beside an unloaded pack: %+v", r)
+	}
+	create := rec("bob", "Active", "e2")
+	create.EventName = "CreateAccessKey" // no loaded rule declares it
+	if r := p.Process(ctx, create); r.Outcome != RuleError {
+		t.Fatalf("event only the unloaded pack declared: %v", r.Outcome)
+	}
+	other := rec("bob", "Active", "e3")
+	other.EventName = "DeleteUser"
+	if r := p.Process(ctx, other); r.Outcome != NoMatch {
+		t.Fatalf("event nobody declared: %v", r.Outcome)
+	}
+	if len(reported) != 2 || !strings.Contains(reported[0], "t.jsonl:1") || !strings.Contains(reported[0], "teams/ledger") {
+		t.Fatalf("reported %q", reported)
+	}
+}
+
+func TestTeamInputLimit(t *testing.T) {
+	ctx := context.Background()
+	sink := &recordingSink{}
+	p := newTeamPipeline(t, sink, map[string]string{"pay": teamRule})
+	var reported []string
+	p.OnError = func(err error) { reported = append(reported, err.Error()) }
+	p.TeamInputLimit = 1024
+
+	if r := p.Process(ctx, rec("svc", "Inactive", "e1")); r.Outcome != Alerted {
+		t.Fatalf("small record: team rule not evaluated: %v", r.Outcome)
+	}
+	if r := p.Process(ctx, padded(rec("svc", "Inactive", "e2"), 2048)); r.Outcome != NoMatch {
+		t.Fatalf("oversized record: team rule evaluated: %v", r.Outcome)
+	}
+	if r := p.Process(ctx, padded(rec("bob", "Active", "e3"), 2048)); r.Outcome != Alerted || r.Alerts[0].Rule.ID != "TH-P-001" {
+		t.Fatalf("oversized record: built-in rules must still run: %+v", r)
+	}
+	if p.Counts.Oversize() != 2 || !strings.Contains(p.Counts.Summary(), "2 records over the team input limit") {
+		t.Fatalf("oversize not counted: %s", p.Counts.Summary())
+	}
+	if len(reported) != 2 || !strings.Contains(reported[0], "over the 1024-byte limit for team rules: 1 team rule(s) not evaluated") {
+		t.Fatalf("reported %q", reported)
+	}
+}
+
+func TestPackDeadline(t *testing.T) {
+	ctx := context.Background()
+	sink := &recordingSink{}
+	p := newTeamPipeline(t, sink, map[string]string{"slow": slowTeamRule, "pay": teamRule})
+	var reported []string
+	p.OnError = func(err error) { reported = append(reported, err.Error()) }
+	p.PackDeadline = 20 * time.Millisecond
+
+	start := time.Now()
+	r := p.Process(ctx, rec("spin", "Active", "e1"))
+	if took := time.Since(start); took > 200*time.Millisecond {
+		t.Fatalf("the slow pack held the event %v", took)
+	}
+	if r.Outcome != RuleError || len(r.Alerts) != 1 || r.Alerts[0].Rule.ID != "TH-P-001" {
+		t.Fatalf("slow team pack beside the built-in rule: %+v", r)
+	}
+	if len(reported) != 1 || !strings.Contains(reported[0], "SLOW-001") || !strings.Contains(reported[0], "team slow's pack used up its 20ms per event") {
+		t.Fatalf("reported %q", reported)
+	}
+	// Another team's pack is unaffected by the slow one.
+	if r := p.Process(ctx, rec("svc", "Inactive", "e2")); r.Outcome != Alerted || r.Alerts[0].Rule.ID != "PAY-001" {
+		t.Fatalf("healthy team pack: %+v", r)
+	}
+}
+
+func libOf(p *rule.Pack) map[string]*ast.Module {
+	return map[string]*ast.Module{"rules/lib/ct.rego": p.Modules["rules/lib/ct.rego"]}
+}
+
+// padded adds n bytes to the record's JSON.
+func padded(r event.Record, n int) event.Record {
+	r.Raw = []byte(strings.Replace(string(r.Raw), `"eventSource"`, `"padding":"`+strings.Repeat("x", n)+`","eventSource"`, 1))
+	return r
+}
