@@ -76,8 +76,10 @@ type Suppression struct {
 }
 
 // Match selects alerts by who called, where and how. ActorARN and UserAgent are exact
-// values or globs (* any run of characters, ? one character); SourceIP is an address or a
-// CIDR; RuleIDs, when set, limit the suppression to those rules of the team.
+// values or globs (* any run of characters, ? one character); ActorARN matches the caller's
+// ARN and, for an assumed role, the role's ARN (arn:aws:iam::111122223333:role/ci-*);
+// SourceIP is an address or a CIDR; RuleIDs, when set, limit the suppression to those
+// rules of the team.
 type Match struct {
 	ActorARN  string   `yaml:"actor_arn,omitempty" json:"actor_arn,omitempty"`
 	Account   string   `yaml:"account,omitempty" json:"account,omitempty"`

@@ -13,12 +13,15 @@ import (
 
 // Facts are the alert values a team policy matches on.
 type Facts struct {
-	RuleID    string
-	ActorARN  string
-	Account   string // the account the event happened in
-	SourceIP  string
-	UserAgent string
-	Severity  rule.Severity
+	RuleID   string
+	ActorARN string
+	// SessionIssuer is the role ARN of an assumed-role caller; actor_arn patterns match it
+	// as well as ActorARN (the STS session ARN).
+	SessionIssuer string
+	Account       string // the account the event happened in
+	SourceIP      string
+	UserAgent     string
+	Severity      rule.Severity
 }
 
 // Decision is what a team's policy does to one alert.
@@ -84,7 +87,7 @@ func NewPolicy(f *File) (*Policy, error) {
 func (p *Policy) Decide(f Facts, now time.Time) Decision {
 	for i := range p.breakGlass {
 		b := &p.breakGlass[i]
-		if b.actor.MatchString(f.ActorARN) {
+		if matchActor(b.actor, f) {
 			return Decision{BreakGlass: b.BreakGlass, Severity: max(f.Severity, b.severity)}
 		}
 	}
@@ -102,7 +105,7 @@ func (s *suppression) matches(f Facts) bool {
 	if len(m.RuleIDs) > 0 && !slices.Contains(m.RuleIDs, f.RuleID) {
 		return false
 	}
-	if s.actor != nil && !s.actor.MatchString(f.ActorARN) {
+	if s.actor != nil && !matchActor(s.actor, f) {
 		return false
 	}
 	if m.Account != "" && m.Account != f.Account {
@@ -118,6 +121,12 @@ func (s *suppression) matches(f Facts) bool {
 		}
 	}
 	return true
+}
+
+// matchActor matches an actor_arn pattern against the caller's ARN and, for an assumed
+// role, the role's ARN.
+func matchActor(re *regexp.Regexp, f Facts) bool {
+	return re.MatchString(f.ActorARN) || (f.SessionIssuer != "" && re.MatchString(f.SessionIssuer))
 }
 
 // glob compiles a pattern where * matches any run of characters (slashes included, as in

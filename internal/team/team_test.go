@@ -209,7 +209,10 @@ func TestPolicy(t *testing.T) {
 	if d := p.Decide(rotation, time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)); d.Suppressed != nil {
 		t.Error("suppression still applies after its expiry day")
 	}
-	glass := Facts{ActorARN: "arn:aws:iam::111122223333:role/payments-break-glass", SourceIP: "10.20.3.4", Severity: rule.Medium}
+	glass := Facts{ActorARN: "arn:aws:sts::111122223333:assumed-role/payments-break-glass/incident-42", SessionIssuer: "arn:aws:iam::111122223333:role/payments-break-glass", SourceIP: "10.20.3.4", Severity: rule.Medium}
+	if d := p.Decide(Facts{ActorARN: glass.ActorARN, Severity: rule.Medium}, now); d.BreakGlass != nil {
+		t.Fatal("break-glass matched a session ARN against a role ARN pattern")
+	}
 	if d := p.Decide(glass, now); d.Suppressed != nil || d.BreakGlass == nil || d.Severity != rule.Critical {
 		t.Fatalf("break-glass: %+v", d)
 	}
