@@ -188,8 +188,10 @@ func TestBundleVerificationRefuses(t *testing.T) {
 			}
 			return data
 		}, nil), kp.public, "digest mismatch"},
-		"file added":   {rewrite(t, signed, nil, map[string]string{"/teams/payments/extra.rego": "package teams.payments.extra\n"}), kp.public, "not included in bundle signature"},
-		"file removed": {rewrite(t, signed, func(name string, data []byte) []byte { return map[bool][]byte{true: nil, false: data}[strings.HasSuffix(name, ".rego")] }, nil), kp.public, "specified in bundle signatures but not found"},
+		"file added": {rewrite(t, signed, nil, map[string]string{"/teams/payments/extra.rego": "package teams.payments.extra\n"}), kp.public, "not included in bundle signature"},
+		"file removed": {rewrite(t, signed, func(name string, data []byte) []byte {
+			return map[bool][]byte{true: nil, false: data}[strings.HasSuffix(name, ".rego")]
+		}, nil), kp.public, "specified in bundle signatures but not found"},
 		"ES key for RS bundle": {signed, ecPair(t).public, "verify"},
 	}
 	for name, c := range cases {
