@@ -1,0 +1,146 @@
+// Package route delivers each alert to the destinations it belongs to: a team rule's alerts
+// to that team's routes, built-in alerts to the default route and to every team subscribed
+// to them (by rule id or minimum severity), and health alerts about a team's pack to both
+// the team and the default route. A team without routes has its alerts delivered to the
+// default route, so nothing is lost for want of a queue.
+package route
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/rule"
+	"github.com/trailhound/trailhound/internal/team"
+)
+
+// Sender delivers alerts (pipeline.Sink, sink.Sender).
+type Sender interface {
+	Send(ctx context.Context, alerts []*alert.Alert) error
+}
+
+// Opener builds the sender for a team's routes (see AWSOpener).
+type Opener func(teamName string, r team.Routes) (Sender, error)
+
+// DefaultName names the default route in errors and Destinations.
+const DefaultName = "default"
+
+// Router is a Sender that picks each alert's destinations. It is safe for concurrent use.
+type Router struct {
+	def         Sender
+	teams       map[string]*teamRoute
+	subscribers []*teamRoute // teams with routes and subscriptions, sorted by name
+	healthRule  string
+	builtinTeam string
+}
+
+type teamRoute struct {
+	name        string
+	sender      Sender // nil: the team has no routes
+	ids         map[string]bool
+	minSeverity rule.Severity
+}
+
+// Options name the rule ids and team the Router treats specially.
+type Options struct {
+	// HealthRuleID is the rule id of health alerts, which go to their team and the default.
+	HealthRuleID string
+	// BuiltinTeam is the Team of built-in rules, which go to the default and subscribers.
+	BuiltinTeam string
+}
+
+// New builds a Router over the default sender and the teams' routes, opening one sender
+// per team that has routes.
+func New(def Sender, teams map[string]*team.Pack, open Opener, opts Options) (*Router, error) {
+	r := &Router{def: def, teams: map[string]*teamRoute{}, healthRule: opts.HealthRuleID, builtinTeam: opts.BuiltinTeam}
+	names := make([]string, 0, len(teams))
+	for name := range teams {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		f := teams[name].File
+		tr := &teamRoute{name: name, ids: map[string]bool{}}
+		if !f.Routes.Empty() {
+			s, err := open(name, f.Routes)
+			if err != nil {
+				return nil, fmt.Errorf("team %s: routes: %w", name, err)
+			}
+			tr.sender = s
+		}
+		for _, id := range f.Subscriptions.IDs {
+			tr.ids[id] = true
+		}
+		if f.Subscriptions.MinSeverity != "" {
+			sev, err := rule.ParseSeverity(f.Subscriptions.MinSeverity)
+			if err != nil {
+				return nil, fmt.Errorf("team %s: subscriptions.min_severity: %w", name, err)
+			}
+			tr.minSeverity = sev
+		}
+		r.teams[name] = tr
+		if tr.sender != nil && (len(tr.ids) > 0 || tr.minSeverity.Valid()) {
+			r.subscribers = append(r.subscribers, tr)
+		}
+	}
+	return r, nil
+}
+
+// Destinations names the routes an alert goes to: DefaultName and/or team names.
+func (r *Router) Destinations(a *alert.Alert) []string {
+	var out []string
+	own := r.teams[a.Rule.Team]
+	switch {
+	case a.Rule.Team == r.builtinTeam || a.Rule.Team == "":
+		out = append(out, DefaultName)
+		sev, _ := rule.ParseSeverity(a.Severity)
+		for _, t := range r.subscribers {
+			if t.ids[a.Rule.ID] || (t.minSeverity.Valid() && sev >= t.minSeverity) {
+				out = append(out, t.name)
+			}
+		}
+	case own == nil || own.sender == nil:
+		out = append(out, DefaultName) // an unknown team, or one without routes
+	case a.Rule.ID == r.healthRule:
+		out = append(out, own.name, DefaultName)
+	default:
+		out = append(out, own.name)
+	}
+	return out
+}
+
+// Send delivers each alert to its destinations, every destination concurrently. It returns
+// an error naming each destination that failed; the others are not undone (alert ids are
+// stable, so a retry updates rather than duplicates).
+func (r *Router) Send(ctx context.Context, alerts []*alert.Alert) error {
+	groups := map[string][]*alert.Alert{}
+	for _, a := range alerts {
+		for _, d := range r.Destinations(a) {
+			groups[d] = append(groups[d], a)
+		}
+	}
+	names := make([]string, 0, len(groups))
+	for d := range groups {
+		names = append(names, d)
+	}
+	slices.Sort(names)
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, d := range names {
+		s := r.def
+		if d != DefaultName {
+			s = r.teams[d].sender
+		}
+		wg.Go(func() {
+			if err := s.Send(ctx, groups[d]); err != nil {
+				errs[i] = fmt.Errorf("route %s: %w", d, err)
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
