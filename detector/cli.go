@@ -24,7 +24,11 @@ const (
 commands:
   scan [flags] [PATH|-]...   evaluate CloudTrail events from files, directories or stdin
   rules list                 list the loaded rules
-  rules test [DIR]           run the Rego unit tests of the built-in pack, or of DIR
+  rules test [DIR]           run the Rego unit tests of the built-in pack, or of DIR; for a team
+                             pack (or a directory of them) the full verdict CI gives
+  rules lint DIR...          check team packs: team file, metadata, namespace, capabilities, compile
+  rules bundle --out FILE DIR...
+                             write team packs as an OPA bundle for RULES_BUNDLE (--signing-key signs it)
   rules doc [--out FILE]     write the rule catalog (Markdown, as in rules/CATALOG.md)
   pattern                    print the EventBridge pattern that routes the loaded rules' events
   help                       show this help

@@ -14,11 +14,12 @@ import (
 
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/rule"
+	"github.com/trailhound/trailhound/internal/verdict"
 )
 
 func cmdRules(ctx context.Context, args []string, s stdio) (int, error) {
 	if len(args) == 0 {
-		return exitUsage, usagef("rules: want a subcommand: list, test, doc")
+		return exitUsage, usagef("rules: want a subcommand: list, test, lint, bundle, doc")
 	}
 	switch args[0] {
 	case "list":
@@ -27,8 +28,12 @@ func cmdRules(ctx context.Context, args []string, s stdio) (int, error) {
 		return rulesTest(ctx, args[1:], s)
 	case "doc":
 		return rulesDoc(ctx, args[1:], s)
+	case "lint":
+		return rulesLint(ctx, args[1:], s)
+	case "bundle":
+		return rulesBundle(ctx, args[1:], s)
 	}
-	return exitUsage, usagef("rules: unknown subcommand %q (want list, test or doc)", args[0])
+	return exitUsage, usagef("rules: unknown subcommand %q (want list, test, lint, bundle or doc)", args[0])
 }
 
 func rulesList(ctx context.Context, args []string, s stdio) (int, error) {
@@ -70,12 +75,16 @@ func rulesList(ctx context.Context, args []string, s stdio) (int, error) {
 func rulesTest(ctx context.Context, args []string, s stdio) (int, error) {
 	fs := newFlags("rules test", s, "rules test [-v] [DIR]")
 	verbose := fs.Bool("v", false, "list every test, not only failures")
+	minCoverage := fs.Float64("min-coverage", verdict.DefaultMinCoverage, "team packs: fail when the tests cover less than this percentage of the team's rule lines")
 	dirs, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage, err
 	}
 	if len(dirs) > 1 {
 		return exitUsage, usagef("rules test takes at most one directory")
+	}
+	if len(dirs) == 1 && hasTeamPacks(dirs[0]) {
+		return teamVerdict(ctx, dirs, true, *verbose, *minCoverage, s)
 	}
 	builtin, err := builtinPack()
 	if err != nil {

@@ -22,6 +22,8 @@ func cmdScan(ctx context.Context, args []string, s stdio) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	var ruleDirs stringList
+	fs.Var(&ruleDirs, "rules", "team rule packs: a team pack directory (teams/payments) or a directory of them (teams); repeatable; default $TEAMS_CONFIG")
 	enrichOn := fs.Bool("enrich", enrichDefault, "look up the IAM facts rules declare (custom.enrich: key age and last use, MFA, admin rights, tags) with your AWS credentials; read-only calls; default $ENRICH, else off")
 	paths, err := parseFlags(fs, args)
 	if err != nil {
@@ -47,16 +49,24 @@ func cmdScan(ctx context.Context, args []string, s stdio) (int, error) {
 	if err != nil {
 		return exitUsage, usagef("--format: %v", err)
 	}
-	eng, err := loadEngine(ctx)
+	set, err := loadRuleSet(ctx, teamDirs(ruleDirs, os.Getenv))
 	if err != nil {
 		return exitUsage, err
 	}
+	eng := set.Engine
 	p := &pipeline.Pipeline{
-		Engine:      eng,
 		Sink:        out,
 		Idempotency: state.NewMemory(),
 		Windows:     state.NewMemoryWindows(),
 		OnError:     func(err error) { s.errorf("%v", err) },
+		OnSuppress:  func(o event.Origin, sup pipeline.Suppression) { s.errorf("%s: %s", o, suppressionLine(sup)) },
+	}
+	withTeams(p, set)
+	for _, b := range set.Broken {
+		s.errorf("%v", b)
+	}
+	if err := out.Send(ctx, set.HealthAlerts()); err != nil {
+		return exitUsage, err
 	}
 	if *enrichOn {
 		if p.Enricher, err = newCLIEnricher(ctx, eng); err != nil {
@@ -67,7 +77,11 @@ func cmdScan(ctx context.Context, args []string, s stdio) (int, error) {
 	if !*quiet {
 		fmt.Fprintf(s.err, "scan: %s\n", p.Counts.Summary())
 	}
-	return exitCode(&p.Counts, threshold), ctx.Err()
+	code := exitCode(&p.Counts, threshold)
+	if len(set.Broken) > 0 {
+		code = exitPartial // a team pack is not evaluated: the results are incomplete
+	}
+	return code, ctx.Err()
 }
 
 // exitCode maps a run's counts to the CLI's exit status: 2 when input was malformed or a rule

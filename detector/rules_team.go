@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/trailhound/trailhound/internal/bundle"
+	"github.com/trailhound/trailhound/internal/rule"
+	"github.com/trailhound/trailhound/internal/team"
+	"github.com/trailhound/trailhound/internal/verdict"
+)
+
+// rulesLint is `detector rules lint DIR...`: the static part of a team pack's verdict
+// (team file, METADATA, namespace, capabilities, compilation).
+func rulesLint(ctx context.Context, args []string, s stdio) (int, error) {
+	fs := newFlags("rules lint", s, "rules lint DIR...")
+	dirs, err := parseFlags(fs, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	if len(dirs) == 0 {
+		return exitUsage, usagef("rules lint: want a team pack directory (teams/payments) or a directory of them (teams)")
+	}
+	return teamVerdict(ctx, dirs, false, false, 0, s)
+}
+
+// hasTeamPacks reports whether dir is a team pack or a directory of them, which `rules
+// test` then checks with the team verdict.
+func hasTeamPacks(dir string) bool {
+	if _, err := os.Stat(filepath.Join(dir, team.FileName)); err == nil {
+		return true
+	}
+	matches, _ := filepath.Glob(filepath.Join(dir, "*", team.FileName))
+	return len(matches) > 0
+}
+
+// teamVerdict checks each team pack in dirs and prints its verdict: problems, failing
+// tests (every test with verbose), coverage. Exit status 2 when any pack fails.
+func teamVerdict(ctx context.Context, dirs []string, tests, verbose bool, minCoverage float64, s stdio) (int, error) {
+	sources, err := team.Dirs(dirs)
+	if err != nil {
+		return exitUsage, usagef("%v", err)
+	}
+	builtin, err := builtinPack()
+	if err != nil {
+		return exitUsage, err
+	}
+	opts := verdict.Options{Builtin: builtin, Lib: libModules(builtin), Tests: tests, Now: time.Now()}
+	failed := 0
+	for _, src := range sources {
+		rep := verdict.Check(ctx, src, opts)
+		printVerdict(s, rep, verbose, minCoverage)
+		if rep.Failed(minCoverage) {
+			failed++
+		}
+	}
+	if failed > 0 {
+		return exitPartial, fmt.Errorf("%d of %d team pack(s) failed", failed, len(sources))
+	}
+	return exitOK, nil
+}
+
+func printVerdict(s stdio, rep *verdict.Report, verbose bool, minCoverage float64) {
+	w := s.out
+	fmt.Fprintf(w, "team %s (%s): %d rule(s)\n", rep.Team, rep.Origin, rep.Rules)
+	for _, p := range rep.Problems {
+		fmt.Fprintf(w, "  PROBLEM %s\n", strings.ReplaceAll(p.Error(), "\n", "\n    "))
+	}
+	passed, failedTests := 0, 0
+	for _, t := range rep.Tests {
+		status := testStatus(t)
+		switch status {
+		case "PASS":
+			passed++
+		case "FAIL":
+			failedTests++
+		}
+		if verbose || status == "FAIL" {
+			fmt.Fprintf(w, "  %s %s:%d %s.%s", status, t.File, t.Line, t.Package, t.Name)
+			if t.Err != "" {
+				fmt.Fprintf(w, ": %s", t.Err)
+			}
+			fmt.Fprintln(w)
+			if status == "FAIL" && t.Output != "" {
+				fmt.Fprintf(w, "      output: %s\n", t.Output)
+			}
+		}
+	}
+	if rep.Coverage != nil {
+		fmt.Fprintf(w, "  tests: %d passed, %d failed\n", passed, failedTests)
+		if len(rep.Tests) == 0 {
+			fmt.Fprintf(w, "  PROBLEM no Rego tests: every rule needs a _test.rego beside it\n")
+		}
+		fmt.Fprintf(w, "  coverage: %.1f%% (minimum %.0f%%)\n", rep.Coverage.Percent, minCoverage)
+		for _, f := range rep.Coverage.Files {
+			line := fmt.Sprintf("    %s %.1f%%", f.File, f.Percent)
+			if len(f.NotCovered) > 0 {
+				line += " not covered: lines " + joinInts(f.NotCovered, 12)
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+	verdict := "ok"
+	if rep.Failed(minCoverage) {
+		verdict = "FAIL"
+	}
+	fmt.Fprintf(w, "%s team %s\n", verdict, rep.Team)
+}
+
+func testStatus(t rule.TestResult) string {
+	switch {
+	case t.Skip:
+		return "SKIP"
+	case !t.Pass:
+		return "FAIL"
+	}
+	return "PASS"
+}
+
+func joinInts(ns []int, max int) string {
+	var parts []string
+	for i, n := range ns {
+		if i == max {
+			parts = append(parts, fmt.Sprintf("... (%d more)", len(ns)-max))
+			break
+		}
+		parts = append(parts, fmt.Sprint(n))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// rulesBundle is `detector rules bundle`: team packs as one OPA bundle for RULES_BUNDLE,
+// signed when a key is given. Invalid packs are refused, so a bundle always loads.
+func rulesBundle(_ context.Context, args []string, s stdio) (int, error) {
+	fs := newFlags("rules bundle", s, "rules bundle --out FILE [--signing-key PEM] [--signing-alg ALG] [--revision REV] DIR...")
+	out := fs.String("out", "", "write the bundle (tar.gz) to FILE (required)")
+	keyFile := fs.String("signing-key", "", "sign with this PEM private key file (RS256 or ES256 inferred; for HS256 the file holds the secret)")
+	alg := fs.String("signing-alg", "", "signature algorithm (default: inferred from the key)")
+	revision := fs.String("revision", "", "revision written to the bundle manifest (a commit id, a build number)")
+	dirs, err := parseFlags(fs, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	if *out == "" || len(dirs) == 0 {
+		return exitUsage, usagef("rules bundle: want --out FILE and at least one team pack directory")
+	}
+	sources, err := team.Dirs(dirs)
+	if err != nil {
+		return exitUsage, usagef("%v", err)
+	}
+	opts := bundle.WriteOptions{Revision: *revision, Now: time.Now()}
+	if *keyFile != "" {
+		material := *keyFile
+		if strings.HasPrefix(strings.ToUpper(*alg), "HS") {
+			b, err := os.ReadFile(*keyFile)
+			if err != nil {
+				return exitUsage, usagef("--signing-key: %v", err)
+			}
+			material = string(b)
+		}
+		if opts.Key, err = bundle.LoadKey(material, *alg); err != nil {
+			return exitUsage, usagef("--signing-key: %v", err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := bundle.Write(&buf, sources, opts); err != nil {
+		return exitPartial, err
+	}
+	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+		return exitUsage, fmt.Errorf("write: %w", err)
+	}
+	fmt.Fprintf(s.err, "rules bundle: wrote %s (%d team pack(s), %d bytes, signed: %v)\n", *out, len(sources), buf.Len(), opts.Key != nil)
+	return exitOK, nil
+}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/trailhound/trailhound/internal/pipeline"
+	"github.com/trailhound/trailhound/internal/ruleset"
+	"github.com/trailhound/trailhound/internal/team"
+)
+
+// EnvTeamsConfig lists team pack directories (as --rules takes them), separated by the
+// path list separator (: on Linux); honoured by scan when no --rules is given, and by the
+// Lambda for packs shipped with the function.
+const EnvTeamsConfig = "TEAMS_CONFIG"
+
+// teamDirs returns the --rules directories, or those of TEAMS_CONFIG when none was given.
+func teamDirs(flags []string, getenv func(string) string) []string {
+	if len(flags) > 0 {
+		return flags
+	}
+	var out []string
+	for _, d := range filepath.SplitList(getenv(EnvTeamsConfig)) {
+		if d = strings.TrimSpace(d); d != "" {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// loadRuleSet compiles the built-in pack and the team packs found in dirs (see team.Dirs).
+// A directory that cannot be read or holds no team pack is a usage error; a team pack
+// that is invalid or does not compile is in Set.Broken, and the others are loaded.
+func loadRuleSet(ctx context.Context, dirs []string) (*ruleset.Set, error) {
+	builtin, err := builtinPack()
+	if err != nil {
+		return nil, err
+	}
+	var sources []team.Source
+	if len(dirs) > 0 {
+		if sources, err = team.Dirs(dirs); err != nil {
+			return nil, usagef("--rules: %v", err)
+		}
+	}
+	set, err := ruleset.Build(ctx, builtin, ruleset.Load(sources, time.Now()), ruleset.Options{Lib: libModules(builtin)})
+	if err != nil {
+		return nil, fmt.Errorf("compile rules: %w", err)
+	}
+	return set, nil
+}
+
+// withTeams wires a rule set's team side into a pipeline: policy, broken packs, the input
+// size cap and the per-pack deadline.
+func withTeams(p *pipeline.Pipeline, set *ruleset.Set) {
+	p.Engine = set.Engine
+	p.Policy = set
+	p.Unloaded = set
+	p.TeamInputLimit = ruleset.DefaultInputLimit
+	p.PackDeadline = pipeline.DefaultPackDeadline
+}
+
+// suppressionLine describes a suppressed alert for logs and stderr.
+func suppressionLine(s pipeline.Suppression) string {
+	return fmt.Sprintf("alert %s of rule %s suppressed by %s (team %s, owner %s, expires %s): %s",
+		s.AlertID, s.RuleID, s.ID, s.Team, s.Owner, s.Expires, s.Reason)
+}
