@@ -98,7 +98,7 @@ func TestVerdictFailures(t *testing.T) {
 		"no tests":     {map[string]string{"user_deleted.rego": ruleSrc}, ""},
 		"test reads built-in rules": {map[string]string{"user_deleted.rego": ruleSrc, "user_deleted_test.rego": testSrc + "\ntest_peek if data.builtin.iam.access_key_reactivated.alert\n"},
 			"teams/ops/user_deleted_test.rego:9: data.builtin.iam.access_key_reactivated.alert: data.builtin is off limits"},
-		"compile error": {map[string]string{"user_deleted.rego": strings.Replace(ruleSrc, `input.userIdentity.type == "Root"`, `is_root(input)`, 1), "user_deleted_test.rego": testSrc}, "undefined function is_root"},
+		"compile error":                 {map[string]string{"user_deleted.rego": strings.Replace(ruleSrc, `input.userIdentity.type == "Root"`, `is_root(input)`, 1), "user_deleted_test.rego": testSrc}, "undefined function is_root"},
 		"test package outside the team": {map[string]string{"user_deleted.rego": ruleSrc, "x_test.rego": "package ops_test\n\ntest_x if true\n"}, "package data.ops_test: team ops's packages are teams.ops.<name>"},
 	}
 	for name, c := range cases {
