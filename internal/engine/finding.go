@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -86,18 +85,6 @@ func scalarString(v any) (string, error) {
 		return "", nil
 	}
 	return "", fmt.Errorf("got %T, want a string", v)
-}
-
-// ParseInput turns a CloudTrail record's JSON into the Rego input value.
-func ParseInput(raw []byte) (ast.Value, error) {
-	v, err := ast.ValueFromReader(bytes.NewReader(raw))
-	if err != nil {
-		return nil, fmt.Errorf("parse record: %w", err)
-	}
-	if _, ok := v.(ast.Object); !ok {
-		return nil, errors.New("parse record: not a JSON object")
-	}
-	return v, nil
 }
 
 // WithEnrichment returns input with input.enrichment set.

@@ -1,0 +1,375 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// This file turns a record's JSON into the Rego input value in one pass, without the detour
+// through encoding/json's map[string]any that ast.ValueFromReader takes: strings are slices
+// of one copy of the record, terms come from slabs, and object keys are interned. The result
+// is the value ast.ValueFromReader gives for the same JSON object (every difference is a bug,
+// which FuzzParseInput looks for); input the fast path does not handle (escapes it cannot
+// keep as slices, invalid UTF-8, malformed JSON) goes through ast.ValueFromReader instead.
+
+// ParseInput turns a CloudTrail record's JSON into the Rego input value.
+func ParseInput(raw []byte) (ast.Value, error) {
+	p := inputParser{b: raw, s: string(raw)}
+	if v, ok := p.parse(); ok {
+		return v, nil
+	}
+	return parseInputSlow(raw)
+}
+
+// parseInputSlow is ParseInput through encoding/json, for input the fast path declines.
+func parseInputSlow(raw []byte) (ast.Value, error) {
+	v, err := ast.ValueFromReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("parse record: %w", err)
+	}
+	if _, ok := v.(ast.Object); !ok {
+		return nil, errors.New("parse record: not a JSON object")
+	}
+	return v, nil
+}
+
+// maxInputDepth bounds nesting on the fast path; deeper input takes the slow path, which
+// applies encoding/json's own limit.
+const maxInputDepth = 512
+
+// slabSize is how many terms one allocation provides.
+const slabSize = 64
+
+// inputParser parses one JSON object. Any failure makes parse report !ok; the caller then
+// takes the slow path, so the fast path never has to reproduce encoding/json's error messages.
+type inputParser struct {
+	b     []byte
+	s     string // b as a string: unescaped string values are slices of it
+	i     int
+	slab  []ast.Term
+	pairs [][2]*ast.Term // pending object members, a stack shared by nested objects
+	elems []*ast.Term    // pending array elements, likewise
+}
+
+func (p *inputParser) parse() (ast.Value, bool) {
+	p.ws()
+	if p.i >= len(p.b) || p.b[p.i] != '{' {
+		return nil, false
+	}
+	t, ok := p.value(0)
+	if !ok {
+		return nil, false
+	}
+	if p.ws(); p.i != len(p.b) {
+		return nil, false
+	}
+	return t.Value, true
+}
+
+func (p *inputParser) term(v ast.Value) *ast.Term {
+	if len(p.slab) == 0 {
+		p.slab = make([]ast.Term, slabSize)
+	}
+	t := &p.slab[0]
+	p.slab = p.slab[1:]
+	t.Value = v
+	return t
+}
+
+func (p *inputParser) ws() {
+	for p.i < len(p.b) {
+		switch p.b[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+func (p *inputParser) value(depth int) (*ast.Term, bool) {
+	if depth > maxInputDepth || p.i >= len(p.b) {
+		return nil, false
+	}
+	switch c := p.b[p.i]; {
+	case c == '{':
+		return p.object(depth + 1)
+	case c == '[':
+		return p.array(depth + 1)
+	case c == '"':
+		s, ok := p.str()
+		if !ok {
+			return nil, false
+		}
+		if s == "" {
+			return ast.InternedEmptyString, true
+		}
+		return p.term(ast.String(s)), true
+	case c == 't':
+		return p.literal("true", ast.InternedTerm(true))
+	case c == 'f':
+		return p.literal("false", ast.InternedTerm(false))
+	case c == 'n':
+		return p.literal("null", ast.InternedNullTerm)
+	case c == '-' || (c >= '0' && c <= '9'):
+		return p.number()
+	}
+	return nil, false
+}
+
+func (p *inputParser) literal(lit string, t *ast.Term) (*ast.Term, bool) {
+	if !bytes.HasPrefix(p.b[p.i:], []byte(lit)) {
+		return nil, false
+	}
+	p.i += len(lit)
+	return t, true
+}
+
+func (p *inputParser) object(depth int) (*ast.Term, bool) {
+	p.i++ // '{'
+	base := len(p.pairs)
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == '}' {
+		p.i++
+		return p.term(ast.NewObject()), true
+	}
+	for {
+		p.ws()
+		if p.i >= len(p.b) || p.b[p.i] != '"' {
+			return nil, false
+		}
+		key, ok := p.str()
+		if !ok {
+			return nil, false
+		}
+		if p.ws(); p.i >= len(p.b) || p.b[p.i] != ':' {
+			return nil, false
+		}
+		p.i++
+		p.ws()
+		v, ok := p.value(depth)
+		if !ok {
+			return nil, false
+		}
+		p.pairs = append(p.pairs, [2]*ast.Term{keyTerm(key), v})
+		p.ws()
+		if p.i >= len(p.b) {
+			return nil, false
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+			continue
+		case '}':
+			p.i++
+		default:
+			return nil, false
+		}
+		members := dedupKeys(p.pairs[base:])
+		obj := ast.NewObject(members...)
+		p.pairs = p.pairs[:base]
+		return p.term(obj), true
+	}
+}
+
+// dedupKeys keeps the last value of a repeated key, as encoding/json does.
+func dedupKeys(pairs [][2]*ast.Term) [][2]*ast.Term {
+	if len(pairs) > 32 {
+		return dedupKeysMap(pairs)
+	}
+	out := pairs[:0]
+	for i, kv := range pairs {
+		dup := false
+		for _, later := range pairs[i+1:] {
+			if later[0].Value.(ast.String) == kv[0].Value.(ast.String) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// dedupKeysMap is dedupKeys for large objects.
+func dedupKeysMap(pairs [][2]*ast.Term) [][2]*ast.Term {
+	last := make(map[ast.String]int, len(pairs))
+	for i, kv := range pairs {
+		last[kv[0].Value.(ast.String)] = i
+	}
+	if len(last) == len(pairs) {
+		return pairs
+	}
+	out := pairs[:0]
+	for i, kv := range pairs {
+		if last[kv[0].Value.(ast.String)] == i {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func (p *inputParser) array(depth int) (*ast.Term, bool) {
+	p.i++ // '['
+	base := len(p.elems)
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == ']' {
+		p.i++
+		return p.term(ast.NewArray()), true
+	}
+	for {
+		p.ws()
+		v, ok := p.value(depth)
+		if !ok {
+			return nil, false
+		}
+		p.elems = append(p.elems, v)
+		p.ws()
+		if p.i >= len(p.b) {
+			return nil, false
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+			continue
+		case ']':
+			p.i++
+		default:
+			return nil, false
+		}
+		elems := append([]*ast.Term(nil), p.elems[base:]...)
+		p.elems = p.elems[:base]
+		return p.term(ast.NewArray(elems...)), true
+	}
+}
+
+// str reads the string at p.i ('"'). Strings of printable ASCII or valid UTF-8 without escapes
+// are slices of p.s; escapes are decoded by encoding/json, which also gives invalid UTF-8 the
+// replacement characters ast.ValueFromReader would.
+func (p *inputParser) str() (string, bool) {
+	start := p.i
+	p.i++
+	ascii, esc := true, false
+	for p.i < len(p.b) {
+		c := p.b[p.i]
+		switch {
+		case c == '"':
+			p.i++
+			body := p.s[start+1 : p.i-1]
+			if !esc && (ascii || utf8.ValidString(body)) {
+				return body, true
+			}
+			var out string
+			if json.Unmarshal(p.b[start:p.i], &out) != nil {
+				return "", false
+			}
+			return out, true
+		case c == '\\':
+			esc = true
+			p.i += 2
+		case c < 0x20:
+			return "", false
+		default:
+			if c >= 0x80 {
+				ascii = false
+			}
+			p.i++
+		}
+	}
+	return "", false
+}
+
+// number reads a JSON number, kept as its literal text (json.Number, as OPA decodes it).
+func (p *inputParser) number() (*ast.Term, bool) {
+	start := p.i
+	if p.b[p.i] == '-' {
+		p.i++
+	}
+	switch {
+	case p.i < len(p.b) && p.b[p.i] == '0':
+		p.i++
+	case p.i < len(p.b) && isDigit(p.b[p.i]):
+		p.digits()
+	default:
+		return nil, false
+	}
+	if p.i < len(p.b) && p.b[p.i] == '.' {
+		p.i++
+		if p.i >= len(p.b) || !isDigit(p.b[p.i]) {
+			return nil, false
+		}
+		p.digits()
+	}
+	exp := p.i < len(p.b) && (p.b[p.i] == 'e' || p.b[p.i] == 'E')
+	if exp {
+		p.i++
+		if p.i < len(p.b) && (p.b[p.i] == '+' || p.b[p.i] == '-') {
+			p.i++
+		}
+		if p.i >= len(p.b) || !isDigit(p.b[p.i]) {
+			return nil, false
+		}
+		p.digits()
+	}
+	lit := p.s[start:p.i]
+	if t := ast.InternedIntNumberTermFromString(lit); t != nil {
+		return t, true
+	}
+	if exp {
+		// Only an exponent can put a number out of the range OPA evaluates; NumberChecked
+		// decides as ast.ValueFromReader would.
+		n, err := ast.NumberChecked(lit)
+		if err != nil {
+			return nil, false
+		}
+		return p.term(n), true
+	}
+	return p.term(ast.Number(lit)), true
+}
+
+func (p *inputParser) digits() {
+	for p.i < len(p.b) && isDigit(p.b[p.i]) {
+		p.i++
+	}
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// keyCache interns object key terms (string -> *ast.Term): CloudTrail records repeat a few
+// hundred distinct keys. It stops growing at maxKeys, so hostile input cannot grow it without
+// bound; later keys get their own terms.
+var (
+	keyCache sync.Map
+	keyCount atomic.Int64
+)
+
+const (
+	maxKeys   = 4096
+	maxKeyLen = 64
+)
+
+// keyTerm returns the term for object key k. Interned keys get their own copy of the string,
+// so they do not keep a record's buffer alive.
+func keyTerm(k string) *ast.Term {
+	if t, ok := keyCache.Load(k); ok {
+		return t.(*ast.Term)
+	}
+	if len(k) > maxKeyLen || keyCount.Load() >= maxKeys {
+		return ast.StringTerm(k)
+	}
+	own := string([]byte(k))
+	t, loaded := keyCache.LoadOrStore(own, ast.StringTerm(own))
+	if !loaded {
+		keyCount.Add(1)
+	}
+	return t.(*ast.Term)
+}
