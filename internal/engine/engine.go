@@ -35,17 +35,20 @@ type Options struct {
 
 // Engine evaluates loaded rules against CloudTrail records. It is safe for concurrent use.
 type Engine struct {
-	rules    []*Compiled
-	bySource map[string]map[string][]*Compiled
-	actor    *rego.PreparedEvalQuery
-	subjects *rego.PreparedEvalQuery
-	deadline time.Duration
+	rules      []*Compiled
+	bySource   map[string]map[string][]*Compiled
+	selections map[**Compiled]*selection // by the first element of each list Select returns
+	actor      *rego.PreparedEvalQuery
+	subjects   *rego.PreparedEvalQuery
+	deadline   time.Duration
 }
 
 // Compiled is a rule with its prepared query.
 type Compiled struct {
-	Rule  *rule.Rule
-	query rego.PreparedEvalQuery
+	Rule     *rule.Rule
+	query    rego.PreparedEvalQuery
+	compiler *ast.Compiler     // its pack's, shared by the pack's rules
+	caps     *ast.Capabilities // the capabilities it was compiled with
 }
 
 // PackError reports a pack that failed to compile or prepare; the engine runs without it.
@@ -67,23 +70,21 @@ func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []erro
 	if e.deadline <= 0 {
 		e.deadline = DefaultDeadline
 	}
+	caps := rule.Capabilities() // computed once: it copies every builtin's declaration
 	var errs []error
-	if len(opts.Lib) > 0 {
-		if qs, err := prepare(ctx, compileOpts{modules: opts.Lib}, ActorQuery, SubjectsQuery); err != nil {
-			errs = append(errs, &PackError{Pack: "lib", Err: err})
-		} else {
-			e.actor, e.subjects = &qs[0], &qs[1]
-		}
-	}
+	var libCompiler *ast.Compiler // a pack compiler holding exactly the lib, for the lib queries
 	ids := map[string]string{}
 	for _, p := range packs {
-		compiled, err := compilePack(ctx, p, opts.Lib)
+		compiled, compiler, err := compilePack(ctx, p, opts.Lib, caps)
 		if err == nil {
 			err = claimIDs(ids, p)
 		}
 		if err != nil {
 			errs = append(errs, &PackError{Pack: p.Name, Team: p.Team, Err: err})
 			continue
+		}
+		if libCompiler == nil && carriesLibOnly(p, opts.Lib) {
+			libCompiler = compiler
 		}
 		for _, c := range compiled {
 			e.rules = append(e.rules, c)
@@ -97,8 +98,33 @@ func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []erro
 			}
 		}
 	}
+	if len(opts.Lib) > 0 {
+		if qs, err := prepareLib(ctx, libCompiler, opts.Lib, caps, ActorQuery, SubjectsQuery); err != nil {
+			errs = append([]error{&PackError{Pack: "lib", Err: err}}, errs...)
+		} else {
+			e.actor, e.subjects = &qs[0], &qs[1]
+		}
+	}
+	e.indexSelections()
 	return e, errs
 }
+
+// carriesLibOnly reports whether p's compiler can serve the lib queries: the lib modules were
+// compiled into it (compilePack adds them to every pack) and p defines nothing under data.lib
+// beyond them, so data.lib there is exactly the lib.
+func carriesLibOnly(p *rule.Pack, lib map[string]*ast.Module) bool {
+	if len(lib) == 0 {
+		return false
+	}
+	for name, m := range p.Modules {
+		if m.Package.Path.HasPrefix(libRef) && lib[name] != m {
+			return false
+		}
+	}
+	return true
+}
+
+var libRef = ast.MustParseRef("data.lib")
 
 func claimIDs(ids map[string]string, p *rule.Pack) error {
 	for _, r := range p.Rules {
@@ -112,41 +138,40 @@ func claimIDs(ids map[string]string, p *rule.Pack) error {
 	return nil
 }
 
-type compileOpts struct {
-	modules map[string]*ast.Module
-}
-
-func compilePack(ctx context.Context, p *rule.Pack, lib map[string]*ast.Module) ([]*Compiled, error) {
+func compilePack(ctx context.Context, p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilities) ([]*Compiled, *ast.Compiler, error) {
 	modules := maps.Clone(lib)
 	if modules == nil {
 		modules = map[string]*ast.Module{}
 	}
 	maps.Copy(modules, p.Modules)
-	compiler := ast.NewCompiler().WithCapabilities(rule.Capabilities())
+	compiler := ast.NewCompiler().WithCapabilities(caps)
 	if compiler.Compile(copyModules(modules)); compiler.Failed() {
-		return nil, fmt.Errorf("compile: %w", compiler.Errors)
+		return nil, nil, fmt.Errorf("compile: %w", compiler.Errors)
 	}
 	out := make([]*Compiled, 0, len(p.Rules))
 	for _, r := range p.Rules {
 		q, err := rego.New(
 			rego.Query(r.Query()),
 			rego.Compiler(compiler),
-			rego.Capabilities(rule.Capabilities()),
+			rego.Capabilities(caps),
 			rego.StrictBuiltinErrors(true),
 		).PrepareForEval(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("prepare %s (%s): %w", r.ID, r.File, err)
+			return nil, nil, fmt.Errorf("prepare %s (%s): %w", r.ID, r.File, err)
 		}
-		out = append(out, &Compiled{Rule: r, query: q})
+		out = append(out, &Compiled{Rule: r, query: q, compiler: compiler, caps: caps})
 	}
-	return out, nil
+	return out, compiler, nil
 }
 
-// prepare compiles the modules once and prepares each query against them.
-func prepare(ctx context.Context, o compileOpts, queries ...string) ([]rego.PreparedEvalQuery, error) {
-	compiler := ast.NewCompiler().WithCapabilities(rule.Capabilities())
-	if compiler.Compile(copyModules(o.modules)); compiler.Failed() {
-		return nil, fmt.Errorf("compile: %w", compiler.Errors)
+// prepareLib prepares the lib queries on compiler, or, when it is nil (no pack carries
+// exactly the lib), on the lib modules compiled on their own.
+func prepareLib(ctx context.Context, compiler *ast.Compiler, lib map[string]*ast.Module, caps *ast.Capabilities, queries ...string) ([]rego.PreparedEvalQuery, error) {
+	if compiler == nil {
+		compiler = ast.NewCompiler().WithCapabilities(caps)
+		if compiler.Compile(copyModules(lib)); compiler.Failed() {
+			return nil, fmt.Errorf("compile: %w", compiler.Errors)
+		}
 	}
 	out := make([]rego.PreparedEvalQuery, len(queries))
 	for i, query := range queries {
@@ -207,11 +232,19 @@ func (e *RuleError) Error() string {
 }
 func (e *RuleError) Unwrap() error { return e.Err }
 
-// Evaluate runs the selected rules over one parsed input. Each rule gets its own deadline; a
-// rule that errors is returned as a *RuleError and the others still run.
+// Evaluate runs the selected rules over one parsed input. A rule that errors is returned as a
+// *RuleError and the others still run. The rules of a Select result are evaluated together,
+// one query per pack under one deadline (see batch.go), falling back to one query per rule,
+// each with its own deadline, when that fails; any other slice is evaluated rule by rule.
 func (e *Engine) Evaluate(ctx context.Context, selected []*Compiled, input ast.Value) ([]Finding, []error) {
 	var findings []Finding
 	var errs []error
+	if s := e.selectionOf(selected); s != nil {
+		for _, b := range s.prepared(ctx) {
+			findings, errs = e.evalBatch(ctx, b, input, findings, errs)
+		}
+		return findings, errs
+	}
 	for _, c := range selected {
 		fs, err := e.evalRule(ctx, c, input)
 		if err != nil {
@@ -236,9 +269,14 @@ func (e *Engine) evalRule(ctx context.Context, c *Compiled, input ast.Value) ([]
 	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
 		return nil, nil
 	}
-	items, ok := rs[0].Expressions[0].Value.([]any)
+	return decodeAlertSet(c, rs[0].Expressions[0].Value)
+}
+
+// decodeAlertSet turns a rule's alert set, as rego returns it, into findings.
+func decodeAlertSet(c *Compiled, v any) ([]Finding, error) {
+	items, ok := v.([]any)
 	if !ok {
-		return nil, fmt.Errorf("alert is %T, want a set of finding objects", rs[0].Expressions[0].Value)
+		return nil, fmt.Errorf("alert is %T, want a set of finding objects", v)
 	}
 	out := make([]Finding, 0, len(items))
 	for i, it := range items {

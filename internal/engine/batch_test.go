@@ -1,0 +1,130 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trailhound/trailhound/internal/bench/synth"
+	"github.com/trailhound/trailhound/internal/event"
+)
+
+// TestBatchMatchesOneByOne evaluates the built-in pack on every corpus record and on the IAM
+// records of a synthetic trail twice: jointly (a Select result) and rule by rule (a copy of
+// it, which Evaluate does not recognise), and requires the same findings and errors.
+func TestBatchMatchesOneByOne(t *testing.T) {
+	e := benchEngine(t)
+	var recs []event.Record
+	for _, f := range corpusFiles(t) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rec, err := range event.RecordsBytes(f, b) {
+			if err == nil {
+				recs = append(recs, rec)
+			}
+		}
+	}
+	c := synth.Default()
+	c.Records, c.Files, c.IAMPercent = 4000, 4, 10
+	for _, f := range synth.Plan(c) {
+		_ = synth.EachRecord(c, f, func(raw []byte, iam bool) error {
+			if iam {
+				for rec, err := range event.RecordsBytes(f.Key, slices.Clone(raw)) {
+					if err == nil {
+						recs = append(recs, rec)
+					}
+				}
+			}
+			return nil
+		})
+	}
+	joint, findings := 0, 0
+	for _, rec := range recs {
+		sel := e.Select(rec.EventSource, rec.EventName)
+		if len(sel) == 0 {
+			continue
+		}
+		in, err := ParseInput(rec.Raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gotF, gotE := e.Evaluate(context.Background(), sel, in)
+		wantF, wantE := e.Evaluate(context.Background(), slices.Clone(sel), in)
+		if !reflect.DeepEqual(gotF, wantF) || fmt.Sprint(gotE) != fmt.Sprint(wantE) {
+			t.Fatalf("%s: joint evaluation differs:\n got %v %v\nwant %v %v", rec.Origin, gotF, gotE, wantF, wantE)
+		}
+		if s := e.selectionOf(sel); len(sel) > 1 && (s == nil || s.batches[0].query == nil) {
+			t.Fatalf("%s %s: %d rules selected but no joint query", rec.EventSource, rec.EventName, len(sel))
+		}
+		if len(sel) > 1 {
+			joint++
+		}
+		findings += len(gotF)
+	}
+	if joint < 100 || findings < 100 {
+		t.Fatalf("only %d joint evaluations, %d findings: the comparison proves little", joint, findings)
+	}
+}
+
+// TestBatchFallsBackPerRule covers the joint query's failure modes: an undefined alert, a
+// rule error and a rule past the deadline each leave the other rules' findings standing and
+// are reported exactly as rule-by-rule evaluation reports them.
+func TestBatchFallsBackPerRule(t *testing.T) {
+	const ev = "iam.amazonaws.com:DeleteUser"
+	good := ruleSrc("Good", "TH-T-031", ev, "builtin.t.good", `alert contains {"msg": "fine"} if true`)
+	cases := map[string]struct {
+		body    string
+		input   string
+		wantErr string
+		want    []string
+	}{
+		"undefined alert":  {`alert := {{"msg": "complete"}} if input.x == 1`, `{"x": 2}`, "", []string{"fine"}},
+		"defined complete": {`alert := {{"msg": "complete"}} if input.x == 1`, `{"x": 1}`, "", []string{"complete", "fine"}},
+		"builtin error":    {`alert contains {"msg": sprintf("%d", [to_number(input.x)])} if true`, `{"x": "nan"}`, "TH-T-030", []string{"fine"}},
+		"deadline": {`alert contains {"msg": "slow"} if {
+	count([x | some x in numbers.range(1, 100000000); x % 7 == 0]) > 0
+}`, `{}`, "deadline", []string{"fine"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := loadPack(t, "p", map[string]string{
+				"a.rego": ruleSrc("A", "TH-T-030", ev, "builtin.t.a", tc.body),
+				"b.rego": good,
+			})
+			e, errs := newEngine(t, Options{Deadline: 50 * time.Millisecond}, p)
+			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			in, _ := ParseInput([]byte(tc.input))
+			sel := e.Select("iam.amazonaws.com", "DeleteUser")
+			start := time.Now()
+			fs, errs := e.Evaluate(context.Background(), sel, in)
+			if d := time.Since(start); d > 2*time.Second {
+				t.Fatalf("took %v", d)
+			}
+			if e.selectionOf(sel).batches[0].query == nil {
+				t.Fatal("no joint query prepared")
+			}
+			var msgs []string
+			for _, f := range fs {
+				msgs = append(msgs, f.Msg)
+			}
+			if !slices.Equal(msgs, tc.want) {
+				t.Fatalf("findings %v, want %v", msgs, tc.want)
+			}
+			switch {
+			case tc.wantErr == "" && len(errs) > 0:
+				t.Fatalf("errors %v", errs)
+			case tc.wantErr != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.wantErr)):
+				t.Fatalf("errors %v, want one mentioning %s", errs, tc.wantErr)
+			}
+		})
+	}
+}
