@@ -49,6 +49,11 @@ type lambdaHandler struct {
 	metrics     io.Writer         // EMF lines (stdout)
 	dimensions  map[string]string // EMF dimensions (FunctionName)
 	now         func() time.Time
+
+	// rules, when set, supplies each invocation's rule set and routing sink (team packs
+	// from TEAMS_CONFIG and RULES_BUNDLE, hot-reloaded; lambda_rules.go) in place of
+	// engine and sink.
+	rules *lambdaRules
 }
 
 // invocationSummary is the response to an EventBridge invocation (Lambda discards it for
@@ -65,7 +70,7 @@ func (h *lambdaHandler) Handle(ctx context.Context, payload json.RawMessage) (an
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		log = log.With("request_id", lc.AwsRequestID)
 	}
-	inv := &invocation{h: h, log: log, p: h.pipeline(log)}
+	inv := &invocation{h: h, log: log, p: h.pipeline(ctx, log)}
 	var resp any
 	var err error
 	if batch, ok := sqsBatch(payload); ok {
@@ -78,8 +83,8 @@ func (h *lambdaHandler) Handle(ctx context.Context, payload json.RawMessage) (an
 }
 
 // pipeline returns a Pipeline for one invocation: shared engine, sinks and state, fresh counts.
-func (h *lambdaHandler) pipeline(log *slog.Logger) *pipeline.Pipeline {
-	return &pipeline.Pipeline{
+func (h *lambdaHandler) pipeline(ctx context.Context, log *slog.Logger) *pipeline.Pipeline {
+	p := &pipeline.Pipeline{
 		Engine:      h.engine,
 		Sink:        h.sink,
 		Idempotency: h.idempotency,
@@ -88,6 +93,16 @@ func (h *lambdaHandler) pipeline(log *slog.Logger) *pipeline.Pipeline {
 		Now:         h.now,
 		OnError:     func(err error) { log.Warn("record problem", "err", err) },
 	}
+	if h.rules != nil {
+		set, routed := h.rules.current(ctx)
+		withTeams(p, set)
+		p.Sink = routed
+		p.OnSuppress = func(o event.Origin, s pipeline.Suppression) {
+			log.Info("alert suppressed", "suppression_id", s.ID, "team", s.Team, "owner", s.Owner, "reason", s.Reason,
+				"expires", s.Expires, "alert_id", s.AlertID, "rule_id", s.RuleID, "message_id", o.MessageID)
+		}
+	}
+	return p
 }
 
 // invocation is the state of one Handle call.

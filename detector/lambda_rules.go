@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/bundle"
+	"github.com/trailhound/trailhound/internal/pipeline"
+	"github.com/trailhound/trailhound/internal/reload"
+	"github.com/trailhound/trailhound/internal/route"
+	"github.com/trailhound/trailhound/internal/rule"
+	"github.com/trailhound/trailhound/internal/ruleset"
+	"github.com/trailhound/trailhound/internal/team"
+)
+
+// Rule source configuration (DESIGN.md: Configuration).
+const (
+	// EnvRulesBundle is an OPA bundle of team packs: s3://bucket/key.
+	EnvRulesBundle = "RULES_BUNDLE"
+	// EnvRulesPublicKey verifies the bundle's signature: PEM text or a file path (for HS*
+	// algorithms, the shared secret). When set, an unsigned or wrongly signed bundle is
+	// refused.
+	EnvRulesPublicKey = "RULES_PUBLIC_KEY"
+	// EnvRulesKeyAlgorithm overrides the algorithm inferred from the key (RS256, ES256, ...;
+	// HS256 requires it).
+	EnvRulesKeyAlgorithm = "RULES_KEY_ALGORITHM"
+	// EnvRulesReloadSeconds is the least time between two checks of the bundle's ETag.
+	EnvRulesReloadSeconds = "RULES_RELOAD_SECONDS"
+)
+
+// lambdaRules provides the active rule set, and the router over its teams' routes, to each
+// invocation. With RULES_BUNDLE, the bundle is checked at most every RULES_RELOAD_SECONDS
+// (HeadObject) and a new version is activated without a restart; a bundle that fails to
+// read or verify is refused and the last good rules stay. When a new set becomes active,
+// its revision is logged and a health alert is delivered for each broken team pack.
+type lambdaRules struct {
+	def     route.Sender
+	open    route.Opener
+	log     *slog.Logger
+	claims  pipeline.Idempotency // sends each health alert once per fleet; may be nil
+	static  *ruleset.Set         // the rules when there is no bundle
+	watcher *reload.Watcher[*ruleset.Set]
+
+	mu     sync.Mutex
+	set    *ruleset.Set
+	router *route.Router
+}
+
+// newLambdaRules loads the built-in pack and the team packs of TEAMS_CONFIG, and sets up the
+// RULES_BUNDLE watcher. It does not fetch the bundle: the first current call does.
+func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) string, def route.Sender, claims pipeline.Idempotency, log *slog.Logger) (*lambdaRules, error) {
+	builtin, err := builtinPack()
+	if err != nil {
+		return nil, err
+	}
+	lib := libModules(builtin)
+	var dirSources []team.Source
+	if dirs := teamDirs(nil, getenv); len(dirs) > 0 {
+		if dirSources, err = team.Dirs(dirs); err != nil {
+			return nil, fmt.Errorf("%s: %w", EnvTeamsConfig, err)
+		}
+	}
+	base, err := ruleset.Build(ctx, builtin, ruleset.Load(dirSources, time.Now()), ruleset.Options{Lib: lib})
+	if err != nil {
+		return nil, err
+	}
+	r := &lambdaRules{def: def, open: route.AWSOpener(cfg), log: log, claims: claims, static: base}
+	loc := strings.TrimSpace(getenv(EnvRulesBundle))
+	if loc == "" {
+		return r, nil
+	}
+	where, err := reload.ParseS3URL(loc)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", EnvRulesBundle, err)
+	}
+	var key *bundle.Key
+	if material := getenv(EnvRulesPublicKey); strings.TrimSpace(material) != "" {
+		if key, err = bundle.LoadKey(material, getenv(EnvRulesKeyAlgorithm)); err != nil {
+			return nil, fmt.Errorf("%s: %w", EnvRulesPublicKey, err)
+		}
+	} else {
+		log.Warn(EnvRulesPublicKey + " not set: the rules bundle's signature is not verified")
+	}
+	interval := reload.DefaultInterval
+	if v := strings.TrimSpace(getenv(EnvRulesReloadSeconds)); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%s: want a whole number of seconds >= 1, got %q", EnvRulesReloadSeconds, v)
+		}
+		interval = time.Duration(n) * time.Second
+	}
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.UsePathStyle = cfg.BaseEndpoint != nil // moto and other S3 endpoints by address
+		// The bundle's signature, not a response checksum, is what the detector trusts.
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+	})
+	build := bundleBuilder(builtin, lib, dirSources, key, where.String())
+	r.watcher = reload.New(client, where, base, build, reload.Options{Interval: interval, Log: log})
+	return r, nil
+}
+
+// bundleBuilder builds a rule set from a bundle's content: the team packs of TEAMS_CONFIG
+// and of the bundle. A bundle that does not read or verify is refused; a team pack in it
+// that does not load or compile leaves that team on its previous pack.
+func bundleBuilder(builtin *rule.Pack, lib map[string]*ast.Module, dirSources []team.Source, key *bundle.Key, name string) reload.BuildFunc[*ruleset.Set] {
+	return func(ctx context.Context, body io.Reader, v reload.Version, current *ruleset.Set) (*ruleset.Set, error) {
+		c, err := bundle.Read(body, name, bundle.Options{Key: key})
+		if err != nil {
+			return nil, err
+		}
+		revision := v.String()
+		if c.Revision != "" {
+			revision = "revision " + c.Revision + ", " + revision
+		}
+		sources := append(append([]team.Source{}, dirSources...), c.Sources...)
+		return ruleset.Build(ctx, builtin, ruleset.Load(sources, time.Now()), ruleset.Options{Lib: lib, Previous: current, Revision: revision})
+	}
+}
+
+// current returns the active rule set and the sink that routes its alerts.
+func (r *lambdaRules) current(ctx context.Context) (*ruleset.Set, pipeline.Sink) {
+	set := r.static
+	if r.watcher != nil {
+		set, _, _ = r.watcher.Current(ctx)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if set == r.set {
+		return r.set, r.router
+	}
+	router, err := route.New(r.def, set.Teams, r.open, route.Options{HealthRuleID: ruleset.HealthRuleID, BuiltinTeam: ruleset.BuiltinTeam})
+	if err != nil {
+		r.log.Error("team routes unusable: every alert goes to the default route", "err", err)
+		router, _ = route.New(r.def, nil, r.open, route.Options{HealthRuleID: ruleset.HealthRuleID, BuiltinTeam: ruleset.BuiltinTeam})
+	}
+	r.set, r.router = set, router
+	r.log.Info("rules active", "revision", set.Revision, "teams", set.TeamNames(), "broken", len(set.Broken), "rules", set.Describe())
+	for _, b := range set.Broken {
+		r.log.Error("team rule pack not loaded", "team", b.Team, "pack", b.Origin, "kept", b.Kept, "err", b.Err)
+	}
+	r.sendHealth(ctx, set.HealthAlerts())
+	return r.set, r.router
+}
+
+// sendHealth delivers health alerts, each once per fleet when an idempotency store is set.
+func (r *lambdaRules) sendHealth(ctx context.Context, alerts []*alert.Alert) {
+	for _, a := range alerts {
+		if r.claims != nil {
+			fresh, err := r.claims.Claim(ctx, a.ID, time.Now())
+			if err != nil {
+				r.log.Warn("health alert idempotency check failed; sending it anyway", "alert_id", a.ID, "err", err)
+			} else if !fresh {
+				continue
+			}
+		}
+		if err := r.router.Send(ctx, []*alert.Alert{a}); err != nil {
+			r.log.Error("health alert not delivered", "alert_id", a.ID, "team", a.Rule.Team, "err", err)
+			if r.claims != nil {
+				_ = r.claims.Release(ctx, a.ID)
+			}
+			continue
+		}
+		if c, ok := r.claims.(pipeline.Committer); ok {
+			if err := c.Commit(ctx, a.ID); err != nil {
+				r.log.Warn("health alert claim not committed", "alert_id", a.ID, "err", err)
+			}
+		}
+		r.log.Info("health alert delivered", "alert_id", a.ID, "team", a.Rule.Team)
+	}
+}
