@@ -1,17 +1,17 @@
 # METADATA
 # title: trailhound's EventBridge rule deleted, disabled or stripped of targets
 # description: |
-#   DeleteRule, DisableRule or RemoveTargets hit an EventBridge rule that feeds trailhound
-#   (named with the trailhound prefix, or listed in data.trailhound.detector.rule_names; see
-#   lib.detector). Without the rule, CloudTrail events stop reaching the detector: nothing
-#   is evaluated and nothing alerts. Rules of other applications are not reported.
-#   CRITICAL; HIGH when CloudFormation made the call (a stack update or delete); MEDIUM when
-#   the call was denied.
+#   DeleteRule, DisableRule or RemoveTargets hit an EventBridge rule that feeds trailhound:
+#   one whose name starts with trailhound or StackSet-trailhound, as the deploy templates
+#   name them (see lib.detector: DetectorRule, CentralRule, the member accounts' ForwardRule).
+#   Without the rule, CloudTrail events stop reaching the detector: nothing is evaluated and
+#   nothing alerts. Rules of other applications are not reported. CRITICAL; HIGH when
+#   CloudFormation made the call (a stack update or delete); MEDIUM when the call was denied.
 #
 #   A detector cannot see the event that cuts its own feed if that event travelled on the
-#   removed rule. Deploy at least two independent rules (the main feed and a tamper-watch
-#   rule for events.amazonaws.com and lambda.amazonaws.com), and forward events to a
-#   central security account, so each removal is seen through another path.
+#   removed rule: this rule sees a member account's ForwardRule removed only while another
+#   path still carries that account's events.amazonaws.com events (for example a second
+#   rule, or an organization trail replayed with detector replay).
 # custom:
 #   id: TH-EVB-001
 #   version: 1
@@ -89,9 +89,9 @@ import data.lib.severity
 
 alert contains finding if {
 	input.eventSource == "events.amazonaws.com"
-	action := _action[input.eventName]
 	detector.is_detector_rule(rule_name)
 	ct.success
+	action := _action[input.eventName]
 
 	finding := {
 		"msg": sprintf("%s %s EventBridge rule %s on bus %s in %s, which feeds trailhound.", [ct.summary_phrase, action, rule_name, bus_name, _region]),

@@ -77,9 +77,9 @@ test_alert_targets_removed if {
 	f.context.removed_target_ids == ["DetectorFunction"]
 }
 
-test_alert_configured_rule_name if {
-	rec := patched(delete_rule, {"requestParameters": {"name": "secops-cloudtrail-feed"}})
-	one(rec) with data.trailhound.detector as {"rule_names": ["secops-cloudtrail-feed"]}
+test_alert_member_account_forwarding_rule if {
+	rec := patched(delete_rule, {"requestParameters": {"name": "StackSet-trailhound-forwarding-5f0c-ForwardRule-QW12ER34TY56"}})
+	one(rec).target.rule_name == "StackSet-trailhound-forwarding-5f0c-ForwardRule-QW12ER34TY56"
 }
 
 test_alert_stack_delete_is_high if {

@@ -1,8 +1,8 @@
 # METADATA
 # title: trailhound's Lambda function deleted, replaced, reconfigured or throttled
 # description: |
-#   A Lambda management call hit the trailhound detector function (named with the
-#   trailhound prefix, or listed in data.trailhound.detector.function_names; see
+#   A Lambda management call hit the trailhound detector function (deploy/template.yaml names
+#   it <stack>-detector, and the stack is named with the trailhound prefix; see
 #   lib.detector). Lambda records versioned event names, so each is listed: DeleteFunction20150331,
 #   UpdateFunctionCode20150331v2, UpdateFunctionConfiguration20150331v2,
 #   PutFunctionConcurrency20171031, DeleteFunctionConcurrency20171031, and the older
@@ -119,9 +119,9 @@ kind := {
 
 alert contains finding if {
 	input.eventSource == "lambda.amazonaws.com"
-	change := kind[input.eventName]
 	detector.is_detector_function(input.requestParameters.functionName)
 	ct.success
+	change := kind[input.eventName]
 
 	finding := {
 		"msg": sprintf("%s %s in %s, the trailhound detector.", [ct.summary_phrase, _effect[change], _region]),

@@ -103,9 +103,9 @@ test_alert_release_deployment_steps_down if {
 	f.context.via_cloudformation == true
 }
 
-test_alert_configured_function_name if {
-	rec := patched(delete_fn, {"requestParameters": {"functionName": "secops-ct-alerts"}})
-	one(rec) with data.trailhound.detector as {"function_names": ["secops-ct-alerts"]}
+test_alert_template_function_name if {
+	rec := patched(delete_fn, {"requestParameters": {"functionName": "arn:aws:lambda:us-east-1:111122223333:function:trailhound-detector"}})
+	one(rec).target.function_name == "trailhound-detector"
 }
 
 test_alert_denied_attempt_is_medium if {

@@ -1,18 +1,25 @@
 # METADATA
 # title: Detector resources
 # description: |
-#   Recognises trailhound's own AWS resources (its Lambda function and its EventBridge rules)
-#   in tamper events.
+#   Recognises trailhound's own AWS resources (its Lambda function and the EventBridge rules
+#   that feed it) in tamper events, by name. The deploy templates derive every name from the
+#   CloudFormation stack name, and deploy/README.md deploys them under names that start with
+#   "trailhound":
 #
-#   A resource is the detector's when its name starts with name_prefix ("trailhound",
-#   case-insensitive): the deploy templates name the stack, and so every function and rule
-#   CloudFormation generates for it, with that prefix. Deployments that use other names list
-#   them in the optional data document data.trailhound.detector
-#   ({"function_names": [...], "rule_names": [...]}), which these helpers also honour.
+#   - deploy/template.yaml, stack "trailhound" (any name starting with trailhound works):
+#     function trailhound-detector, rule trailhound-DetectorRule-<suffix> on the default bus,
+#     and with OrganizationId set the bus trailhound-central and its rule
+#     trailhound-CentralRule-<suffix> (CloudFormation names rules <stack>-<logical id>-<suffix>).
+#   - deploy/org-forwarding.yaml, StackSet "trailhound-forwarding": CloudFormation names each
+#     member stack StackSet-trailhound-forwarding-<id>, so its rule is
+#     StackSet-trailhound-forwarding-...-ForwardRule-<suffix>.
+#
+#   A name is the detector's when it starts with one of name_prefixes, ignoring case. A
+#   stack named otherwise is invisible to TH-EVB-001 and TH-LMB-001.
 package lib.detector
 
-# name_prefix starts the name of every resource the trailhound templates create.
-name_prefix := "trailhound"
+# name_prefixes start the names of the resources the trailhound templates create (lower case).
+name_prefixes := {"trailhound", "stackset-trailhound"}
 
 # function_name(s) is the bare Lambda function name in a FunctionName request parameter,
 # which may be a name, a name with a qualifier (name:alias), a partial ARN
@@ -44,23 +51,17 @@ bus_name(s) := n if {
 	not contains(s, ":event-bus/")
 } else := "default"
 
-# has_prefix(name) holds for names starting with name_prefix, ignoring case.
-has_prefix(name) if startswith(lower(name), name_prefix)
+# has_prefix(name) holds for names starting with one of name_prefixes, ignoring case.
+has_prefix(name) if {
+	some prefix in name_prefixes
+	startswith(lower(name), prefix)
+}
 
 # is_detector_function(s) holds when the FunctionName parameter s names the detector.
 is_detector_function(s) if has_prefix(function_name(s))
-
-is_detector_function(s) if function_name(s) in _configured("function_names")
 
 # is_detector_rule(name) holds when an EventBridge rule name is one of the detector's.
 is_detector_rule(name) if {
 	is_string(name)
 	has_prefix(name)
 }
-
-is_detector_rule(name) if {
-	is_string(name)
-	name in _configured("rule_names")
-}
-
-_configured(key) := {n | some n in data.trailhound.detector[key]; is_string(n)}

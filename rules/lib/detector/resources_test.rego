@@ -33,14 +33,12 @@ test_other_functions_are_not_the_detector if {
 	not detector.is_detector_function(42)
 }
 
-test_detector_function_by_configuration if {
-	detector.is_detector_function("secops-cloudtrail-alerts") with data.trailhound.detector as {"function_names": ["secops-cloudtrail-alerts"]}
-	not detector.is_detector_function("secops-other") with data.trailhound.detector as {"function_names": ["secops-cloudtrail-alerts"]}
-}
-
 test_detector_rule if {
 	detector.is_detector_rule("trailhound-DetectorRule-1A2B3C")
-	detector.is_detector_rule("secops-iam-watch") with data.trailhound.detector as {"rule_names": ["secops-iam-watch"]}
+	detector.is_detector_rule("trailhound-CentralRule-7G8H9I0J1K2L")
+	detector.is_detector_rule("StackSet-trailhound-forwarding-5f0c-ForwardRule-QW12ER34TY56")
 	not detector.is_detector_rule("nightly-backup")
+	not detector.is_detector_rule("StackSet-orders-ForwardRule-QW12ER34TY56")
+	not detector.is_detector_rule("copy-of-trailhound-rule")
 	not detector.is_detector_rule(null)
 }
