@@ -79,7 +79,7 @@ import data.lib.iam
 
 alert contains finding if {
 	input.eventSource == "iam.amazonaws.com"
-	verb := _verb[input.eventName]
+	verb := _verb
 	ct.success
 	iam.acted_on_other_user
 
@@ -91,10 +91,13 @@ alert contains finding if {
 	}
 }
 
-# _verb maps the watched calls to what they did; reactivation (status Active) is TH-IAM-001's.
-_verb["DeleteAccessKey"] := "deleted"
+# _verb is what the watched call did; reactivation (status Active) is TH-IAM-001's.
+_verb := "deleted" if input.eventName == "DeleteAccessKey"
 
-_verb["UpdateAccessKey"] := "deactivated" if iam.key_status == "Inactive"
+_verb := "deactivated" if {
+	input.eventName == "UpdateAccessKey"
+	iam.key_status == "Inactive"
+}
 
 reasons contains "the caller belongs to another account" if ct.cross_account
 

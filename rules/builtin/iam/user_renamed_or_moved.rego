@@ -91,10 +91,9 @@ alert contains finding if {
 	input.eventSource == "iam.amazonaws.com"
 	input.eventName == "UpdateUser"
 	ct.success
-	change := _change
 
 	finding := {
-		"msg": sprintf("%s %s.", [ct.summary_phrase, change]),
+		"msg": sprintf("%s %s.", [ct.summary_phrase, _change]),
 		"target": iam.target,
 		"severity": severity,
 		"context": object.union(ct.base_context, extra_context),

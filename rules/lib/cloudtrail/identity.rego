@@ -73,8 +73,8 @@ default cross_account := false
 # the call was made in.
 cross_account if {
 	a := input.userIdentity.accountId
-	b := input.recipientAccountId
 	present(a)
+	b := input.recipientAccountId
 	present(b)
 	a != b
 }
@@ -143,17 +143,17 @@ via_cloudformation if input.sourceIPAddress == "cloudformation.amazonaws.com"
 
 # actor_name is the short name of the caller: the IAM user name, the role name for an
 # assumed role, "root", the federated user name, or the calling service.
-actor_name := n if {
-	n := caller_user_name
-} else := n if {
-	n := role_name
+actor_name := caller_user_name if {
+	caller_user_name
+} else := role_name if {
+	role_name
 } else := "root" if {
 	is_root
-} else := n if {
-	n := federated_user_name
-} else := n if {
+} else := federated_user_name if {
+	federated_user_name
+} else := invoked_by if {
 	is_aws_service
-	n := invoked_by
+	invoked_by
 } else := n if {
 	n := input.userIdentity.userName
 	present(n)
@@ -178,10 +178,7 @@ access_key_id := k if {
 
 # long_term_key_id is access_key_id when it is an IAM user or root long-term key (AKIA...),
 # the kind update-access-key and delete-access-key accept.
-long_term_key_id := k if {
-	k := access_key_id
-	startswith(k, "AKIA")
-}
+long_term_key_id := access_key_id if startswith(access_key_id, "AKIA")
 
 # actor is the caller as the Go alert builder reads it into Alert.actor. Keys: type, arn,
 # name, account, access_key_id, session_issuer (ARN), mfa_authenticated (boolean, always

@@ -20,8 +20,8 @@ _type_phrase := sprintf("%s, account %s", [_type_or_unknown, caller_account]) if
 	cross_account
 } else := _type_or_unknown
 
-_type_or_unknown := t if {
-	t := identity_type
+_type_or_unknown := identity_type if {
+	identity_type
 } else := "unknown identity type"
 
 # event_time_ns is eventTime in nanoseconds since the epoch, when it is RFC 3339 (CloudTrail

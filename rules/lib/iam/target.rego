@@ -64,21 +64,20 @@ error_target_user_name := n if {
 }
 
 # error_target_user_arn is the target's ARN when errorMessage gives it as an ARN.
-error_target_user_arn := r if {
+error_target_user_arn := error_resource if {
 	ct.failed
-	r := error_resource
-	arn.is_iam_user(r)
+	arn.is_iam_user(error_resource)
 }
 
 # target_user_name is the IAM user the call acted on (see the resolution order above).
 # Undefined when the root user acted on itself or the target cannot be known.
-target_user_name := n if {
-	n := requested_user_name
-} else := n if {
-	n := error_target_user_name
-} else := n if {
+target_user_name := requested_user_name if {
+	requested_user_name
+} else := error_target_user_name if {
+	error_target_user_name
+} else := ct.caller_user_name if {
 	target_omitted
-	n := ct.caller_user_name
+	ct.caller_user_name
 }
 
 default acted_on_self := false

@@ -9,7 +9,10 @@ package lib.severity
 levels := ["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
 
 # rank(s) is the position of severity s in levels (INFORMATIONAL = 0).
-rank(s) := i if levels[i] == s
+rank(s) := i if {
+	some i, level in levels
+	level == s
+}
 
 # step_down(s) is the next lower severity; INFORMATIONAL stays INFORMATIONAL.
 step_down(s) := levels[max([rank(s) - 1, 0])]
