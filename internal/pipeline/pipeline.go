@@ -113,55 +113,9 @@ func (p *Pipeline) Malformed(err error) Result {
 	return Result{Outcome: Malformed, Errs: []error{err}}
 }
 
-// Process runs one record through the pipeline.
+// Process runs one record through the pipeline: Evaluate, then Deliver.
 func (p *Pipeline) Process(ctx context.Context, rec event.Record) Result {
-	res := p.process(ctx, rec)
-	p.Counts.Add(res.Outcome)
-	if res.Outcome == Suppressed && len(res.Reasons) > 0 {
-		p.Counts.suppressed(res.Reasons[0])
-	}
-	for _, err := range res.Errs {
-		p.report(err)
-	}
-	return res
-}
-
-func (p *Pipeline) process(ctx context.Context, rec event.Record) Result {
-	selected := p.limitTeams(rec, p.Engine.Select(rec.EventSource, rec.EventName))
-	unloaded := p.unloaded(rec)
-	if len(selected) == 0 {
-		if len(unloaded) > 0 {
-			return Result{Outcome: RuleError, Errs: originErrs(rec, unloaded)}
-		}
-		return Result{Outcome: NoMatch}
-	}
-	input, err := engine.ParseInput(rec.Raw)
-	if err != nil {
-		return Result{Outcome: Malformed, Errs: []error{&event.DecodeError{Origin: rec.Origin, Err: err}}}
-	}
-	var notes []string
-	var enrichment ast.Value
-	if p.Enricher != nil {
-		if lookups := declaredLookups(selected); len(lookups) > 0 {
-			enrichment, notes = p.Enricher.Enrich(ctx, lookups, input)
-			if enrichment != nil {
-				input = engine.WithEnrichment(input, enrichment)
-			}
-		}
-	}
-	findings, ruleErrs := p.evaluate(ctx, selected, input)
-	ruleErrs = append(ruleErrs, unloaded...)
-	res := Result{Outcome: NoMatch}
-	for _, err := range ruleErrs {
-		res.Errs = append(res.Errs, fmt.Errorf("%s: %w", rec.Origin, err))
-	}
-	if len(findings) > 0 {
-		p.deliver(ctx, rec, input, findings, enrichmentDoc(enrichment), notes, &res)
-	}
-	if len(ruleErrs) > 0 && res.Outcome != SinkFailed {
-		res.Outcome = RuleError
-	}
-	return res
+	return p.Deliver(ctx, p.Evaluate(ctx, rec))
 }
 
 func (p *Pipeline) deliver(ctx context.Context, rec event.Record, input ast.Value, findings []engine.Finding, enrichment map[string]any, notes []string, res *Result) {

@@ -64,11 +64,11 @@ func (p *Pipeline) suppress(rec event.Record, a *alert.Alert, d *delivery) bool 
 	return true
 }
 
-// limitTeams leaves out team rules for records over TeamInputLimit bytes, counting and
-// reporting the record.
-func (p *Pipeline) limitTeams(rec event.Record, selected []*engine.Compiled) []*engine.Compiled {
+// limitTeams leaves out team rules for records over TeamInputLimit bytes, counting the record
+// and returning the warning to report.
+func (p *Pipeline) limitTeams(rec event.Record, selected []*engine.Compiled) ([]*engine.Compiled, error) {
 	if p.TeamInputLimit <= 0 || len(rec.Raw) <= p.TeamInputLimit {
-		return selected
+		return selected, nil
 	}
 	kept := make([]*engine.Compiled, 0, len(selected))
 	for _, c := range selected {
@@ -78,9 +78,9 @@ func (p *Pipeline) limitTeams(rec event.Record, selected []*engine.Compiled) []*
 	}
 	if n := len(selected) - len(kept); n > 0 {
 		p.Counts.oversize.Add(1)
-		p.report(fmt.Errorf("%s: record of %d bytes is over the %d-byte limit for team rules: %d team rule(s) not evaluated", rec.Origin, len(rec.Raw), p.TeamInputLimit, n))
+		return kept, fmt.Errorf("%s: record of %d bytes is over the %d-byte limit for team rules: %d team rule(s) not evaluated", rec.Origin, len(rec.Raw), p.TeamInputLimit, n)
 	}
-	return kept
+	return kept, nil
 }
 
 // unloaded returns the rule errors of packs that are not loaded for this record's event.
