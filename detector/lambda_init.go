@@ -90,7 +90,7 @@ func newLambdaHandler(ctx context.Context, getenv func(string) string, log *slog
 		h.idempotency = state.NewMemory()
 		h.windows = state.NewMemoryWindows()
 	}
-	if h.rules, err = newLambdaRules(ctx, cfg, getenv, sinks, h.idempotency, log); err != nil {
+	if h.rules, err = newLambdaRules(ctx, cfg, getenv, eng, sinks, h.idempotency, log); err != nil {
 		return nil, err
 	}
 	h.rules.current(ctx) // fetch the bundle (if any) during init, not in the first invocation

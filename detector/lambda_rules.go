@@ -16,6 +16,7 @@ import (
 
 	"github.com/trailhound/trailhound/internal/alert"
 	"github.com/trailhound/trailhound/internal/bundle"
+	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/pipeline"
 	"github.com/trailhound/trailhound/internal/reload"
 	"github.com/trailhound/trailhound/internal/route"
@@ -57,9 +58,10 @@ type lambdaRules struct {
 	router *route.Router
 }
 
-// newLambdaRules loads the built-in pack and the team packs of TEAMS_CONFIG, and sets up the
+// newLambdaRules loads the team packs of TEAMS_CONFIG beside the built-in pack (builtin is
+// the engine of the built-in pack alone, used as is when there are none), and sets up the
 // RULES_BUNDLE watcher. It does not fetch the bundle: the first current call does.
-func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) string, def route.Sender, claims pipeline.Idempotency, log *slog.Logger) (*lambdaRules, error) {
+func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) string, builtinEngine *engine.Engine, def route.Sender, claims pipeline.Idempotency, log *slog.Logger) (*lambdaRules, error) {
 	builtin, err := builtinPack()
 	if err != nil {
 		return nil, err
@@ -71,9 +73,11 @@ func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) str
 			return nil, fmt.Errorf("%s: %w", EnvTeamsConfig, err)
 		}
 	}
-	base, err := ruleset.Build(ctx, builtin, ruleset.Load(dirSources, time.Now()), ruleset.Options{Lib: lib})
-	if err != nil {
-		return nil, err
+	base := ruleset.FromEngine(builtinEngine)
+	if len(dirSources) > 0 {
+		if base, err = ruleset.Build(ctx, builtin, ruleset.Load(dirSources, time.Now()), ruleset.Options{Lib: lib}); err != nil {
+			return nil, err
+		}
 	}
 	r := &lambdaRules{def: def, open: route.AWSOpener(cfg), log: log, claims: claims, static: base}
 	loc := strings.TrimSpace(getenv(EnvRulesBundle))

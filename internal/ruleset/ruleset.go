@@ -149,6 +149,12 @@ func Build(ctx context.Context, builtin *rule.Pack, cands []Candidate, opts Opti
 	return s, nil
 }
 
+// FromEngine is the set of an engine compiled from the built-in pack alone: no team packs.
+// It saves compiling the built-in pack twice when there are no team packs to add.
+func FromEngine(eng *engine.Engine) *Set {
+	return &Set{Engine: eng, Teams: map[string]*team.Pack{}, byEvent: map[rule.EventRef][]*Broken{}, now: time.Now}
+}
+
 // compile builds an engine from the built-in pack and the active team packs, moving team
 // packs that fail to compile from Teams to Broken.
 func (s *Set) compile(ctx context.Context, builtin *rule.Pack, opts Options, brokenBy map[string]*Broken) (*engine.Engine, error) {
