@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/trailhound/trailhound/internal/event"
+	"github.com/trailhound/trailhound/internal/pipeline"
+	"github.com/trailhound/trailhound/internal/rule"
+	"github.com/trailhound/trailhound/internal/ruleset"
+	"github.com/trailhound/trailhound/internal/sink"
+	"github.com/trailhound/trailhound/internal/state"
+)
+
+// This file is what scan and replay share: their output, rule and enrichment flags, the
+// pipeline they run records through (alerts on stdout, errors and the outcome summary on
+// stderr, windows and idempotency in memory) and the exit status.
+
+// pipelineFlags are the flags of the commands that run records through the pipeline.
+type pipelineFlags struct {
+	format   *string
+	failOn   *string
+	quiet    *bool
+	enrich   *bool
+	ruleDirs stringList
+}
+
+// addPipelineFlags defines the shared flags on fs.
+func addPipelineFlags(fs *flag.FlagSet) (*pipelineFlags, error) {
+	enrichDefault, err := cliEnrichDefault(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	f := &pipelineFlags{
+		format: fs.String("format", "", "output format: text or json (JSON Lines of Alert v1); default text on a terminal, json otherwise"),
+		failOn: fs.String("fail-on", "", "exit with status 1 when an alert at or above this severity is raised (INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL)"),
+		quiet:  fs.Bool("quiet", false, "do not print the outcome summary on stderr"),
+	}
+	fs.Var(&f.ruleDirs, "rules", "team rule packs: a team pack directory (teams/payments) or a directory of them (teams); repeatable; default $TEAMS_CONFIG")
+	f.enrich = fs.Bool("enrich", enrichDefault, "look up the IAM facts rules declare (custom.enrich: key age and last use, MFA, admin rights, tags) with your AWS credentials; read-only calls; default $ENRICH, else off")
+	return f, nil
+}
+
+// cliRun is a pipeline wired from the shared flags.
+type cliRun struct {
+	p         *pipeline.Pipeline
+	set       *ruleset.Set
+	threshold rule.Severity
+}
+
+// open validates the shared flags, loads the rules and builds the pipeline. The int is the
+// exit status to return with a non-nil error.
+func (f *pipelineFlags) open(ctx context.Context, s stdio) (*cliRun, int, error) {
+	r := &cliRun{}
+	var err error
+	if *f.failOn != "" {
+		if r.threshold, err = rule.ParseSeverity(*f.failOn); err != nil {
+			return nil, exitUsage, usagef("--fail-on: %v", err)
+		}
+	}
+	format := sink.Format(strings.ToLower(*f.format))
+	if format == "" {
+		format = sink.JSON
+		if isTerminal(s.out) {
+			format = sink.Text
+		}
+	}
+	out, err := sink.NewWriter(s.out, format)
+	if err != nil {
+		return nil, exitUsage, usagef("--format: %v", err)
+	}
+	if r.set, err = loadRuleSet(ctx, teamDirs(f.ruleDirs, os.Getenv)); err != nil {
+		return nil, exitUsage, err
+	}
+	r.p = &pipeline.Pipeline{
+		Sink:        out,
+		Idempotency: state.NewMemory(),
+		Windows:     state.NewMemoryWindows(),
+		OnError:     func(err error) { s.errorf("%v", err) },
+		OnSuppress:  func(o event.Origin, sup pipeline.Suppression) { s.errorf("%s: %s", o, suppressionLine(sup)) },
+	}
+	withTeams(r.p, r.set)
+	for _, b := range r.set.Broken {
+		s.errorf("%v", b)
+	}
+	if err := out.Send(ctx, r.set.HealthAlerts()); err != nil {
+		return nil, exitUsage, err
+	}
+	if *f.enrich {
+		if r.p.Enricher, err = newCLIEnricher(ctx, r.set.Engine); err != nil {
+			return nil, exitUsage, err
+		}
+	}
+	return r, exitOK, nil
+}
+
+// finish prints the outcome summary (unless --quiet) and returns the exit status.
+func (r *cliRun) finish(s stdio, f *pipelineFlags, command string) int {
+	if !*f.quiet {
+		fmt.Fprintf(s.err, "%s: %s\n", command, r.p.Counts.Summary())
+	}
+	code := exitCode(&r.p.Counts, r.threshold)
+	if len(r.set.Broken) > 0 {
+		code = exitPartial // a team pack is not evaluated: the results are incomplete
+	}
+	return code
+}
+
+// exitCode maps a run's counts to the CLI's exit status: 2 when input was malformed or a rule
+// errored (the results are incomplete), else 1 when --fail-on was reached, else 0.
+func exitCode(c *pipeline.Counts, failOn rule.Severity) int {
+	switch {
+	case c.Failed():
+		return exitPartial
+	case failOn.Valid() && c.MaxSeverity() >= failOn:
+		return exitAlert
+	}
+	return exitOK
+}
