@@ -79,12 +79,12 @@ import data.lib.iam
 
 alert contains finding if {
 	input.eventSource == "iam.amazonaws.com"
-	verb := _verb
+	_verb # a deletion or a deactivation
 	ct.success
 	iam.acted_on_other_user
 
 	finding := {
-		"msg": sprintf("%s %s %s of %s.", [ct.summary_phrase, verb, iam.key_phrase, iam.target_phrase]),
+		"msg": sprintf("%s %s %s of %s.", [ct.summary_phrase, _verb, iam.key_phrase, iam.target_phrase]),
 		"target": iam.target,
 		"severity": severity,
 		"context": object.union(ct.base_context, extra_context),
