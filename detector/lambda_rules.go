@@ -62,25 +62,28 @@ type lambdaRules struct {
 // the engine of the built-in pack alone, used as is when there are none), and sets up the
 // RULES_BUNDLE watcher. It does not fetch the bundle: the first current call does.
 func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) string, builtinEngine *engine.Engine, def route.Sender, claims pipeline.Idempotency, log *slog.Logger) (*lambdaRules, error) {
-	builtin, err := builtinPack()
-	if err != nil {
-		return nil, err
-	}
-	lib := libModules(builtin)
+	r := &lambdaRules{def: def, open: route.AWSOpener(cfg), log: log, claims: claims, static: ruleset.FromEngine(builtinEngine)}
 	var dirSources []team.Source
+	var err error
 	if dirs := teamDirs(nil, getenv); len(dirs) > 0 {
 		if dirSources, err = team.Dirs(dirs); err != nil {
 			return nil, fmt.Errorf("%s: %w", EnvTeamsConfig, err)
 		}
 	}
-	base := ruleset.FromEngine(builtinEngine)
+	loc := strings.TrimSpace(getenv(EnvRulesBundle))
+	if len(dirSources) == 0 && loc == "" {
+		return r, nil // the built-in pack only: nothing more to parse or compile
+	}
+	builtin, err := builtinPack()
+	if err != nil {
+		return nil, err
+	}
+	lib := libModules(builtin)
 	if len(dirSources) > 0 {
-		if base, err = ruleset.Build(ctx, builtin, ruleset.Load(dirSources, time.Now()), ruleset.Options{Lib: lib}); err != nil {
+		if r.static, err = ruleset.Build(ctx, builtin, ruleset.Load(dirSources, time.Now()), ruleset.Options{Lib: lib}); err != nil {
 			return nil, err
 		}
 	}
-	r := &lambdaRules{def: def, open: route.AWSOpener(cfg), log: log, claims: claims, static: base}
-	loc := strings.TrimSpace(getenv(EnvRulesBundle))
 	if loc == "" {
 		return r, nil
 	}
@@ -110,7 +113,7 @@ func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) str
 		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 	})
 	build := bundleBuilder(builtin, lib, dirSources, key, where.String())
-	r.watcher = reload.New(client, where, base, build, reload.Options{Interval: interval, Log: log})
+	r.watcher = reload.New(client, where, r.static, build, reload.Options{Interval: interval, Log: log})
 	return r, nil
 }
 

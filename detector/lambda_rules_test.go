@@ -199,3 +199,31 @@ func userDeletedRecord(t *testing.T) map[string]any {
 	}
 	return rec
 }
+
+func TestLambdaRulesConfigurationErrors(t *testing.T) {
+	t.Setenv("AWS_REGION", "us-east-1")
+	base := map[string]string{"ALERT_QUEUE_URL": "http://127.0.0.1:1/123456789012/q", "ENRICH": "false"}
+	cases := map[string]struct {
+		env  map[string]string
+		want string
+	}{
+		"teams dir missing": {map[string]string{EnvTeamsConfig: filepath.Join(t.TempDir(), "nope")}, "TEAMS_CONFIG"},
+		"bundle not s3":     {map[string]string{EnvRulesBundle: "https://bucket/key"}, "RULES_BUNDLE"},
+		"bad key":           {map[string]string{EnvRulesBundle: "s3://b/k", EnvRulesPublicKey: "-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n"}, "RULES_PUBLIC_KEY"},
+		"bad interval":      {map[string]string{EnvRulesBundle: "s3://b/k", EnvRulesReloadSeconds: "0"}, "RULES_RELOAD_SECONDS"},
+	}
+	for name, c := range cases {
+		env := map[string]string{}
+		for k, v := range base {
+			env[k] = v
+		}
+		for k, v := range c.env {
+			env[k] = v
+		}
+		var logs bytes.Buffer
+		_, err := newLambdaHandler(context.Background(), func(k string) string { return env[k] }, obs.NewLogger(&logs, 0), &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want an error mentioning %s", name, err, c.want)
+		}
+	}
+}
