@@ -23,6 +23,9 @@ const (
 
 commands:
   scan [flags] [PATH|-]...   evaluate CloudTrail events from files, directories or stdin
+  replay [flags] PATH|s3://bucket/prefix
+                             evaluate CloudTrail log files in their S3 key layout, locally or
+                             in S3 (--start, --end, --account, --region, --workers)
   rules list                 list the loaded rules
   rules test [DIR]           run the Rego unit tests of the built-in pack, or of DIR; for a team
                              pack (or a directory of them) the full verdict CI gives
@@ -58,6 +61,7 @@ type command func(ctx context.Context, args []string, io stdio) (int, error)
 
 var commands = map[string]command{
 	"scan":    cmdScan,
+	"replay":  cmdReplay,
 	"rules":   cmdRules,
 	"pattern": cmdPattern,
 }

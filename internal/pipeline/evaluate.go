@@ -96,3 +96,13 @@ func (p *Pipeline) Deliver(ctx context.Context, ev *Evaluated) Result {
 	}
 	return res
 }
+
+// Wants reports whether Evaluate would do more than count a record with this header as
+// no_match: a rule selects its event, or a pack that is not loaded declared it. Replays ask
+// before copying or parsing anything.
+func (p *Pipeline) Wants(h *event.Header) bool {
+	if len(p.Engine.Select(h.EventSource, h.EventName)) > 0 {
+		return true
+	}
+	return p.Unloaded != nil && len(p.Unloaded.Unavailable(h.EventSource, h.EventName)) > 0
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/trailhound/trailhound/internal/replay"
+)
+
+// cmdReplay runs the pipeline over CloudTrail log files at rest, local or in S3, with the
+// same output, summary and exit status as scan (cli_pipeline.go).
+func cmdReplay(ctx context.Context, args []string, s stdio) (int, error) {
+	fs := newFlags("replay", s, "replay [flags] PATH|s3://bucket/prefix")
+	pf, err := addPipelineFlags(fs)
+	if err != nil {
+		return exitUsage, err
+	}
+	start := fs.String("start", "", "replay events at or after this time: RFC 3339 (2024-03-18T09:00:00Z) or a date (2024-03-18, UTC)")
+	end := fs.String("end", "", "replay events before this time: RFC 3339, or a date (that whole day included)")
+	var accounts, regions stringList
+	fs.Var(&accounts, "account", "replay only these accounts (12-digit ids; repeatable or comma-separated)")
+	fs.Var(&regions, "region", "replay only these regions (repeatable or comma-separated)")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "log files read and evaluated at once")
+	roots, err := parseFlags(fs, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	if len(roots) != 1 {
+		return exitUsage, usagef("want one PATH or s3://bucket/prefix, got %d", len(roots))
+	}
+	filter, err := replayFilter(*start, *end, accounts, regions)
+	if err != nil {
+		return exitUsage, err
+	}
+	if *workers < 1 {
+		return exitUsage, usagef("--workers: want at least 1, got %d", *workers)
+	}
+	src, err := replaySource(ctx, roots[0])
+	if err != nil {
+		return exitUsage, err
+	}
+	run, code, err := pf.open(ctx, s)
+	if err != nil {
+		return code, err
+	}
+	opts := replay.Options{Filter: filter, Workers: *workers}
+	var bar *replay.Progress
+	if !*pf.quiet && isTerminal(s.err) {
+		bar = &replay.Progress{W: s.err}
+		opts.Progress = bar.Update
+	}
+	st, err := replay.Run(ctx, src, replay.PipelineHandler{P: run.p}, opts)
+	if bar != nil {
+		bar.Clear()
+	}
+	if err != nil && ctx.Err() == nil {
+		return exitPartial, fmt.Errorf("%s: %w", roots[0], err)
+	}
+	if !*pf.quiet {
+		fmt.Fprintf(s.err, "replay: %s\n", replaySummary(st, &filter))
+	}
+	return run.finish(s, pf, "replay"), ctx.Err()
+}
+
+// replayFilter builds the filter from the flags.
+func replayFilter(start, end string, accounts, regions stringList) (replay.Filter, error) {
+	var f replay.Filter
+	var err error
+	if f.Start, err = replay.ParseTimeBound(start, false); err != nil {
+		return f, usagef("--start: %v", err)
+	}
+	if f.End, err = replay.ParseTimeBound(end, true); err != nil {
+		return f, usagef("--end: %v", err)
+	}
+	f.Accounts, f.Regions = splitList(accounts), splitList(regions)
+	if err := f.Validate(); err != nil {
+		return f, usagef("%v", err)
+	}
+	return f, nil
+}
+
+// splitList flattens repeated, comma-separated flag values.
+func splitList(l stringList) []string {
+	var out []string
+	for _, v := range l {
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// replaySource opens a local path or an S3 prefix. S3 is read with the default credential
+// chain; AWS_ENDPOINT_URL points it at another endpoint (addressed by path, as moto wants).
+func replaySource(ctx context.Context, root string) (replay.Source, error) {
+	if !replay.IsS3URL(root) {
+		src, err := replay.NewLocal(root)
+		if err != nil {
+			return nil, usagef("%v", err)
+		}
+		return src, nil
+	}
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.UsePathStyle = cfg.BaseEndpoint != nil || os.Getenv("AWS_ENDPOINT_URL_S3") != ""
+		// CloudTrail writes its files without checksums: validation is skipped for every
+		// GetObject, which the SDK would otherwise log each time.
+		o.DisableLogOutputChecksumValidationSkipped = true
+	})
+	src, err := replay.NewS3(client, root)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	return src, nil
+}
+
+// replaySummary is the replay's own line before the outcome summary.
+func replaySummary(st replay.Stats, f *replay.Filter) string {
+	rate := 0.0
+	if secs := st.Elapsed.Seconds(); secs > 0 {
+		rate = float64(st.Records) / secs
+	}
+	line := fmt.Sprintf("%d files read (%.1f MB; %d more left out by name; filter: %s), %d records in %s (%.0f records/s)",
+		st.FilesDone, float64(st.BytesDone)/1e6, st.Pruned, f, st.Records, st.Elapsed.Round(1e6), rate)
+	if st.OutOfRange > 0 {
+		line += fmt.Sprintf(", %d of them outside the filter", st.OutOfRange)
+	}
+	return line
+}
