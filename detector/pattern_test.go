@@ -76,6 +76,7 @@ func patternProbes(declared map[string][]string) []patternProbe {
 // receives exactly the declared ones.
 func TestPatternRoutesExactlyTheDeclaredEvents(t *testing.T) {
 	testutil.StartMoto(t)
+	t.Setenv("TEAMS_CONFIG", "") // the built-in pack's pattern, compared with its declared events
 	ctx := context.Background()
 	r := runCLI(t, "", "pattern")
 	if r.code != exitOK {
