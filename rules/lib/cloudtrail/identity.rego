@@ -165,8 +165,8 @@ actor_name := caller_user_name if {
 # display_name is actor_name with the session name for assumed roles ("Admin/alice").
 display_name := sprintf("%s/%s", [role_name, role_session_name]) if {
 	role_session_name
-} else := n if {
-	n := actor_name
+} else := actor_name if {
+	actor_name
 } else := "an unknown caller"
 
 # access_key_id is the key that signed the request: AKIA... for long-term keys, ASIA... for
