@@ -713,8 +713,8 @@ func failure(r cliRun) string {
 }
 
 func TestRemediationCommandsOnMoto(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the AWS CLI against moto_server (a minute or two); not in -short")
+	if testing.Short() && !testutil.InCI() {
+		t.Skip("skipped in -short: runs the AWS CLI against moto_server (a minute or two)")
 	}
 	testutil.NeedTool(t, "aws")
 	testutil.NeedTool(t, "bash")
