@@ -33,7 +33,7 @@ commands:
   rules bundle --out FILE DIR...
                              write team packs as an OPA bundle for RULES_BUNDLE (--signing-key signs it)
   rules doc [--out FILE]     write the rule catalog (Markdown, as in rules/CATALOG.md)
-  pattern                    print the EventBridge pattern that routes the loaded rules' events
+  pattern [--rules DIR]      print the EventBridge pattern that routes the loaded rules' events
   help                       show this help
 
 Run 'detector <command> -h' for a command's flags.

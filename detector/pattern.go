@@ -2,25 +2,39 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 
 	"github.com/trailhound/trailhound/internal/engine"
 )
 
 // cmdPattern prints the EventBridge event pattern that routes exactly the events the loaded
-// rules declare. deploy/template.yaml carries the same pattern (a test keeps them equal).
+// rules declare: the built-in pack's and, with --rules (default $TEAMS_CONFIG), the team
+// packs'. deploy/template.yaml carries the built-in pattern (a test keeps them equal); a
+// deployment with team packs regenerates it with the same --rules.
 func cmdPattern(ctx context.Context, args []string, s stdio) (int, error) {
-	fs := newFlags("pattern", s, "pattern")
+	fs := newFlags("pattern", s, "pattern [--rules DIR]...")
+	var dirs stringList
+	fs.Var(&dirs, "rules", "team rule packs whose events the pattern must also route (repeatable; default $TEAMS_CONFIG)")
 	if rest, err := parseFlags(fs, args); err != nil {
 		return exitUsage, err
 	} else if len(rest) > 0 {
 		return exitUsage, usagef("pattern takes no arguments")
 	}
-	eng, err := loadEngine(ctx)
+	set, err := loadRuleSet(ctx, teamDirs(dirs, os.Getenv))
 	if err != nil {
 		return exitUsage, err
 	}
-	b, err := engine.Pattern(eng.Events())
+	if len(set.Broken) > 0 {
+		// A pattern without a broken pack's events would silently stop routing them.
+		errs := make([]error, len(set.Broken))
+		for i, b := range set.Broken {
+			errs[i] = b
+		}
+		return exitPartial, fmt.Errorf("a team pack is broken; fix it before deriving the pattern: %w", errors.Join(errs...))
+	}
+	b, err := engine.Pattern(set.Engine.Events())
 	if err != nil {
 		return exitUsage, err
 	}

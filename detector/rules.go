@@ -37,15 +37,21 @@ func cmdRules(ctx context.Context, args []string, s stdio) (int, error) {
 }
 
 func rulesList(ctx context.Context, args []string, s stdio) (int, error) {
-	fs := newFlags("rules list", s, "rules list [--format text|json]")
+	fs := newFlags("rules list", s, "rules list [--format text|json] [--rules DIR]...")
 	format := fs.String("format", "text", "text or json")
+	var dirs stringList
+	fs.Var(&dirs, "rules", "also list these team packs' rules (repeatable; default $TEAMS_CONFIG)")
 	if _, err := parseFlags(fs, args); err != nil {
 		return exitUsage, err
 	}
-	eng, err := loadEngine(ctx)
+	set, err := loadRuleSet(ctx, teamDirs(dirs, os.Getenv))
 	if err != nil {
 		return exitUsage, err
 	}
+	for _, b := range set.Broken {
+		s.errorf("%v", b)
+	}
+	eng := set.Engine
 	switch *format {
 	case "json":
 		enc := json.NewEncoder(s.out)
@@ -68,6 +74,9 @@ func rulesList(ctx context.Context, args []string, s stdio) (int, error) {
 		}
 	default:
 		return exitUsage, usagef("--format: want text or json, got %q", *format)
+	}
+	if len(set.Broken) > 0 {
+		return exitPartial, nil
 	}
 	return exitOK, nil
 }

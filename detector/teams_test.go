@@ -249,3 +249,28 @@ func TestRulesBundleCommand(t *testing.T) {
 		t.Fatalf("invalid pack bundled: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// A deployment with team packs derives its EventBridge pattern from them too; a broken pack
+// is refused rather than silently left out of the routing.
+func TestPatternIncludesTeamEvents(t *testing.T) {
+	root := teamPacks(t, nil)
+	if r := runCLI(t, "", "pattern"); r.code != exitOK || strings.Contains(r.stdout, `"DeleteUser"`) {
+		t.Fatalf("built-in pattern: exit %d, DeleteUser routed without the ledger pack?\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r := runCLI(t, "", "pattern", "--rules", root)
+	if r.code != exitPartial || !strings.Contains(r.stderr, "ledger") || r.stdout != "" {
+		t.Fatalf("pattern with a broken pack: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	fixed := strings.Replace(brokenLedgerRule, `ledger_user(input.requestParameters.userName)`, `input.requestParameters.userName == "ledger-svc"`, 1)
+	if err := os.WriteFile(filepath.Join(root, "ledger", "user_deleted.rego"), []byte(fixed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, "", "pattern", "--rules", root)
+	if r.code != exitOK || !strings.Contains(r.stdout, `"DeleteUser"`) || !strings.Contains(r.stdout, `"UpdateAccessKey"`) {
+		t.Fatalf("pattern with the ledger pack: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runCLI(t, "", "rules", "list", "--rules", root)
+	if r.code != exitOK || !strings.Contains(r.stdout, "LEDGER-001") || !strings.Contains(r.stdout, "PAYMENTS-001") {
+		t.Fatalf("rules list --rules: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
