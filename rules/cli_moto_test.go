@@ -572,6 +572,7 @@ type checker struct {
 	verified map[string]string // command line -> how (or "running")
 	kinds    map[string]int
 	calls    int // AWS CLI invocations
+	total    int // rendered commands, duplicates included
 	rendered map[string]map[string]bool
 }
 
@@ -690,6 +691,7 @@ func (w *worker) fixture(t *testing.T, fx *remediationFixture) {
 		}
 		for _, cmd := range commands(a) {
 			w.c.rendered[a.Rule.ID][cmd] = true
+			w.c.total++
 		}
 	}
 	w.c.mu.Unlock()
@@ -750,7 +752,7 @@ func TestRemediationCommandsOnMoto(t *testing.T) {
 	for _, k := range slices.Sorted(maps.Keys(c.verified)) {
 		t.Logf("checked (%s): %s", c.verified[k], k)
 	}
-	t.Logf("%d distinct command lines checked with %d AWS CLI runs: %v", len(c.verified), c.calls, c.kinds)
+	t.Logf("%d rendered commands, %d distinct command lines, checked with %d AWS CLI runs: %v", c.total, len(c.verified), c.calls, c.kinds)
 	if t.Failed() {
 		return
 	}
