@@ -185,11 +185,14 @@ func prepareLib(ctx context.Context, compiler *ast.Compiler, lib map[string]*ast
 }
 
 // copyModules gives the compiler its own copies: it rewrites modules in place, and the same
-// parsed modules are compiled into several packs.
+// parsed modules are compiled into several packs. Comments are left out (the METADATA blocks
+// were read at load; copying their text again for every pack is most of the copy's cost).
 func copyModules(in map[string]*ast.Module) map[string]*ast.Module {
 	out := make(map[string]*ast.Module, len(in))
 	for k, m := range in {
-		out[k] = m.Copy()
+		shallow := *m
+		shallow.Comments = nil
+		out[k] = shallow.Copy()
 	}
 	return out
 }
