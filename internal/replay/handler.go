@@ -16,20 +16,26 @@ type PipelineHandler struct {
 	P *pipeline.Pipeline
 }
 
-// Evaluate counts a record no rule wants, or one whose evaluation leaves nothing to deliver,
-// as no_match; otherwise it returns the evaluation, holding its own copy of the record.
+// Evaluate settles a record no rule wants, or one whose evaluation leaves nothing to deliver
+// (both end as no_match); otherwise it returns the evaluation, holding its own copy of the
+// record.
 func (h PipelineHandler) Evaluate(ctx context.Context, rec event.Record) (*pipeline.Evaluated, bool) {
 	if !h.P.Wants(&rec.Header) {
-		h.P.Counts.Add(pipeline.NoMatch)
 		return nil, false
 	}
 	rec.Raw = slices.Clone(rec.Raw) // Deliver builds the alert from it, after the decoder moved on
 	ev := h.P.Evaluate(ctx, rec)
 	if ev.Quiet() {
-		h.P.Counts.Add(pipeline.NoMatch)
 		return nil, false
 	}
 	return ev, true
+}
+
+// Settled counts records Evaluate settled as no_match.
+func (h PipelineHandler) Settled(n int) {
+	for range n {
+		h.P.Counts.Add(pipeline.NoMatch)
+	}
 }
 
 // Deliver delivers an evaluated record.

@@ -77,6 +77,7 @@ type recorder struct {
 	evaluated int
 	delivered []event.Record
 	malformed []error
+	settled   int
 }
 
 func (r *recorder) Evaluate(_ context.Context, rec event.Record) (event.Record, bool) {
@@ -91,3 +92,4 @@ func (r *recorder) Deliver(_ context.Context, rec event.Record) {
 	r.delivered = append(r.delivered, rec)
 }
 func (r *recorder) Malformed(err error) { r.malformed = append(r.malformed, err) }
+func (r *recorder) Settled(n int)       { r.settled += n }

@@ -24,8 +24,11 @@ type Source interface {
 type Handler[T any] interface {
 	// Evaluate is called from the decoding workers, concurrently, for each record the filter
 	// keeps; rec.Raw is valid only during the call. It reports false when the record needs
-	// nothing more (it was counted), else returns what Deliver needs.
+	// nothing more than to be counted by Settled, else returns what Deliver needs.
 	Evaluate(ctx context.Context, rec event.Record) (T, bool)
+	// Settled counts n records of a file Evaluate reported false for. It is called like
+	// Deliver, once per file, so workers share no counter.
+	Settled(n int)
 	// Deliver is called from one goroutine, in input order (files in replay order, records in
 	// file order), whatever the number of workers.
 	Deliver(ctx context.Context, v T)
@@ -97,6 +100,7 @@ func Run[T any](ctx context.Context, src Source, h Handler[T], opts Options) (St
 				h.Deliver(ctx, it.v)
 			}
 		}
+		h.Settled(r.settled)
 		st.FilesDone++
 		st.BytesDone += r.size
 		st.Records += int64(r.records)
@@ -109,6 +113,7 @@ func Run[T any](ctx context.Context, src Source, h Handler[T], opts Options) (St
 // fileResult is what decoding one file produced, held until its turn comes.
 type fileResult[T any] struct {
 	items      []item[T]
+	settled    int // records Evaluate settled
 	outOfRange int
 	records    int
 	size       int64
@@ -208,6 +213,8 @@ func (w *worker[T]) file(ctx context.Context, o Object) fileResult[T] {
 		default:
 			if v, ok := w.h.Evaluate(ctx, rec); ok {
 				r.items = append(r.items, item[T]{v: v})
+			} else {
+				r.settled++
 			}
 		}
 	}
