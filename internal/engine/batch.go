@@ -27,49 +27,59 @@ type selection struct {
 	batches []*batch
 }
 
-// batch is the selected rules of one pack and their joint query (nil: evaluate one by one).
+// batch is the selected rules of one pack, rules[start:end] of its selection, and their
+// joint query (nil: evaluate them one by one).
 type batch struct {
-	rules []*Compiled
-	query *rego.PreparedEvalQuery
+	rules      []*Compiled
+	start, end int
+	query      *rego.PreparedEvalQuery
 }
 
-// indexSelections records a selection for every list Select can return, keyed by the address
-// of its first element: Evaluate recognises a Select result without hashing rule ids.
+// selRef locates an element of a Select result: its selection and index.
+type selRef struct {
+	s   *selection
+	off int
+}
+
+// indexSelections records every element of every list Select can return by its address, so
+// Evaluate recognises a Select result, or a part of one (the pipeline evaluates each team's
+// rules of a selection on their own), without hashing rule ids.
 func (e *Engine) indexSelections() {
-	e.selections = map[**Compiled]*selection{}
+	e.selections = map[**Compiled]selRef{}
 	for _, byName := range e.bySource {
 		for _, list := range byName {
-			if len(list) > 0 {
-				e.selections[&list[0]] = &selection{rules: list}
+			s := &selection{rules: list}
+			for i := range list {
+				e.selections[&list[i]] = selRef{s, i}
 			}
 		}
 	}
 }
 
-// selectionOf returns the selection for a Select result, nil for any other slice.
-func (e *Engine) selectionOf(selected []*Compiled) *selection {
+// selectionOf returns the selection selected is (part of), and where it starts in it; nil for
+// any other slice.
+func (e *Engine) selectionOf(selected []*Compiled) (*selection, int) {
 	if len(selected) == 0 {
-		return nil
+		return nil, 0
 	}
-	s := e.selections[&selected[0]]
-	if s == nil || len(s.rules) != len(selected) {
-		return nil
+	ref, ok := e.selections[&selected[0]]
+	if !ok || ref.off+len(selected) > len(ref.s.rules) {
+		return nil, 0
 	}
-	return s
+	return ref.s, ref.off
 }
 
 // prepared returns the selection's batches, preparing their queries the first time.
 func (s *selection) prepared(ctx context.Context) []*batch {
 	s.once.Do(func() {
-		byCompiler := map[*ast.Compiler]*batch{}
-		for _, c := range s.rules {
-			b := byCompiler[c.compiler]
-			if b == nil {
-				b = &batch{}
-				byCompiler[c.compiler] = b
-				s.batches = append(s.batches, b)
+		var last *batch
+		for i, c := range s.rules {
+			if last == nil || c.compiler != last.rules[0].compiler {
+				last = &batch{start: i}
+				s.batches = append(s.batches, last)
 			}
-			b.rules = append(b.rules, c)
+			last.rules = append(last.rules, c)
+			last.end = i + 1
 		}
 		for _, b := range s.batches {
 			if len(b.rules) > 1 {
@@ -78,6 +88,24 @@ func (s *selection) prepared(ctx context.Context) []*batch {
 		}
 	})
 	return s.batches
+}
+
+// evalSelection evaluates selection s's rules [from, to): whole batches jointly, the rules of
+// a batch cut by the range one by one.
+func (e *Engine) evalSelection(ctx context.Context, s *selection, from, to int, input ast.Value) ([]Finding, []error) {
+	var findings []Finding
+	var errs []error
+	for _, b := range s.prepared(ctx) {
+		lo, hi := max(b.start, from), min(b.end, to)
+		switch {
+		case lo >= hi:
+		case lo == b.start && hi == b.end:
+			findings, errs = e.evalBatch(ctx, b, input, findings, errs)
+		default:
+			findings, errs = e.evalOneByOne(ctx, s.rules[lo:hi], input, findings, errs)
+		}
+	}
+	return findings, errs
 }
 
 // prepareBatch prepares the query binding r0, r1, ... to the rules' alert sets; nil when it
@@ -116,7 +144,13 @@ func (e *Engine) evalBatch(ctx context.Context, b *batch, input ast.Value, findi
 			return findings, errs
 		}
 	}
-	for _, c := range b.rules {
+	return e.evalOneByOne(ctx, b.rules, input, findings, errs)
+}
+
+// evalOneByOne evaluates rules one by one, each with its own deadline, and appends their
+// findings and errors.
+func (e *Engine) evalOneByOne(ctx context.Context, rules []*Compiled, input ast.Value, findings []Finding, errs []error) ([]Finding, []error) {
+	for _, c := range rules {
 		fs, err := e.evalRule(ctx, c, input)
 		if err != nil {
 			errs = append(errs, &RuleError{Rule: c.Rule, Err: err})

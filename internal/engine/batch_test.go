@@ -12,6 +12,7 @@ import (
 
 	"github.com/trailhound/trailhound/internal/bench/synth"
 	"github.com/trailhound/trailhound/internal/event"
+	"github.com/trailhound/trailhound/internal/rule"
 )
 
 // TestBatchMatchesOneByOne evaluates the built-in pack on every corpus record and on the IAM
@@ -60,7 +61,7 @@ func TestBatchMatchesOneByOne(t *testing.T) {
 		if !reflect.DeepEqual(gotF, wantF) || fmt.Sprint(gotE) != fmt.Sprint(wantE) {
 			t.Fatalf("%s: joint evaluation differs:\n got %v %v\nwant %v %v", rec.Origin, gotF, gotE, wantF, wantE)
 		}
-		if s := e.selectionOf(sel); len(sel) > 1 && (s == nil || s.batches[0].query == nil) {
+		if s, _ := e.selectionOf(sel); len(sel) > 1 && (s == nil || s.batches[0].query == nil) {
 			t.Fatalf("%s %s: %d rules selected but no joint query", rec.EventSource, rec.EventName, len(sel))
 		}
 		if len(sel) > 1 {
@@ -109,7 +110,7 @@ func TestBatchFallsBackPerRule(t *testing.T) {
 			if d := time.Since(start); d > 2*time.Second {
 				t.Fatalf("took %v", d)
 			}
-			if e.selectionOf(sel).batches[0].query == nil {
+			if s, _ := e.selectionOf(sel); s.batches[0].query == nil {
 				t.Fatal("no joint query prepared")
 			}
 			var msgs []string
@@ -126,5 +127,39 @@ func TestBatchFallsBackPerRule(t *testing.T) {
 				t.Fatalf("errors %v, want one mentioning %s", errs, tc.wantErr)
 			}
 		})
+	}
+}
+
+// TestBatchParts evaluates parts of a selection spanning two packs (as the pipeline does,
+// team by team): a part holding whole packs is recognised and evaluated jointly, a part
+// cutting a pack rule by rule, and every part gives what rule-by-rule evaluation gives.
+func TestBatchParts(t *testing.T) {
+	const ev = "iam.amazonaws.com:DeleteUser"
+	pack := func(name string) *rule.Pack {
+		return loadPack(t, name, map[string]string{
+			"x.rego": ruleSrc("X", "TH-"+strings.ToUpper(name)+"-001", ev, "teams."+name+".x", `alert contains {"msg": "x"} if input.a == 1`),
+			"y.rego": ruleSrc("Y", "TH-"+strings.ToUpper(name)+"-002", ev, "teams."+name+".y", `alert contains {"msg": sprintf("y %v", [input.a])} if true`),
+		})
+	}
+	e, errs := newEngine(t, Options{}, pack("a"), pack("b"))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	sel := e.Select("iam.amazonaws.com", "DeleteUser")
+	if len(sel) != 4 {
+		t.Fatalf("selected %d rules", len(sel))
+	}
+	in, _ := ParseInput([]byte(`{"a": 1}`))
+	for _, part := range [][2]int{{0, 4}, {0, 2}, {2, 4}, {1, 3}, {3, 4}} {
+		sub := sel[part[0]:part[1]]
+		s, off := e.selectionOf(sub)
+		if s == nil || off != part[0] {
+			t.Fatalf("%v: not recognised (offset %d)", part, off)
+		}
+		got, gotErrs := e.Evaluate(context.Background(), sub, in)
+		want, wantErrs := e.Evaluate(context.Background(), slices.Clone(sub), in)
+		if !reflect.DeepEqual(got, want) || len(gotErrs)+len(wantErrs) > 0 || len(got) != len(sub) {
+			t.Fatalf("%v: %v %v, want %v %v", part, got, gotErrs, want, wantErrs)
+		}
 	}
 }

@@ -37,7 +37,7 @@ type Options struct {
 type Engine struct {
 	rules      []*Compiled
 	bySource   map[string]map[string][]*Compiled
-	selections map[**Compiled]*selection // by the first element of each list Select returns
+	selections map[**Compiled]selRef // every element of every list Select returns, by address
 	actor      *rego.PreparedEvalQuery
 	subjects   *rego.PreparedEvalQuery
 	deadline   time.Duration
@@ -236,27 +236,15 @@ func (e *RuleError) Error() string {
 func (e *RuleError) Unwrap() error { return e.Err }
 
 // Evaluate runs the selected rules over one parsed input. A rule that errors is returned as a
-// *RuleError and the others still run. The rules of a Select result are evaluated together,
-// one query per pack under one deadline (see batch.go), falling back to one query per rule,
-// each with its own deadline, when that fails; any other slice is evaluated rule by rule.
+// *RuleError and the others still run. The rules of a Select result (or of a part of one) are
+// evaluated together, one query per pack under one deadline (see batch.go), falling back to
+// one query per rule, each with its own deadline, when that fails; the rules of any other
+// slice are evaluated one by one.
 func (e *Engine) Evaluate(ctx context.Context, selected []*Compiled, input ast.Value) ([]Finding, []error) {
-	var findings []Finding
-	var errs []error
-	if s := e.selectionOf(selected); s != nil {
-		for _, b := range s.prepared(ctx) {
-			findings, errs = e.evalBatch(ctx, b, input, findings, errs)
-		}
-		return findings, errs
+	if s, off := e.selectionOf(selected); s != nil {
+		return e.evalSelection(ctx, s, off, off+len(selected), input)
 	}
-	for _, c := range selected {
-		fs, err := e.evalRule(ctx, c, input)
-		if err != nil {
-			errs = append(errs, &RuleError{Rule: c.Rule, Err: err})
-			continue
-		}
-		findings = append(findings, fs...)
-	}
-	return findings, errs
+	return e.evalOneByOne(ctx, selected, input, nil, nil)
 }
 
 func (e *Engine) evalRule(ctx context.Context, c *Compiled, input ast.Value) ([]Finding, error) {
