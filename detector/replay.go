@@ -27,6 +27,7 @@ func cmdReplay(ctx context.Context, args []string, s stdio) (int, error) {
 	fs.Var(&accounts, "account", "replay only these accounts (12-digit ids; repeatable or comma-separated)")
 	fs.Var(&regions, "region", "replay only these regions (repeatable or comma-separated)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "log files read and evaluated at once")
+	lateness := fs.Duration("lateness", replay.DefaultLateness, "how long after an event CloudTrail may write the log file holding it: files named more than this after --end are not opened")
 	roots, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -34,10 +35,14 @@ func cmdReplay(ctx context.Context, args []string, s stdio) (int, error) {
 	if len(roots) != 1 {
 		return exitUsage, usagef("want one PATH or s3://bucket/prefix, got %d", len(roots))
 	}
+	if *lateness <= 0 {
+		return exitUsage, usagef("--lateness: want a positive duration, got %v", *lateness)
+	}
 	filter, err := replayFilter(*start, *end, accounts, regions)
 	if err != nil {
 		return exitUsage, err
 	}
+	filter.Lateness = *lateness
 	if *workers < 1 {
 		return exitUsage, usagef("--workers: want at least 1, got %d", *workers)
 	}

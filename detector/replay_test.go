@@ -159,6 +159,7 @@ func TestReplayUsageAndExitCodes(t *testing.T) {
 		"zero workers": {"replay", "--workers", "0", dir},
 		"bad fail-on":  {"replay", "--fail-on", "URGENT", dir},
 		"bad format":   {"replay", "--format", "xml", dir},
+		"bad lateness": {"replay", "--lateness", "-5m", dir},
 	} {
 		if r := runCLI(t, "", args...); r.code != exitUsage {
 			t.Errorf("%s: exit %d, want %d\n%s", name, r.code, exitUsage, r.stderr)
