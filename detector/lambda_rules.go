@@ -78,7 +78,7 @@ func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) str
 	if err != nil {
 		return nil, err
 	}
-	lib := libModules(builtin)
+	lib := builtin.Lib()
 	if len(dirSources) > 0 {
 		if r.static, err = ruleset.Build(ctx, builtin, ruleset.Load(dirSources, time.Now()), ruleset.Options{Lib: lib}); err != nil {
 			return nil, err

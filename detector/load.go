@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/open-policy-agent/opa/v1/ast"
-
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/rules"
@@ -17,17 +15,6 @@ func builtinPack() (*rule.Pack, error) {
 	return rule.Load("builtin", "builtin", "rules", rules.FS)
 }
 
-// libModules returns the pack's shared helper modules (package lib.*).
-func libModules(p *rule.Pack) map[string]*ast.Module {
-	out := map[string]*ast.Module{}
-	for name, m := range p.Modules {
-		if m.Package.Path.HasPrefix(libRef) {
-			out[name] = m
-		}
-	}
-	return out
-}
-
 // loadEngine compiles the built-in pack. A built-in pack that does not compile is a build
 // defect, reported as a configuration error.
 func loadEngine(ctx context.Context) (*engine.Engine, error) {
@@ -35,11 +22,9 @@ func loadEngine(ctx context.Context) (*engine.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	eng, errs := engine.New(ctx, []*rule.Pack{p}, engine.Options{Lib: libModules(p)})
+	eng, errs := engine.New(ctx, []*rule.Pack{p}, engine.Options{Lib: p.Lib()})
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("compile rules: %w", errors.Join(errs...))
 	}
 	return eng, nil
 }
-
-var libRef = ast.MustParseRef("data.lib")

@@ -117,7 +117,7 @@ func rulesTest(ctx context.Context, args []string, s stdio) (int, error) {
 			return exitPartial, err
 		}
 		for name, m := range builtinModules {
-			if m.Package.Path.HasPrefix(libRef) {
+			if rule.IsLib(m) {
 				modules[name] = m // the lib and its tests
 			}
 		}

@@ -50,7 +50,7 @@ func teamVerdict(ctx context.Context, dirs []string, tests, verbose bool, minCov
 	if err != nil {
 		return exitUsage, err
 	}
-	opts := verdict.Options{Builtin: builtin, Lib: libModules(builtin), Tests: tests, Now: time.Now()}
+	opts := verdict.Options{Builtin: builtin, Lib: builtin.Lib(), Tests: tests, Now: time.Now()}
 	failed := 0
 	for _, src := range sources {
 		rep := verdict.Check(ctx, src, opts)

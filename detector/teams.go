@@ -45,7 +45,7 @@ func loadRuleSet(ctx context.Context, dirs []string) (*ruleset.Set, error) {
 			return nil, usagef("--rules: %v", err)
 		}
 	}
-	set, err := ruleset.Build(ctx, builtin, ruleset.Load(sources, time.Now()), ruleset.Options{Lib: libModules(builtin)})
+	set, err := ruleset.Build(ctx, builtin, ruleset.Load(sources, time.Now()), ruleset.Options{Lib: builtin.Lib()})
 	if err != nil {
 		return nil, fmt.Errorf("compile rules: %w", err)
 	}

@@ -423,13 +423,7 @@ func builtinEngine(t *testing.T) *engine.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lib := map[string]*ast.Module{}
-	libRef := ast.MustParseRef("data.lib")
-	for name, m := range p.Modules {
-		if m.Package.Path.HasPrefix(libRef) {
-			lib[name] = m
-		}
-	}
+	lib := p.Lib()
 	eng, errs := engine.New(context.Background(), []*rule.Pack{p}, engine.Options{Lib: lib})
 	if len(errs) > 0 {
 		t.Fatalf("compile the pack: %v", errs)

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/open-policy-agent/opa/v1/ast"
-
 	"github.com/trailhound/trailhound/internal/bench/synth"
 	"github.com/trailhound/trailhound/internal/event"
 	"github.com/trailhound/trailhound/internal/rule"
@@ -23,12 +21,7 @@ func benchEngine(b testing.TB) *Engine {
 	if err != nil {
 		b.Fatal(err)
 	}
-	lib := map[string]*ast.Module{}
-	for name, m := range p.Modules {
-		if m.Package.Path.HasPrefix(libRef) {
-			lib[name] = m
-		}
-	}
+	lib := p.Lib()
 	e, errs := New(context.Background(), []*rule.Pack{p}, Options{Lib: lib})
 	if len(errs) > 0 {
 		b.Fatal(errs)

@@ -117,14 +117,12 @@ func carriesLibOnly(p *rule.Pack, lib map[string]*ast.Module) bool {
 		return false
 	}
 	for name, m := range p.Modules {
-		if m.Package.Path.HasPrefix(libRef) && lib[name] != m {
+		if rule.IsLib(m) && lib[name] != m {
 			return false
 		}
 	}
 	return true
 }
-
-var libRef = ast.MustParseRef("data.lib")
 
 func claimIDs(ids map[string]string, p *rule.Pack) error {
 	for _, r := range p.Rules {

@@ -20,12 +20,7 @@ func TestSubjects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lib := map[string]*ast.Module{}
-	for name, m := range p.Modules {
-		if m.Package.Path.HasPrefix(ast.MustParseRef("data.lib")) {
-			lib[name] = m
-		}
-	}
+	lib := p.Lib()
 	eng, errs := engine.New(ctx, nil, engine.Options{Lib: lib})
 	if len(errs) > 0 {
 		t.Fatal(errs)

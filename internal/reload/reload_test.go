@@ -20,7 +20,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/trailhound/trailhound/internal/bundle"
 	"github.com/trailhound/trailhound/internal/rule"
@@ -186,12 +185,7 @@ func TestWatcherOnMotoS3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lib := map[string]*ast.Module{}
-	for name, m := range builtin.Modules {
-		if m.Package.Path.HasPrefix(ast.MustParseRef("data.lib")) {
-			lib[name] = m
-		}
-	}
+	lib := builtin.Lib()
 	base, err := ruleset.Build(ctx, builtin, nil, ruleset.Options{Lib: lib})
 	if err != nil {
 		t.Fatal(err)

@@ -149,3 +149,20 @@ func CheckUnique(rules []*Rule) error {
 	}
 	return errors.Join(errs...)
 }
+
+// LibRef is the root of the shared helper modules (rules/lib), compiled into every pack.
+var LibRef = ast.MustParseRef("data.lib")
+
+// IsLib reports whether m is a shared helper module (package lib.*).
+func IsLib(m *ast.Module) bool { return m.Package.Path.HasPrefix(LibRef) }
+
+// Lib returns the pack's shared helper modules (package lib.*), keyed by file name.
+func (p *Pack) Lib() map[string]*ast.Module {
+	out := map[string]*ast.Module{}
+	for name, m := range p.Modules {
+		if IsLib(m) {
+			out[name] = m
+		}
+	}
+	return out
+}

@@ -50,6 +50,9 @@ func TestLoadGoodRule(t *testing.T) {
 	if len(p.Rules) != 1 || len(p.Modules) != 2 || len(tests) != 1 {
 		t.Fatalf("rules %d modules %d tests %d", len(p.Rules), len(p.Modules), len(tests))
 	}
+	if lib := p.Lib(); len(lib) != 1 || lib["rules/lib/helpers.rego"] == nil {
+		t.Fatalf("Lib() = %v, want only rules/lib/helpers.rego", lib)
+	}
 	r := p.Rules[0]
 	if r.ID != "TH-IAM-001" || r.Severity != High || r.Title != "Access key reactivated" || r.Version != "1" || r.Team != "team" {
 		t.Fatalf("rule %+v", r)

@@ -26,12 +26,7 @@ func builtin(t *testing.T) (*rule.Pack, map[string]*ast.Module) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lib := map[string]*ast.Module{}
-	for name, m := range p.Modules {
-		if m.Package.Path.HasPrefix(ast.MustParseRef("data.lib")) {
-			lib[name] = m
-		}
-	}
+	lib := p.Lib()
 	return p, lib
 }
 

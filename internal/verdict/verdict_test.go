@@ -7,8 +7,6 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/open-policy-agent/opa/v1/ast"
-
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/team"
 	"github.com/trailhound/trailhound/rules"
@@ -48,12 +46,7 @@ func options(t *testing.T) Options {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lib := map[string]*ast.Module{}
-	for name, m := range b.Modules {
-		if m.Package.Path.HasPrefix(ast.MustParseRef("data.lib")) {
-			lib[name] = m
-		}
-	}
+	lib := b.Lib()
 	return Options{Builtin: b, Lib: lib, Tests: true, Now: time.Now()}
 }
 
