@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/trailhound/trailhound/internal/rule"
@@ -16,9 +17,18 @@ var (
 	nameRE    = regexp.MustCompile(`^[a-z][a-z0-9_]{1,39}$`)
 	idRE      = regexp.MustCompile(`^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$`)
 	accountRE = regexp.MustCompile(`^\d{12}$`)
-	queueRE   = regexp.MustCompile(`^https?://[^\s/]+/\d{12}/[A-Za-z0-9_-]{1,80}(\.fifo)?$`)
-	topicRE   = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
-	busRE     = regexp.MustCompile(`^([A-Za-z0-9._/-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/[A-Za-z0-9._/-]{1,256})$`)
+	// The route patterns are compiled on first use: their counted repetitions ({1,256})
+	// expand into large programs (~0.7 MB and ~1 ms at package init), and only team files
+	// with routes need them.
+	queueRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^https?://[^\s/]+/\d{12}/[A-Za-z0-9_-]{1,80}(\.fifo)?$`)
+	})
+	topicRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
+	})
+	busRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^([A-Za-z0-9._/-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/[A-Za-z0-9._/-]{1,256})$`)
+	})
 	// reserved names would collide with the built-in pack's namespaces or ids (TH-...).
 	reserved = map[string]bool{"builtin": true, "lib": true, "th": true, "teams": true, "trailhound": true, "health": true}
 )
@@ -54,13 +64,13 @@ func Validate(team, file string, f *File, lines Lines, now time.Time) error {
 		bad("owner", "owner is required (who answers for this pack)")
 	}
 	r := f.Routes
-	if r.SQSQueueURL != "" && !queueRE.MatchString(r.SQSQueueURL) {
+	if r.SQSQueueURL != "" && !queueRE().MatchString(r.SQSQueueURL) {
 		bad("routes.sqs_queue_url", "routes.sqs_queue_url %q: want a queue URL such as https://sqs.us-east-1.amazonaws.com/111122223333/payments-alerts", r.SQSQueueURL)
 	}
-	if r.SNSTopicARN != "" && !topicRE.MatchString(r.SNSTopicARN) {
+	if r.SNSTopicARN != "" && !topicRE().MatchString(r.SNSTopicARN) {
 		bad("routes.sns_topic_arn", "routes.sns_topic_arn %q: want a topic ARN such as arn:aws:sns:us-east-1:111122223333:payments-alerts", r.SNSTopicARN)
 	}
-	if r.EventBusName != "" && !busRE.MatchString(r.EventBusName) {
+	if r.EventBusName != "" && !busRE().MatchString(r.EventBusName) {
 		bad("routes.event_bus_name", "routes.event_bus_name %q: want an event bus name or ARN", r.EventBusName)
 	}
 	if f.Parameters != nil {
