@@ -1,6 +1,8 @@
 package rule
 
 import (
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -160,4 +162,40 @@ func TestCapabilitiesDenyNetworkRuntimeAndClock(t *testing.T) {
 			t.Errorf("%s is denied", n)
 		}
 	}
+}
+
+// TestPlaceholdersMatchRegexp checks the hand-written scanner against the placeholder regexp
+// it replaces, on every short string over an alphabet of braces, blanks and path characters,
+// and on random longer ones.
+func TestPlaceholdersMatchRegexp(t *testing.T) {
+	alphabet := []byte{'{', '}', ' ', 'a', '.', '\n', '\t', '\f', '\v', 0xc3}
+	check := func(s string) {
+		var want []string
+		for _, m := range placeholderRE.FindAllStringSubmatch(s, -1) {
+			want = append(want, m[1])
+		}
+		if got := Placeholders(s); !slices.Equal(got, want) {
+			t.Fatalf("Placeholders(%q) = %q, the regexp gives %q", s, got, want)
+		}
+	}
+	var gen func(prefix []byte, n int)
+	gen = func(prefix []byte, n int) {
+		check(string(prefix))
+		if n == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			gen(append(prefix, c), n-1)
+		}
+	}
+	gen(nil, 6)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		check(string(b))
+	}
+	check("aws iam update-access-key --user-name {{ target.user_name }} --access-key-id {{target.access_key_id}} {{{x}}} {{é}}")
 }
