@@ -26,6 +26,8 @@ type Evaluated struct {
 	ruleErrs   []error
 	enrichment ast.Value
 	notes      []string
+	actor      map[string]any // the caller, resolved when there are findings
+	actorErr   error
 	warnings   []error // reported by Deliver before the record's errors
 }
 
@@ -67,6 +69,11 @@ func (p *Pipeline) Evaluate(ctx context.Context, rec event.Record) *Evaluated {
 	}
 	findings, ruleErrs := p.evaluate(ctx, selected, input)
 	ev.input, ev.findings, ev.ruleErrs = input, findings, append(ruleErrs, unloaded...)
+	if len(findings) > 0 {
+		// Resolved here rather than in Deliver: a replay evaluates on several goroutines and
+		// delivers on one, so work done here runs in parallel.
+		ev.actor, ev.actorErr = p.Engine.Actor(ctx, input)
+	}
 	ev.res = Result{Outcome: NoMatch}
 	for _, err := range ev.ruleErrs {
 		ev.res.Errs = append(ev.res.Errs, fmt.Errorf("%s: %w", rec.Origin, err))
@@ -82,7 +89,7 @@ func (p *Pipeline) Deliver(ctx context.Context, ev *Evaluated) Result {
 	}
 	res := ev.res
 	if len(ev.findings) > 0 {
-		p.deliver(ctx, ev.rec, ev.input, ev.findings, enrichmentDoc(ev.enrichment), ev.notes, &res)
+		p.deliver(ctx, ev, enrichmentDoc(ev.enrichment), &res)
 	}
 	if len(ev.ruleErrs) > 0 && res.Outcome != SinkFailed {
 		res.Outcome = RuleError

@@ -118,8 +118,8 @@ func (p *Pipeline) Process(ctx context.Context, rec event.Record) Result {
 	return p.Deliver(ctx, p.Evaluate(ctx, rec))
 }
 
-func (p *Pipeline) deliver(ctx context.Context, rec event.Record, input ast.Value, findings []engine.Finding, enrichment map[string]any, notes []string, res *Result) {
-	actor, actorErr := p.Engine.Actor(ctx, input)
+func (p *Pipeline) deliver(ctx context.Context, ev *Evaluated, enrichment map[string]any, res *Result) {
+	rec, findings, notes, actor, actorErr := ev.rec, ev.findings, ev.notes, ev.actor, ev.actorErr
 	now := time.Now
 	if p.Now != nil {
 		now = p.Now
