@@ -99,7 +99,7 @@ watched := {"UpdateTrail", "PutEventSelectors"}
 
 alert contains finding if {
 	input.eventSource == "cloudtrail.amazonaws.com"
-	input.eventName in watched
+	watched[input.eventName] # a set lookup: cheaper than `in`
 	ct.success
 
 	finding := {
@@ -112,7 +112,7 @@ alert contains finding if {
 
 alert contains finding if {
 	input.eventSource == "cloudtrail.amazonaws.com"
-	input.eventName in watched
+	watched[input.eventName] # a set lookup: cheaper than `in`
 	ct.denied
 
 	finding := {

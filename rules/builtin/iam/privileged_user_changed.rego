@@ -105,11 +105,11 @@ import data.lib.cloudtrail as ct
 import data.lib.iam
 
 alert contains finding if {
+	target.exists == true # first: without the lookup nothing below can hold
+	count(risks) > 0
 	ct.success
 	iam.acted_on_other_user
 	not removes_credentials
-	target.exists == true
-	count(risks) > 0
 	finding := {
 		"msg": sprintf("%s ran %s on %s, who is %s.", [ct.summary_phrase, input.eventName, iam.target_phrase, posture]),
 		"target": iam.target,

@@ -13,6 +13,8 @@ package lib.cloudtrail
 import data.lib.arn
 
 # present(x) holds for a usable string value: non-empty and not masked by CloudTrail.
+# The per-event identity fields below spell the test out inline: a call of a user function
+# costs OPA far more than the three comparisons.
 present(x) if {
 	is_string(x)
 	x != ""
@@ -23,14 +25,19 @@ present(x) if {
 # AWSAccount, IdentityCenterUser, Unknown, ...
 identity_type := t if {
 	t := input.userIdentity.type
-	present(t)
+	is_string(t)
+	t != ""
+	t != "HIDDEN_DUE_TO_SECURITY_REASONS"
 }
 
 default is_root := false
 
 is_root if identity_type == "Root"
 
-is_root if arn.is_root(input.userIdentity.arn)
+is_root if {
+	_caller.service == "iam"
+	_caller.resource == "root"
+}
 
 default is_iam_user := false
 
@@ -52,7 +59,23 @@ is_aws_service if identity_type == "AWSService"
 # (assumed-role/..., federated-user/...).
 caller_arn := a if {
 	a := input.userIdentity.arn
-	present(a)
+	is_string(a)
+	a != ""
+	a != "HIDDEN_DUE_TO_SECURITY_REASONS"
+}
+
+# _caller is caller_arn parsed once per event and _caller_segments its resource split on "/";
+# the helpers below read them instead of calling the ARN functions once each.
+_caller := arn.parse(caller_arn)
+
+_caller_segments := split(_caller.resource, "/")
+
+# _caller_last is the final "/"-separated segment of the caller's ARN resource (the name).
+_caller_last := s if {
+	n := count(_caller_segments)
+	n > 1
+	s := _caller_segments[n - 1]
+	s != ""
 }
 
 # caller_account is the account the caller's credentials belong to.
@@ -72,11 +95,9 @@ default cross_account := false
 # cross_account holds when the caller's credentials belong to another account than the one
 # the call was made in.
 cross_account if {
-	a := input.userIdentity.accountId
-	present(a)
 	b := input.recipientAccountId
 	present(b)
-	a != b
+	caller_account != b
 }
 
 # session_issuer_arn is the IAM principal that issued the session: the role ARN for
@@ -88,10 +109,10 @@ session_issuer_arn := a if {
 
 # caller_user_name is the IAM user name of an IAMUser caller: the final path segment of its
 # ARN, else userIdentity.userName. Undefined for every other identity type.
-caller_user_name := n if {
+caller_user_name := _caller_last if {
 	is_iam_user
-	n := arn.last_segment(caller_arn)
-	arn.is_iam_user(caller_arn)
+	_caller.service == "iam"
+	_caller_segments[0] == "user"
 } else := n if {
 	is_iam_user
 	n := input.userIdentity.userName
@@ -121,10 +142,9 @@ role_session_name := s if {
 }
 
 # federated_user_name is the name given to GetFederationToken (arn:...:federated-user/<name>).
-federated_user_name := n if {
+federated_user_name := _caller_last if {
 	is_federated_user
-	arn.resource_type(caller_arn) == "federated-user"
-	n := arn.last_segment(caller_arn)
+	_caller_segments[0] == "federated-user"
 }
 
 # invoked_by is the AWS service that made the call on the caller's behalf, if any.

@@ -40,9 +40,11 @@ triage_window_hours := 24
 _rfc3339(ns) := time.format([ns, "UTC", "2006-01-02T15:04:05Z07:00"])
 
 # window_start and window_end bound the triage window around the event (RFC 3339, UTC).
-window_start := _rfc3339(event_time_ns - ((triage_window_hours * 3600) * 1000000000))
+window_start := _rfc3339(event_time_ns - _triage_window_ns)
 
-window_end := _rfc3339(event_time_ns + ((triage_window_hours * 3600) * 1000000000))
+window_end := _rfc3339(event_time_ns + _triage_window_ns)
+
+_triage_window_ns := (triage_window_hours * 3600) * 1000000000
 
 # base_context is the context every built-in finding starts from:
 #   console_session, mfa_authenticated, cross_account   booleans, always present
