@@ -66,6 +66,7 @@ func (e *PackError) Unwrap() error { return e.Err }
 // pack left out. Rule ids must be unique across packs; a pack whose id collides with an
 // earlier pack's is left out.
 func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []error) {
+	defer rule.RelaxGC()()
 	e := &Engine{bySource: map[string]map[string][]*Compiled{}, deadline: opts.Deadline}
 	if e.deadline <= 0 {
 		e.deadline = DefaultDeadline

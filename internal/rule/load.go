@@ -47,6 +47,7 @@ func (r *Rule) Query() string { return "data." + r.Package + ".alert" }
 // The modules are parsed, and their METADATA read and validated, in parallel (parsing is
 // most of a cold start's pack loading); the result does not depend on the parallelism.
 func Load(name, team, prefix string, fsys fs.FS) (*Pack, error) {
+	defer RelaxGC()()
 	p := &Pack{Name: name, Team: team, Modules: map[string]*ast.Module{}, testSources: map[string]string{}}
 	var files []*loadFile // every walked .rego file and walk error, in walk order
 	err := fs.WalkDir(fsys, ".", func(file string, d fs.DirEntry, err error) error {
