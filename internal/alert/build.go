@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"net/url"
 	"sort"
 	"strconv"
@@ -28,33 +27,25 @@ type Input struct {
 	Now     time.Time
 }
 
-// eventFields are the record fields the alert copies that are not in the event.Header.
-type eventFields struct {
-	SourceIPAddress string `json:"sourceIPAddress"`
-	UserAgent       string `json:"userAgent"`
-	ErrorMessage    string `json:"errorMessage"`
-	ReadOnly        any    `json:"readOnly"`
-	UserIdentity    struct {
-		AccountID string `json:"accountId"`
-	} `json:"userIdentity"`
-}
-
 // Build turns a finding into an Alert v1 with its remediation filled in.
 func Build(in Input) (Alert, error) {
-	var ef eventFields
-	if err := json.Unmarshal(in.Record.Raw, &ef); err != nil {
-		return Alert{}, fmt.Errorf("build alert: read record fields: %w", err)
+	sourceIP, userAgent, errorMessage, identityAccount, readOnly, err := recordFields(in.Record.Raw)
+	if err != nil {
+		return Alert{}, err
 	}
 	h := in.Record.Header
 	f := in.Finding
 	r := f.Rule
 	account := h.RecipientAccountID
 	if account == "" {
-		account = ef.UserIdentity.AccountID
+		account = identityAccount
 	}
 	evTime := h.EventTime
 	if t, err := event.ParseTime(h.EventTime); err == nil {
-		evTime = t.Format(time.RFC3339)
+		var buf [64]byte
+		if b := t.AppendFormat(buf[:0], time.RFC3339); string(b) != evTime {
+			evTime = string(b)
+		}
 	}
 	a := Alert{
 		SchemaVersion: SchemaVersion,
@@ -68,11 +59,11 @@ func Build(in Input) (Alert, error) {
 		},
 		Event: Event{
 			ID: h.EventID, Name: h.EventName, Source: h.EventSource, Time: evTime, Account: account,
-			Region: h.AWSRegion, SourceIP: ef.SourceIPAddress, UserAgent: ef.UserAgent,
-			ErrorCode: h.ErrorCode, ErrorMessage: ef.ErrorMessage, ReadOnly: isTrue(ef.ReadOnly),
+			Region: h.AWSRegion, SourceIP: sourceIP, UserAgent: userAgent,
+			ErrorCode: h.ErrorCode, ErrorMessage: errorMessage, ReadOnly: readOnly,
 		},
 		Target:  f.Target,
-		Context: map[string]any{},
+		Context: make(map[string]any, len(f.Context)+len(in.Context)),
 	}
 	if a.Rule.Compliance == nil {
 		a.Rule.Compliance = map[string][]string{}
@@ -91,17 +82,26 @@ func Build(in Input) (Alert, error) {
 	} else if in.ActorErr != nil {
 		addNote(&a, "actor unresolved: "+in.ActorErr.Error())
 	}
-	a.ID = ID(r.ID, account, eventKey(h, in.Record.Raw), f.Index, f.Of)
-	a.Dedup = Dedup{Key: a.ID, Count: 1, FirstSeen: evTime, LastSeen: evTime}
-	if d := r.Dedup; d != nil {
-		a.Dedup.Key = DedupKey(r.ID, fieldValues(&a, d.By))
+	c := compiledFor(r)
+	idSum := idSum(r.ID, account, eventKey(h, in.Record.Raw), f.Index, f.Of)
+	if r.Dedup != nil {
+		// The id and the dedup key as one string of 64 hex digits, sliced.
+		var both [64]byte
+		key := dedupKeySum(r.ID, &a, c.dedupBy)
+		hex.Encode(both[:32], idSum[:16])
+		hex.Encode(both[32:], key[:16])
+		s := string(both[:])
+		a.ID = s[:32]
+		a.Dedup = Dedup{Key: s[32:], Count: 1, FirstSeen: evTime, LastSeen: evTime}
+	} else {
+		a.ID = hexPrefix(idSum)
+		a.Dedup = Dedup{Key: a.ID, Count: 1, FirstSeen: evTime, LastSeen: evTime}
 	}
 	if h.EventID != "" && h.AWSRegion != "" {
-		region := url.QueryEscape(h.AWSRegion)
-		a.Links.CloudTrailConsole = fmt.Sprintf("https://%s.console.aws.amazon.com/cloudtrail/home?region=%s#/events/%s",
-			url.PathEscape(h.AWSRegion), region, url.PathEscape(h.EventID))
+		a.Links.CloudTrailConsole = "https://" + url.PathEscape(h.AWSRegion) + ".console.aws.amazon.com/cloudtrail/home?region=" +
+			url.QueryEscape(h.AWSRegion) + "#/events/" + url.PathEscape(h.EventID)
 	}
-	fill(&a, r)
+	fill(&a, c)
 	return a, nil
 }
 
@@ -109,28 +109,51 @@ func Build(in Input) (Alert, error) {
 // every framing, on every delivery and in a replay. A rule that raised several findings for
 // one event gets one id per finding position.
 func ID(ruleID, account, eventID string, index, of int) string {
-	h := sha256.New()
-	h.Write([]byte(ruleID))
-	h.Write([]byte{0})
-	h.Write([]byte(account))
-	h.Write([]byte{0})
-	h.Write([]byte(eventID))
+	return hexPrefix(idSum(ruleID, account, eventID, index, of))
+}
+
+func idSum(ruleID, account, eventID string, index, of int) [sha256.Size]byte {
+	var buf [256]byte
+	b := append(buf[:0], ruleID...)
+	b = append(b, 0)
+	b = append(b, account...)
+	b = append(b, 0)
+	b = append(b, eventID...)
 	if of > 1 {
-		h.Write([]byte{0})
-		h.Write([]byte(strconv.Itoa(index)))
+		b = append(b, 0)
+		b = strconv.AppendInt(b, int64(index), 10)
 	}
-	return hex.EncodeToString(h.Sum(nil))[:32]
+	return sha256.Sum256(b)
 }
 
 // DedupKey groups alerts of one rule by the values of its dedup.by fields.
 func DedupKey(ruleID string, values []string) string {
-	h := sha256.New()
-	h.Write([]byte(ruleID))
+	var buf [256]byte
+	b := append(buf[:0], ruleID...)
 	for _, v := range values {
-		h.Write([]byte{0})
-		h.Write([]byte(v))
+		b = append(b, 0)
+		b = append(b, v...)
 	}
-	return hex.EncodeToString(h.Sum(nil))[:32]
+	return hexPrefix(sha256.Sum256(b))
+}
+
+// dedupKeySum is the hash of DedupKey(ruleID, values of the by fields in a).
+func dedupKeySum(ruleID string, a *Alert, by []fieldRef) [sha256.Size]byte {
+	var buf [256]byte
+	b := append(buf[:0], ruleID...)
+	for i := range by {
+		v, _ := by[i].value(a)
+		b = append(b, 0)
+		b = append(b, v...)
+	}
+	return sha256.Sum256(b)
+}
+
+// hexPrefix is the first 32 hex digits of a hash.
+func hexPrefix(sum [sha256.Size]byte) string {
+	var dst [32]byte
+	hex.Encode(dst[:], sum[:16])
+	return string(dst[:])
 }
 
 // eventKey is the eventID, or, for the rare record without one (some documentation
@@ -192,50 +215,16 @@ func nonNil(s []string) []string {
 
 // oneLine folds newlines so an attacker-supplied value cannot forge extra lines in a summary.
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}
-
-// Fields returns the alert's template fields as a flat map of dotted paths ("actor.arn",
-// "target.user_name", "event.account", "context.days_unused", "rule.id"). Only present,
-// non-empty scalar values are included.
-func Fields(a *Alert) map[string]string {
-	out := map[string]string{
-		"rule.id": a.Rule.ID, "rule.title": a.Rule.Title,
-		"event.id": a.Event.ID, "event.name": a.Event.Name, "event.source": a.Event.Source,
-		"event.time": a.Event.Time, "event.account": a.Event.Account, "event.region": a.Event.Region,
-		"event.source_ip": a.Event.SourceIP, "event.user_agent": a.Event.UserAgent,
-		"event.error_code": a.Event.ErrorCode, "event.error_message": a.Event.ErrorMessage,
-		"actor.type": a.Actor.Type, "actor.arn": a.Actor.ARN, "actor.name": a.Actor.Name,
-		"actor.account": a.Actor.Account, "actor.access_key_id": a.Actor.AccessKeyID,
-		"actor.session_issuer": a.Actor.SessionIssuer, "actor.invoked_by": a.Actor.InvokedBy,
-	}
-	out["actor.mfa_authenticated"] = strconv.FormatBool(a.Actor.MFAAuthenticated)
-	for k, v := range a.Target {
-		out["target."+k] = v
-	}
-	for k, v := range a.Context {
-		switch x := v.(type) {
-		case string:
-			out["context."+k] = x
-		case json.Number, bool, int, int64, float64:
-			out["context."+k] = fmt.Sprint(x)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		// Non-ASCII may be a Unicode space; ASCII spaces other than ' ', a leading,
+		// trailing or doubled ' ' are folded.
+		if c >= 0x80 || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r' ||
+			c == ' ' && (i == 0 || i == len(s)-1 || s[i-1] == ' ') {
+			return strings.Join(strings.Fields(s), " ")
 		}
 	}
-	for k, v := range out {
-		if v == "" {
-			delete(out, k)
-		}
-	}
-	return out
-}
-
-func fieldValues(a *Alert, paths []string) []string {
-	fields := Fields(a)
-	out := make([]string, len(paths))
-	for i, p := range paths {
-		out[i] = fields[p]
-	}
-	return out
+	return s
 }
 
 // sortedKeys is used by renderers for stable output.

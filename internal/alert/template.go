@@ -1,8 +1,8 @@
 package alert
 
 import (
-	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/trailhound/trailhound/internal/rule"
 )
@@ -19,62 +19,302 @@ import (
 // key (rules set those only where the guidance applies); a step left with no entries is
 // dropped. Only the remediation summary, which is required, shows a missing value as
 // <unknown path>.
-func fill(a *Alert, r *rule.Rule) {
-	fields := Fields(a)
-	lookup := func(p string) (string, bool) {
-		v, ok := fields[p]
-		return ShellQuote(v), ok
+//
+// The templates are split into text and placeholders once per rule (compiledFor), and every
+// string of the alert's remediation and runbook is rendered into one buffer that becomes one
+// string, which the entries are slices of.
+func fill(a *Alert, c *compiled) {
+	// The buffers are on the stack (a renderer is passed by value, so they do not escape);
+	// larger remediations grow onto the heap.
+	var bufArr [8 << 10]byte
+	var piecesArr [128]piece
+	rd := renderer{buf: bufArr[:0], pieces: piecesArr[:0]}
+	var n counts
+	rd = rd.summary(a, &c.summary)
+	for i := range c.sections {
+		rd = rd.steps(a, c.sections[i], &n, i)
 	}
-	expand := func(s string) (string, string, bool) { return rule.Expand(s, lookup) }
-	texts := func(in []string) []string {
-		out := make([]string, 0, len(in))
-		for _, s := range in {
-			if v, _, ok := expand(s); ok {
-				out = append(out, v)
+	for i := range c.runbook {
+		var ok bool
+		if rd, ok = rd.text(a, &c.runbook[i], pieceRunbook); ok {
+			n.strs++
+		}
+	}
+	rd.build(a, c, &n)
+}
+
+// piece kinds: what each rendered string is.
+const (
+	pieceSummary uint8 = iota
+	pieceStep          // a step's title; the step's entries follow
+	pieceConsole
+	pieceCLI
+	pieceOmitted
+	pieceRunbook
+)
+
+// piece is one rendered string: buf[previous end:end].
+type piece struct {
+	end  int32
+	kind uint8
+}
+
+// counts sizes the slices the rendered strings go into.
+type counts struct {
+	steps [3]int // kept steps per section
+	strs  int    // console, cli, omitted and runbook entries
+}
+
+// renderer is the text rendered so far and where each string ends. Its methods take and
+// return it by value, which keeps fill's buffers on the stack.
+type renderer struct {
+	buf    []byte
+	pieces []piece
+}
+
+func (rd renderer) mark(kind uint8) renderer {
+	rd.pieces = append(rd.pieces, piece{int32(len(rd.buf)), kind})
+	return rd
+}
+
+// expand appends t with every placeholder's value shell-quoted. When a value is missing it
+// leaves the buffer as it was and returns the first missing path.
+func (rd renderer) expand(a *Alert, t *tmpl) (out renderer, missing string, ok bool) {
+	start := len(rd.buf)
+	for i := range t.segs {
+		s := &t.segs[i]
+		rd.buf = append(rd.buf, s.lit...)
+		if !s.hole {
+			continue
+		}
+		v, ok := s.ref.value(a)
+		if !ok && s.ref.path != "" { // rule.Expand takes an empty path ({{ }}) for ''
+			rd.buf = rd.buf[:start]
+			return rd, s.ref.path, false
+		}
+		rd.buf = appendShellQuoted(rd.buf, v)
+	}
+	return rd, "", true
+}
+
+// text renders t as one piece of kind, or nothing when a value is missing.
+func (rd renderer) text(a *Alert, t *tmpl, kind uint8) (renderer, bool) {
+	rd, _, ok := rd.expand(a, t)
+	if ok {
+		rd = rd.mark(kind)
+	}
+	return rd, ok
+}
+
+func (rd renderer) summary(a *Alert, t *tmpl) renderer {
+	for i := range t.segs {
+		s := &t.segs[i]
+		rd.buf = append(rd.buf, s.lit...)
+		if !s.hole {
+			continue
+		}
+		if v, ok := s.ref.value(a); ok {
+			rd.buf = appendShellQuoted(rd.buf, v)
+		} else {
+			rd.buf = append(rd.buf, "<unknown "...)
+			rd.buf = append(rd.buf, s.ref.path...)
+			rd.buf = append(rd.buf, '>')
+		}
+	}
+	return rd.mark(pieceSummary)
+}
+
+// steps renders section's steps and counts the ones kept.
+func (rd renderer) steps(a *Alert, in []cstep, n *counts, section int) renderer {
+	for i := range in {
+		s := &in[i]
+		before := rd
+		var ok bool
+		if rd, ok = rd.text(a, &s.title, pieceStep); !ok {
+			continue
+		}
+		entries, omitted := 0, 0
+		for j := range s.console {
+			if rd, ok = rd.text(a, &s.console[j], pieceConsole); ok {
+				entries++
 			}
 		}
-		return out
-	}
-	steps := func(in []rule.Step) []Step {
-		out := make([]Step, 0, len(in))
-		for _, s := range in {
-			title, _, ok := expand(s.Title)
-			if !ok {
+		for j := range s.cli {
+			c := &s.cli[j]
+			var missing string
+			if rd, missing, ok = rd.expand(a, c); ok {
+				rd = rd.mark(pieceCLI)
+				entries++
 				continue
 			}
-			st := Step{Title: title, Console: texts(s.Console), CLI: make([]string, 0, len(s.CLI))}
-			for _, c := range s.CLI {
-				cmd, missing, ok := expand(c)
-				if !ok {
-					// context.* keys are set by the rule only where guidance applies (gating);
-					// a missing event, actor or target value is a gap the analyst should see.
-					if !strings.HasPrefix(missing, "context.") {
-						st.Omitted = append(st.Omitted, fmt.Sprintf("a command needs %s, which this event does not carry: %s", missing, c))
-					}
+			// context.* keys are set by the rule only where guidance applies (gating);
+			// a missing event, actor or target value is a gap the analyst should see.
+			if !strings.HasPrefix(missing, "context.") {
+				rd.buf = append(rd.buf, "a command needs "...)
+				rd.buf = append(rd.buf, missing...)
+				rd.buf = append(rd.buf, ", which this event does not carry: "...)
+				rd.buf = append(rd.buf, c.src...)
+				rd = rd.mark(pieceOmitted)
+				omitted++
+			}
+		}
+		if entries == 0 {
+			rd.buf, rd.pieces = rd.buf[:len(before.buf)], rd.pieces[:len(before.pieces)]
+			continue
+		}
+		n.steps[section]++
+		n.strs += entries + omitted
+	}
+	return rd
+}
+
+// build turns the rendered pieces into the alert's Remediation and Runbook.
+func (rd renderer) build(a *Alert, c *compiled, n *counts) {
+	all := string(rd.buf)
+	strs := make([]string, n.strs)
+	steps := make([]Step, n.steps[0]+n.steps[1]+n.steps[2])
+	pieces := rd.pieces
+	prev, si, ki := 0, 0, 0
+	next := func() string {
+		s := all[prev:pieces[0].end]
+		prev = int(pieces[0].end)
+		pieces = pieces[1:]
+		return s
+	}
+	rem := Remediation{Summary: next(), References: nonNil(c.rule.Remediation.References)}
+	sections := [3]*[]Step{&rem.Containment, &rem.Steps, &rem.Backout}
+	for i, dst := range sections {
+		first := si
+		for range n.steps[i] {
+			st := &steps[si]
+			si++
+			st.Title = next()
+			// Console entries come first, then CLI entries and omissions interleaved.
+			cs := ki
+			for len(pieces) > 0 && pieces[0].kind == pieceConsole {
+				strs[ki] = next()
+				ki++
+			}
+			st.Console = strs[cs:ki:ki]
+			var omitted []string
+			cli := ki
+			for len(pieces) > 0 && (pieces[0].kind == pieceCLI || pieces[0].kind == pieceOmitted) {
+				if pieces[0].kind == pieceOmitted {
+					omitted = append(omitted, next())
 					continue
 				}
-				st.CLI = append(st.CLI, cmd)
+				strs[ki] = next()
+				ki++
 			}
-			if len(st.Console) == 0 && len(st.CLI) == 0 {
-				continue
+			st.CLI = strs[cli:ki:ki]
+			if omitted != nil {
+				o := ki
+				ki += copy(strs[ki:], omitted)
+				st.Omitted = strs[o:ki:ki]
 			}
-			out = append(out, st)
 		}
-		return out
+		*dst = steps[first:si:si]
 	}
-	summary, _, _ := rule.Expand(r.Remediation.Summary, func(p string) (string, bool) {
-		if v, ok := lookup(p); ok {
-			return v, true
+	rb := ki
+	for len(pieces) > 0 {
+		strs[ki] = next()
+		ki++
+	}
+	a.Remediation = rem
+	a.Runbook = strs[rb:ki:ki]
+}
+
+// tmpl is a template string split into literal text and {{path}} placeholders, exactly as
+// rule.Expand reads it: `\{\{\s*([^{}]*?)\s*\}\}`, leftmost first, \s being [\t\n\f\r ].
+type tmpl struct {
+	src  string
+	segs []segment
+}
+
+// segment is literal text followed, when hole is set, by a placeholder.
+type segment struct {
+	lit  string
+	hole bool
+	ref  fieldRef
+}
+
+func parseTemplate(s string) tmpl {
+	t := tmpl{src: s}
+	last := 0
+	for i := 0; ; {
+		j := strings.Index(s[i:], "{{")
+		if j < 0 {
+			break
 		}
-		return "<unknown " + p + ">", true
-	})
-	rem := r.Remediation
-	a.Remediation = Remediation{
-		Summary:     summary,
-		Containment: steps(rem.Containment),
-		Steps:       steps(rem.Steps),
-		Backout:     steps(rem.Backout),
-		References:  nonNil(rem.References),
+		j += i
+		e := j + 2
+		for e < len(s) && s[e] != '{' && s[e] != '}' {
+			e++
+		}
+		if e+1 >= len(s) || s[e] != '}' || s[e+1] != '}' {
+			i = j + 1 // no placeholder starts here; one may start at the next brace
+			continue
+		}
+		t.segs = append(t.segs, segment{lit: s[last:j], hole: true, ref: resolve(strings.Trim(s[j+2:e], "\t\n\f\r "))})
+		i, last = e+2, e+2
 	}
-	a.Runbook = texts(r.Runbook)
+	if last < len(s) || len(t.segs) == 0 {
+		t.segs = append(t.segs, segment{lit: s[last:]})
+	}
+	return t
+}
+
+// compiled is a rule's templates, parsed.
+type compiled struct {
+	rule     *rule.Rule
+	summary  tmpl
+	sections [3][]cstep // containment, steps, backout
+	runbook  []tmpl
+	dedupBy  []fieldRef
+}
+
+type cstep struct {
+	title        tmpl
+	console, cli []tmpl
+}
+
+// compiledRules caches each rule's parsed templates by rule id. An entry is used only for the
+// very *rule.Rule it was parsed from (rule metadata does not change after loading), so a
+// reloaded pack is parsed again and the cache keeps one entry per rule id.
+var compiledRules sync.Map // rule id -> *compiled
+
+func compiledFor(r *rule.Rule) *compiled {
+	if v, ok := compiledRules.Load(r.ID); ok {
+		if c := v.(*compiled); c.rule == r {
+			return c
+		}
+	}
+	c := compile(r)
+	compiledRules.Store(r.ID, c)
+	return c
+}
+
+func compile(r *rule.Rule) *compiled {
+	c := &compiled{rule: r, summary: parseTemplate(r.Remediation.Summary)}
+	for i, in := range [3][]rule.Step{r.Remediation.Containment, r.Remediation.Steps, r.Remediation.Backout} {
+		c.sections[i] = make([]cstep, len(in))
+		for j, s := range in {
+			c.sections[i][j] = cstep{title: parseTemplate(s.Title), console: parseTemplates(s.Console), cli: parseTemplates(s.CLI)}
+		}
+	}
+	c.runbook = parseTemplates(r.Runbook)
+	if r.Dedup != nil {
+		for _, p := range r.Dedup.By {
+			c.dedupBy = append(c.dedupBy, resolve(p))
+		}
+	}
+	return c
+}
+
+func parseTemplates(in []string) []tmpl {
+	out := make([]tmpl, len(in))
+	for i, s := range in {
+		out[i] = parseTemplate(s)
+	}
+	return out
 }
