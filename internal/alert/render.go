@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -13,16 +14,34 @@ import (
 // characters and HTML-significant characters in every string, so event values cannot break
 // the framing.
 func WriteJSON(w io.Writer, a *Alert) error {
-	b, err := json.Marshal(a)
+	bp := jsonBufs.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 256<<10 {
+			jsonBufs.Put(bp)
+		}
+	}()
+	b, err := AppendJSON((*bp)[:0], a)
 	if err != nil {
-		return fmt.Errorf("encode alert %s: %w", a.ID, err)
+		return err
 	}
 	b = append(b, '\n')
+	*bp = b
 	if _, err := w.Write(b); err != nil {
 		return fmt.Errorf("write alert %s: %w", a.ID, err)
 	}
 	return nil
 }
+
+// AppendJSON appends the alert's JSON (what encoding/json makes of it), without a newline.
+func AppendJSON(b []byte, a *Alert) ([]byte, error) {
+	b, err := appendAlert(b, a)
+	if err != nil {
+		return b, fmt.Errorf("encode alert %s: %w", a.ID, err)
+	}
+	return b, nil
+}
+
+var jsonBufs = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
 
 // Text renders the alert for a person reading a terminal, an e-mail or an SNS message. Every
 // value from the event is passed through Clean, so terminal escape sequences and forged line
