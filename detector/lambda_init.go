@@ -55,7 +55,7 @@ func lambdaMain() {
 // IAM enricher (unless ENRICH=false). The idempotency store and the dedup and threshold
 // windows share the STATE_TABLE.
 func newLambdaHandler(ctx context.Context, getenv func(string) string, log *slog.Logger, metrics io.Writer) (*lambdaHandler, error) {
-	eng, err := loadEngine(ctx)
+	builtin, eng, err := loadBuiltin(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +90,7 @@ func newLambdaHandler(ctx context.Context, getenv func(string) string, log *slog
 		h.idempotency = state.NewMemory()
 		h.windows = state.NewMemoryWindows()
 	}
-	if h.rules, err = newLambdaRules(ctx, cfg, getenv, eng, sinks, h.idempotency, log); err != nil {
+	if h.rules, err = newLambdaRules(ctx, cfg, getenv, builtin, eng, sinks, h.idempotency, log); err != nil {
 		return nil, err
 	}
 	h.rules.current(ctx) // fetch the bundle (if any) during init, not in the first invocation

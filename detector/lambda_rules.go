@@ -58,10 +58,12 @@ type lambdaRules struct {
 	router *route.Router
 }
 
-// newLambdaRules loads the team packs of TEAMS_CONFIG beside the built-in pack (builtin is
-// the engine of the built-in pack alone, used as is when there are none), and sets up the
-// RULES_BUNDLE watcher. It does not fetch the bundle: the first current call does.
-func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) string, builtinEngine *engine.Engine, def route.Sender, claims pipeline.Idempotency, log *slog.Logger) (*lambdaRules, error) {
+// newLambdaRules loads the team packs of TEAMS_CONFIG beside the built-in pack, and sets up
+// the RULES_BUNDLE watcher. builtinEngine is the engine of the built-in pack builtin alone:
+// used as is when there are no team packs, and its compilation of builtin is reused by the
+// rule sets built with team packs, so the built-in pack is parsed and compiled once. It does
+// not fetch the bundle: the first current call does.
+func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) string, builtin *rule.Pack, builtinEngine *engine.Engine, def route.Sender, claims pipeline.Idempotency, log *slog.Logger) (*lambdaRules, error) {
 	r := &lambdaRules{def: def, open: route.AWSOpener(cfg), log: log, claims: claims, static: ruleset.FromEngine(builtinEngine)}
 	var dirSources []team.Source
 	var err error
@@ -74,13 +76,9 @@ func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) str
 	if len(dirSources) == 0 && loc == "" {
 		return r, nil // the built-in pack only: nothing more to parse or compile
 	}
-	builtin, err := builtinPack()
-	if err != nil {
-		return nil, err
-	}
 	lib := builtin.Lib()
 	if len(dirSources) > 0 {
-		if r.static, err = ruleset.Build(ctx, builtin, ruleset.Load(dirSources, time.Now()), ruleset.Options{Lib: lib}); err != nil {
+		if r.static, err = ruleset.Build(ctx, builtin, ruleset.Load(dirSources, time.Now()), ruleset.Options{Lib: lib, Reuse: builtinEngine}); err != nil {
 			return nil, err
 		}
 	}

@@ -18,13 +18,21 @@ func builtinPack() (*rule.Pack, error) {
 // loadEngine compiles the built-in pack. A built-in pack that does not compile is a build
 // defect, reported as a configuration error.
 func loadEngine(ctx context.Context) (*engine.Engine, error) {
+	_, eng, err := loadBuiltin(ctx)
+	return eng, err
+}
+
+// loadBuiltin loads and compiles the built-in pack, returning both: an engine built later
+// from the same pack with engine.Options.Reuse (or ruleset.Options.Reuse) takes its
+// compilation instead of compiling it again.
+func loadBuiltin(ctx context.Context) (*rule.Pack, *engine.Engine, error) {
 	p, err := builtinPack()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	eng, errs := engine.New(ctx, []*rule.Pack{p}, engine.Options{Lib: p.Lib()})
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("compile rules: %w", errors.Join(errs...))
+		return nil, nil, fmt.Errorf("compile rules: %w", errors.Join(errs...))
 	}
-	return eng, nil
+	return p, eng, nil
 }

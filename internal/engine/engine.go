@@ -31,6 +31,11 @@ type Options struct {
 	Lib map[string]*ast.Module
 	// Deadline bounds one rule's evaluation of one event; DefaultDeadline when zero.
 	Deadline time.Duration
+	// Reuse is an engine whose compiled packs are taken as they are instead of compiled
+	// again: a pack of packs that Reuse compiled, the same *rule.Pack with the same Lib (the
+	// same modules), is not compiled a second time. A reload that changes team packs thus
+	// leaves the built-in pack's compilation as it was.
+	Reuse *Engine
 }
 
 // Engine evaluates loaded rules against CloudTrail records. It is safe for concurrent use.
@@ -41,6 +46,16 @@ type Engine struct {
 	actor      *rego.PreparedEvalQuery
 	subjects   *rego.PreparedEvalQuery
 	deadline   time.Duration
+
+	packs       map[*rule.Pack]*compiledPack // the healthy packs, for Options.Reuse
+	libCompiler *ast.Compiler                // the compiler actor and subjects were prepared on
+}
+
+// compiledPack is one pack as New compiled it.
+type compiledPack struct {
+	lib      map[string]*ast.Module
+	rules    []*Compiled
+	compiler *ast.Compiler
 }
 
 // Compiled is a rule with its prepared query.
@@ -67,7 +82,7 @@ func (e *PackError) Unwrap() error { return e.Err }
 // earlier pack's is left out.
 func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []error) {
 	defer rule.RelaxGC()()
-	e := &Engine{bySource: map[string]map[string][]*Compiled{}, deadline: opts.Deadline}
+	e := &Engine{bySource: map[string]map[string][]*Compiled{}, deadline: opts.Deadline, packs: map[*rule.Pack]*compiledPack{}}
 	if e.deadline <= 0 {
 		e.deadline = DefaultDeadline
 	}
@@ -76,7 +91,14 @@ func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []erro
 	var libCompiler *ast.Compiler // a pack compiler holding exactly the lib, for the lib queries
 	ids := map[string]string{}
 	for _, p := range packs {
-		compiled, compiler, err := compilePack(ctx, p, opts.Lib, caps)
+		var compiled []*Compiled
+		var compiler *ast.Compiler
+		var err error
+		if prev := opts.Reuse.compiledPack(p, opts.Lib); prev != nil {
+			compiled, compiler = prev.rules, prev.compiler
+		} else {
+			compiled, compiler, err = compilePack(ctx, p, opts.Lib, caps)
+		}
 		if err == nil {
 			err = claimIDs(ids, p)
 		}
@@ -84,6 +106,7 @@ func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []erro
 			errs = append(errs, &PackError{Pack: p.Name, Team: p.Team, Err: err})
 			continue
 		}
+		e.packs[p] = &compiledPack{lib: maps.Clone(opts.Lib), rules: compiled, compiler: compiler}
 		if libCompiler == nil && carriesLibOnly(p, opts.Lib) {
 			libCompiler = compiler
 		}
@@ -99,15 +122,28 @@ func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []erro
 			}
 		}
 	}
-	if len(opts.Lib) > 0 {
+	if r := opts.Reuse; len(opts.Lib) > 0 && r != nil && libCompiler != nil && r.libCompiler == libCompiler {
+		e.actor, e.subjects, e.libCompiler = r.actor, r.subjects, libCompiler
+	} else if len(opts.Lib) > 0 {
 		if qs, err := prepareLib(ctx, libCompiler, opts.Lib, caps, ActorQuery, SubjectsQuery); err != nil {
 			errs = append([]error{&PackError{Pack: "lib", Err: err}}, errs...)
 		} else {
-			e.actor, e.subjects = &qs[0], &qs[1]
+			e.actor, e.subjects, e.libCompiler = &qs[0], &qs[1], libCompiler
 		}
 	}
 	e.indexSelections()
 	return e, errs
+}
+
+// compiledPack returns p as e compiled it with lib, or nil when e is nil or did not.
+func (e *Engine) compiledPack(p *rule.Pack, lib map[string]*ast.Module) *compiledPack {
+	if e == nil {
+		return nil
+	}
+	if c := e.packs[p]; c != nil && maps.Equal(c.lib, lib) {
+		return c
+	}
+	return nil
 }
 
 // carriesLibOnly reports whether p's compiler can serve the lib queries: the lib modules were

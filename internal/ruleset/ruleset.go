@@ -47,7 +47,11 @@ type Options struct {
 	// Deadline bounds one rule's evaluation of one event (engine.Options.Deadline).
 	Deadline time.Duration
 	// Previous is the set being replaced, whose team packs stand in for broken new ones.
+	// Packs it compiled (the built-in pack, the team packs kept) are not compiled again.
 	Previous *Set
+	// Reuse is an engine whose compiled packs are taken as they are (engine.Options.Reuse),
+	// for instance the built-in pack's engine; Previous's engine when nil.
+	Reuse *engine.Engine
 	// Revision names where the candidates came from (a bundle's revision and ETag), for
 	// logs and health alerts.
 	Revision string
@@ -114,7 +118,11 @@ func Build(ctx context.Context, builtin *rule.Pack, cands []Candidate, opts Opti
 		}
 		s.Teams[c.Pack.Team] = c.Pack
 	}
-	eng, err := s.compile(ctx, builtin, opts, brokenBy)
+	reuse := opts.Reuse
+	if reuse == nil && opts.Previous != nil {
+		reuse = opts.Previous.Engine
+	}
+	eng, err := s.compile(ctx, builtin, opts, reuse, brokenBy)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +140,7 @@ func Build(ctx context.Context, builtin *rule.Pack, cands []Candidate, opts Opti
 		}
 	}
 	if fallback {
-		if eng, err = s.compile(ctx, builtin, opts, brokenBy); err != nil {
+		if eng, err = s.compile(ctx, builtin, opts, eng, brokenBy); err != nil {
 			return nil, err
 		}
 	}
@@ -157,7 +165,7 @@ func FromEngine(eng *engine.Engine) *Set {
 
 // compile builds an engine from the built-in pack and the active team packs, moving team
 // packs that fail to compile from Teams to Broken.
-func (s *Set) compile(ctx context.Context, builtin *rule.Pack, opts Options, brokenBy map[string]*Broken) (*engine.Engine, error) {
+func (s *Set) compile(ctx context.Context, builtin *rule.Pack, opts Options, reuse *engine.Engine, brokenBy map[string]*Broken) (*engine.Engine, error) {
 	packs := []*rule.Pack{builtin}
 	teams := make([]string, 0, len(s.Teams))
 	for t := range s.Teams {
@@ -167,7 +175,7 @@ func (s *Set) compile(ctx context.Context, builtin *rule.Pack, opts Options, bro
 	for _, t := range teams {
 		packs = append(packs, s.Teams[t].Rules)
 	}
-	eng, errs := engine.New(ctx, packs, engine.Options{Lib: opts.Lib, Deadline: opts.Deadline})
+	eng, errs := engine.New(ctx, packs, engine.Options{Lib: opts.Lib, Deadline: opts.Deadline, Reuse: reuse})
 	for _, err := range errs {
 		var pe *engine.PackError
 		if !errors.As(err, &pe) || pe.Team == builtin.Team || pe.Pack == "lib" {
