@@ -146,9 +146,16 @@ func (f *loadFile) parse(team string) {
 	f.rule, f.err = ruleFromModule(f.name, team, f.mod)
 }
 
+// parserCapabilities are the capabilities the parser assumes for Rego v1 when given none (it
+// reads their features and future keywords); computed once, as the parser would compute
+// them again for every module, copying every builtin's declaration.
+var parserCapabilities = sync.OnceValue(func() *ast.Capabilities {
+	return ast.CapabilitiesForThisVersion(ast.CapabilitiesRegoVersion(ast.RegoV1))
+})
+
 // ParseModule parses one Rego v1 module with its annotations.
 func ParseModule(file, src string) (*ast.Module, error) {
-	mod, err := ast.ParseModuleWithOpts(file, src, ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
+	mod, err := ast.ParseModuleWithOpts(file, src, ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1, Capabilities: parserCapabilities()})
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", file, err)
 	}
