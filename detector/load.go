@@ -7,12 +7,13 @@ import (
 
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/rule"
-	"github.com/trailhound/trailhound/rules"
+	"github.com/trailhound/trailhound/internal/rule/builtin"
 )
 
-// builtinPack loads the embedded rule pack (rules/lib and rules/builtin).
+// builtinPack loads the embedded rule pack (rules/lib and rules/builtin). The first call
+// takes the pack loaded since package initialisation (internal/rule/builtin).
 func builtinPack() (*rule.Pack, error) {
-	return rule.Load("builtin", "builtin", "rules", rules.FS)
+	return builtin.Load()
 }
 
 // loadEngine compiles the built-in pack. A built-in pack that does not compile is a build
