@@ -9,22 +9,16 @@ import (
 	"unicode/utf8"
 )
 
-// MarshalJSON encodes the alert exactly as encoding/json encodes its fields (the tests
-// compare the two), without reflection: sinks and the dedup window store encode every alert.
-// (An Alert that is not addressable is encoded by reflection, to the same bytes.)
-func (a *Alert) MarshalJSON() ([]byte, error) {
-	return appendAlert(nil, a)
-}
-
-// plainAlert is Alert without its MarshalJSON: what encoding/json makes of the fields.
-type plainAlert Alert
-
-// appendAlert appends the JSON of a. A context value of a type it does not encode itself is
-// encoded by encoding/json; when that fails, so does the alert, with encoding/json's error.
+// appendAlert appends the JSON of a, exactly as encoding/json encodes an Alert (the tests
+// compare the two), without reflection. A context value of a type it does not encode itself
+// is encoded by encoding/json; when that fails, so does the alert, with encoding/json's error.
+//
+// Alert has no MarshalJSON built on this on purpose: encoding/json validates and compacts
+// what a MarshalJSON returns, which costs more than its own reflection on an Alert.
 func appendAlert(b []byte, a *Alert) ([]byte, error) {
 	orig := b
 	reflected := func() ([]byte, error) {
-		j, err := json.Marshal((*plainAlert)(a))
+		j, err := json.Marshal(a)
 		return append(orig, j...), err
 	}
 	b = append(b, `{"schema_version":`...)
