@@ -281,6 +281,8 @@ func (inc Incident) clone() Incident {
 // Lateness is how late (on event time, behind the latest event of its group) an event may
 // arrive and still fold into an incident or count toward a threshold. CloudTrail delivers
 // most events within minutes; retries and replays of a few hours' backlog stay within it.
+// MemoryWindows also forgets a whole group once it has observed an event more than
+// window + 2 x Lateness after the group's latest one (sweepAfter).
 const Lateness = time.Hour
 
 // horizon is how long past the latest event time a group keeps an incident or a waiting
@@ -295,6 +297,9 @@ func (g *group) prune(window time.Duration) {
 			incs = append(incs, inc)
 		}
 	}
+	// Clear the slots left behind, or the backing arrays would keep what they held (the
+	// dedup alerts, the waiting events' payloads) alive.
+	clear(g.Incidents[len(incs):])
 	g.Incidents = incs
 	pend := g.Pending[:0]
 	for _, p := range g.Pending {
@@ -302,5 +307,6 @@ func (g *group) prune(window time.Duration) {
 			pend = append(pend, p)
 		}
 	}
+	clear(g.Pending[len(pend):])
 	g.Pending = pend
 }
