@@ -55,7 +55,7 @@ type dynamoAPI interface {
 type Dynamo struct {
 	client    dynamoAPI
 	table     string
-	Retention time.Duration // >= MinRetention; default 48 h
+	Retention time.Duration // >= MinRetention; DefaultRetention by default
 	// Lease is how long a pending claim holds when the context has no deadline; with a
 	// deadline (every Lambda invocation has one) the lease ends LeaseMargin after it.
 	Lease, LeaseMargin time.Duration
@@ -64,7 +64,7 @@ type Dynamo struct {
 
 // NewDynamo returns a store backed by table.
 func NewDynamo(client dynamoAPI, table string) *Dynamo {
-	return &Dynamo{client: client, table: table, Retention: 48 * time.Hour, Lease: 15 * time.Minute, LeaseMargin: 30 * time.Second, Now: time.Now}
+	return &Dynamo{client: client, table: table, Retention: DefaultRetention, Lease: 15 * time.Minute, LeaseMargin: 30 * time.Second, Now: time.Now}
 }
 
 // Claim records id as pending and reports whether it was new: false (and no error) when the
