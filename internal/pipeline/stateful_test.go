@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -273,5 +274,51 @@ func TestWindowDeliveryRetry(t *testing.T) {
 	}
 	if n := len(sink.alerts); n != 2 {
 		t.Fatalf("sink got %d deliveries, want the alert and one update", n)
+	}
+}
+
+// TestDedupRedeliveryAmongManyWindows: with the in-memory store, which keeps each window's
+// alert packed, an update re-delivers the first alert exactly (only dedup and
+// context.dedup_latest_event_id change), while many other windows of the rule are open; a
+// window Lateness behind the latest events is still there, and one far behind is forgotten.
+func TestDedupRedeliveryAmongManyWindows(t *testing.T) {
+	ctx := context.Background()
+	p := &Pipeline{Engine: windowEngine(t), Sink: &recordingSink{}, Idempotency: state.NewMemory(), Windows: state.NewMemoryWindows()}
+	first := p.Process(ctx, evt("UpdateAccessKey", "mallory", "bob", "e1", 0))
+	if first.Outcome != Alerted {
+		t.Fatalf("first event: %+v", first)
+	}
+	a1 := first.Alerts[0]
+	for i := range 120 {
+		if r := p.Process(ctx, evt("UpdateAccessKey", fmt.Sprint("m", i%7), fmt.Sprint("user", i), fmt.Sprint("o", i), float64(i))); r.Outcome != Alerted {
+			t.Fatalf("other group %d: %+v", i, r)
+		}
+	}
+	// 59 minutes: an hour behind the latest event (at 119), within the window of e1.
+	r := p.Process(ctx, evt("UpdateAccessKey", "mallory", "bob", "e2", 59))
+	if r.Outcome != Suppressed || len(r.Updates) != 1 {
+		t.Fatalf("late event of the first window: %+v", r)
+	}
+	u := r.Updates[0]
+	want := *a1
+	want.Dedup = u.Dedup
+	want.Context = map[string]any{"dedup_latest_event_id": "e2"}
+	for k, v := range a1.Context {
+		want.Context[k] = v
+	}
+	wb, _ := json.Marshal(&want)
+	ub, _ := json.Marshal(u)
+	if string(wb) != string(ub) {
+		t.Fatalf("update is not the first alert:\n got %s\nwant %s", ub, wb)
+	}
+	if u.Dedup.Count != 2 || u.Dedup.LastSeen != "2026-03-01T10:59:00Z" {
+		t.Fatalf("dedup %+v", u.Dedup)
+	}
+	// Event time moves on by a day: mallory's window of bob is forgotten, so an event
+	// inside it, a day late, raises anew (same id as a fresh alert of that event).
+	p.Process(ctx, evt("UpdateAccessKey", "trent", "zed", "z1", 24*60))
+	late := p.Process(ctx, evt("UpdateAccessKey", "mallory", "bob", "e3", 30))
+	if late.Outcome != Alerted || late.Alerts[0].ID == a1.ID {
+		t.Fatalf("an event a day behind the others: %+v", late)
 	}
 }
