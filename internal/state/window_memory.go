@@ -15,6 +15,12 @@ import (
 // re-delivery is stored compressed (see packer), so a replay of a month holds about what a
 // replay of a few hours holds.
 type MemoryWindows struct {
+	// Disorder is how far behind an event observed before it (on event time) an event may
+	// arrive and still find the groups it belongs to (see sweepAfter); DefaultDisorder when
+	// zero. A replay whose --lateness exceeds DefaultDisorder - 5 min should raise it to its
+	// lateness + 5 min. Set it before the first Observe.
+	Disorder time.Duration
+
 	mu     sync.Mutex
 	groups map[string]*memGroup
 	// swept is the event time of the last sweep; the next one comes when an observed event
@@ -40,12 +46,16 @@ const sweepStep = 5 * time.Minute
 // group matters to an event at t only while t is before its latest event + window: no
 // incident ends later (an incident starts at one of the group's events and lasts one
 // window), and a waiting threshold event pairs only with events less than a window after it.
-// Forgetting it therefore changes nothing for an event that arrives less than 2 x Lateness
-// behind each event observed before it: twice the tolerance documented for a group
+// Forgetting it therefore changes nothing for an event that arrives less than
+// DefaultDisorder (2 x Lateness; MemoryWindows.Disorder when set) behind each event observed
+// before it: twice the tolerance documented for a group
 // (Lateness), which covers replay: it delivers log files in the order of the times in their
 // names, so an event comes at most its file's --lateness (1 h by default) plus the 5 minutes
 // a file covers behind any delivered before it.
-func sweepAfter(window time.Duration) time.Duration { return window + 2*Lateness }
+func sweepAfter(window time.Duration) time.Duration { return window + DefaultDisorder }
+
+// DefaultDisorder is the default MemoryWindows.Disorder.
+const DefaultDisorder = 2 * Lateness
 
 // NewMemoryWindows returns an empty in-memory window store.
 func NewMemoryWindows() *MemoryWindows { return &MemoryWindows{groups: map[string]*memGroup{}} }
@@ -88,11 +98,15 @@ func (m *MemoryWindows) Observe(_ context.Context, s Spec, ev Event) (Decision, 
 	return d, nil
 }
 
-// sweep forgets the groups whose latest event is more than sweepAfter(window) before now (an
-// event time).
+// sweep forgets the groups whose latest event is more than sweepAfter(window) (with
+// m.Disorder) before now (an event time).
 func (m *MemoryWindows) sweep(now time.Time) {
+	disorder := m.Disorder
+	if disorder <= 0 {
+		disorder = DefaultDisorder
+	}
 	for k, g := range m.groups {
-		if g.MaxTime.Add(sweepAfter(g.window)).Before(now) {
+		if g.MaxTime.Add(g.window + disorder).Before(now) {
 			delete(m.groups, k)
 		}
 	}

@@ -119,6 +119,21 @@ func TestMemoryWindowsSweepHorizon(t *testing.T) {
 	}
 }
 
+// TestMemoryWindowsDisorder: a store told to expect events further behind keeps groups
+// longer.
+func TestMemoryWindowsDisorder(t *testing.T) {
+	w := NewMemoryWindows()
+	w.Disorder = 5 * time.Hour
+	s := Spec{Kind: Dedup, Rule: "TH-T-001", Key: "watched", Window: time.Hour}
+	observe(t, w, s, "first", t0)
+	for m := time.Duration(0); m <= 5*time.Hour+50*time.Minute; m += time.Minute {
+		observe(t, w, Spec{Kind: Dedup, Rule: "TH-T-002", Key: fmt.Sprint("o", m), Window: time.Minute}, fmt.Sprint("o", m), t0.Add(m))
+	}
+	if d := observe(t, w, s, "late", t0.Add(59*time.Minute)); d.Action != Update || d.Incident.ID != "first" {
+		t.Fatalf("an event 4h51m behind, Disorder 5h: %+v", d)
+	}
+}
+
 // TestMemoryWindowsHeldBoundedOverDays: a replay of 10 days of alerting events, each of a
 // new group, 1 h and 24 h windows: the store holds the groups of the last 3 h and 26 h
 // (sweepAfter), packed, and the live heap stops growing after the first day.
