@@ -23,6 +23,9 @@ func checkJSON(t *testing.T, a *Alert) {
 	if werr == nil && string(got) != "prefix"+string(want) {
 		t.Fatalf("JSON differs:\ngot  %s\nwant prefix%s", got, want)
 	}
+	if j, err := JSON(a); werr == nil && (err != nil || string(j) != string(want) || len(j) != cap(j)) {
+		t.Fatalf("JSON: %v\n%s\n%s", err, j, want)
+	}
 }
 
 func TestJSONMatchesEncodingJSON(t *testing.T) {

@@ -32,6 +32,25 @@ func WriteJSON(w io.Writer, a *Alert) error {
 	return nil
 }
 
+// JSON returns the alert's JSON, the bytes json.Marshal gives, at a fraction of its cost: it
+// is encoded into a pooled buffer and copied out at its exact size.
+func JSON(a *Alert) ([]byte, error) {
+	bp := jsonBufs.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 256<<10 {
+			jsonBufs.Put(bp)
+		}
+	}()
+	b, err := AppendJSON((*bp)[:0], a)
+	*bp = b
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, len(b))
+	copy(out, b)
+	return out, nil
+}
+
 // AppendJSON appends the alert's JSON (what encoding/json makes of it), without a newline.
 func AppendJSON(b []byte, a *Alert) ([]byte, error) {
 	b, err := appendAlert(b, a)
