@@ -59,15 +59,12 @@ func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(f
 
 type command func(ctx context.Context, args []string, io stdio) (int, error)
 
-var commands = map[string]command{
-	"scan":    cmdScan,
-	"replay":  cmdReplay,
-	"rules":   cmdRules,
-	"pattern": cmdPattern,
-}
-
 func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) int {
 	s := stdio{in: in, out: out, err: errw}
+	if lambdaBuild {
+		s.errorf("this is the Lambda build (-tags lambda): it runs only as the AWS Lambda function (AWS_LAMBDA_RUNTIME_API set) and has no CLI commands; build without -tags lambda for the CLI")
+		return exitUsage
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(out, usageSummary)
 		if len(args) == 0 {
