@@ -294,6 +294,7 @@ func TestLambdaEndToEnd(t *testing.T) {
 	// Logs are JSON, name events by id, and never carry a whole event (the fixture's user
 	// agent is a marker that only the event holds). Metrics are EMF lines.
 	fn.stop()
+	t.Logf("peak RSS of the function: %.1f MiB", float64(fn.peakRSS())/(1<<20))
 	logs := fn.stderr.String()
 	if strings.Contains(logs, "lambda-e2e-marker-7f3a") || strings.Contains(logs, "AKIAEXAMPLEALICE0001") {
 		t.Errorf("the log carries event content:\n%s", logs)

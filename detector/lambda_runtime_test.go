@@ -141,10 +141,9 @@ var (
 	bootstrapErr  error
 )
 
-// buildBootstrap builds the real Lambda binary (go build -tags lambda.norpc) once per test
-// binary, into a temporary directory, for the host platform. It keeps the go command's default
-// cgo and path settings so the build reuses the cache of the test build; the release build
-// (deploy/README.md) adds CGO_ENABLED=0 -trimpath and cross-compiles for arm64.
+// buildBootstrap builds the real Lambda binary once per test binary, into a temporary
+// directory, the way deploy/build.sh builds the function (the Lambda build: tags lambda and
+// lambda.norpc, the same flags), but for the host platform (-host).
 func buildBootstrap(t testing.TB) string {
 	t.Helper()
 	bootstrapOnce.Do(func() {
@@ -154,15 +153,21 @@ func buildBootstrap(t testing.TB) string {
 			return
 		}
 		bootstrapPath = filepath.Join(dir, "bootstrap")
-		cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bootstrapPath, ".")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			bootstrapErr = fmt.Errorf("go build -tags lambda.norpc: %v\n%s", err, out)
-		}
+		bootstrapErr = buildLambda(bootstrapPath)
 	})
 	if bootstrapErr != nil {
 		t.Fatal(bootstrapErr)
 	}
 	return bootstrapPath
+}
+
+// buildLambda runs deploy/build.sh -host out, with extra go build flags.
+func buildLambda(out string, flags ...string) error {
+	cmd := exec.Command("sh", append([]string{filepath.Join("..", "deploy", "build.sh"), "-host", out}, flags...)...)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("deploy/build.sh -host %s %v: %v\n%s", out, flags, err, b)
+	}
+	return nil
 }
 
 // syncBuffer is a bytes.Buffer safe for a process writing and a test reading.
@@ -222,6 +227,18 @@ func (f *function) stop() {
 	}
 	_ = syscall.Kill(-f.cmd.Process.Pid, syscall.SIGTERM)
 	_ = f.cmd.Wait()
+}
+
+// peakRSS is the stopped function's peak resident set size in bytes (Linux getrusage
+// ru_maxrss), close to what Lambda reports as Max Memory Used; 0 while it runs.
+func (f *function) peakRSS() int64 {
+	if f.cmd.ProcessState == nil {
+		return 0
+	}
+	if ru, ok := f.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		return int64(ru.Maxrss) * 1024
+	}
+	return 0
 }
 
 // logLines returns the function's stderr (its JSON log) as lines.

@@ -41,13 +41,17 @@ func coldStart(ctx context.Context, detector, dir string, runs int) (time.Durati
 	return walls[len(walls)/2], nil
 }
 
-// lambdaSize builds the stripped Lambda binary as deploy/README.md builds it and returns its
-// size in bytes.
+// lambdaSize builds the function as deploy/build.sh builds it (the Lambda build, stripped,
+// linux/arm64) and returns its size in bytes.
 func lambdaSize(ctx context.Context, module, dir string) (int64, error) {
-	out := filepath.Join(dir, "bootstrap")
-	env := []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0"}
-	if err := goBuild(ctx, module, out, env, "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w", "./detector"); err != nil {
+	out, err := filepath.Abs(filepath.Join(dir, "bootstrap"))
+	if err != nil {
 		return 0, err
+	}
+	cmd := exec.CommandContext(ctx, "sh", filepath.Join(module, "deploy", "build.sh"), out)
+	cmd.Dir = module
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("deploy/build.sh: %w\n%s", err, b)
 	}
 	st, err := os.Stat(out)
 	if err != nil {

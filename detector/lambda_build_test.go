@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// lambdaFeatures are symbols the Lambda build must link, one or more per feature the function
+// has (DESIGN.md, deploy/README.md): the Runtime API loop, every sink, the DynamoDB state,
+// IAM enrichment, team routes, and the signed bundle reloaded from S3. A feature the build
+// tag cut off by mistake would be missing here (its configuration would then do nothing).
+var lambdaFeatures = []string{
+	"main.lambdaMain",
+	"github.com/aws/aws-lambda-go/lambda.Start",
+	"github.com/trailhound/trailhound/internal/engine.New",
+	"github.com/trailhound/trailhound/internal/sink.(*SQS).Send",
+	"github.com/trailhound/trailhound/internal/sink.(*SecurityHub).Send",
+	"github.com/trailhound/trailhound/internal/sink.(*SNS).Send",
+	"github.com/trailhound/trailhound/internal/sink.(*EventBridge).Send",
+	"github.com/trailhound/trailhound/internal/state.(*Dynamo).Claim",
+	"github.com/trailhound/trailhound/internal/state.(*DynamoWindows).Observe",
+	"github.com/trailhound/trailhound/internal/enrich.New",
+	"github.com/aws/aws-sdk-go-v2/service/iam.(*Client).GetAccessKeyLastUsed",
+	"github.com/trailhound/trailhound/internal/route.AWSOpener",
+	"github.com/trailhound/trailhound/internal/reload.ParseS3URL",
+	"github.com/aws/aws-sdk-go-v2/service/s3.(*Client).GetObject",
+	"github.com/trailhound/trailhound/internal/bundle.Read",
+}
+
+// cliOnly are prefixes of functions only the CLI commands reach; the Lambda build leaves them
+// out (a package's small data, as type switch caches, may stay).
+var cliOnly = []string{
+	"main.cmdScan",
+	"main.cmdReplay",
+	"main.cmdRules",
+	"main.cmdPattern",
+	"main.rulesTest",
+	"main.rulesLint",
+	"main.rulesBundle",
+	"main.rulesDoc",
+	"github.com/trailhound/trailhound/internal/replay.",
+	"github.com/trailhound/trailhound/internal/verdict.",
+	"github.com/open-policy-agent/opa/v1/tester.",
+}
+
+// TestLambdaBuildLinksEveryLambdaFeature builds the function as deploy/build.sh does (for the
+// host, keeping the symbol table) and checks its symbols: every Lambda feature is linked, and
+// none of the CLI-only commands is.
+func TestLambdaBuildLinksEveryLambdaFeature(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "bootstrap")
+	if err := buildLambda(bin, "-ldflags="); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("go", "tool", "nm", bin).Output()
+	if err != nil {
+		t.Fatalf("go tool nm: %v", err)
+	}
+	syms := map[string]bool{} // name -> is code
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		// address type name; the name may hold spaces (anonymous struct types).
+		f := strings.SplitN(strings.TrimSpace(sc.Text()), " ", 3)
+		if len(f) == 3 {
+			syms[f[2]] = f[1] == "T" || f[1] == "t"
+		}
+	}
+	if len(syms) < 1000 {
+		t.Fatalf("go tool nm listed %d symbols: is the binary stripped?", len(syms))
+	}
+	for _, s := range lambdaFeatures {
+		if _, ok := syms[s]; !ok {
+			t.Errorf("the Lambda build does not link %s", s)
+		}
+	}
+	for s, code := range syms {
+		for _, p := range cliOnly {
+			if code && strings.HasPrefix(s, p) {
+				t.Errorf("the Lambda build links %s, which only a CLI command uses", s)
+			}
+		}
+	}
+}
+
+// TestLambdaBuildHasNoCLI runs the function binary outside Lambda: it names itself and exits
+// with the usage status whatever the command.
+func TestLambdaBuildHasNoCLI(t *testing.T) {
+	bin := buildBootstrap(t)
+	for _, args := range [][]string{{"scan", "-"}, {"help"}, nil} {
+		cmd := exec.Command(bin, args...)
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "AWS_LAMBDA_RUNTIME_API=") {
+				cmd.Env = append(cmd.Env, kv)
+			}
+		}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != exitUsage {
+			t.Errorf("bootstrap %v: %v, want exit status %d", args, err, exitUsage)
+		}
+		if !strings.Contains(stderr.String(), "Lambda build") {
+			t.Errorf("bootstrap %v: stderr %q does not say it is the Lambda build", args, stderr.String())
+		}
+	}
+}
