@@ -63,7 +63,7 @@ func (p *Pipeline) route(ctx context.Context, f engine.Finding, a *alert.Alert, 
 }
 
 func (p *Pipeline) routeDedup(ctx context.Context, r *rule.Rule, a *alert.Alert, evTime time.Time, d *delivery) error {
-	payload, err := json.Marshal(a)
+	payload, err := alert.JSON(a)
 	if err != nil {
 		return fmt.Errorf("rule %s: encode alert for its dedup window: %w", r.ID, err)
 	}
