@@ -316,11 +316,14 @@ func decodeAlertSet(c *Compiled, v any) ([]Finding, error) {
 	return out, nil
 }
 
+// ErrNoLib is Actor's error for an engine compiled without the lib (rules/lib).
+var ErrNoLib = errors.New("no lib loaded: actor unresolved")
+
 // Actor resolves the event's caller with the lib's actor query. It returns nil when the lib
 // defines none.
 func (e *Engine) Actor(ctx context.Context, input ast.Value) (map[string]any, error) {
 	if e.actor == nil {
-		return nil, errors.New("no lib loaded: actor unresolved")
+		return nil, ErrNoLib
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.deadline)
 	defer cancel()

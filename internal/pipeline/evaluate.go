@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -73,6 +74,11 @@ func (p *Pipeline) Evaluate(ctx context.Context, rec event.Record) *Evaluated {
 		// Resolved here rather than in Deliver: a replay evaluates on several goroutines and
 		// delivers on one, so work done here runs in parallel.
 		ev.actor, ev.actorErr = p.Engine.Actor(ctx, input)
+		if ev.actorErr != nil && !errors.Is(ev.actorErr, engine.ErrNoLib) {
+			// The alerts still go out, noting it; the record counts as rule_error so an
+			// incomplete result (a deadline under load, a lib error) is never silent.
+			ev.ruleErrs = append(ev.ruleErrs, ev.actorErr)
+		}
 	}
 	ev.res = Result{Outcome: NoMatch}
 	for _, err := range ev.ruleErrs {

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -145,5 +146,39 @@ func TestOutcomes(t *testing.T) {
 	}
 	if len(sink.alerts) != 3 {
 		t.Fatalf("sink got %d alerts", len(sink.alerts))
+	}
+}
+
+// An actor the lib cannot resolve (here a builtin error; live, a deadline under load) still
+// lets the alerts out, noting it, and counts the record as rule_error: never silent.
+func TestActorFailureIsCounted(t *testing.T) {
+	p, err := rule.Load("p", "builtin", "rules", fstest.MapFS{
+		"r.rego":      {Data: []byte(testRule)},
+		"lib/ct.rego": {Data: []byte("package lib.cloudtrail\n\nactor := {\"n\": to_number(input.userIdentity.type)}\n")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, errs := engine.New(context.Background(), []*rule.Pack{p}, engine.Options{Lib: p.Modules})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	sink := &recordingSink{}
+	pl := &Pipeline{Engine: e, Sink: sink, Idempotency: state.NewMemory()}
+	var reported []string
+	pl.OnError = func(err error) { reported = append(reported, err.Error()) }
+	r := pl.Process(context.Background(), rec("bob", "Active", "e1"))
+	if r.Outcome != RuleError || len(sink.alerts) != 1 {
+		t.Fatalf("outcome %v, %d alerts delivered; want rule_error with the alert delivered", r.Outcome, len(sink.alerts))
+	}
+	notes, _ := sink.alerts[0].Context["notes"].([]string)
+	if !slices.ContainsFunc(notes, func(n string) bool { return strings.HasPrefix(n, "actor unresolved: ") }) {
+		t.Fatalf("alert does not note the unresolved actor: %q", notes)
+	}
+	if len(reported) != 1 || !strings.Contains(reported[0], "t.jsonl:1") || !strings.Contains(reported[0], "resolve actor") {
+		t.Fatalf("reported %q", reported)
+	}
+	if got := pl.Counts.Get(RuleError); got != 1 {
+		t.Fatalf("rule_error count %d", got)
 	}
 }
