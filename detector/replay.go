@@ -6,11 +6,13 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/trailhound/trailhound/internal/replay"
+	"github.com/trailhound/trailhound/internal/state"
 )
 
 // cmdReplay runs the pipeline over CloudTrail log files at rest, local or in S3, with the
@@ -53,6 +55,10 @@ func cmdReplay(ctx context.Context, args []string, s stdio) (int, error) {
 	run, code, err := pf.open(ctx, s)
 	if err != nil {
 		return code, err
+	}
+	if w, ok := run.p.Windows.(*state.MemoryWindows); ok {
+		// Files are opened up to --lateness out of event order: windows must remember that far back.
+		w.Disorder = max(state.DefaultDisorder, *lateness+5*time.Minute)
 	}
 	opts := replay.Options{Filter: filter, Workers: *workers}
 	var bar *replay.Progress
