@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/event"
 )
@@ -18,6 +20,10 @@ import (
 type Input struct {
 	Finding engine.Finding
 	Record  event.Record
+	// Parsed is Record.Raw as the rules saw it (engine.ParseInput, maybe with enrichment), if
+	// the caller has it: the record fields the alert copies are then read from it instead of
+	// decoding Raw again.
+	Parsed ast.Value
 	// Actor is the caller as resolved by the lib (data.lib.cloudtrail.actor); nil if it could
 	// not be resolved, in which case ActorErr says why and the alert notes it.
 	Actor    map[string]any
@@ -29,7 +35,7 @@ type Input struct {
 
 // Build turns a finding into an Alert v1 with its remediation filled in.
 func Build(in Input) (Alert, error) {
-	sourceIP, userAgent, errorMessage, identityAccount, readOnly, err := recordFields(in.Record.Raw)
+	sourceIP, userAgent, errorMessage, identityAccount, readOnly, err := recordFields(in.Record.Raw, in.Parsed)
 	if err != nil {
 		return Alert{}, err
 	}

@@ -137,6 +137,9 @@ func readSnapshot(file string) ([]namedInput, error) {
 		if s.ActorErr != "" {
 			in.ActorErr = errors.New(s.ActorErr)
 		}
+		if parsed, err := engine.ParseInput(in.Record.Raw); err == nil {
+			in.Parsed = parsed // as the pipeline passes the record the rules saw
+		}
 		out = append(out, namedInput{s.Name, in})
 	}
 	return out, sc.Err()
@@ -169,7 +172,16 @@ func TestBuildGolden(t *testing.T) {
 	}
 	var got strings.Builder
 	for _, n := range inputs {
-		got.WriteString(render(n.name, n.in))
+		r := render(n.name, n.in)
+		got.WriteString(r)
+		if n.in.Parsed != nil {
+			// The record fields read from the parsed record and from the raw one agree.
+			raw := n.in
+			raw.Parsed = nil
+			if rr := render(n.name, raw); rr != r {
+				t.Errorf("%s: built from the raw record:\n%s\nfrom the parsed record:\n%s", n.name, rr, r)
+			}
+		}
 	}
 	if *update {
 		writeGz(t, goldenFile, []byte(got.String()))

@@ -291,8 +291,7 @@ func sortedKeysInto[V any](keys []string, m map[string]V) []string {
 
 // isJSONNumber is encoding/json's test of a json.Number it writes as is.
 func isJSONNumber(n json.Number) bool {
-	sc := fieldScanner{b: []byte(n)}
-	return sc.number() && sc.i == len(n)
+	return validNumber(string(n))
 }
 
 // appendJSONString appends s as encoding/json does, with HTML escaping: <, > and & as \u003c,

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 // eventFields are the record fields the alert copies that are not in the event.Header.
@@ -19,28 +21,12 @@ type eventFields struct {
 }
 
 // recordFields reads the eventFields of a record: sourceIPAddress, userAgent, errorMessage,
-// readOnly (whether it is true) and userIdentity.accountId.
-func recordFields(raw []byte) (sourceIP, userAgent, errorMessage, accountID string, readOnly bool, err error) {
-	var sc fieldScanner
-	if sc.scan(raw) {
-		// One copy of the four values (raw may alias a decoder's buffer), which they are
-		// slices of.
-		var buf [512]byte
-		b := buf[:0]
-		for _, s := range sc.spans {
-			b = append(b, raw[s[0]:s[1]]...)
-		}
-		all := string(b)
-		out := sc.decoded
-		at := 0
-		for i, s := range sc.spans {
-			n := s[1] - s[0]
-			if n > 0 {
-				out[i] = all[at : at+n]
-			}
-			at += n
-		}
-		return out[0], out[1], out[2], out[3], sc.readOnly, nil
+// readOnly (whether it is true) and userIdentity.accountId. From parsed, the record as the
+// rules saw it, when it is given and plain; otherwise (and with encoding/json's answer in
+// every case) from raw.
+func recordFields(raw []byte, parsed ast.Value) (sourceIP, userAgent, errorMessage, accountID string, readOnly bool, err error) {
+	if f, ok := parsedFields(parsed); ok {
+		return f[0], f[1], f[2], f[3], f.readOnly(parsed), nil
 	}
 	var ef eventFields
 	if err := json.Unmarshal(raw, &ef); err != nil {
@@ -49,322 +35,106 @@ func recordFields(raw []byte) (sourceIP, userAgent, errorMessage, accountID stri
 	return ef.SourceIPAddress, ef.UserAgent, ef.ErrorMessage, ef.UserIdentity.AccountID, isTrue(ef.ReadOnly), nil
 }
 
-// fieldScanner reads the eventFields of a record without reflection, for the records where
-// that is simple: it validates the whole record as encoding/json does and gives up (scan
-// returns false, and the caller uses json.Unmarshal) on anything where encoding/json's
-// answer depends on more than the bytes of one value: a value of one of the fields with the
-// wrong type, a key with escapes or non-ASCII bytes, or a key that matches one of the fields
-// only case-insensitively. Plain values are copied; a value with escapes or invalid UTF-8 is
-// decoded by encoding/json on its own. Duplicate keys end as in encoding/json: the last value
-// wins, and null leaves a string as it was.
-type fieldScanner struct {
-	b        []byte
-	i        int
-	depth    int
-	spans    [4][2]int // sourceIPAddress, userAgent, errorMessage, userIdentity.accountId
-	decoded  [4]string // the value when it needed decoding (its span is empty)
-	readOnly bool
-}
+// plainFields are sourceIPAddress, userAgent, errorMessage and userIdentity.accountId.
+type plainFields [4]string
 
-const (
-	spanSourceIP = iota
-	spanUserAgent
-	spanErrorMessage
-	spanAccountID
+var (
+	topFieldNames      = []string{"sourceIPAddress", "userAgent", "errorMessage", "readOnly", "userIdentity"}
+	identityFieldNames = []string{"accountId"}
 )
 
-// maxScanDepth is where the scanner leaves a deeply nested record to encoding/json.
-const maxScanDepth = 512
-
-func (sc *fieldScanner) scan(b []byte) bool {
-	sc.b, sc.i = b, 0
-	sc.ws()
-	if sc.i >= len(b) || b[sc.i] != '{' {
-		return false
+// parsedFields reads the fields from the parsed record where that gives what encoding/json
+// gives: ok is false for anything else (a field of another type, a key matching a field only
+// case-insensitively, invalid UTF-8), which is then read from the raw record.
+func parsedFields(v ast.Value) (f plainFields, ok bool) {
+	obj, isObj := v.(ast.Object)
+	if !isObj || foldedKey(obj, topFieldNames) {
+		return f, false
 	}
-	if !sc.object(sc.topKey) {
-		return false
+	for i, key := range topFieldNames[:3] {
+		if f[i], ok = stringAt(obj, key); !ok {
+			return f, false
+		}
 	}
-	sc.ws()
-	return sc.i == len(b)
+	switch id := valueAt(obj, "userIdentity").(type) {
+	case nil, ast.Null:
+	case ast.Object:
+		if foldedKey(id, identityFieldNames) {
+			return f, false
+		}
+		if f[3], ok = stringAt(id, "accountId"); !ok {
+			return f, false
+		}
+	default:
+		return f, false
+	}
+	return f, true
 }
 
-func (sc *fieldScanner) ws() {
-	for sc.i < len(sc.b) {
-		switch sc.b[sc.i] {
-		case ' ', '\t', '\n', '\r':
-			sc.i++
-		default:
+// readOnly is isTrue of the record's readOnly.
+func (plainFields) readOnly(v ast.Value) bool {
+	switch x := valueAt(v.(ast.Object), "readOnly").(type) {
+	case ast.Boolean:
+		return bool(x)
+	case ast.String:
+		return strings.EqualFold(string(x), "true")
+	}
+	return false
+}
+
+// fieldTerms are the field names as terms, made once.
+var fieldTerms = func() map[string]*ast.Term {
+	m := map[string]*ast.Term{}
+	for _, n := range append(topFieldNames, identityFieldNames...) {
+		m[n] = ast.StringTerm(n)
+	}
+	return m
+}()
+
+// valueAt is obj[key] (one of the field names), nil when absent.
+func valueAt(obj ast.Object, key string) ast.Value {
+	if t := obj.Get(fieldTerms[key]); t != nil {
+		return t.Value
+	}
+	return nil
+}
+
+// stringAt is obj[key] as encoding/json decodes it into a string: "" when absent or null;
+// !ok for another type or invalid UTF-8.
+func stringAt(obj ast.Object, key string) (string, bool) {
+	switch x := valueAt(obj, key).(type) {
+	case nil, ast.Null:
+		return "", true
+	case ast.String:
+		return string(x), utf8.ValidString(string(x))
+	}
+	return "", false
+}
+
+// foldedKey reports whether obj has a key equal to one of names only case-insensitively,
+// which encoding/json would take for that field.
+func foldedKey(obj ast.Object, names []string) bool {
+	folded := false
+	obj.Foreach(func(k, _ *ast.Term) {
+		s, isStr := k.Value.(ast.String)
+		if !isStr || folded {
 			return
 		}
-	}
-}
-
-// object reads an object at sc.i; member is called for each key (without quotes), with sc.i
-// at the value, and must read the value.
-func (sc *fieldScanner) object(member func(key []byte) bool) bool {
-	if sc.depth++; sc.depth > maxScanDepth {
-		return false
-	}
-	sc.i++ // {
-	sc.ws()
-	if sc.i < len(sc.b) && sc.b[sc.i] == '}' {
-		sc.i++
-		sc.depth--
-		return true
-	}
-	for {
-		if sc.i >= len(sc.b) || sc.b[sc.i] != '"' {
-			return false
-		}
-		start := sc.i + 1
-		flags, ok := sc.str()
-		if !ok {
-			return false
-		}
-		key := sc.b[start : sc.i-1]
-		sc.ws()
-		if sc.i >= len(sc.b) || sc.b[sc.i] != ':' {
-			return false
-		}
-		sc.i++
-		sc.ws()
-		if member == nil || flags != 0 {
-			// A key with escapes or non-ASCII bytes might match a field once unescaped or
-			// case-folded; only skip it when it cannot.
-			if member != nil {
-				return false
+		for _, n := range names {
+			if string(s) != n && strings.EqualFold(string(s), n) {
+				folded = true
 			}
-			if !sc.value() {
-				return false
-			}
-		} else if !member(key) {
-			return false
 		}
-		sc.ws()
-		if sc.i >= len(sc.b) {
-			return false
-		}
-		switch sc.b[sc.i] {
-		case ',':
-			sc.i++
-			sc.ws()
-		case '}':
-			sc.i++
-			sc.depth--
-			return true
-		default:
-			return false
-		}
-	}
+	})
+	return folded
 }
 
-// topKey reads one member of the record.
-func (sc *fieldScanner) topKey(key []byte) bool {
-	switch string(key) {
-	case "sourceIPAddress":
-		return sc.stringField(spanSourceIP)
-	case "userAgent":
-		return sc.stringField(spanUserAgent)
-	case "errorMessage":
-		return sc.stringField(spanErrorMessage)
-	case "readOnly":
-		return sc.readOnlyField()
-	case "userIdentity":
-		switch {
-		case sc.i < len(sc.b) && sc.b[sc.i] == '{':
-			return sc.object(sc.identityKey)
-		case sc.literal("null"):
-			return true
-		}
+// validNumber reports whether s is a JSON number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func validNumber(s string) bool {
+	b, i := s, 0
+	if len(b) == 0 {
 		return false
 	}
-	if foldsTo(key, "sourceIPAddress", "userAgent", "errorMessage", "readOnly", "userIdentity") {
-		return false
-	}
-	return sc.value()
-}
-
-func (sc *fieldScanner) identityKey(key []byte) bool {
-	if string(key) == "accountId" {
-		return sc.stringField(spanAccountID)
-	}
-	if foldsTo(key, "accountId") {
-		return false
-	}
-	return sc.value()
-}
-
-func foldsTo(key []byte, names ...string) bool {
-	for _, n := range names {
-		if len(key) == len(n) && strings.EqualFold(string(key), n) {
-			return true
-		}
-	}
-	return false
-}
-
-// stringField reads a string (kept when plain) or null (no change).
-func (sc *fieldScanner) stringField(span int) bool {
-	if sc.literal("null") {
-		return true
-	}
-	if sc.i >= len(sc.b) || sc.b[sc.i] != '"' {
-		return false
-	}
-	start := sc.i + 1
-	flags, ok := sc.str()
-	if !ok {
-		return false
-	}
-	if flags&strEscaped != 0 || flags&strHigh != 0 && !utf8.Valid(sc.b[start:sc.i-1]) {
-		var v string
-		if json.Unmarshal(sc.b[start-1:sc.i], &v) != nil {
-			return false
-		}
-		sc.spans[span], sc.decoded[span] = [2]int{}, v
-		return true
-	}
-	sc.spans[span], sc.decoded[span] = [2]int{start, sc.i - 1}, ""
-	return true
-}
-
-// readOnlyField reads readOnly: true when it is the boolean true or a string equal to "true"
-// in any case (isTrue).
-func (sc *fieldScanner) readOnlyField() bool {
-	if sc.i < len(sc.b) && sc.b[sc.i] == '"' {
-		start := sc.i + 1
-		flags, ok := sc.str()
-		if !ok {
-			return false
-		}
-		v := string(sc.b[start : sc.i-1])
-		if flags&strEscaped != 0 && json.Unmarshal(sc.b[start-1:sc.i], &v) != nil {
-			return false
-		}
-		sc.readOnly = strings.EqualFold(v, "true")
-		return true
-	}
-	sc.readOnly = sc.i < len(sc.b) && sc.b[sc.i] == 't'
-	return sc.value()
-}
-
-// String flags.
-const (
-	strEscaped = 1 << iota // has escapes
-	strHigh                // has bytes >= 0x80
-)
-
-// str reads a string at sc.i (on its opening quote) and says whether it has escapes or
-// non-ASCII bytes.
-func (sc *fieldScanner) str() (flags int, ok bool) {
-	b := sc.b
-	i := sc.i + 1
-	for i < len(b) {
-		c := b[i]
-		switch {
-		case c == '"':
-			sc.i = i + 1
-			return flags, true
-		case c < 0x20:
-			return 0, false
-		case c == '\\':
-			flags |= strEscaped
-			if i+1 >= len(b) {
-				return 0, false
-			}
-			switch b[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				i += 2
-			case 'u':
-				if i+5 >= len(b) || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) || !isHex(b[i+5]) {
-					return 0, false
-				}
-				i += 6
-			default:
-				return 0, false
-			}
-		case c >= 0x80:
-			flags |= strHigh
-			i++
-		default:
-			i++
-		}
-	}
-	return 0, false
-}
-
-func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
-
-func (sc *fieldScanner) literal(lit string) bool {
-	if len(sc.b)-sc.i >= len(lit) && string(sc.b[sc.i:sc.i+len(lit)]) == lit {
-		sc.i += len(lit)
-		return true
-	}
-	return false
-}
-
-// value reads and validates any value.
-func (sc *fieldScanner) value() bool {
-	if sc.i >= len(sc.b) {
-		return false
-	}
-	switch c := sc.b[sc.i]; {
-	case c == '{':
-		return sc.object(nil)
-	case c == '[':
-		return sc.array()
-	case c == '"':
-		_, ok := sc.str()
-		return ok
-	case c == 't':
-		return sc.literal("true")
-	case c == 'f':
-		return sc.literal("false")
-	case c == 'n':
-		return sc.literal("null")
-	case c == '-' || c >= '0' && c <= '9':
-		return sc.number()
-	}
-	return false
-}
-
-func (sc *fieldScanner) array() bool {
-	if sc.depth++; sc.depth > maxScanDepth {
-		return false
-	}
-	sc.i++ // [
-	sc.ws()
-	if sc.i < len(sc.b) && sc.b[sc.i] == ']' {
-		sc.i++
-		sc.depth--
-		return true
-	}
-	for {
-		if !sc.value() {
-			return false
-		}
-		sc.ws()
-		if sc.i >= len(sc.b) {
-			return false
-		}
-		switch sc.b[sc.i] {
-		case ',':
-			sc.i++
-			sc.ws()
-		case ']':
-			sc.i++
-			sc.depth--
-			return true
-		default:
-			return false
-		}
-	}
-}
-
-// number reads -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-func (sc *fieldScanner) number() bool {
-	b, i := sc.b, sc.i
 	if b[i] == '-' {
 		i++
 	}
@@ -399,6 +169,5 @@ func (sc *fieldScanner) number() bool {
 			i++
 		}
 	}
-	sc.i = i
-	return true
+	return i == len(b)
 }

@@ -130,7 +130,7 @@ func (p *Pipeline) deliver(ctx context.Context, ev *Evaluated, enrichment map[st
 	}
 	var d delivery
 	for _, f := range findings {
-		a, err := alert.Build(alert.Input{Finding: f, Record: rec, Actor: actor, ActorErr: actorErr, Context: findingContext(f, enrichment, notes), Now: now()})
+		a, err := alert.Build(alert.Input{Finding: f, Record: rec, Parsed: ev.input, Actor: actor, ActorErr: actorErr, Context: findingContext(f, enrichment, notes), Now: now()})
 		if err != nil {
 			res.Errs = append(res.Errs, fmt.Errorf("%s: rule %s: %w", rec.Origin, f.Rule.ID, err))
 			res.Outcome = RuleError
