@@ -224,8 +224,8 @@ func (rd renderer) build(a *Alert, c *compiled, n *counts) {
 	a.Runbook = strs[rb:ki:ki]
 }
 
-// tmpl is a template string split into literal text and {{path}} placeholders, exactly as
-// rule.Expand reads it: `\{\{\s*([^{}]*?)\s*\}\}`, leftmost first, \s being [\t\n\f\r ].
+// tmpl is a template string split into literal text and {{path}} placeholders (rule.Holes),
+// as rule.Expand reads it.
 type tmpl struct {
 	src  string
 	segs []segment
@@ -241,22 +241,9 @@ type segment struct {
 func parseTemplate(s string) tmpl {
 	t := tmpl{src: s}
 	last := 0
-	for i := 0; ; {
-		j := strings.Index(s[i:], "{{")
-		if j < 0 {
-			break
-		}
-		j += i
-		e := j + 2
-		for e < len(s) && s[e] != '{' && s[e] != '}' {
-			e++
-		}
-		if e+1 >= len(s) || s[e] != '}' || s[e+1] != '}' {
-			i = j + 1 // no placeholder starts here; one may start at the next brace
-			continue
-		}
-		t.segs = append(t.segs, segment{lit: s[last:j], hole: true, ref: resolve(strings.Trim(s[j+2:e], "\t\n\f\r "))})
-		i, last = e+2, e+2
+	for _, h := range rule.Holes(s) {
+		t.segs = append(t.segs, segment{lit: s[last:h.Start], hole: true, ref: resolve(h.Path)})
+		last = h.End
 	}
 	if last < len(s) || len(t.segs) == 0 {
 		t.segs = append(t.segs, segment{lit: s[last:]})

@@ -235,12 +235,28 @@ func (m *Metadata) checkTemplates(where string, texts []string, bad func(string,
 	}
 }
 
-// Placeholders lists the {{path}} placeholders in a template string, in order: what
-// placeholderRE's submatch gives for each of its matches. It scans by hand because it runs
-// over every remediation string of every rule at load, where the regexp was ~10% of a
-// pack's parsing.
+// Placeholders lists the {{path}} placeholders in a template string, in order.
 func Placeholders(s string) []string {
 	var out []string
+	for _, h := range Holes(s) {
+		out = append(out, h.Path)
+	}
+	return out
+}
+
+// Hole is one {{path}} placeholder of a template string s: s[Start:End] is the placeholder,
+// braces included, and Path its path with the surrounding white space trimmed.
+type Hole struct {
+	Start, End int
+	Path       string
+}
+
+// Holes lists the placeholders of a template string in order: what placeholderRE's submatch
+// gives for each of its matches, leftmost first (\s being [\t\n\f\r ]). It scans by hand
+// because it runs over every remediation string of every rule at load, where the regexp was
+// ~10% of a pack's parsing; the alert builder splits templates with it too.
+func Holes(s string) []Hole {
+	var out []Hole
 	for i := 0; ; {
 		k := strings.Index(s[i:], "{{")
 		if k < 0 {
@@ -252,10 +268,10 @@ func Placeholders(s string) []string {
 			end++
 		}
 		if end+1 < len(s) && s[end] == '}' && s[end+1] == '}' {
-			out = append(out, strings.Trim(s[start+2:end], " \t\n\f\r")) // \s in RE2
+			out = append(out, Hole{Start: start, End: end + 2, Path: strings.Trim(s[start+2:end], " \t\n\f\r")})
 			i = end + 2
 		} else {
-			i = start + 1
+			i = start + 1 // no placeholder starts here; one may start at the next brace
 		}
 	}
 }
