@@ -1,7 +1,7 @@
 package alert
 
 // Equivalence of the compiled templates, the field resolver and the record scanner with the
-// straightforward implementations they replaced (kept here as references): rule.Expand over
+// straightforward implementations they replaced (kept here as references): referenceExpand over
 // the map of Fields, and json.Unmarshal of the record.
 
 import (
@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -62,14 +63,36 @@ func referenceShellQuote(s string) string {
 	return s
 }
 
-// referenceFill is fill as it was, on rule.Expand.
+// referencePlaceholder is the placeholder regexp templates were expanded with.
+var referencePlaceholder = regexp.MustCompile(`\{\{\s*([^{}]*?)\s*\}\}`)
+
+// referenceExpand is the template expansion fill replaced (it was rule.Expand): each
+// {{path}} replaced by lookup(path); s unchanged, with the first path lookup could not
+// resolve, when there is one.
+func referenceExpand(s string, lookup func(path string) (string, bool)) (string, string, bool) {
+	missing := ""
+	out := referencePlaceholder.ReplaceAllStringFunc(s, func(m string) string {
+		path := referencePlaceholder.FindStringSubmatch(m)[1]
+		v, ok := lookup(path)
+		if !ok && missing == "" {
+			missing = path
+		}
+		return v
+	})
+	if missing != "" {
+		return s, missing, false
+	}
+	return out, "", true
+}
+
+// referenceFill is fill as it was, on referenceExpand.
 func referenceFill(a *Alert, r *rule.Rule) {
 	fields := referenceFields(a)
 	lookup := func(p string) (string, bool) {
 		v, ok := fields[p]
 		return referenceShellQuote(v), ok
 	}
-	expand := func(s string) (string, string, bool) { return rule.Expand(s, lookup) }
+	expand := func(s string) (string, string, bool) { return referenceExpand(s, lookup) }
 	texts := func(in []string) []string {
 		out := make([]string, 0, len(in))
 		for _, s := range in {
@@ -104,7 +127,7 @@ func referenceFill(a *Alert, r *rule.Rule) {
 		}
 		return out
 	}
-	summary, _, _ := rule.Expand(r.Remediation.Summary, func(p string) (string, bool) {
+	summary, _, _ := referenceExpand(r.Remediation.Summary, func(p string) (string, bool) {
 		if v, ok := lookup(p); ok {
 			return v, true
 		}

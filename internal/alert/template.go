@@ -88,7 +88,7 @@ func (rd renderer) expand(a *Alert, t *tmpl) (out renderer, missing string, ok b
 			continue
 		}
 		v, ok := s.ref.value(a)
-		if !ok && s.ref.path != "" { // rule.Expand takes an empty path ({{ }}) for ''
+		if !ok && s.ref.path != "" { // an empty path ({{ }}) renders as '', as the regexp expansion did
 			rd.buf = rd.buf[:start]
 			return rd, s.ref.path, false
 		}
@@ -224,8 +224,7 @@ func (rd renderer) build(a *Alert, c *compiled, n *counts) {
 	a.Runbook = strs[rb:ki:ki]
 }
 
-// tmpl is a template string split into literal text and {{path}} placeholders (rule.Holes),
-// as rule.Expand reads it.
+// tmpl is a template string split into literal text and {{path}} placeholders (rule.Holes).
 type tmpl struct {
 	src  string
 	segs []segment

@@ -2,6 +2,7 @@ package rule
 
 import (
 	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -117,14 +118,21 @@ func TestLoadRejectsDuplicateIDsAndParseErrors(t *testing.T) {
 	}
 }
 
-func TestExpand(t *testing.T) {
-	vals := map[string]string{"target.user_name": "bob"}
-	lookup := func(p string) (string, bool) { v, ok := vals[p]; return v, ok }
-	if got, _, ok := Expand("--user-name {{ target.user_name }}", lookup); !ok || got != "--user-name bob" {
-		t.Fatalf("got %q %v", got, ok)
+func TestHoles(t *testing.T) {
+	s := "--user-name {{ target.user_name }} --key {{target.access_key_id}} {{ {x}} {{}}"
+	got := Holes(s)
+	at := func(p string) (int, int) { i := strings.Index(s, p); return i, i + len(p) }
+	a0, a1 := at("{{ target.user_name }}")
+	b0, b1 := at("{{target.access_key_id}}")
+	c0, c1 := at("{{}}")
+	want := []Hole{{a0, a1, "target.user_name"}, {b0, b1, "target.access_key_id"}, {c0, c1, ""}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Holes = %+v, want %+v", got, want)
 	}
-	if _, missing, ok := Expand("--access-key-id {{target.access_key_id}}", lookup); ok || missing != "target.access_key_id" {
-		t.Fatalf("missing = %q ok = %v", missing, ok)
+	for _, h := range got {
+		if p := s[h.Start:h.End]; !strings.HasPrefix(p, "{{") || !strings.HasSuffix(p, "}}") {
+			t.Fatalf("%+v spans %q", h, p)
+		}
 	}
 }
 
@@ -163,6 +171,9 @@ func TestCapabilitiesDenyNetworkRuntimeAndClock(t *testing.T) {
 		}
 	}
 }
+
+// placeholderRE is the placeholder regexp Holes implements by hand.
+var placeholderRE = regexp.MustCompile(`\{\{\s*([^{}]*?)\s*\}\}`)
 
 // TestPlaceholdersMatchRegexp checks the hand-written scanner against the placeholder regexp
 // it replaces, on every short string over an alphabet of braces, blanks and path characters,

@@ -115,7 +115,6 @@ var (
 	eventSourceRE = regexp.MustCompile(`^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$`)
 	eventNameRE   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
 	fieldPathRE   = regexp.MustCompile(`^(actor|target|event|context|rule)\.[a-z_][a-z0-9_]*$`)
-	placeholderRE = regexp.MustCompile(`\{\{\s*([^{}]*?)\s*\}\}`)
 	// EnrichNames are the lookups a rule may declare in custom.enrich; lookup
 	// <subject>_<name> fills input.enrichment.<subject>.<name> (internal/enrich).
 	EnrichNames = map[string]bool{
@@ -251,10 +250,11 @@ type Hole struct {
 	Path       string
 }
 
-// Holes lists the placeholders of a template string in order: what placeholderRE's submatch
-// gives for each of its matches, leftmost first (\s being [\t\n\f\r ]). It scans by hand
-// because it runs over every remediation string of every rule at load, where the regexp was
-// ~10% of a pack's parsing; the alert builder splits templates with it too.
+// Holes lists the placeholders of a template string in order: what the regexp
+// `\{\{\s*([^{}]*?)\s*\}\}` gives for each of its matches, leftmost first (\s being
+// [\t\n\f\r ]). It scans by hand because it runs over every remediation string of every rule
+// at load, where the regexp was ~10% of a pack's parsing; the alert builder splits templates
+// with it too.
 func Holes(s string) []Hole {
 	var out []Hole
 	for i := 0; ; {
@@ -274,22 +274,4 @@ func Holes(s string) []Hole {
 			i = start + 1 // no placeholder starts here; one may start at the next brace
 		}
 	}
-}
-
-// Expand replaces each {{path}} in s with lookup(path). It reports the first path lookup
-// could not resolve, leaving s unexpanded in that case.
-func Expand(s string, lookup func(path string) (string, bool)) (string, string, bool) {
-	missing := ""
-	out := placeholderRE.ReplaceAllStringFunc(s, func(m string) string {
-		path := placeholderRE.FindStringSubmatch(m)[1]
-		v, ok := lookup(path)
-		if !ok && missing == "" {
-			missing = path
-		}
-		return v
-	})
-	if missing != "" {
-		return s, missing, false
-	}
-	return out, "", true
 }

@@ -52,7 +52,12 @@ const sweepStep = 5 * time.Minute
 // (Lateness), which covers replay: it delivers log files in the order of the times in their
 // names, so an event comes at most its file's --lateness (1 h by default) plus the 5 minutes
 // a file covers behind any delivered before it.
-func sweepAfter(window time.Duration) time.Duration { return window + DefaultDisorder }
+func (m *MemoryWindows) sweepAfter(window time.Duration) time.Duration {
+	if m.Disorder > 0 {
+		return window + m.Disorder
+	}
+	return window + DefaultDisorder
+}
 
 // DefaultDisorder is the default MemoryWindows.Disorder.
 const DefaultDisorder = 2 * Lateness
@@ -101,12 +106,8 @@ func (m *MemoryWindows) Observe(_ context.Context, s Spec, ev Event) (Decision, 
 // sweep forgets the groups whose latest event is more than sweepAfter(window) (with
 // m.Disorder) before now (an event time).
 func (m *MemoryWindows) sweep(now time.Time) {
-	disorder := m.Disorder
-	if disorder <= 0 {
-		disorder = DefaultDisorder
-	}
 	for k, g := range m.groups {
-		if g.MaxTime.Add(g.window + disorder).Before(now) {
+		if g.MaxTime.Add(m.sweepAfter(g.window)).Before(now) {
 			delete(m.groups, k)
 		}
 	}

@@ -78,13 +78,13 @@ func TestMemoryWindowsRedeliverTheFirstPayload(t *testing.T) {
 	}
 }
 
-// TestMemoryWindowsSweepHorizon: a group is forgotten sweepAfter(window) = window + 2 x
+// TestMemoryWindowsSweepHorizon: a group is forgotten (&MemoryWindows{}).sweepAfter(window) = window + 2 x
 // Lateness after its latest event (on the event time of the events observed), and not
 // before: an event up to Lateness behind the others still folds into its incident.
 func TestMemoryWindowsSweepHorizon(t *testing.T) {
 	for window, after := range map[time.Duration]time.Duration{10 * time.Minute: 130 * time.Minute, time.Hour: 3 * time.Hour, 24 * time.Hour: 26 * time.Hour} {
-		if sweepAfter(window) != after {
-			t.Fatalf("sweepAfter(%v) = %v, want %v", window, sweepAfter(window), after)
+		if (&MemoryWindows{}).sweepAfter(window) != after {
+			t.Fatalf("sweepAfter(%v) = %v, want %v", window, (&MemoryWindows{}).sweepAfter(window), after)
 		}
 		w := NewMemoryWindows()
 		s := Spec{Kind: Dedup, Rule: "TH-T-001", Key: "watched", Window: window}
@@ -103,18 +103,18 @@ func TestMemoryWindowsSweepHorizon(t *testing.T) {
 			t.Fatalf("window %v: an event Lateness behind the others must fold in: %+v", window, d)
 		}
 		latest := end.Add(-time.Second)
-		keep := latest.Add(sweepAfter(window)).Sub(t0)
+		keep := latest.Add((&MemoryWindows{}).sweepAfter(window)).Sub(t0)
 		for m := window + Lateness; m < keep; m += time.Minute {
 			other(fmt.Sprint("p", m), t0.Add(m))
 		}
 		if _, ok := w.groups[s.id()]; !ok {
-			t.Fatalf("window %v: group forgotten before %v past its latest event", window, sweepAfter(window))
+			t.Fatalf("window %v: group forgotten before %v past its latest event", window, (&MemoryWindows{}).sweepAfter(window))
 		}
 		for m := keep; m <= keep+sweepStep+time.Minute; m += time.Minute {
 			other(fmt.Sprint("q", m), t0.Add(m))
 		}
 		if _, ok := w.groups[s.id()]; ok {
-			t.Fatalf("window %v: group kept more than %v past its latest event", window, sweepAfter(window)+sweepStep)
+			t.Fatalf("window %v: group kept more than %v past its latest event", window, (&MemoryWindows{}).sweepAfter(window)+sweepStep)
 		}
 	}
 }
@@ -162,7 +162,7 @@ func TestMemoryWindowsHeldBoundedOverDays(t *testing.T) {
 			heapAt[day] = liveHeap()
 		}
 	}
-	// Groups of the last sweepAfter(window) (plus a sweep step) of each rule.
+	// Groups of the last (&MemoryWindows{}).sweepAfter(window) (plus a sweep step) of each rule.
 	perRule := func(after time.Duration) int { return int((after+sweepStep)/(2*step)) + 1 }
 	if n, want := len(w.groups), perRule(3*time.Hour)+perRule(26*time.Hour); n > want {
 		t.Fatalf("%d groups held after %d days, want at most %d", n, days, want)
