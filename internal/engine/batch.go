@@ -7,13 +7,15 @@ import (
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/rego"
 )
 
 // This file evaluates the rules one Select returns together: one prepared query per pack
 // binds every selected rule's alert set, so the helpers they share (the caller, the target,
 // the outcome, the summary phrases) are evaluated once per event instead of once per rule, and
-// one deadline covers the event. Isolation is kept by falling back: when the joint evaluation
+// one deadline covers the event. When the pack's compiler is the one the lib queries run on,
+// the same query also resolves the caller (lib.cloudtrail.actor) if some rule raised a
+// finding, so the alert's actor reuses the identity facts the rules already derived instead
+// of a second query deriving them again. Isolation is kept by falling back: when the joint evaluation
 // fails (a builtin error, a conflict, the deadline), or a rule's alert set is undefined, each
 // rule of the batch is evaluated on its own, with its own deadline, exactly as without
 // batching, so errors name the rule and the other rules' findings stand.
@@ -28,11 +30,12 @@ type selection struct {
 }
 
 // batch is the selected rules of one pack, rules[start:end] of its selection, and their
-// joint query (nil: evaluate them one by one).
+// joint query (nil: evaluate them one by one), which also binds the actor when withActor.
 type batch struct {
 	rules      []*Compiled
 	start, end int
-	query      *rego.PreparedEvalQuery
+	query      *query
+	withActor  bool
 }
 
 // selRef locates an element of a Select result: its selection and index.
@@ -70,7 +73,7 @@ func (e *Engine) selectionOf(selected []*Compiled) (*selection, int) {
 }
 
 // prepared returns the selection's batches, preparing their queries the first time.
-func (s *selection) prepared(ctx context.Context) []*batch {
+func (s *selection) prepared(e *Engine) []*batch {
 	s.once.Do(func() {
 		var last *batch
 		for i, c := range s.rules {
@@ -82,8 +85,9 @@ func (s *selection) prepared(ctx context.Context) []*batch {
 			last.end = i + 1
 		}
 		for _, b := range s.batches {
-			if len(b.rules) > 1 {
-				b.query = prepareBatch(ctx, b.rules)
+			b.withActor = e.actor != nil && b.rules[0].compiler == e.libCompiler
+			if len(b.rules) > 1 || b.withActor {
+				b.query = prepareBatch(b.rules, b.withActor)
 			}
 		}
 	})
@@ -95,7 +99,7 @@ func (s *selection) prepared(ctx context.Context) []*batch {
 func (e *Engine) evalSelection(ctx context.Context, s *selection, from, to int, input ast.Value) ([]Finding, []error) {
 	var findings []Finding
 	var errs []error
-	for _, b := range s.prepared(ctx) {
+	for _, b := range s.prepared(e) {
 		lo, hi := max(b.start, from), min(b.end, to)
 		switch {
 		case lo >= hi:
@@ -108,36 +112,43 @@ func (e *Engine) evalSelection(ctx context.Context, s *selection, from, to int, 
 	return findings, errs
 }
 
-// prepareBatch prepares the query binding r0, r1, ... to the rules' alert sets; nil when it
-// cannot be prepared (the rules are then evaluated one by one).
-func prepareBatch(ctx context.Context, rules []*Compiled) *rego.PreparedEvalQuery {
-	parts := make([]string, len(rules))
+// prepareBatch prepares the query binding r0, r1, ... to the rules' alert sets and, with
+// actor, "actor" to an array holding lib.cloudtrail.actor when some alert set is not empty
+// (empty otherwise, so events no rule alerts on do not pay for it); nil when it cannot be
+// prepared (the rules are then evaluated one by one).
+func prepareBatch(rules []*Compiled, actor bool) *query {
+	bs := make([]binding, len(rules), len(rules)+1)
+	counts := make([]string, len(rules))
 	for i, c := range rules {
-		parts[i] = fmt.Sprintf("%s = %s", batchVar(i), c.Rule.Query())
+		bs[i] = binding{fmt.Sprintf("r%d", i), c.Rule.Query()}
+		counts[i] = fmt.Sprintf("count(r%d)", i)
 	}
-	q, err := rego.New(
-		rego.Query(strings.Join(parts, "; ")),
-		rego.Compiler(rules[0].compiler),
-		rego.Capabilities(rules[0].caps),
-		rego.StrictBuiltinErrors(true),
-	).PrepareForEval(ctx)
+	if actor {
+		bs = append(bs, binding{"actor", fmt.Sprintf("[a | %s > 0; a := %s]", strings.Join(counts, " + "), ActorQuery)})
+	}
+	q, err := prepareQuery(rules[0].compiler, bs...)
 	if err != nil {
 		return nil
 	}
-	return &q
+	return q
 }
-
-func batchVar(i int) string { return fmt.Sprintf("r%d", i) }
 
 // evalBatch evaluates a batch and appends its findings and rule errors.
 func (e *Engine) evalBatch(ctx context.Context, b *batch, input ast.Value, findings []Finding, errs []error) ([]Finding, []error) {
 	if b.query != nil {
-		if rs, ok := e.evalJoint(ctx, b, input); ok {
+		if vs, ok := e.evalJoint(ctx, b, input); ok {
+			var actor map[string]any
+			if b.withActor {
+				actor = jointActor(vs[len(b.rules)])
+			}
 			for i, c := range b.rules {
-				fs, err := decodeAlertSet(c, rs[0].Bindings[batchVar(i)])
+				fs, err := decodeAlertValue(c, vs[i])
 				if err != nil {
 					errs = append(errs, &RuleError{Rule: c.Rule, Err: err})
 					continue
+				}
+				for j := range fs {
+					fs[j].Actor = actor
 				}
 				findings = append(findings, fs...)
 			}
@@ -161,14 +172,40 @@ func (e *Engine) evalOneByOne(ctx context.Context, rules []*Compiled, input ast.
 	return findings, errs
 }
 
-// evalJoint runs the batch's joint query under one deadline. It reports !ok when the rules
-// must be evaluated one by one instead: the evaluation failed, or some alert set is undefined.
-func (e *Engine) evalJoint(ctx context.Context, b *batch, input ast.Value) (rego.ResultSet, bool) {
+// evalJoint runs the batch's joint query under one deadline and returns the value of each
+// binding. It reports !ok when the rules must be evaluated one by one instead: the evaluation
+// failed, or some alert set is undefined.
+func (e *Engine) evalJoint(ctx context.Context, b *batch, input ast.Value) ([]ast.Value, bool) {
 	ctx, cancel := context.WithTimeout(ctx, e.deadline)
 	defer cancel()
-	rs, err := b.query.Eval(ctx, rego.EvalParsedInput(input))
-	if err != nil || len(rs) != 1 {
+	vs, ok, err := b.query.eval(ctx, input)
+	if err != nil || !ok {
 		return nil, false
 	}
-	return rs, true
+	return vs, true
+}
+
+// decodeAlertValue decodes a rule's alert set as the joint query bound it.
+func decodeAlertValue(c *Compiled, v ast.Value) ([]Finding, error) {
+	set, err := ast.JSON(v)
+	if err != nil {
+		return nil, fmt.Errorf("convert alert set: %w", err)
+	}
+	return decodeAlertSet(c, set)
+}
+
+// jointActor returns the actor a joint query resolved: the one object in the array it bound,
+// or nil (no rule alerted, or the lib left the actor undefined; Engine.Actor then reports
+// why).
+func jointActor(v ast.Value) map[string]any {
+	arr, ok := v.(*ast.Array)
+	if !ok || arr.Len() != 1 {
+		return nil
+	}
+	m, err := ast.JSON(arr.Elem(0).Value)
+	if err != nil {
+		return nil
+	}
+	obj, _ := m.(map[string]any)
+	return obj
 }

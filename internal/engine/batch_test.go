@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"reflect"
@@ -17,7 +18,8 @@ import (
 
 // TestBatchMatchesOneByOne evaluates the built-in pack on every corpus record and on the IAM
 // records of a synthetic trail twice: jointly (a Select result) and rule by rule (a copy of
-// it, which Evaluate does not recognise), and requires the same findings and errors.
+// it, which Evaluate does not recognise), and requires the same findings and errors, and a
+// caller resolved jointly that is the one Engine.Actor resolves.
 func TestBatchMatchesOneByOne(t *testing.T) {
 	e := benchEngine(t)
 	var recs []event.Record
@@ -46,7 +48,7 @@ func TestBatchMatchesOneByOne(t *testing.T) {
 			return nil
 		})
 	}
-	joint, findings := 0, 0
+	joint, findings, actors := 0, 0, 0
 	for _, rec := range recs {
 		sel := e.Select(rec.EventSource, rec.EventName)
 		if len(sel) == 0 {
@@ -58,6 +60,25 @@ func TestBatchMatchesOneByOne(t *testing.T) {
 		}
 		gotF, gotE := e.Evaluate(context.Background(), sel, in)
 		wantF, wantE := e.Evaluate(context.Background(), slices.Clone(sel), in)
+		if len(gotF) > 0 {
+			// The joint query resolves the caller along with the rules; one by one, it is
+			// left to Engine.Actor. Both must give the same actor.
+			want, err := e.Actor(context.Background(), in)
+			for _, f := range gotF {
+				if err != nil || !reflect.DeepEqual(f.Actor, want) {
+					t.Fatalf("%s: joint actor %v, Engine.Actor %v (%v)", rec.Origin, f.Actor, want, err)
+				}
+			}
+			actors++
+		}
+		for i := range gotF {
+			gotF[i].Actor = nil
+		}
+		for _, f := range wantF {
+			if f.Actor != nil {
+				t.Fatalf("%s: rule-by-rule finding carries an actor", rec.Origin)
+			}
+		}
 		if !reflect.DeepEqual(gotF, wantF) || fmt.Sprint(gotE) != fmt.Sprint(wantE) {
 			t.Fatalf("%s: joint evaluation differs:\n got %v %v\nwant %v %v", rec.Origin, gotF, gotE, wantF, wantE)
 		}
@@ -69,8 +90,8 @@ func TestBatchMatchesOneByOne(t *testing.T) {
 		}
 		findings += len(gotF)
 	}
-	if joint < 100 || findings < 100 {
-		t.Fatalf("only %d joint evaluations, %d findings: the comparison proves little", joint, findings)
+	if joint < 100 || findings < 100 || actors < 100 {
+		t.Fatalf("only %d joint evaluations, %d findings, %d actors: the comparison proves little", joint, findings, actors)
 	}
 }
 
@@ -160,6 +181,54 @@ func TestBatchParts(t *testing.T) {
 		want, wantErrs := e.Evaluate(context.Background(), slices.Clone(sub), in)
 		if !reflect.DeepEqual(got, want) || len(gotErrs)+len(wantErrs) > 0 || len(got) != len(sub) {
 			t.Fatalf("%v: %v %v, want %v %v", part, got, gotErrs, want, wantErrs)
+		}
+	}
+}
+
+// TestJointActor covers the caller resolved along with the rules: findings of a joint
+// evaluation carry the lib's actor; when the actor fails (a builtin error), the rules are
+// evaluated one by one, their findings stand without it, and Engine.Actor reports the error.
+func TestJointActor(t *testing.T) {
+	const ev = "iam.amazonaws.com:DeleteUser"
+	p := loadPack(t, "p", map[string]string{
+		"a.rego": ruleSrc("A", "TH-T-040", ev, "builtin.t.a", `alert contains {"msg": "a"} if input.alert`),
+		"b.rego": ruleSrc("B", "TH-T-041", ev, "builtin.t.b", `alert contains {"msg": "b"} if false`),
+	})
+	lib := loadPack(t, "lib", map[string]string{"lib/cloudtrail.rego": "package lib.cloudtrail\n\nactor := {\"n\": to_number(input.n)}\n"})
+	e, errs := newEngine(t, Options{Lib: lib.Modules}, p)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	sel := e.Select("iam.amazonaws.com", "DeleteUser")
+	for _, tc := range []struct {
+		input     string
+		findings  int
+		wantActor map[string]any
+	}{
+		{`{"alert": true, "n": "7"}`, 1, map[string]any{"n": json.Number("7")}},
+		{`{"alert": true, "n": "x"}`, 1, nil},
+		{`{"alert": false, "n": "7"}`, 0, nil},
+	} {
+		in, err := ParseInput([]byte(tc.input))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs, errs := e.Evaluate(context.Background(), sel, in)
+		if len(errs) > 0 || len(fs) != tc.findings {
+			t.Fatalf("%s: findings %v errors %v", tc.input, fs, errs)
+		}
+		if s, _ := e.selectionOf(sel); !s.batches[0].withActor {
+			t.Fatal("the pack carrying the lib has no joint actor")
+		}
+		for _, f := range fs {
+			if !reflect.DeepEqual(f.Actor, tc.wantActor) {
+				t.Fatalf("%s: actor %v, want %v", tc.input, f.Actor, tc.wantActor)
+			}
+		}
+		if tc.findings > 0 && tc.wantActor == nil {
+			if _, err := e.Actor(context.Background(), in); err == nil || !strings.Contains(err.Error(), "to_number") {
+				t.Fatalf("%s: Engine.Actor error %v, want the to_number error", tc.input, err)
+			}
 		}
 	}
 }

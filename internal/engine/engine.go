@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/rego"
 
 	"github.com/trailhound/trailhound/internal/rule"
 )
@@ -43,8 +42,8 @@ type Engine struct {
 	rules      []*Compiled
 	bySource   map[string]map[string][]*Compiled
 	selections map[**Compiled]selRef // every element of every list Select returns, by address
-	actor      *rego.PreparedEvalQuery
-	subjects   *rego.PreparedEvalQuery
+	actor      *query
+	subjects   *query
 	deadline   time.Duration
 
 	packs       map[*rule.Pack]*compiledPack // the healthy packs, for Options.Reuse
@@ -61,9 +60,8 @@ type compiledPack struct {
 // Compiled is a rule with its prepared query.
 type Compiled struct {
 	Rule     *rule.Rule
-	query    rego.PreparedEvalQuery
-	compiler *ast.Compiler     // its pack's, shared by the pack's rules
-	caps     *ast.Capabilities // the capabilities it was compiled with
+	query    *query        // binds the rule's alert set
+	compiler *ast.Compiler // its pack's, shared by the pack's rules
 }
 
 // PackError reports a pack that failed to compile or prepare; the engine runs without it.
@@ -97,7 +95,7 @@ func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []erro
 		if prev := opts.Reuse.compiledPack(p, opts.Lib); prev != nil {
 			compiled, compiler = prev.rules, prev.compiler
 		} else {
-			compiled, compiler, err = compilePack(ctx, p, opts.Lib, caps)
+			compiled, compiler, err = compilePack(p, opts.Lib, caps)
 		}
 		if err == nil {
 			err = claimIDs(ids, p)
@@ -125,10 +123,10 @@ func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []erro
 	if r := opts.Reuse; len(opts.Lib) > 0 && r != nil && libCompiler != nil && r.libCompiler == libCompiler {
 		e.actor, e.subjects, e.libCompiler = r.actor, r.subjects, libCompiler
 	} else if len(opts.Lib) > 0 {
-		if qs, err := prepareLib(ctx, libCompiler, opts.Lib, caps, ActorQuery, SubjectsQuery); err != nil {
+		if qs, compiler, err := prepareLib(libCompiler, opts.Lib, caps, ActorQuery, SubjectsQuery); err != nil {
 			errs = append([]error{&PackError{Pack: "lib", Err: err}}, errs...)
 		} else {
-			e.actor, e.subjects, e.libCompiler = &qs[0], &qs[1], libCompiler
+			e.actor, e.subjects, e.libCompiler = qs[0], qs[1], compiler
 		}
 	}
 	e.indexSelections()
@@ -173,7 +171,7 @@ func claimIDs(ids map[string]string, p *rule.Pack) error {
 	return nil
 }
 
-func compilePack(ctx context.Context, p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilities) ([]*Compiled, *ast.Compiler, error) {
+func compilePack(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilities) ([]*Compiled, *ast.Compiler, error) {
 	modules := maps.Clone(lib)
 	if modules == nil {
 		modules = map[string]*ast.Module{}
@@ -185,38 +183,33 @@ func compilePack(ctx context.Context, p *rule.Pack, lib map[string]*ast.Module, 
 	}
 	out := make([]*Compiled, 0, len(p.Rules))
 	for _, r := range p.Rules {
-		q, err := rego.New(
-			rego.Query(r.Query()),
-			rego.Compiler(compiler),
-			rego.Capabilities(caps),
-			rego.StrictBuiltinErrors(true),
-		).PrepareForEval(ctx)
+		q, err := prepareQuery(compiler, binding{"alert", r.Query()})
 		if err != nil {
 			return nil, nil, fmt.Errorf("prepare %s (%s): %w", r.ID, r.File, err)
 		}
-		out = append(out, &Compiled{Rule: r, query: q, compiler: compiler, caps: caps})
+		out = append(out, &Compiled{Rule: r, query: q, compiler: compiler})
 	}
 	return out, compiler, nil
 }
 
 // prepareLib prepares the lib queries on compiler, or, when it is nil (no pack carries
-// exactly the lib), on the lib modules compiled on their own.
-func prepareLib(ctx context.Context, compiler *ast.Compiler, lib map[string]*ast.Module, caps *ast.Capabilities, queries ...string) ([]rego.PreparedEvalQuery, error) {
+// exactly the lib), on the lib modules compiled on their own. It returns the compiler used.
+func prepareLib(compiler *ast.Compiler, lib map[string]*ast.Module, caps *ast.Capabilities, queries ...string) ([]*query, *ast.Compiler, error) {
 	if compiler == nil {
 		compiler = ast.NewCompiler().WithCapabilities(caps)
 		if compiler.Compile(copyModules(lib)); compiler.Failed() {
-			return nil, fmt.Errorf("compile: %w", compiler.Errors)
+			return nil, nil, fmt.Errorf("compile: %w", compiler.Errors)
 		}
 	}
-	out := make([]rego.PreparedEvalQuery, len(queries))
-	for i, query := range queries {
-		q, err := rego.New(rego.Query(query), rego.Compiler(compiler), rego.StrictBuiltinErrors(true)).PrepareForEval(ctx)
+	out := make([]*query, len(queries))
+	for i, src := range queries {
+		q, err := prepareQuery(compiler, binding{"x", src})
 		if err != nil {
-			return nil, fmt.Errorf("prepare %s: %w", query, err)
+			return nil, nil, fmt.Errorf("prepare %s: %w", src, err)
 		}
 		out[i] = q
 	}
-	return out, nil
+	return out, compiler, nil
 }
 
 // copyModules gives the compiler its own copies: it rewrites modules in place, and the same
@@ -285,17 +278,17 @@ func (e *Engine) Evaluate(ctx context.Context, selected []*Compiled, input ast.V
 func (e *Engine) evalRule(ctx context.Context, c *Compiled, input ast.Value) ([]Finding, error) {
 	ctx, cancel := context.WithTimeout(ctx, e.deadline)
 	defer cancel()
-	rs, err := c.query.Eval(ctx, rego.EvalParsedInput(input))
+	v, ok, err := c.query.evalJSON(ctx, input)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, fmt.Errorf("evaluation exceeded its %v deadline: %w", e.deadline, err)
 		}
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
-	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+	if !ok {
 		return nil, nil
 	}
-	return decodeAlertSet(c, rs[0].Expressions[0].Value)
+	return decodeAlertSet(c, v)
 }
 
 // decodeAlertSet turns a rule's alert set, as rego returns it, into findings.
@@ -327,16 +320,16 @@ func (e *Engine) Actor(ctx context.Context, input ast.Value) (map[string]any, er
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.deadline)
 	defer cancel()
-	rs, err := e.actor.Eval(ctx, rego.EvalParsedInput(input))
+	v, ok, err := e.actor.evalJSON(ctx, input)
 	if err != nil {
 		return nil, fmt.Errorf("resolve actor: %w", err)
 	}
-	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+	if !ok {
 		return nil, errors.New("resolve actor: lib.cloudtrail.actor is undefined for this event")
 	}
-	m, ok := rs[0].Expressions[0].Value.(map[string]any)
+	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("resolve actor: got %T, want an object", rs[0].Expressions[0].Value)
+		return nil, fmt.Errorf("resolve actor: got %T, want an object", v)
 	}
 	return m, nil
 }

@@ -19,6 +19,10 @@ type Finding struct {
 	Context  map[string]any
 	Index    int // position in the rule's (sorted) alert set for this event
 	Of       int // size of that set
+	// Actor is the event's caller (lib.cloudtrail.actor) when it was resolved in the same
+	// evaluation as the rule, nil otherwise (Engine.Actor resolves it then). Every finding
+	// of an event that has it shares the same map: read it, do not modify it.
+	Actor map[string]any
 }
 
 var findingKeys = map[string]bool{"msg": true, "target": true, "severity": true, "context": true}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/rego"
 )
 
 // SubjectsQuery is the lib query that names the IAM users an event concerns, for the
@@ -23,16 +22,16 @@ func (e *Engine) Subjects(ctx context.Context, input ast.Value) (map[string]any,
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.deadline)
 	defer cancel()
-	rs, err := e.subjects.Eval(ctx, rego.EvalParsedInput(input))
+	v, ok, err := e.subjects.evalJSON(ctx, input)
 	if err != nil {
 		return nil, fmt.Errorf("resolve subjects: %w", err)
 	}
-	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+	if !ok {
 		return nil, fmt.Errorf("resolve subjects: %s is undefined (is rules/lib/enrich loaded?)", SubjectsQuery)
 	}
-	m, ok := rs[0].Expressions[0].Value.(map[string]any)
+	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("resolve subjects: got %T, want an object", rs[0].Expressions[0].Value)
+		return nil, fmt.Errorf("resolve subjects: got %T, want an object", v)
 	}
 	return m, nil
 }

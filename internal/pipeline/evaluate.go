@@ -72,8 +72,12 @@ func (p *Pipeline) Evaluate(ctx context.Context, rec event.Record) *Evaluated {
 	ev.input, ev.findings, ev.ruleErrs = input, findings, append(ruleErrs, unloaded...)
 	if len(findings) > 0 {
 		// Resolved here rather than in Deliver: a replay evaluates on several goroutines and
-		// delivers on one, so work done here runs in parallel.
-		ev.actor, ev.actorErr = p.Engine.Actor(ctx, input)
+		// delivers on one, so work done here runs in parallel. The built-in pack's joint
+		// evaluation usually resolved it already, with the identity facts its rules derived.
+		ev.actor = jointActor(findings)
+		if ev.actor == nil {
+			ev.actor, ev.actorErr = p.Engine.Actor(ctx, input)
+		}
 		if ev.actorErr != nil && !errors.Is(ev.actorErr, engine.ErrNoLib) {
 			// The alerts still go out, noting it; the record counts as rule_error so an
 			// incomplete result (a deadline under load, a lib error) is never silent.
@@ -118,4 +122,14 @@ func (p *Pipeline) Wants(h *event.Header) bool {
 		return true
 	}
 	return p.Unloaded != nil && len(p.Unloaded.Unavailable(h.EventSource, h.EventName)) > 0
+}
+
+// jointActor returns the caller the engine resolved along with the findings, if it did.
+func jointActor(findings []engine.Finding) map[string]any {
+	for _, f := range findings {
+		if f.Actor != nil {
+			return f.Actor
+		}
+	}
+	return nil
 }
