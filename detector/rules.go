@@ -14,27 +14,7 @@ import (
 
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/rule"
-	"github.com/trailhound/trailhound/internal/verdict"
 )
-
-func cmdRules(ctx context.Context, args []string, s stdio) (int, error) {
-	if len(args) == 0 {
-		return exitUsage, usagef("rules: want a subcommand: list, test, lint, bundle, doc")
-	}
-	switch args[0] {
-	case "list":
-		return rulesList(ctx, args[1:], s)
-	case "test":
-		return rulesTest(ctx, args[1:], s)
-	case "doc":
-		return rulesDoc(ctx, args[1:], s)
-	case "lint":
-		return rulesLint(ctx, args[1:], s)
-	case "bundle":
-		return rulesBundle(ctx, args[1:], s)
-	}
-	return exitUsage, usagef("rules: unknown subcommand %q (want list, test, lint, bundle or doc)", args[0])
-}
 
 func rulesList(ctx context.Context, args []string, s stdio) (int, error) {
 	fs := newFlags("rules list", s, "rules list [--format text|json] [--rules DIR]...")
@@ -76,84 +56,6 @@ func rulesList(ctx context.Context, args []string, s stdio) (int, error) {
 		return exitUsage, usagef("--format: want text or json, got %q", *format)
 	}
 	if len(set.Broken) > 0 {
-		return exitPartial, nil
-	}
-	return exitOK, nil
-}
-
-func rulesTest(ctx context.Context, args []string, s stdio) (int, error) {
-	fs := newFlags("rules test", s, "rules test [-v] [DIR]")
-	verbose := fs.Bool("v", false, "list every test, not only failures")
-	minCoverage := fs.Float64("min-coverage", verdict.DefaultMinCoverage, "team packs: fail when the tests cover less than this percentage of the team's rule lines")
-	dirs, err := parseFlags(fs, args)
-	if err != nil {
-		return exitUsage, err
-	}
-	if len(dirs) > 1 {
-		return exitUsage, usagef("rules test takes at most one directory")
-	}
-	if len(dirs) == 1 && hasTeamPacks(dirs[0]) {
-		return teamVerdict(ctx, dirs, true, *verbose, *minCoverage, s)
-	}
-	builtin, err := builtinPack()
-	if err != nil {
-		return exitUsage, err
-	}
-	modules, err := builtin.AllModules()
-	if err != nil {
-		return exitPartial, err
-	}
-	if len(dirs) == 1 {
-		st, err := os.Stat(dirs[0])
-		if err != nil || !st.IsDir() {
-			return exitUsage, usagef("rules test: %s is not a directory", dirs[0])
-		}
-		p, err := rule.Load(dirs[0], "", dirs[0], os.DirFS(dirs[0]))
-		if err != nil {
-			return exitPartial, err
-		}
-		builtinModules := modules
-		if modules, err = p.AllModules(); err != nil {
-			return exitPartial, err
-		}
-		for name, m := range builtinModules {
-			if rule.IsLib(m) {
-				modules[name] = m // the lib and its tests
-			}
-		}
-	}
-	results, err := rule.RunTests(ctx, modules)
-	if err != nil {
-		return exitPartial, err
-	}
-	passed, failed := 0, 0
-	for _, r := range results {
-		status := "PASS"
-		switch {
-		case r.Skip:
-			status = "SKIP"
-		case !r.Pass:
-			status = "FAIL"
-			failed++
-		default:
-			passed++
-		}
-		if *verbose || status == "FAIL" {
-			fmt.Fprintf(s.out, "%s %s:%d %s.%s", status, r.File, r.Line, r.Package, r.Name)
-			if r.Err != "" {
-				fmt.Fprintf(s.out, ": %s", r.Err)
-			}
-			fmt.Fprintln(s.out)
-			if status == "FAIL" && r.Output != "" {
-				fmt.Fprintf(s.out, "    output: %s\n", r.Output)
-			}
-		}
-	}
-	fmt.Fprintf(s.out, "%d passed, %d failed\n", passed, failed)
-	if len(results) == 0 {
-		return exitPartial, fmt.Errorf("no Rego tests found")
-	}
-	if failed > 0 {
 		return exitPartial, nil
 	}
 	return exitOK, nil

@@ -1,3 +1,11 @@
+//go:build !lambda
+
+// The `rules` command's dispatch and the subcommands that run Rego tests or check team
+// packs: test (internal/regotest), lint and the team verdict (internal/verdict), bundle.
+// regotest and verdict import OPA's tester and cover packages. The Lambda build registers no
+// command (commands_lambda.go) and leaves this file out, so it does not import them at all;
+// rules.go (list, doc, the catalog) is in both builds.
+
 package main
 
 import (
@@ -10,10 +18,108 @@ import (
 	"time"
 
 	"github.com/trailhound/trailhound/internal/bundle"
+	"github.com/trailhound/trailhound/internal/regotest"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/team"
 	"github.com/trailhound/trailhound/internal/verdict"
 )
+
+func cmdRules(ctx context.Context, args []string, s stdio) (int, error) {
+	if len(args) == 0 {
+		return exitUsage, usagef("rules: want a subcommand: list, test, lint, bundle, doc")
+	}
+	switch args[0] {
+	case "list":
+		return rulesList(ctx, args[1:], s)
+	case "test":
+		return rulesTest(ctx, args[1:], s)
+	case "doc":
+		return rulesDoc(ctx, args[1:], s)
+	case "lint":
+		return rulesLint(ctx, args[1:], s)
+	case "bundle":
+		return rulesBundle(ctx, args[1:], s)
+	}
+	return exitUsage, usagef("rules: unknown subcommand %q (want list, test, lint, bundle or doc)", args[0])
+}
+
+func rulesTest(ctx context.Context, args []string, s stdio) (int, error) {
+	fs := newFlags("rules test", s, "rules test [-v] [DIR]")
+	verbose := fs.Bool("v", false, "list every test, not only failures")
+	minCoverage := fs.Float64("min-coverage", verdict.DefaultMinCoverage, "team packs: fail when the tests cover less than this percentage of the team's rule lines")
+	dirs, err := parseFlags(fs, args)
+	if err != nil {
+		return exitUsage, err
+	}
+	if len(dirs) > 1 {
+		return exitUsage, usagef("rules test takes at most one directory")
+	}
+	if len(dirs) == 1 && hasTeamPacks(dirs[0]) {
+		return teamVerdict(ctx, dirs, true, *verbose, *minCoverage, s)
+	}
+	builtin, err := builtinPack()
+	if err != nil {
+		return exitUsage, err
+	}
+	modules, err := builtin.AllModules()
+	if err != nil {
+		return exitPartial, err
+	}
+	if len(dirs) == 1 {
+		st, err := os.Stat(dirs[0])
+		if err != nil || !st.IsDir() {
+			return exitUsage, usagef("rules test: %s is not a directory", dirs[0])
+		}
+		p, err := rule.Load(dirs[0], "", dirs[0], os.DirFS(dirs[0]))
+		if err != nil {
+			return exitPartial, err
+		}
+		builtinModules := modules
+		if modules, err = p.AllModules(); err != nil {
+			return exitPartial, err
+		}
+		for name, m := range builtinModules {
+			if rule.IsLib(m) {
+				modules[name] = m // the lib and its tests
+			}
+		}
+	}
+	results, _, err := regotest.Run(ctx, modules, regotest.Options{})
+	if err != nil {
+		return exitPartial, err
+	}
+	passed, failed := 0, 0
+	for _, r := range results {
+		status := "PASS"
+		switch {
+		case r.Skip:
+			status = "SKIP"
+		case !r.Pass:
+			status = "FAIL"
+			failed++
+		default:
+			passed++
+		}
+		if *verbose || status == "FAIL" {
+			fmt.Fprintf(s.out, "%s %s:%d %s.%s", status, r.File, r.Line, r.Package, r.Name)
+			if r.Err != "" {
+				fmt.Fprintf(s.out, ": %s", r.Err)
+			}
+			fmt.Fprintln(s.out)
+			if status == "FAIL" && r.Output != "" {
+				fmt.Fprintf(s.out, "    output: %s\n", r.Output)
+			}
+		}
+	}
+	fmt.Fprintf(s.out, "%d passed, %d failed\n", passed, failed)
+	if len(results) == 0 {
+		return exitPartial, fmt.Errorf("no Rego tests found")
+	}
+	if failed > 0 {
+		return exitPartial, nil
+	}
+	return exitOK, nil
+}
 
 // rulesLint is `detector rules lint DIR...`: the static part of a team pack's verdict
 // (team file, METADATA, namespace, capabilities, compilation).
@@ -112,7 +218,7 @@ func printVerdict(s stdio, rep *verdict.Report, verbose bool, minCoverage float6
 	fmt.Fprintf(w, "%s team %s\n", verdict, rep.Team)
 }
 
-func testStatus(t rule.TestResult) string {
+func testStatus(t regotest.TestResult) string {
 	switch {
 	case t.Skip:
 		return "SKIP"

@@ -14,7 +14,8 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/format"
-	"github.com/open-policy-agent/opa/v1/tester"
+
+	"github.com/trailhound/trailhound/internal/regotest"
 )
 
 // Test naming convention for rule tests (enforced by TestRuleTestsHavePositiveAndNegativeCases):
@@ -148,36 +149,29 @@ func TestRegoCompilesStrict(t *testing.T) {
 	compileStrict(t, parseAll(t))
 }
 
-// TestRegoUnitTests runs every Rego test in the pack in-process (`opa test` equivalent), with
-// builtin errors raised as test errors.
+// TestRegoUnitTests runs every Rego test in the pack in-process (`opa test` equivalent) as
+// `detector rules test` does (regotest: the engine's capabilities, builtin errors raised as
+// test errors).
 func TestRegoUnitTests(t *testing.T) {
 	mods := parseAll(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	ch, err := tester.NewRunner().
-		SetModules(mods).
-		SetDefaultRegoVersion(ast.RegoV1).
-		RaiseBuiltinErrors(true).
-		SetTimeout(30*time.Second).
-		RunTests(ctx, nil)
+	results, _, err := regotest.Run(ctx, mods, regotest.Options{Timeout: 30 * time.Second})
 	if err != nil {
 		t.Fatalf("run Rego tests: %v", err)
 	}
 	perFile := map[string]int{}
-	n := 0
-	for r := range ch {
-		n++
+	n := len(results)
+	for _, r := range results {
 		name := r.Package + "." + r.Name
-		if r.Location != nil {
-			perFile[r.Location.File]++
-		}
+		perFile[r.File]++
 		switch {
-		case r.Error != nil:
-			t.Errorf("ERROR %s: %v", name, r.Error)
+		case r.Err != "":
+			t.Errorf("ERROR %s: %s", name, r.Err)
 		case r.Skip:
 			t.Errorf("SKIPPED %s: skipped Rego tests hide coverage; remove the todo_ prefix", name)
-		case r.Fail:
-			t.Errorf("FAIL %s (%s)", name, r.Location)
+		case !r.Pass:
+			t.Errorf("FAIL %s (%s:%d)", name, r.File, r.Line)
 		}
 	}
 	if n == 0 {

@@ -12,14 +12,13 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/cover"
-	"github.com/open-policy-agent/opa/v1/tester"
 
 	"github.com/trailhound/trailhound/internal/engine"
+	"github.com/trailhound/trailhound/internal/regotest"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/team"
 )
@@ -48,7 +47,7 @@ type Report struct {
 	// Problems are the static findings (schema, metadata, namespace, capabilities,
 	// compilation), each naming its file.
 	Problems []error
-	Tests    []rule.TestResult
+	Tests    []regotest.TestResult
 	// Coverage is measured when tests ran and the pack loaded.
 	Coverage *Coverage
 	// Rules is the number of rules checked.
@@ -118,7 +117,7 @@ func Check(ctx context.Context, src team.Source, opts Options) *Report {
 	modules := maps.Clone(opts.Lib)
 	maps.Copy(modules, p.Rules.Modules)
 	maps.Copy(modules, tests)
-	results, cov, err := run(ctx, modules)
+	results, cov, err := regotest.Run(ctx, modules, regotest.Options{Coverage: true})
 	if err != nil {
 		rep.Problems = append(rep.Problems, err)
 		return rep
@@ -132,42 +131,6 @@ func Check(ctx context.Context, src team.Source, opts Options) *Report {
 	}
 	rep.Coverage = coverage(cov.Report(own), own)
 	return rep
-}
-
-// run runs the Rego tests in-process like rule.RunTests, with the same restricted
-// capabilities, and traces coverage.
-func run(ctx context.Context, modules map[string]*ast.Module) ([]rule.TestResult, *cover.Cover, error) {
-	cov := cover.New()
-	compiler := ast.NewCompiler().WithCapabilities(rule.Capabilities()).WithEnablePrintStatements(true)
-	ch, err := tester.NewRunner().
-		SetCompiler(compiler).
-		SetDefaultRegoVersion(ast.RegoV1).
-		RaiseBuiltinErrors(true).
-		CapturePrintOutput(true).
-		SetCoverageQueryTracer(cov).
-		SetCoverageRuns([]cover.Kind{}).
-		Run(ctx, modules)
-	if err != nil {
-		return nil, nil, fmt.Errorf("run rego tests: %w", err)
-	}
-	var out []rule.TestResult
-	for r := range ch {
-		tr := rule.TestResult{Package: r.Package, Name: r.Name, Pass: !r.Fail && r.Error == nil && !r.Skip, Skip: r.Skip, Output: string(r.Output)}
-		if r.Location != nil {
-			tr.File, tr.Line = r.Location.File, r.Location.Row
-		}
-		if r.Error != nil {
-			tr.Err = r.Error.Error()
-		}
-		out = append(out, tr)
-	}
-	slices.SortFunc(out, func(a, b rule.TestResult) int {
-		if c := strings.Compare(a.File, b.File); c != 0 {
-			return c
-		}
-		return a.Line - b.Line
-	})
-	return out, cov, nil
 }
 
 func coverage(r cover.Report, own map[string]*ast.Module) *Coverage {
