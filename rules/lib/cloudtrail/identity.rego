@@ -10,8 +10,6 @@
 #   sessionContext.sessionIssuer.arn for assumed roles.
 package lib.cloudtrail
 
-import data.lib.arn
-
 # present(x) holds for a usable string value: non-empty and not masked by CloudTrail.
 # The per-event identity fields below spell the test out inline: a call of a user function
 # costs OPA far more than the three comparisons.
@@ -30,30 +28,34 @@ identity_type := t if {
 	t != "HIDDEN_DUE_TO_SECURITY_REASONS"
 }
 
+# The identity type tests below compare userIdentity.type itself rather than identity_type
+# (the same answer: the names compared are present strings). OPA's rule index then discards
+# a rule whose type does not match without evaluating its body, which keeps the facts that
+# do not apply to the caller from costing anything.
+
 default is_root := false
 
-is_root if identity_type == "Root"
+is_root if input.userIdentity.type == "Root"
 
-is_root if {
-	_caller.service == "iam"
-	_caller.resource == "root"
-}
+# The root user's ARN is arn:<partition>:iam::<account>:root (what arn.is_root(caller_arn)
+# tests; one anchored pattern costs less than parsing the ARN).
+is_root if regex.match(`^arn:[^:]+:iam:[^:]*:[^:]*:root$`, caller_arn)
 
 default is_iam_user := false
 
-is_iam_user if identity_type == "IAMUser"
+is_iam_user if input.userIdentity.type == "IAMUser"
 
 default is_assumed_role := false
 
-is_assumed_role if identity_type == "AssumedRole"
+is_assumed_role if input.userIdentity.type == "AssumedRole"
 
 default is_federated_user := false
 
-is_federated_user if identity_type == "FederatedUser"
+is_federated_user if input.userIdentity.type == "FederatedUser"
 
 default is_aws_service := false
 
-is_aws_service if identity_type == "AWSService"
+is_aws_service if input.userIdentity.type == "AWSService"
 
 # caller_arn is userIdentity.arn: the IAM user or root ARN, or the STS session ARN
 # (assumed-role/..., federated-user/...).
@@ -64,30 +66,26 @@ caller_arn := a if {
 	a != "HIDDEN_DUE_TO_SECURITY_REASONS"
 }
 
-# _caller is caller_arn parsed once per event and _caller_segments its resource split on "/";
-# the helpers below read them instead of calling the ARN functions once each.
-_caller := arn.parse(caller_arn)
-
-_caller_segments := split(_caller.resource, "/")
-
-# _caller_last is the final "/"-separated segment of the caller's ARN resource (the name).
-_caller_last := s if {
-	n := count(_caller_segments)
-	n > 1
-	s := _caller_segments[n - 1]
-	s != ""
-}
+# The names below are taken from the ARNs with one anchored regular expression each, which
+# yields what parsing the ARN with data.lib.arn and picking its segments would (the tests
+# check the edge cases) at a fraction of the cost: a few expressions instead of a dozen and
+# several function calls per event. In the patterns, [^:]+ and [^:]* are the partition,
+# service, region and account fields, (?:[^/]*/)* any path, and ([^/]+) the final segment.
 
 # caller_account is the account the caller's credentials belong to.
 caller_account := a if {
 	a := input.userIdentity.accountId
-	present(a)
+	is_string(a)
+	a != ""
+	a != "HIDDEN_DUE_TO_SECURITY_REASONS"
 }
 
 # recipient_account is the account the call was made in (falls back to the caller's).
 recipient_account := a if {
 	a := input.recipientAccountId
-	present(a)
+	is_string(a)
+	a != ""
+	a != "HIDDEN_DUE_TO_SECURITY_REASONS"
 } else := caller_account
 
 default cross_account := false
@@ -96,7 +94,9 @@ default cross_account := false
 # the call was made in.
 cross_account if {
 	b := input.recipientAccountId
-	present(b)
+	is_string(b)
+	b != ""
+	b != "HIDDEN_DUE_TO_SECURITY_REASONS"
 	caller_account != b
 }
 
@@ -104,53 +104,66 @@ cross_account if {
 # AssumedRole, the IAM user ARN for FederatedUser (GetFederationToken).
 session_issuer_arn := a if {
 	a := input.userIdentity.sessionContext.sessionIssuer.arn
-	present(a)
+	is_string(a)
+	a != ""
+	a != "HIDDEN_DUE_TO_SECURITY_REASONS"
 }
 
 # caller_user_name is the IAM user name of an IAMUser caller: the final path segment of its
 # ARN, else userIdentity.userName. Undefined for every other identity type.
-caller_user_name := _caller_last if {
-	is_iam_user
-	_caller.service == "iam"
-	_caller_segments[0] == "user"
+caller_user_name := _iam_user_name if input.userIdentity.type == "IAMUser"
+
+# _iam_user_name: arn:<partition>:iam::<account>:user/[path/]<name> (arn.is_iam_user and
+# arn.last_segment), else userIdentity.userName.
+_iam_user_name := n if {
+	n := regex.find_all_string_submatch_n(`^arn:[^:]+:iam:[^:]*:[^:]*:user/(?:[^/]*/)*([^/]+)$`, caller_arn, 1)[0][1]
 } else := n if {
-	is_iam_user
 	n := input.userIdentity.userName
-	present(n)
+	is_string(n)
+	n != ""
+	n != "HIDDEN_DUE_TO_SECURITY_REASONS"
 }
 
 # role_name is the name of the role an AssumedRole caller assumed: from the session issuer's
 # ARN, else the issuer's userName, else the assumed-role ARN.
-role_name := n if {
-	is_assumed_role
-	n := arn.last_segment(session_issuer_arn)
+role_name := _role_name if input.userIdentity.type == "AssumedRole"
+
+# _role_name: the final segment of the issuer's ARN, whatever its service and resource type
+# (arn.last_segment), else the issuer's userName, else the role in the assumed-role ARN.
+_role_name := n if {
+	n := regex.find_all_string_submatch_n(`^arn:[^:]+:[^:]+:[^:]*:[^:]*:(?:[^/]*/)+([^/]+)$`, session_issuer_arn, 1)[0][1]
 } else := n if {
-	is_assumed_role
 	n := input.userIdentity.sessionContext.sessionIssuer.userName
-	present(n)
-} else := n if {
-	is_assumed_role
-	n := arn.assumed_role_parts(caller_arn).role
-}
+	is_string(n)
+	n != ""
+	n != "HIDDEN_DUE_TO_SECURITY_REASONS"
+} else := _assumed_role[1]
 
 # role_session_name is the session name of an AssumedRole caller (often the human's name or
 # e-mail for SSO and console role switching).
 role_session_name := s if {
-	is_assumed_role
-	s := arn.assumed_role_parts(caller_arn).session
+	input.userIdentity.type == "AssumedRole"
+	s := _assumed_role[2]
 	s != ""
 }
 
+# _assumed_role is [arn, role, session] for an STS assumed-role ARN,
+# arn:<partition>:sts::<account>:assumed-role/<role>[/<session>] (arn.assumed_role_parts); the
+# session, which may hold "/", is "" when absent. (?s) lets it hold any character.
+_assumed_role := regex.find_all_string_submatch_n(`(?s)^arn:[^:]+:sts:[^:]*:[^:]*:assumed-role/([^/]+)(?:/(.*))?$`, caller_arn, 1)[0]
+
 # federated_user_name is the name given to GetFederationToken (arn:...:federated-user/<name>).
-federated_user_name := _caller_last if {
-	is_federated_user
-	_caller_segments[0] == "federated-user"
+federated_user_name := n if {
+	input.userIdentity.type == "FederatedUser"
+	n := regex.find_all_string_submatch_n(`^arn:[^:]+:[^:]+:[^:]*:[^:]*:federated-user/(?:[^/]*/)*([^/]+)$`, caller_arn, 1)[0][1]
 }
 
 # invoked_by is the AWS service that made the call on the caller's behalf, if any.
 invoked_by := s if {
 	s := input.userIdentity.invokedBy
-	present(s)
+	is_string(s)
+	s != ""
+	s != "HIDDEN_DUE_TO_SECURITY_REASONS"
 }
 
 default via_cloudformation := false
@@ -176,10 +189,14 @@ actor_name := caller_user_name if {
 	invoked_by
 } else := n if {
 	n := input.userIdentity.userName
-	present(n)
+	is_string(n)
+	n != ""
+	n != "HIDDEN_DUE_TO_SECURITY_REASONS"
 } else := n if {
 	n := input.userIdentity.principalId
-	present(n)
+	is_string(n)
+	n != ""
+	n != "HIDDEN_DUE_TO_SECURITY_REASONS"
 }
 
 # display_name is actor_name with the session name for assumed roles ("Admin/alice").
@@ -193,7 +210,9 @@ display_name := sprintf("%s/%s", [role_name, role_session_name]) if {
 # temporary (STS or console session) credentials.
 access_key_id := k if {
 	k := input.userIdentity.accessKeyId
-	present(k)
+	is_string(k)
+	k != ""
+	k != "HIDDEN_DUE_TO_SECURITY_REASONS"
 }
 
 # long_term_key_id is access_key_id when it is an IAM user or root long-term key (AKIA...),

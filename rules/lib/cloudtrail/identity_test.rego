@@ -1,5 +1,6 @@
 package lib.cloudtrail_test
 
+import data.lib.arn
 import data.lib.cloudtrail
 
 # Records below follow the CloudTrail userIdentity element documentation
@@ -261,4 +262,86 @@ test_via_cloudformation if {
 	cloudtrail.via_cloudformation with input as object.union(iam_user, {"userIdentity": {"invokedBy": "cloudformation.amazonaws.com"}})
 	not cloudtrail.via_cloudformation with input as iam_user
 	not cloudtrail.via_cloudformation with input as assumed_role
+}
+
+# The caller's names are read from its ARN with one regular expression each (cheaper than
+# data.lib.arn): on these ARNs, well-formed and not, they agree with the lib.arn functions.
+edge_arns := [
+	"arn:aws:iam::111122223333:user/bob",
+	"arn:aws:iam::111122223333:user/division/team/bob",
+	"arn:aws:iam::111122223333:user//bob",
+	"arn:aws:iam::111122223333:user/",
+	"arn:aws:iam::111122223333:user/bob/",
+	"arn:aws:iam::111122223333:user",
+	"arn:aws:iam::111122223333:userbob",
+	"arn:aws:iam:us-east-1:111122223333:user/x:y",
+	"arn:aws-cn:iam::111122223333:user/line\nbreak",
+	"arn::iam::111122223333:user/bob",
+	"arn:aws:iam::111122223333:root",
+	"arn:aws:iam:::root",
+	"arn:aws:iam::111122223333:root:x",
+	"arn:aws:iam::111122223333:root/x",
+	"arn:aws:sts::111122223333:root",
+	"xarn:aws:iam::111122223333:root",
+	"arn:aws:iam::111122223333:role/ops/Admin",
+	"arn:aws:iam::111122223333:role",
+	"arn:aws:sts::111122223333:assumed-role/Admin/alice@example.com",
+	"arn:aws:sts::111122223333:assumed-role/Admin/a/b",
+	"arn:aws:sts::111122223333:assumed-role/Admin/",
+	"arn:aws:sts::111122223333:assumed-role/Admin",
+	"arn:aws:sts::111122223333:assumed-role//alice",
+	"arn:aws:sts::111122223333:assumed-role/Admin/s\nx",
+	"arn:aws:iam::111122223333:assumed-role/Admin/alice",
+	"arn:aws:sts::111122223333:federated-user/build-bot",
+	"arn:aws:sts::111122223333:federated-user/",
+	"arn:aws:sts::111122223333:federated-user",
+	"arn:aws:sts:111122223333:federated-user/bot",
+	"arn:aws",
+	"",
+]
+
+test_is_root_agrees_with_lib_arn if {
+	every a in edge_arns {
+		got := cloudtrail.is_root with input as {"userIdentity": {"type": "IAMUser", "arn": a}}
+		want := count({a | arn.is_root(a)}) == 1
+		got == want
+	}
+}
+
+test_caller_user_name_agrees_with_lib_arn if {
+	every a in edge_arns {
+		got := {n | n := cloudtrail.caller_user_name with input as {"userIdentity": {"type": "IAMUser", "arn": a}}}
+		got == {n | arn.is_iam_user(a); n := arn.last_segment(a)}
+	}
+}
+
+test_federated_user_name_agrees_with_lib_arn if {
+	every a in edge_arns {
+		got := {n | n := cloudtrail.federated_user_name with input as {"userIdentity": {"type": "FederatedUser", "arn": a}}}
+		got == {n | arn.resource_type(a) == "federated-user"; n := arn.last_segment(a)}
+	}
+}
+
+test_role_name_agrees_with_lib_arn if {
+	every a in edge_arns {
+		from_issuer := {"userIdentity": {"type": "AssumedRole", "sessionContext": {"sessionIssuer": {"arn": a}}}}
+		{n | n := cloudtrail.role_name with input as from_issuer} == {n | n := arn.last_segment(a)}
+		from_session := {"userIdentity": {"type": "AssumedRole", "arn": a}}
+		{n | n := cloudtrail.role_name with input as from_session} == {n | n := arn.assumed_role_parts(a).role}
+	}
+}
+
+test_role_session_name_agrees_with_lib_arn if {
+	every a in edge_arns {
+		got := {s | s := cloudtrail.role_session_name with input as {"userIdentity": {"type": "AssumedRole", "arn": a}}}
+		got == {s | s := arn.assumed_role_parts(a).session; s != ""}
+	}
+}
+
+# Names apply to their identity type only.
+test_names_need_their_identity_type if {
+	not cloudtrail.caller_user_name with input as {"userIdentity": {"type": "AssumedRole", "arn": "arn:aws:iam::111122223333:user/bob"}}
+	not cloudtrail.role_name with input as {"userIdentity": {"type": "IAMUser", "arn": "arn:aws:sts::111122223333:assumed-role/Admin/alice"}}
+	not cloudtrail.role_session_name with input as {"userIdentity": {"type": "IAMUser", "arn": "arn:aws:sts::111122223333:assumed-role/Admin/alice"}}
+	not cloudtrail.federated_user_name with input as {"userIdentity": {"type": "IAMUser", "arn": "arn:aws:sts::111122223333:federated-user/bot"}}
 }
