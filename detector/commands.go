@@ -2,6 +2,13 @@
 
 package main
 
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+)
+
 // lambdaBuild reports whether this is the Lambda build (commands_lambda.go).
 const lambdaBuild = false
 
@@ -11,4 +18,13 @@ var commands = map[string]command{
 	"replay":  cmdReplay,
 	"rules":   cmdRules,
 	"pattern": cmdPattern,
+}
+
+// cliAWSConfig is the AWS configuration of the CLI commands (scan --enrich, replay from S3):
+// the SDK's default chain, as the AWS CLI reads it (AWS_PROFILE, the shared config and
+// credentials files, SSO, web identity, container and instance credentials, AWS_REGION,
+// AWS_ENDPOINT_URL, ...), with region when none is configured. Only this build links the
+// SDK's config package for it; Lambda mode uses awsenv in both builds (lambda_init.go).
+func cliAWSConfig(ctx context.Context, region string) (aws.Config, error) {
+	return config.LoadDefaultConfig(ctx, config.WithDefaultRegion(region))
 }

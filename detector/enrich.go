@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/trailhound/trailhound/internal/engine"
@@ -27,11 +26,11 @@ func cliEnrichDefault(getenv func(string) string) (bool, error) {
 	}
 }
 
-// newCLIEnricher builds the IAM enricher with the user's AWS credentials and settings (the
-// SDK's default chain: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...). IAM is global, so a
-// missing region defaults to us-east-1.
+// newCLIEnricher builds the IAM enricher with the user's AWS credentials and settings
+// (cliAWSConfig: the SDK's default chain, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...).
+// IAM is global, so a missing region defaults to us-east-1.
 func newCLIEnricher(ctx context.Context, eng *engine.Engine) (pipeline.Enricher, error) {
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithDefaultRegion("us-east-1"))
+	cfg, err := cliAWSConfig(ctx, "us-east-1")
 	if err != nil {
 		return nil, fmt.Errorf("--enrich: load AWS configuration: %w", err)
 	}

@@ -47,6 +47,52 @@ var cliOnly = []string{
 	"github.com/trailhound/trailhound/internal/replay.",
 	"github.com/trailhound/trailhound/internal/verdict.",
 	"github.com/open-policy-agent/opa/v1/tester.",
+	// The SDK's default chain, for the CLI's AWS configuration (commands.go, cliAWSConfig);
+	// Lambda mode reads the environment (internal/awsenv).
+	"github.com/aws/aws-sdk-go-v2/config.",
+	"github.com/aws/aws-sdk-go-v2/credentials/",
+	"github.com/aws/aws-sdk-go-v2/service/sso.",
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc.",
+	"github.com/aws/aws-sdk-go-v2/service/signin.",
+}
+
+// cliOnlyPackages are packages the Lambda build does not compile at all: the SDK's config
+// package and what only it imports (the credential providers of the default chain, the SSO,
+// SSO-OIDC and sign-in clients, IMDS). Lambda mode builds its AWS configuration from the
+// environment (internal/awsenv); the CLI keeps the default chain (commands.go).
+var cliOnlyPackages = []string{
+	"github.com/aws/aws-sdk-go-v2/config",
+	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds",
+	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds",
+	"github.com/aws/aws-sdk-go-v2/credentials/logincreds",
+	"github.com/aws/aws-sdk-go-v2/credentials/processcreds",
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds",
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds",
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds",
+	"github.com/aws/aws-sdk-go-v2/service/sso",
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc",
+	"github.com/aws/aws-sdk-go-v2/service/signin",
+}
+
+// TestLambdaBuildLeavesOutSDKConfig lists the packages of the Lambda build (go list -deps,
+// with deploy/build.sh's tags): none of cliOnlyPackages, or anything under them, is among
+// them.
+func TestLambdaBuildLeavesOutSDKConfig(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-tags", "lambda,lambda.norpc", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	if len(deps) < 100 {
+		t.Fatalf("go list -deps listed %d packages", len(deps))
+	}
+	for _, d := range deps {
+		for _, p := range cliOnlyPackages {
+			if d == p || strings.HasPrefix(d, p+"/") {
+				t.Errorf("the Lambda build compiles %s, which only the CLI's AWS configuration needs", d)
+			}
+		}
+	}
 }
 
 // TestLambdaBuildLinksEveryLambdaFeature builds the function as deploy/build.sh does (for the

@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/trailhound/trailhound/internal/awsenv"
 	"github.com/trailhound/trailhound/internal/obs"
 	"github.com/trailhound/trailhound/internal/sink"
 	"github.com/trailhound/trailhound/internal/state"
@@ -49,17 +51,31 @@ func lambdaMain() {
 	lambda.Start(h.Handle)
 }
 
+// lambdaAWSConfig is the SDK configuration of Lambda mode, in both builds: the environment as
+// the Lambda runtime sets it (awsenv: AWS_REGION, the execution role's credentials,
+// AWS_ENDPOINT_URL, ...; no profiles, SSO or other credential providers), with the sinks'
+// retry policy (sink.Retryer) for every client: the sinks, the DynamoDB state, IAM and S3. It
+// reads the process environment, as the SDK's clients do, not newLambdaHandler's getenv.
+func lambdaAWSConfig() (aws.Config, error) {
+	cfg, err := awsenv.Load(os.Getenv, awsenv.Options{Retryer: sink.Retryer})
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
+	}
+	return cfg, nil
+}
+
 // newLambdaHandler builds the handler from the environment: the built-in rule pack, the sinks
 // (sink.FromEnv; at least one is required, since alerts would otherwise only reach a log),
 // the idempotency store (DynamoDB when STATE_TABLE is set, else per-container memory) and the
 // IAM enricher (unless ENRICH=false). The idempotency store and the dedup and threshold
-// windows share the STATE_TABLE.
+// windows share the STATE_TABLE. Once every setting is checked, and before the first AWS
+// call (the rules bundle), it fails when the environment holds no AWS credentials.
 func newLambdaHandler(ctx context.Context, getenv func(string) string, log *slog.Logger, metrics io.Writer) (*lambdaHandler, error) {
 	builtin, eng, err := loadBuiltin(ctx)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := sink.LoadAWSConfig(ctx)
+	cfg, err := lambdaAWSConfig()
 	if err != nil {
 		return nil, err
 	}
@@ -93,12 +109,13 @@ func newLambdaHandler(ctx context.Context, getenv func(string) string, log *slog
 	if h.rules, err = newLambdaRules(ctx, cfg, getenv, builtin, eng, sinks, h.idempotency, log); err != nil {
 		return nil, err
 	}
-	h.rules.current(ctx) // fetch the bundle (if any) during init, not in the first invocation
-	enricher, err := newEnricher(cfg, eng, getenv)
-	if err != nil {
+	if h.enricher, err = newEnricher(cfg, eng, getenv); err != nil {
 		return nil, err
 	}
-	h.enricher = enricher
-	log.Info("configured", "sinks", sinks.Names(), "rules", len(eng.Rules()), "state_table", getenv(EnvStateTable) != "", "enrich", enricher != nil)
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return nil, fmt.Errorf("AWS configuration: %w", err)
+	}
+	h.rules.current(ctx) // fetch the bundle (if any) during init, not in the first invocation
+	log.Info("configured", "sinks", sinks.Names(), "rules", len(eng.Rules()), "state_table", getenv(EnvStateTable) != "", "enrich", h.enricher != nil)
 	return h, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -106,7 +107,8 @@ func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) str
 		interval = time.Duration(n) * time.Second
 	}
 	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
-		o.UsePathStyle = cfg.BaseEndpoint != nil // moto and other S3 endpoints by address
+		// moto and other S3 endpoints by address, as replay does
+		o.UsePathStyle = cfg.BaseEndpoint != nil || os.Getenv("AWS_ENDPOINT_URL_S3") != ""
 		// The bundle's signature, not a response checksum, is what the detector trusts.
 		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 	})

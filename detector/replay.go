@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/trailhound/trailhound/internal/replay"
@@ -109,8 +108,9 @@ func splitList(l stringList) []string {
 	return out
 }
 
-// replaySource opens a local path or an S3 prefix. S3 is read with the default credential
-// chain; AWS_ENDPOINT_URL points it at another endpoint (addressed by path, as moto wants).
+// replaySource opens a local path or an S3 prefix. S3 is read with the CLI's AWS settings
+// (cliAWSConfig: the SDK's default chain; us-east-1 without a region); AWS_ENDPOINT_URL or
+// AWS_ENDPOINT_URL_S3 points it at another endpoint (addressed by path, as moto wants).
 func replaySource(ctx context.Context, root string) (replay.Source, error) {
 	if !replay.IsS3URL(root) {
 		src, err := replay.NewLocal(root)
@@ -119,12 +119,9 @@ func replaySource(ctx context.Context, root string) (replay.Source, error) {
 		}
 		return src, nil
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := cliAWSConfig(ctx, "us-east-1")
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
-	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
 	}
 	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
 		o.UsePathStyle = cfg.BaseEndpoint != nil || os.Getenv("AWS_ENDPOINT_URL_S3") != ""

@@ -1,12 +1,10 @@
 package sink
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -22,20 +20,11 @@ const (
 	EnvSecurityHub = "SECURITY_HUB"
 )
 
-// LoadAWSConfig loads the SDK configuration the AWS sinks and the DynamoDB state use: the
-// default chain (environment, Lambda role; AWS_ENDPOINT_URL points every client at another
-// endpoint, as the tests do with moto) with the Retryer policy.
-func LoadAWSConfig(ctx context.Context) (aws.Config, error) {
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(Retryer))
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
-	}
-	return cfg, nil
-}
-
 // FromEnv builds the AWS sinks the environment asks for, in a fixed order: sqs, securityhub,
 // sns, eventbridge. getenv is os.Getenv in production. It returns an empty Multi when none is
-// configured, and an error for a value it cannot use.
+// configured, and an error for a value it cannot use. cfg is the SDK configuration the clients
+// are made from: the caller's, loaded with Retryer as its retryer (in Lambda, awsenv.Load with
+// Options.Retryer; the sinks load none of their own).
 func FromEnv(cfg aws.Config, getenv func(string) string) (*Multi, error) {
 	m := &Multi{}
 	if u := strings.TrimSpace(getenv(EnvQueueURL)); u != "" {

@@ -3,6 +3,7 @@ package sink
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/awsenv"
 	"github.com/trailhound/trailhound/internal/testutil"
 )
 
@@ -43,11 +45,11 @@ func testAlert(id string) *alert.Alert {
 }
 
 // motoConfig starts moto_server for the test and returns an SDK configuration pointed at it,
-// with the sinks' retry policy.
+// with the sinks' retry policy, loaded as the function loads it (awsenv).
 func motoConfig(t *testing.T) aws.Config {
 	t.Helper()
 	testutil.StartMoto(t)
-	cfg, err := LoadAWSConfig(context.Background())
+	cfg, err := awsenv.Load(os.Getenv, awsenv.Options{Retryer: Retryer})
 	if err != nil {
 		t.Fatal(err)
 	}
