@@ -78,8 +78,8 @@ watched := {"CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey", "UpdateUser
 
 alert contains finding if {
 	input.eventSource == "iam.amazonaws.com"
+	ct.is_root # first: most callers are not root, and the rule stops here
 	watched[input.eventName] # a set lookup: cheaper than `in`
-	ct.is_root
 	not iam.root_created_own_access_key
 
 	finding := {

@@ -5,13 +5,17 @@ package lib.cloudtrail
 # error_code is the record's errorCode, when the call failed.
 error_code := c if {
 	c := input.errorCode
-	present(c)
+	is_string(c)
+	c != ""
+	c != "HIDDEN_DUE_TO_SECURITY_REASONS"
 }
 
 # error_message is the record's errorMessage, when present.
 error_message := m if {
 	m := input.errorMessage
-	present(m)
+	is_string(m)
+	m != ""
+	m != "HIDDEN_DUE_TO_SECURITY_REASONS"
 }
 
 default success := false

@@ -8,7 +8,9 @@ package lib.cloudtrail
 # cloudformation.amazonaws.com when a service called on the caller's behalf).
 source := s if {
 	s := input.sourceIPAddress
-	present(s)
+	is_string(s)
+	s != ""
+	s != "HIDDEN_DUE_TO_SECURITY_REASONS"
 } else := "an unknown address"
 
 # summary_phrase names the caller, its identity type, and where the call came from, e.g.

@@ -17,10 +17,16 @@ package lib.iam
 import data.lib.arn
 import data.lib.cloudtrail as ct
 
+# The request values below spell out data.lib.cloudtrail.present(x) (a usable string: not
+# empty, not masked) inline: a call of a user function costs OPA more than the three
+# comparisons it makes.
+
 # requested_user_name is requestParameters.userName, when the request named a user.
 requested_user_name := n if {
 	n := input.requestParameters.userName
-	ct.present(n)
+	is_string(n)
+	n != ""
+	n != "HIDDEN_DUE_TO_SECURITY_REASONS"
 }
 
 default target_omitted := false
@@ -88,7 +94,7 @@ default acted_on_self := false
 acted_on_self if target_omitted
 
 acted_on_self if {
-	ct.is_iam_user
+	input.userIdentity.type == "IAMUser" # ct.is_iam_user, on input so that OPA's index skips this for other callers
 	not ct.cross_account
 	target_user_name == ct.caller_user_name
 }
@@ -122,35 +128,45 @@ default acted_on_other_user := false
 # acted_on_other_user holds when the call targeted an IAM user other than the caller. Root and
 # roles have no IAM user of their own, so any user they name is another user.
 acted_on_other_user if {
+	not acted_on_self # first: most calls act on the caller, and then target_user_name is not needed
 	target_user_name
-	not acted_on_self
 }
 
 # access_key_id is the access key the call acted on: requestParameters.accessKeyId, or the key
 # a CreateAccessKey call returned.
 access_key_id := k if {
 	k := input.requestParameters.accessKeyId
-	ct.present(k)
+	is_string(k)
+	k != ""
+	k != "HIDDEN_DUE_TO_SECURITY_REASONS"
 } else := k if {
 	k := input.responseElements.accessKey.accessKeyId
-	ct.present(k)
+	is_string(k)
+	k != ""
+	k != "HIDDEN_DUE_TO_SECURITY_REASONS"
 }
 
 # new_user_name and new_path are UpdateUser's requested rename and move.
 new_user_name := n if {
 	n := input.requestParameters.newUserName
-	ct.present(n)
+	is_string(n)
+	n != ""
+	n != "HIDDEN_DUE_TO_SECURITY_REASONS"
 }
 
 new_path := p if {
 	p := input.requestParameters.newPath
-	ct.present(p)
+	is_string(p)
+	p != ""
+	p != "HIDDEN_DUE_TO_SECURITY_REASONS"
 }
 
 # key_status is the status UpdateAccessKey set ("Active" or "Inactive").
 key_status := s if {
 	s := input.requestParameters.status
-	ct.present(s)
+	is_string(s)
+	s != ""
+	s != "HIDDEN_DUE_TO_SECURITY_REASONS"
 }
 
 # target is the finding's target object for IAM user calls: user_name, access_key_id, status,
