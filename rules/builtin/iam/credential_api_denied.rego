@@ -79,7 +79,8 @@ watched := {"CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey", "UpdateUser
 
 alert contains finding if {
 	input.eventSource == "iam.amazonaws.com"
-	ct.denied # first: most calls are not denied, and the rule stops here
+	ct.error_code # first: most calls succeed, and the rule stops here before ct.denied and its default
+	ct.denied
 	watched[input.eventName] # a set lookup: cheaper than `in`
 	not ct.is_root
 

@@ -25,14 +25,16 @@ console_session if input.sessionCredentialFromConsole == true
 
 console_session if {
 	is_object(input.userIdentity.sessionContext)
-	_console_mark
+	input.userIdentity.invokedBy == "signin.amazonaws.com"
 }
 
-_console_mark if input.userIdentity.invokedBy == "signin.amazonaws.com"
+console_session if {
+	is_object(input.userIdentity.sessionContext)
+	console_user_agents[input.userAgent] # a set lookup: cheaper than `in`
+}
 
-_console_mark if input.userAgent in console_user_agents
-
-_console_mark if {
+console_session if {
+	is_object(input.userIdentity.sessionContext)
 	is_string(input.userAgent)
 	startswith(input.userAgent, "aws-internal/")
 }

@@ -16,11 +16,9 @@ source := s if {
 # summary_phrase names the caller, its identity type, and where the call came from, e.g.
 # "alice (IAMUser) from 198.51.100.7" or
 # "Admin/alice (AssumedRole, account 444455556666) from 203.0.113.9".
-summary_phrase := sprintf("%s (%s) from %s", [display_name, _type_phrase, source])
-
-_type_phrase := sprintf("%s, account %s", [_type_or_unknown, caller_account]) if {
+summary_phrase := sprintf("%s (%s, account %s) from %s", [display_name, _type_or_unknown, caller_account, source]) if {
 	cross_account
-} else := _type_or_unknown
+} else := sprintf("%s (%s) from %s", [display_name, _type_or_unknown, source])
 
 _type_or_unknown := identity_type if {
 	identity_type
@@ -39,14 +37,11 @@ event_time_ns := time.parse_rfc3339_ns(t) if {
 # triage_window_hours is how far before and after the event the runbooks look.
 triage_window_hours := 24
 
-_rfc3339(ns) := time.format([ns, "UTC", "2006-01-02T15:04:05Z07:00"])
-
 # window_start and window_end bound the triage window around the event (RFC 3339, UTC).
-window_start := _rfc3339(event_time_ns - _triage_window_ns)
+# (3600000000000 is an hour in nanoseconds.)
+window_start := time.format([event_time_ns - (triage_window_hours * 3600000000000), "UTC", "2006-01-02T15:04:05Z07:00"])
 
-window_end := _rfc3339(event_time_ns + _triage_window_ns)
-
-_triage_window_ns := (triage_window_hours * 3600) * 1000000000
+window_end := time.format([event_time_ns + (triage_window_hours * 3600000000000), "UTC", "2006-01-02T15:04:05Z07:00"])
 
 # base_context is the context every built-in finding starts from:
 #   console_session, mfa_authenticated, cross_account   booleans, always present
@@ -56,20 +51,19 @@ _triage_window_ns := (triage_window_hours * 3600) * 1000000000
 #   window_start, window_end  the triage window (only when eventTime is RFC 3339)
 # Remediation commands that only make sense for one kind of caller use these keys, so the
 # engine leaves them out when the key is absent.
-base_context := {k: v | some [k, v] in _context_pairs}
+base_context := object.union(
+	{"console_session": console_session, "mfa_authenticated": mfa_authenticated, "cross_account": cross_account},
+	{k: v | some [k, v] in _optional_context},
+)
 
-_context_pairs contains ["console_session", console_session]
+# _optional_context holds the keys of base_context whose value the record may not carry.
+# (The keys always present are written as an object above: cheaper than a pair each.)
+_optional_context contains ["actor_user_name", caller_user_name]
 
-_context_pairs contains ["mfa_authenticated", mfa_authenticated]
+_optional_context contains ["actor_role_name", role_name]
 
-_context_pairs contains ["cross_account", cross_account]
+_optional_context contains ["actor_long_term_key_id", long_term_key_id]
 
-_context_pairs contains ["actor_user_name", caller_user_name]
+_optional_context contains ["window_start", window_start]
 
-_context_pairs contains ["actor_role_name", role_name]
-
-_context_pairs contains ["actor_long_term_key_id", long_term_key_id]
-
-_context_pairs contains ["window_start", window_start]
-
-_context_pairs contains ["window_end", window_end]
+_optional_context contains ["window_end", window_end]

@@ -17,9 +17,12 @@ package lib.iam
 import data.lib.arn
 import data.lib.cloudtrail as ct
 
-# The request values below spell out data.lib.cloudtrail.present(x) (a usable string: not
-# empty, not masked) inline: a call of a user function costs OPA more than the three
-# comparisons it makes.
+# Cost notes (each rule OPA evaluates costs allocations on every event):
+# - The request values below spell out data.lib.cloudtrail.present(x) (a usable string: not
+#   empty, not masked) inline: a call of a user function costs OPA more than the three
+#   comparisons it makes.
+# - A failed call is tested as ct.error_code (defined exactly when ct.failed holds): ct.failed
+#   has a default, which OPA evaluates as one more rule whenever the call succeeded.
 
 # requested_user_name is requestParameters.userName, when the request named a user.
 requested_user_name := n if {
@@ -41,7 +44,7 @@ target_omitted if {
 
 target_omitted if {
 	not requested_user_name
-	ct.failed
+	ct.error_code # the call failed
 	is_object(input.requestParameters)
 }
 
@@ -65,13 +68,13 @@ user_name_from_resource(r) := n if {
 
 # error_target_user_name is the user a failed call targeted, parsed from errorMessage.
 error_target_user_name := n if {
-	ct.failed
+	ct.error_code # the call failed
 	n := user_name_from_resource(error_resource)
 }
 
 # error_target_user_arn is the target's ARN when errorMessage gives it as an ARN.
 error_target_user_arn := error_resource if {
-	ct.failed
+	ct.error_code # the call failed
 	arn.is_iam_user(error_resource)
 }
 
@@ -186,7 +189,8 @@ _target_pairs contains ["new_path", new_path]
 # target_phrase names the target for a finding's msg: "IAM user bob", "their own IAM user
 # alice", "the root user itself", or "an unknown IAM user".
 target_phrase := "the root user itself" if {
-	acted_on_root_self
+	ct.is_root # acted_on_root_self, spelled out: most callers are not root, and ct.is_root is known
+	acted_on_self
 } else := sprintf("their own IAM user %s", [target_user_name]) if {
 	acted_on_self
 } else := sprintf("IAM user %s", [target_user_name]) if {
