@@ -202,3 +202,11 @@ test_no_alert_key_created_active if {
 test_no_alert_other_event_source if {
 	count(rule.alert) == 0 with input as patched(base, {"eventSource": "sts.amazonaws.com"})
 }
+
+# root_access_key_id needs both the root user acting on itself and the key in the record.
+test_alert_root_without_key_id_has_no_root_access_key_id if {
+	rec := patched(base, {"userIdentity": root_identity, "requestParameters": {"status": "Active"}})
+	f := one(rec)
+	f.severity == "CRITICAL"
+	not "root_access_key_id" in object.keys(f.context)
+}

@@ -107,13 +107,11 @@ severity := "HIGH" if {
 	count(reasons) > 0
 } else := "MEDIUM"
 
-extra_context := {k: v | some [k, v] in _extra_pairs}
+# extra_context is written as an object, plus the one key that may be absent: cheaper for OPA
+# than a set of key-value pairs turned into an object.
+extra_context := object.union({"acted_on_self": false, "escalation_reasons": sort(reasons)}, _deactivated_key)
 
-_extra_pairs contains ["acted_on_self", false]
-
-_extra_pairs contains ["escalation_reasons", sort(reasons)]
-
-_extra_pairs contains ["deactivated_key_id", iam.access_key_id] if {
+_deactivated_key := {"deactivated_key_id": iam.access_key_id} if {
 	input.eventName == "UpdateAccessKey"
 	iam.key_status == "Inactive"
-}
+} else := {}

@@ -159,3 +159,10 @@ test_no_alert_denied_delete if {
 test_no_alert_listing_keys if {
 	count(rule.alert) == 0 with input as patched(delete_key, {"eventName": "ListAccessKeys", "readOnly": true})
 }
+
+# A deactivation whose record does not carry the key still alerts, without deactivated_key_id.
+test_alert_deactivating_an_unnamed_key_has_no_deactivated_key_id if {
+	f := one(patched(deactivate_key, {"requestParameters": {"userName": "bob", "status": "Inactive"}}))
+	f.msg == "alice (IAMUser) from 198.51.100.7 deactivated an access key of IAM user bob."
+	not "deactivated_key_id" in object.keys(f.context)
+}

@@ -99,3 +99,11 @@ test_no_alert_root_lists_keys if {
 	rec := object.remove(patched(root_own_key, {"eventName": "ListAccessKeys", "readOnly": true}), ["responseElements"])
 	count(rule.alert) == 0 with input as rec
 }
+
+# A response without the new key still alerts, without root_access_key_id.
+test_alert_root_own_key_without_key_id_has_no_root_access_key_id if {
+	f := one(patched(root_own_key, {"responseElements": null}))
+	f.msg == "root (Root) from 192.0.2.44 created an access key for the root user."
+	f.context == object.union(f.context, {"acted_on_self": true})
+	not "root_access_key_id" in object.keys(f.context)
+}

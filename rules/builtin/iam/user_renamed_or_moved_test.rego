@@ -93,3 +93,12 @@ test_no_alert_failed_rename if {
 test_no_alert_other_user_call if {
 	count(rule.alert) == 0 with input as patched(rename, {"eventName": "UpdateLoginProfile"})
 }
+
+# The root user moving itself names no IAM user: no current_user_name.
+test_alert_root_move_has_no_current_user_name if {
+	root := {"type": "Root", "arn": "arn:aws:iam::111122223333:root", "accountId": "111122223333"}
+	f := one(patched(rename, {"userIdentity": root, "requestParameters": {"newPath": "/x/"}}))
+	f.msg == "root (Root) from 198.51.100.7 moved the root user itself to path /x/."
+	not "current_user_name" in object.keys(f.context)
+	f.context.acted_on_self == true
+}
