@@ -38,8 +38,13 @@ default is_root := false
 is_root if input.userIdentity.type == "Root"
 
 # The root user's ARN is arn:<partition>:iam::<account>:root (what arn.is_root(caller_arn)
-# tests; one anchored pattern costs less than parsing the ARN).
-is_root if regex.match(`^arn:[^:]+:iam:[^:]*:[^:]*:root$`, caller_arn)
+# tests; one anchored pattern costs less than parsing the ARN). It reads userIdentity.arn
+# itself: an empty or masked value cannot match, and most events then never need caller_arn.
+is_root if {
+	a := input.userIdentity.arn
+	is_string(a)
+	regex.match(`^arn:[^:]+:iam:[^:]*:[^:]*:root$`, a)
+}
 
 default is_iam_user := false
 

@@ -123,7 +123,8 @@ default root_created_own_access_key := false
 root_created_own_access_key if {
 	input.eventName == "CreateAccessKey"
 	ct.success
-	acted_on_root_self
+	ct.is_root # acted_on_root_self, spelled out (see target_phrase)
+	acted_on_self
 }
 
 default acted_on_other_user := false
