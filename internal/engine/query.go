@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/metrics"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/topdown"
@@ -83,7 +84,8 @@ func (q *query) eval(ctx context.Context, input ast.Value) ([]ast.Value, bool, e
 		WithStore(q.store).
 		WithTransaction(txn).
 		WithInput(ast.NewTerm(input)).
-		WithStrictBuiltinErrors(true)
+		WithStrictBuiltinErrors(true).
+		WithMetrics(metrics.NoOp()) // nothing reads them; topdown would make a new set per query
 	if ctx.Done() != nil {
 		c := topdown.NewCancel()
 		tq = tq.WithCancel(c)
