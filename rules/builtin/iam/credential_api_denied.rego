@@ -79,7 +79,10 @@ watched := {"CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey", "UpdateUser
 
 alert contains finding if {
 	input.eventSource == "iam.amazonaws.com"
-	ct.error_code # first: most calls succeed, and the rule stops here before ct.denied and its default
+
+	# first, and on input: most calls succeed, and OPA's rule index then skips the rule without
+	# evaluating it (ct.denied, which decides, tests ct.error_code itself)
+	input.errorCode
 	ct.denied
 	watched[input.eventName] # a set lookup: cheaper than `in`
 	not ct.is_root

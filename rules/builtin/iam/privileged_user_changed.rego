@@ -105,7 +105,9 @@ import data.lib.cloudtrail as ct
 import data.lib.iam
 
 alert contains finding if {
-	target.exists == true # first: without the lookup nothing below can hold
+	# first, and on input rather than `target`: without the lookup nothing below can hold, and
+	# OPA's rule index then skips the rule without evaluating it
+	input.enrichment.target.exists == true
 	count(risks) > 0
 	ct.success
 	iam.acted_on_other_user
