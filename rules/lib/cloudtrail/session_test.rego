@@ -59,3 +59,15 @@ test_mfa if {
 test_non_string_user_agent_is_ignored if {
 	not cloudtrail.console_session with input as {"userIdentity": {"sessionContext": {}}, "userAgent": 7}
 }
+
+# console_session writes console_user_agents out as a literal set (for OPA's rule index): each
+# of them must mark a console session, and nothing close to them.
+test_console_session_agrees_with_console_user_agents if {
+	no_invoker := json.remove(console_user, ["/userIdentity/invokedBy"])
+	every agent in cloudtrail.console_user_agents {
+		cloudtrail.console_session with input as json.patch(no_invoker, [{"op": "replace", "path": "/userAgent", "value": agent}])
+	}
+	every agent in {"Console.amazonaws.com", "console.amazonaws.com ", "AWS", "signin.amazonaws.com.example"} {
+		not cloudtrail.console_session with input as json.patch(no_invoker, [{"op": "replace", "path": "/userAgent", "value": agent}])
+	}
+}

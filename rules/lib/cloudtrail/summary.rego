@@ -38,10 +38,11 @@ event_time_ns := time.parse_rfc3339_ns(t) if {
 triage_window_hours := 24
 
 # window_start and window_end bound the triage window around the event (RFC 3339, UTC).
-# (3600000000000 is an hour in nanoseconds.)
-window_start := time.format([event_time_ns - (triage_window_hours * 3600000000000), "UTC", "2006-01-02T15:04:05Z07:00"])
+# 86400000000000 is triage_window_hours (24) in nanoseconds, written out: reading the rule
+# costs OPA a rule evaluation per event, more than the arithmetic.
+window_start := time.format([event_time_ns - 86400000000000, "UTC", "2006-01-02T15:04:05Z07:00"])
 
-window_end := time.format([event_time_ns + (triage_window_hours * 3600000000000), "UTC", "2006-01-02T15:04:05Z07:00"])
+window_end := time.format([event_time_ns + 86400000000000, "UTC", "2006-01-02T15:04:05Z07:00"])
 
 # base_context is the context every built-in finding starts from:
 #   console_session, mfa_authenticated, cross_account   booleans, always present

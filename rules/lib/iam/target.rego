@@ -23,6 +23,9 @@ import data.lib.cloudtrail as ct
 #   comparisons it makes.
 # - A failed call is tested as ct.error_code (defined exactly when ct.failed holds): ct.failed
 #   has a default, which OPA evaluates as one more rule whenever the call succeeded.
+# - A body that needs a failed call also names input.errorCode on its own (defined whenever
+#   ct.error_code is): OPA's rule index reads that on input and skips the body for calls that
+#   succeeded without evaluating it, which it cannot do for a test on another rule.
 
 # requested_user_name is requestParameters.userName, when the request named a user.
 requested_user_name := n if {
@@ -43,6 +46,7 @@ target_omitted if {
 }
 
 target_omitted if {
+	input.errorCode # for OPA's rule index (see the cost notes)
 	not requested_user_name
 	ct.error_code # the call failed
 	is_object(input.requestParameters)
@@ -68,12 +72,14 @@ user_name_from_resource(r) := n if {
 
 # error_target_user_name is the user a failed call targeted, parsed from errorMessage.
 error_target_user_name := n if {
+	input.errorCode # for OPA's rule index (see the cost notes)
 	ct.error_code # the call failed
 	n := user_name_from_resource(error_resource)
 }
 
 # error_target_user_arn is the target's ARN when errorMessage gives it as an ARN.
 error_target_user_arn := error_resource if {
+	input.errorCode # for OPA's rule index (see the cost notes)
 	ct.error_code # the call failed
 	arn.is_iam_user(error_resource)
 }
