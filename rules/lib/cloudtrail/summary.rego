@@ -51,20 +51,18 @@ window_end := time.format([event_time_ns + 86400000000000, "UTC", "2006-01-02T15
 #   actor_long_term_key_id the caller's AKIA key (only when the call was signed with one)
 #   window_start, window_end  the triage window (only when eventTime is RFC 3339)
 # Remediation commands that only make sense for one kind of caller use these keys, so the
-# engine leaves them out when the key is absent.
-base_context := object.union(
-	{"console_session": console_session, "mfa_authenticated": mfa_authenticated, "cross_account": cross_account},
-	{k: v | some [k, v] in _optional_context},
-)
-
-# _optional_context holds the keys of base_context whose value the record may not carry.
-# (The keys always present are written as an object above: cheaper than a pair each.)
-_optional_context contains ["actor_user_name", caller_user_name]
-
-_optional_context contains ["actor_role_name", role_name]
-
-_optional_context contains ["actor_long_term_key_id", long_term_key_id]
-
-_optional_context contains ["window_start", window_start]
-
-_optional_context contains ["window_end", window_end]
+# engine leaves them out when the key is absent. Each key comes with its value as a list of at
+# most one element, and is left out when that is empty (see actor in identity.rego for why).
+base_context := {k: v |
+	some [k, vs] in [
+		["console_session", [console_session]],
+		["mfa_authenticated", [mfa_authenticated]],
+		["cross_account", [cross_account]],
+		["actor_user_name", [x | x := caller_user_name]],
+		["actor_role_name", [x | x := role_name]],
+		["actor_long_term_key_id", [x | x := long_term_key_id]],
+		["window_start", [x | x := window_start]],
+		["window_end", [x | x := window_end]],
+	]
+	some v in vs
+}

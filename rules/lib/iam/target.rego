@@ -180,18 +180,18 @@ key_status := s if {
 }
 
 # target is the finding's target object for IAM user calls: user_name, access_key_id, status,
-# new_user_name, new_path, each only when known.
-target := {k: v | some [k, v] in _target_pairs}
-
-_target_pairs contains ["user_name", target_user_name]
-
-_target_pairs contains ["access_key_id", access_key_id]
-
-_target_pairs contains ["status", key_status]
-
-_target_pairs contains ["new_user_name", new_user_name]
-
-_target_pairs contains ["new_path", new_path]
+# new_user_name, new_path, each only when known. (A key with its value as a list of at most
+# one element, left out when that is empty: see data.lib.cloudtrail.actor.)
+target := {k: v |
+	some [k, vs] in [
+		["user_name", [x | x := target_user_name]],
+		["access_key_id", [x | x := access_key_id]],
+		["status", [x | x := key_status]],
+		["new_user_name", [x | x := new_user_name]],
+		["new_path", [x | x := new_path]],
+	]
+	some v in vs
+}
 
 # target_phrase names the target for a finding's msg: "IAM user bob", "their own IAM user
 # alice", "the root user itself", or "an unknown IAM user".
