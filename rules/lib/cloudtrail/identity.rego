@@ -225,7 +225,13 @@ access_key_id := k if {
 
 # long_term_key_id is access_key_id when it is an IAM user or root long-term key (AKIA...),
 # the kind update-access-key and delete-access-key accept.
-long_term_key_id := access_key_id if startswith(access_key_id, "AKIA")
+# It tests the key on input (an AKIA... string is present, so it is access_key_id): OPA's rule
+# index then skips the body for other keys without evaluating it.
+long_term_key_id := k if {
+	k := input.userIdentity.accessKeyId
+	is_string(k)
+	startswith(input.userIdentity.accessKeyId, "AKIA")
+}
 
 # actor is the caller as the Go alert builder reads it into Alert.actor. Keys: type, arn,
 # name, account, access_key_id, session_issuer (ARN), mfa_authenticated (boolean, always

@@ -345,3 +345,15 @@ test_names_need_their_identity_type if {
 	not cloudtrail.role_session_name with input as {"userIdentity": {"type": "IAMUser", "arn": "arn:aws:sts::111122223333:assumed-role/Admin/alice"}}
 	not cloudtrail.federated_user_name with input as {"userIdentity": {"type": "IAMUser", "arn": "arn:aws:sts::111122223333:federated-user/bot"}}
 }
+
+# long_term_key_id tests the key on input (for OPA's rule index): only a string starting with
+# AKIA is one, and it is then access_key_id.
+test_long_term_key_id_only_for_akia_strings if {
+	cloudtrail.long_term_key_id == "AKIAX" with input as {"userIdentity": {"accessKeyId": "AKIAX"}}
+	cloudtrail.long_term_key_id == cloudtrail.access_key_id with input as iam_user
+	not cloudtrail.long_term_key_id with input as {"userIdentity": {"accessKeyId": "akiax"}}
+	not cloudtrail.long_term_key_id with input as {"userIdentity": {"accessKeyId": "ASIAX"}}
+	not cloudtrail.long_term_key_id with input as {"userIdentity": {"accessKeyId": 7}}
+	not cloudtrail.long_term_key_id with input as {"userIdentity": "AKIAX"}
+	not cloudtrail.long_term_key_id with input as {}
+}

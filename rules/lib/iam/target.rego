@@ -194,14 +194,16 @@ target := {k: v |
 }
 
 # target_phrase names the target for a finding's msg: "IAM user bob", "their own IAM user
-# alice", "the root user itself", or "an unknown IAM user".
-target_phrase := "the root user itself" if {
+# alice", "the root user itself", or "an unknown IAM user". The other-user case comes first:
+# it is the common one for findings, and acted_on_other_user (not acted_on_self, and a known
+# target) is then already evaluated, so OPA stops at the first branch.
+target_phrase := sprintf("IAM user %s", [target_user_name]) if {
+	acted_on_other_user
+} else := "the root user itself" if {
 	ct.is_root # acted_on_root_self, spelled out: most callers are not root, and ct.is_root is known
 	acted_on_self
 } else := sprintf("their own IAM user %s", [target_user_name]) if {
 	acted_on_self
-} else := sprintf("IAM user %s", [target_user_name]) if {
-	target_user_name
 } else := "an unknown IAM user"
 
 # key_phrase names the access key for a finding's msg.
