@@ -134,10 +134,15 @@ severity := "CRITICAL" if {
 	count(reasons) > 0
 } else := "MEDIUM"
 
-# extra_context is written as an object, plus the one key that may be absent: cheaper for OPA
-# than a set of key-value pairs turned into an object.
-extra_context := object.union({"acted_on_self": iam.acted_on_self, "escalation_reasons": sort(reasons)}, _root_key)
-
-_root_key := {"root_access_key_id": iam.access_key_id} if {
-	iam.acted_on_root_self
-} else := {}
+# extra_context holds each key with its value as a list of at most one element, and leaves a
+# key out when that is empty (as data.lib.cloudtrail.actor does): cheaper for OPA than a rule
+# per optional key.
+extra_context := {k: v |
+	some [k, vs] in [
+		["acted_on_self", [iam.acted_on_self]],
+		["escalation_reasons", [sort(reasons)]],
+		# iam.acted_on_root_self, spelled out: ct.is_root and iam.acted_on_self are known by now
+		["root_access_key_id", [iam.access_key_id | ct.is_root; iam.acted_on_self]],
+	]
+	some v in vs
+}

@@ -107,11 +107,14 @@ severity := "HIGH" if {
 	count(reasons) > 0
 } else := "MEDIUM"
 
-# extra_context is written as an object, plus the one key that may be absent: cheaper for OPA
-# than a set of key-value pairs turned into an object.
-extra_context := object.union({"acted_on_self": false, "escalation_reasons": sort(reasons)}, _deactivated_key)
-
-_deactivated_key := {"deactivated_key_id": iam.access_key_id} if {
-	input.eventName == "UpdateAccessKey"
-	iam.key_status == "Inactive"
-} else := {}
+# extra_context holds each key with its value as a list of at most one element, and leaves a
+# key out when that is empty (as data.lib.cloudtrail.actor does): cheaper for OPA than a rule
+# per optional key. The deactivated key is named for deactivations only.
+extra_context := {k: v |
+	some [k, vs] in [
+		["acted_on_self", [false]],
+		["escalation_reasons", [sort(reasons)]],
+		["deactivated_key_id", [iam.access_key_id | _verb == "deactivated"]],
+	]
+	some v in vs
+}

@@ -124,10 +124,14 @@ current_user_name := n if {
 	n := iam.new_user_name
 } else := iam.target_user_name
 
-# extra_context is written as an object, plus the one key that may be absent: cheaper for OPA
-# than a set of key-value pairs turned into an object.
-extra_context := object.union({"acted_on_self": iam.acted_on_self, "escalation_reasons": sort(reasons)}, _current_user)
-
-_current_user := {"current_user_name": current_user_name} if {
-	current_user_name
-} else := {}
+# extra_context holds each key with its value as a list of at most one element, and leaves a
+# key out when that is empty (as data.lib.cloudtrail.actor does): cheaper for OPA than a rule
+# per optional key.
+extra_context := {k: v |
+	some [k, vs] in [
+		["acted_on_self", [iam.acted_on_self]],
+		["escalation_reasons", [sort(reasons)]],
+		["current_user_name", [x | x := current_user_name]],
+	]
+	some v in vs
+}
