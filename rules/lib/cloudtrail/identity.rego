@@ -184,9 +184,13 @@ via_cloudformation if input.sourceIPAddress == "cloudformation.amazonaws.com"
 
 # actor_name is the short name of the caller: the IAM user name, the role name for an
 # assumed role, "root", the federated user name, or the calling service.
+# (The type tests, which caller_user_name and role_name make too, let OPA's rule index skip the
+# branches that cannot hold.)
 actor_name := caller_user_name if {
+	input.userIdentity.type == "IAMUser"
 	caller_user_name
 } else := role_name if {
+	input.userIdentity.type == "AssumedRole"
 	role_name
 } else := "root" if {
 	is_root
@@ -208,7 +212,10 @@ actor_name := caller_user_name if {
 }
 
 # display_name is actor_name with the session name for assumed roles ("Admin/alice").
+# (The type test, which role_session_name makes too, lets OPA's rule index skip the first
+# branch for other callers.)
 display_name := sprintf("%s/%s", [role_name, role_session_name]) if {
+	input.userIdentity.type == "AssumedRole"
 	role_session_name
 } else := actor_name if {
 	actor_name

@@ -37,12 +37,12 @@ event_time_ns := time.parse_rfc3339_ns(t) if {
 # triage_window_hours is how far before and after the event the runbooks look.
 triage_window_hours := 24
 
-# window_start and window_end bound the triage window around the event (RFC 3339, UTC).
-# 86400000000000 is triage_window_hours (24) in nanoseconds, written out: reading the rule
-# costs OPA a rule evaluation per event, more than the arithmetic.
-window_start := time.format([event_time_ns - 86400000000000, "UTC", "2006-01-02T15:04:05Z07:00"])
+# window_start and window_end bound the triage window around the event (RFC 3339, UTC). They
+# are computed in base_context, which every finding evaluates: there they cost OPA less than a
+# rule each.
+window_start := base_context.window_start
 
-window_end := time.format([event_time_ns + 86400000000000, "UTC", "2006-01-02T15:04:05Z07:00"])
+window_end := base_context.window_end
 
 # base_context is the context every built-in finding starts from:
 #   console_session, mfa_authenticated, cross_account   booleans, always present
@@ -61,8 +61,10 @@ base_context := {k: v |
 		["actor_user_name", [x | x := caller_user_name]],
 		["actor_role_name", [x | x := role_name]],
 		["actor_long_term_key_id", [x | x := long_term_key_id]],
-		["window_start", [x | x := window_start]],
-		["window_end", [x | x := window_end]],
+		# The triage window: triage_window_hours (24) in nanoseconds before and after the event,
+		# written out (reading the rule costs OPA a rule evaluation per event).
+		["window_start", [time.format([t - 86400000000000, "UTC", "2006-01-02T15:04:05Z07:00"]) | t := event_time_ns]],
+		["window_end", [time.format([t + 86400000000000, "UTC", "2006-01-02T15:04:05Z07:00"]) | t := event_time_ns]],
 	]
 	some v in vs
 }
