@@ -46,5 +46,5 @@ default console_without_mfa := false
 # console_without_mfa holds for a console session that was not MFA-authenticated.
 console_without_mfa if {
 	console_session
-	not mfa_authenticated
+	mfa_authenticated == false # a boolean with a default: cheaper for OPA than `not`
 }
