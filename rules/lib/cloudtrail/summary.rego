@@ -16,9 +16,13 @@ source := s if {
 # summary_phrase names the caller, its identity type, and where the call came from, e.g.
 # "alice (IAMUser) from 198.51.100.7" or
 # "Admin/alice (AssumedRole, account 444455556666) from 203.0.113.9".
-# The usual same-account phrase comes first (cross_account is a boolean, always defined): OPA
-# then evaluates one branch, not a failed one before it.
-summary_phrase := sprintf("%s (%s) from %s", [display_name, _type_or_unknown, source]) if {
+# The usual phrase, same account and a known identity type, comes first (cross_account is a
+# boolean, always defined): OPA then evaluates one branch, not failed ones before it, and
+# not _type_or_unknown either.
+summary_phrase := sprintf("%s (%s) from %s", [display_name, identity_type, source]) if {
+	cross_account == false
+	identity_type
+} else := sprintf("%s (%s) from %s", [display_name, _type_or_unknown, source]) if {
 	cross_account == false
 } else := sprintf("%s (%s, account %s) from %s", [display_name, _type_or_unknown, caller_account, source])
 

@@ -23,6 +23,15 @@ test_summary_phrase_of_an_empty_record if {
 	cloudtrail.summary_phrase == "an unknown caller (unknown identity type) from an unknown address" with input as {}
 }
 
+# The type is "unknown identity type" whenever userIdentity.type is absent or masked, in the
+# same-account and the cross-account phrase alike.
+test_summary_phrase_without_identity_type if {
+	untyped := json.remove(iam_user, ["/userIdentity/type"])
+	cloudtrail.summary_phrase == "alice (unknown identity type) from 198.51.100.7" with input as untyped
+	masked := json.patch(cross_account_role, [{"op": "replace", "path": "/userIdentity/type", "value": "HIDDEN_DUE_TO_SECURITY_REASONS"}])
+	cloudtrail.summary_phrase == "AROAEXAMPLEADMIN0001:alice@example.com (unknown identity type, account 444455556666) from 203.0.113.9" with input as masked
+}
+
 test_triage_window if {
 	rec := object.union(iam_user, {"eventTime": "2026-03-01T10:30:00Z"})
 	cloudtrail.window_start == "2026-02-28T10:30:00Z" with input as rec
