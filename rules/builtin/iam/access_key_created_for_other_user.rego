@@ -119,6 +119,7 @@ reasons contains "the caller belongs to another account" if ct.cross_account
 
 reasons contains "the console session was not MFA-authenticated" if ct.console_without_mfa
 
-severity := "CRITICAL" if {
-	count(reasons) > 0
-} else := "HIGH"
+# The usual case, no reason to escalate, comes first: OPA then evaluates one branch.
+severity := "HIGH" if {
+	count(reasons) == 0
+} else := "CRITICAL"

@@ -103,9 +103,10 @@ reasons contains "the caller belongs to another account" if ct.cross_account
 
 reasons contains "the console session was not MFA-authenticated" if ct.console_without_mfa
 
-severity := "HIGH" if {
-	count(reasons) > 0
-} else := "MEDIUM"
+# The usual case, no reason to escalate, comes first: OPA then evaluates one branch.
+severity := "MEDIUM" if {
+	count(reasons) == 0
+} else := "HIGH"
 
 # extra_context holds each key with its value as a list of at most one element, and leaves a
 # key out when that is empty (as data.lib.cloudtrail.actor does): cheaper for OPA than a rule
