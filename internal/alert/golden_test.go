@@ -29,7 +29,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -419,16 +418,8 @@ func writeSnapshot(t *testing.T) {
 	c := synth.Default()
 	c.Records, c.Files, c.IAMPercent = 20_000, 4, 10
 	limit := map[string]int{}
-	for _, f := range synth.Plan(c) {
-		err := synth.EachRecord(c, f, func(raw []byte, iam bool) error {
-			if iam {
-				evaluate("synth/"+f.Key, slices.Clone(raw), nil, limit)
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+	for key, raw := range synth.IAMRecords(c) {
+		evaluate("synth/"+key, raw, nil, limit)
 	}
 	crafted(t, ruleList, now, add)
 	writeGz(t, inputsFile, append(bytes.Join(lines, []byte("\n")), '\n'))

@@ -36,17 +36,12 @@ func TestBatchMatchesOneByOne(t *testing.T) {
 	}
 	c := synth.Default()
 	c.Records, c.Files, c.IAMPercent = 4000, 4, 10
-	for _, f := range synth.Plan(c) {
-		_ = synth.EachRecord(c, f, func(raw []byte, iam bool) error {
-			if iam {
-				for rec, err := range event.RecordsBytes(f.Key, slices.Clone(raw)) {
-					if err == nil {
-						recs = append(recs, rec)
-					}
-				}
+	for key, raw := range synth.IAMRecords(c) {
+		for rec, err := range event.RecordsBytes(key, raw) {
+			if err == nil {
+				recs = append(recs, rec)
 			}
-			return nil
-		})
+		}
 	}
 	joint, findings, actors := 0, 0, 0
 	for _, rec := range recs {

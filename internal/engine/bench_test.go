@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"runtime"
 	"slices"
 	"testing"
@@ -35,37 +34,28 @@ func selectedIAM(b testing.TB, e *Engine) (quiet, alerting []event.Record) {
 	b.Helper()
 	c := synth.Default()
 	c.Records, c.Files, c.IAMPercent = 40_000, 4, 10
-	for _, f := range synth.Plan(c) {
-		err := synth.EachRecord(c, f, func(raw []byte, iam bool) error {
-			if !iam {
-				return nil
+	for key, raw := range synth.IAMRecords(c) {
+		for rec, err := range event.RecordsBytes(key, raw) {
+			if err != nil {
+				b.Fatal(err)
 			}
-			for rec, err := range event.RecordsBytes(f.Key, slices.Clone(raw)) {
-				if err != nil {
-					return err
-				}
-				sel := e.Select(rec.EventSource, rec.EventName)
-				if len(sel) == 0 {
-					continue
-				}
-				in, err := ParseInput(rec.Raw)
-				if err != nil {
-					return err
-				}
-				fs, errs := e.Evaluate(context.Background(), sel, in)
-				if len(errs) > 0 {
-					return fmt.Errorf("%v", errs)
-				}
-				if len(fs) > 0 {
-					alerting = append(alerting, rec)
-				} else {
-					quiet = append(quiet, rec)
-				}
+			sel := e.Select(rec.EventSource, rec.EventName)
+			if len(sel) == 0 {
+				continue
 			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
+			in, err := ParseInput(rec.Raw)
+			if err != nil {
+				b.Fatal(err)
+			}
+			fs, errs := e.Evaluate(context.Background(), sel, in)
+			if len(errs) > 0 {
+				b.Fatal(errs)
+			}
+			if len(fs) > 0 {
+				alerting = append(alerting, rec)
+			} else {
+				quiet = append(quiet, rec)
+			}
 		}
 	}
 	return quiet, alerting

@@ -5,7 +5,6 @@ package pipeline
 import (
 	"context"
 	"io"
-	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -53,23 +52,14 @@ func BenchmarkDeliver(b *testing.B) {
 	var evs []*Evaluated
 	c := synth.Default()
 	c.Records, c.Files, c.IAMPercent = 20_000, 4, 10
-	for _, f := range synth.Plan(c) {
-		err := synth.EachRecord(c, f, func(raw []byte, iam bool) error {
-			if !iam {
-				return nil
+	for key, raw := range synth.IAMRecords(c) {
+		for rec, err := range event.RecordsBytes(key, raw) {
+			if err != nil {
+				b.Fatal(err)
 			}
-			for rec, err := range event.RecordsBytes(f.Key, slices.Clone(raw)) {
-				if err != nil {
-					return err
-				}
-				if ev := pl.Evaluate(context.Background(), rec); len(ev.findings) > 0 && len(ev.ruleErrs) == 0 {
-					evs = append(evs, ev)
-				}
+			if ev := pl.Evaluate(context.Background(), rec); len(ev.findings) > 0 && len(ev.ruleErrs) == 0 {
+				evs = append(evs, ev)
 			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
 		}
 	}
 	if len(evs) == 0 {

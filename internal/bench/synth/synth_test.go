@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,5 +115,45 @@ func TestWriteTreeIsDeterministic(t *testing.T) {
 	}
 	if n != c.Records {
 		t.Fatalf("decoded %d records, want %d", n, c.Records)
+	}
+}
+
+// IAMRecords yields exactly the IAM records EachRecord marks, in trail order, as copies the
+// caller keeps, and stops when the caller does.
+func TestIAMRecords(t *testing.T) {
+	c := smallConfig()
+	var want []string
+	for _, f := range Plan(c) {
+		if err := EachRecord(c, f, func(rec []byte, iam bool) error {
+			if iam {
+				want = append(want, f.Key+" "+string(rec))
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	var kept [][]byte
+	for key, rec := range IAMRecords(c) {
+		got = append(got, key+" "+string(rec))
+		kept = append(kept, rec)
+	}
+	if len(want) != 20 || !slices.Equal(got, want) {
+		t.Fatalf("got %d records, want the %d IAM records in order", len(got), len(want))
+	}
+	for i, rec := range kept {
+		if !strings.HasSuffix(want[i], string(rec)) {
+			t.Fatalf("record %d changed after it was yielded", i)
+		}
+	}
+	n := 0
+	for range IAMRecords(c) {
+		if n++; n == 3 {
+			break
+		}
+	}
+	if n != 3 {
+		t.Fatalf("stopped after %d", n)
 	}
 }

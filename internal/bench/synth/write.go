@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"sync"
@@ -37,6 +38,25 @@ func EachRecord(c Config, f File, fn func(rec []byte, iam bool) error) error {
 		}
 	}
 	return nil
+}
+
+// IAMRecords yields, in trail order, the key of its file and the JSON of each IAM record of
+// trail c; the caller owns the bytes.
+func IAMRecords(c Config) iter.Seq2[string, []byte] {
+	return func(yield func(string, []byte) bool) {
+		errStop := fmt.Errorf("stopped")
+		for _, f := range Plan(c) {
+			err := EachRecord(c, f, func(rec []byte, iam bool) error {
+				if iam && !yield(f.Key, append([]byte(nil), rec...)) {
+					return errStop
+				}
+				return nil
+			})
+			if err != nil {
+				return
+			}
+		}
+	}
 }
 
 // WriteFile writes file f as a gzipped CloudTrail log file ({"Records":[...]}) to w.
