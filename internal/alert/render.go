@@ -14,27 +14,28 @@ import (
 // characters and HTML-significant characters in every string, so event values cannot break
 // the framing.
 func WriteJSON(w io.Writer, a *Alert) error {
-	bp := jsonBufs.Get().(*[]byte)
-	defer func() {
-		if cap(*bp) <= 256<<10 {
-			jsonBufs.Put(bp)
+	return withJSON(a, "\n", func(b []byte) error {
+		if _, err := w.Write(b); err != nil {
+			return fmt.Errorf("write alert %s: %w", a.ID, err)
 		}
-	}()
-	b, err := AppendJSON((*bp)[:0], a)
-	if err != nil {
-		return err
-	}
-	b = append(b, '\n')
-	*bp = b
-	if _, err := w.Write(b); err != nil {
-		return fmt.Errorf("write alert %s: %w", a.ID, err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // JSON returns the alert's JSON, the bytes json.Marshal gives, at a fraction of its cost: it
 // is encoded into a pooled buffer and copied out at its exact size.
 func JSON(a *Alert) ([]byte, error) {
+	var out []byte
+	err := withJSON(a, "", func(b []byte) error {
+		out = append(make([]byte, 0, len(b)), b...)
+		return nil
+	})
+	return out, err
+}
+
+// withJSON encodes the alert, followed by suffix, into a pooled buffer and passes it to use,
+// which must not keep it.
+func withJSON(a *Alert, suffix string, use func([]byte) error) error {
 	bp := jsonBufs.Get().(*[]byte)
 	defer func() {
 		if cap(*bp) <= 256<<10 {
@@ -44,11 +45,11 @@ func JSON(a *Alert) ([]byte, error) {
 	b, err := AppendJSON((*bp)[:0], a)
 	*bp = b
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out := make([]byte, len(b))
-	copy(out, b)
-	return out, nil
+	b = append(b, suffix...)
+	*bp = b
+	return use(b)
 }
 
 // AppendJSON appends the alert's JSON (what encoding/json makes of it), without a newline.
