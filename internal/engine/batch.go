@@ -142,7 +142,7 @@ func (e *Engine) evalBatch(ctx context.Context, b *batch, input ast.Value, findi
 				actor = jointActor(vs[len(b.rules)])
 			}
 			for i, c := range b.rules {
-				fs, err := decodeAlertValue(c, vs[i])
+				fs, err := decodeAlertSet(c, vs[i])
 				if err != nil {
 					errs = append(errs, &RuleError{Rule: c.Rule, Err: err})
 					continue
@@ -183,15 +183,6 @@ func (e *Engine) evalJoint(ctx context.Context, b *batch, input ast.Value) ([]as
 		return nil, false
 	}
 	return vs, true
-}
-
-// decodeAlertValue decodes a rule's alert set as the joint query bound it.
-func decodeAlertValue(c *Compiled, v ast.Value) ([]Finding, error) {
-	set, err := ast.JSON(v)
-	if err != nil {
-		return nil, fmt.Errorf("convert alert set: %w", err)
-	}
-	return decodeAlertSet(c, set)
 }
 
 // jointActor returns the actor a joint query resolved: the one object in the array it bound,

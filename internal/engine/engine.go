@@ -278,7 +278,7 @@ func (e *Engine) Evaluate(ctx context.Context, selected []*Compiled, input ast.V
 func (e *Engine) evalRule(ctx context.Context, c *Compiled, input ast.Value) ([]Finding, error) {
 	ctx, cancel := context.WithTimeout(ctx, e.deadline)
 	defer cancel()
-	v, ok, err := c.query.evalJSON(ctx, input)
+	vs, ok, err := c.query.eval(ctx, input)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, fmt.Errorf("evaluation exceeded its %v deadline: %w", e.deadline, err)
@@ -288,23 +288,28 @@ func (e *Engine) evalRule(ctx context.Context, c *Compiled, input ast.Value) ([]
 	if !ok {
 		return nil, nil
 	}
-	return decodeAlertSet(c, v)
+	return decodeAlertSet(c, vs[0])
 }
 
-// decodeAlertSet turns a rule's alert set, as rego returns it, into findings.
-func decodeAlertSet(c *Compiled, v any) ([]Finding, error) {
-	items, ok := v.([]any)
+// decodeAlertSet turns a rule's alert set into findings, in the set's (sorted) order.
+func decodeAlertSet(c *Compiled, v ast.Value) ([]Finding, error) {
+	set, ok := v.(ast.Set)
 	if !ok {
-		return nil, fmt.Errorf("alert is %T, want a set of finding objects", v)
+		return nil, fmt.Errorf("alert is %s, want a set of finding objects", ast.ValueName(v))
 	}
-	out := make([]Finding, 0, len(items))
-	for i, it := range items {
-		f, err := decodeFinding(c.Rule, it)
+	n := set.Len()
+	out := make([]Finding, 0, n)
+	err := set.Iter(func(t *ast.Term) error {
+		f, err := decodeFinding(c.Rule, t.Value)
 		if err != nil {
-			return nil, fmt.Errorf("finding %d: %w", i, err)
+			return fmt.Errorf("finding %d: %w", len(out), err)
 		}
-		f.Index, f.Of = i, len(items)
+		f.Index, f.Of = len(out), n
 		out = append(out, f)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

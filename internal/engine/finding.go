@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -27,68 +26,100 @@ type Finding struct {
 
 var findingKeys = map[string]bool{"msg": true, "target": true, "severity": true, "context": true}
 
-func decodeFinding(r *rule.Rule, v any) (Finding, error) {
+// decodeFinding reads one finding from the value the rule's alert set holds. It reads the OPA
+// value directly instead of converting the whole finding to Go values first; only the
+// context, which the alert builder reads as a map, is converted.
+func decodeFinding(r *rule.Rule, v ast.Value) (Finding, error) {
 	f := Finding{Rule: r, Severity: r.Severity}
-	obj, ok := v.(map[string]any)
+	obj, ok := v.(ast.Object)
 	if !ok {
-		return f, fmt.Errorf("got %T, want an object with msg", v)
+		return f, fmt.Errorf("got %s, want an object with msg", ast.ValueName(v))
 	}
-	for k := range obj {
-		if !findingKeys[k] {
-			return f, fmt.Errorf("unknown key %q (want msg, target, severity, context)", k)
+	var msg, target, severity, context ast.Value
+	err := obj.Iter(func(k, v *ast.Term) error {
+		name, ok := k.Value.(ast.String)
+		if !ok || !findingKeys[string(name)] {
+			return fmt.Errorf("unknown key %v (want msg, target, severity, context)", k)
 		}
+		switch name {
+		case "msg":
+			msg = v.Value
+		case "target":
+			target = v.Value
+		case "severity":
+			severity = v.Value
+		case "context":
+			context = v.Value
+		}
+		return nil
+	})
+	if err != nil {
+		return f, err
 	}
-	msg, ok := obj["msg"].(string)
-	if !ok || msg == "" {
+	m, ok := msg.(ast.String)
+	if !ok || m == "" {
 		return f, errors.New("msg must be a non-empty string")
 	}
-	f.Msg = msg
-	if t, ok := obj["target"]; ok {
-		tm, ok := t.(map[string]any)
+	f.Msg = string(m)
+	if target != nil {
+		tm, ok := target.(ast.Object)
 		if !ok {
-			return f, fmt.Errorf("target is %T, want an object", t)
+			return f, fmt.Errorf("target is %s, want an object", ast.ValueName(target))
 		}
-		f.Target = make(map[string]string, len(tm))
-		for k, v := range tm {
-			s, err := scalarString(v)
+		f.Target = make(map[string]string, tm.Len())
+		err := tm.Iter(func(k, v *ast.Term) error {
+			name, ok := k.Value.(ast.String)
+			if !ok {
+				return fmt.Errorf("target key %v is not a string", k)
+			}
+			s, err := scalarString(v.Value)
 			if err != nil {
-				return f, fmt.Errorf("target.%s: %w", k, err)
+				return fmt.Errorf("target.%s: %w", name, err)
 			}
 			if s != "" {
-				f.Target[k] = s
+				f.Target[string(name)] = s
 			}
+			return nil
+		})
+		if err != nil {
+			return f, err
 		}
 	}
-	if s, ok := obj["severity"]; ok {
-		name, _ := s.(string)
-		sev, err := rule.ParseSeverity(name)
+	if severity != nil {
+		name, _ := severity.(ast.String)
+		sev, err := rule.ParseSeverity(string(name))
 		if err != nil {
 			return f, fmt.Errorf("severity: %w", err)
 		}
 		f.Severity = sev
 	}
-	if c, ok := obj["context"]; ok {
-		cm, ok := c.(map[string]any)
-		if !ok {
-			return f, fmt.Errorf("context is %T, want an object", c)
+	if context != nil {
+		if _, ok := context.(ast.Object); !ok {
+			return f, fmt.Errorf("context is %s, want an object", ast.ValueName(context))
 		}
-		f.Context = cm
+		cm, err := ast.JSON(context)
+		if err != nil {
+			return f, fmt.Errorf("context: %w", err)
+		}
+		f.Context = cm.(map[string]any)
 	}
 	return f, nil
 }
 
-func scalarString(v any) (string, error) {
+// scalarString is a target value as the alert carries it: strings as they are, numbers and
+// booleans as JSON writes them, null as "" (left out).
+func scalarString(v ast.Value) (string, error) {
 	switch x := v.(type) {
-	case string:
-		return x, nil
-	case json.Number:
+	case ast.String:
+		return string(x), nil
+	case ast.Number:
+		return string(x), nil
+	case ast.Boolean:
 		return x.String(), nil
-	case bool:
-		return fmt.Sprint(x), nil
-	case nil:
+	case ast.Null:
 		return "", nil
 	}
-	return "", fmt.Errorf("got %T, want a string", v)
+	return "", fmt.Errorf("got %s, want a string", ast.ValueName(v))
 }
 
 // WithEnrichment returns input with input.enrichment set.
