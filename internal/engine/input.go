@@ -28,14 +28,24 @@ func ParseInput(raw []byte) (ast.Value, error) {
 	return parseInputSlow(raw)
 }
 
-// parseInputSlow is ParseInput through encoding/json, for input the fast path declines.
+// parseInputSlow is ParseInput through encoding/json, for input the fast path declines: what
+// ast.ValueFromReader does, except that data after the object is an error, not ignored.
 func parseInputSlow(raw []byte) (ast.Value, error) {
-	v, err := ast.ValueFromReader(bytes.NewReader(raw))
-	if err != nil {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var x any
+	if err := dec.Decode(&x); err != nil {
 		return nil, fmt.Errorf("parse record: %w", err)
 	}
-	if _, ok := v.(ast.Object); !ok {
+	if _, ok := x.(map[string]any); !ok {
 		return nil, errors.New("parse record: not a JSON object")
+	}
+	if rest := bytes.TrimLeft(raw[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
+		return nil, fmt.Errorf("parse record: data after the JSON object at byte %d", len(raw)-len(rest))
+	}
+	v, err := ast.InterfaceToValue(x)
+	if err != nil {
+		return nil, fmt.Errorf("parse record: %w", err)
 	}
 	return v, nil
 }

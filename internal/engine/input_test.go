@@ -49,10 +49,15 @@ func TestParseInputErrors(t *testing.T) {
 			t.Errorf("ParseInput(%q) accepted it", c)
 		}
 	}
-	// Like ast.ValueFromReader, the first JSON value counts; what follows it is ignored.
-	v, err := ParseInput([]byte(`{"a":1} trailing`))
+	// Data after the object is an error (ast.ValueFromReader would ignore it); whitespace is not.
+	for _, c := range []string{`{"a":1} trailing`, `{} x`, `{"a":1}{"b":2}`, "{\"a\":\"\u00e9\"} x"} {
+		if v, err := ParseInput([]byte(c)); err == nil || !strings.Contains(err.Error(), "data after the JSON object") {
+			t.Errorf("ParseInput(%q) = %v, %v; want an error about the data after the object", c, v, err)
+		}
+	}
+	v, err := ParseInput([]byte(" {\"a\":1} \r\n\t"))
 	if err != nil || v.Compare(ast.MustParseTerm(`{"a":1}`).Value) != 0 {
-		t.Fatalf("trailing data: %v, %v", v, err)
+		t.Fatalf("surrounding whitespace: %v, %v", v, err)
 	}
 }
 
