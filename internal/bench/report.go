@@ -138,7 +138,7 @@ func (r *Report) targets(w io.Writer) {
 func rate(v float64) string {
 	switch {
 	case v >= 1e4:
-		return fmt.Sprintf("%s", groupThousands(int64(v)))
+		return groupThousands(int64(v))
 	case v >= 10:
 		return fmt.Sprintf("%.0f", v)
 	}
