@@ -35,7 +35,7 @@ func decodeFinding(r *rule.Rule, v ast.Value) (Finding, error) {
 	if !ok {
 		return f, fmt.Errorf("got %s, want an object with msg", ast.ValueName(v))
 	}
-	var msg, target, severity, context ast.Value
+	var msg, target, severity, fctx ast.Value
 	err := obj.Iter(func(k, v *ast.Term) error {
 		name, ok := k.Value.(ast.String)
 		if !ok || !findingKeys[string(name)] {
@@ -49,7 +49,7 @@ func decodeFinding(r *rule.Rule, v ast.Value) (Finding, error) {
 		case "severity":
 			severity = v.Value
 		case "context":
-			context = v.Value
+			fctx = v.Value
 		}
 		return nil
 	})
@@ -93,11 +93,11 @@ func decodeFinding(r *rule.Rule, v ast.Value) (Finding, error) {
 		}
 		f.Severity = sev
 	}
-	if context != nil {
-		if _, ok := context.(ast.Object); !ok {
-			return f, fmt.Errorf("context is %s, want an object", ast.ValueName(context))
+	if fctx != nil {
+		if _, ok := fctx.(ast.Object); !ok {
+			return f, fmt.Errorf("context is %s, want an object", ast.ValueName(fctx))
 		}
-		cm, err := ast.JSON(context)
+		cm, err := ast.JSON(fctx)
 		if err != nil {
 			return f, fmt.Errorf("context: %w", err)
 		}
