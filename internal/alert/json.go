@@ -58,21 +58,7 @@ func appendAlert(b []byte, a *Alert) ([]byte, error) {
 	b = append(b, `,"attack":`...)
 	b = appendStrings(b, r.Attack)
 	b = append(b, `,"compliance":`...)
-	if r.Compliance == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '{')
-		var kb [16]string
-		for i, k := range sortedKeysInto(kb[:0], r.Compliance) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			b = appendStrings(b, r.Compliance[k])
-		}
-		b = append(b, '}')
-	}
+	b, _ = appendObject(b, r.Compliance, appendStringsOK)
 	b = append(b, `,"references":`...)
 	b = appendStrings(b, r.References)
 
@@ -119,21 +105,7 @@ func appendAlert(b []byte, a *Alert) ([]byte, error) {
 	b = appendJSONString(b, ac.InvokedBy)
 
 	b = append(b, `},"target":`...)
-	if a.Target == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '{')
-		var kb [16]string
-		for i, k := range sortedKeysInto(kb[:0], a.Target) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			b = appendJSONString(b, a.Target[k])
-		}
-		b = append(b, '}')
-	}
+	b, _ = appendObject(b, a.Target, appendJSONStringOK)
 	b = append(b, `,"context":`...)
 	var ok bool
 	if b, ok = appendAny(b, a.Context); !ok {
@@ -238,23 +210,7 @@ func appendAny(b []byte, v any) ([]byte, bool) {
 			return append(b, x...), true
 		}
 	case map[string]any:
-		if x == nil {
-			return append(b, "null"...), true
-		}
-		b = append(b, '{')
-		var kb [16]string
-		for i, k := range sortedKeysInto(kb[:0], x) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			var ok bool
-			if b, ok = appendAny(b, x[k]); !ok {
-				return b, false
-			}
-		}
-		return append(b, '}'), true
+		return appendObject(b, x, appendAny)
 	case []any:
 		if x == nil {
 			return append(b, "null"...), true
@@ -280,14 +236,39 @@ func appendAny(b []byte, v any) ([]byte, bool) {
 	return append(b, j...), true
 }
 
-// sortedKeysInto appends m's keys to keys, sorted.
-func sortedKeysInto[V any](keys []string, m map[string]V) []string {
+// appendObject appends m as a JSON object with its keys sorted, as encoding/json writes a
+// map (null when m is nil), each value written by appendValue. It stops at the first value
+// appendValue cannot write and reports false.
+func appendObject[V any](b []byte, m map[string]V, appendValue func([]byte, V) ([]byte, bool)) ([]byte, bool) {
+	if m == nil {
+		return append(b, "null"...), true
+	}
+	b = append(b, '{')
+	var kb [16]string
+	keys := kb[:0]
 	for k := range m {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	return keys
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		var ok bool
+		if b, ok = appendValue(b, m[k]); !ok {
+			return b, false
+		}
+	}
+	return append(b, '}'), true
 }
+
+// appendStringsOK and appendJSONStringOK are appendStrings and appendJSONString as
+// appendObject takes them: they always succeed.
+func appendStringsOK(b []byte, ss []string) ([]byte, bool) { return appendStrings(b, ss), true }
+
+func appendJSONStringOK(b []byte, s string) ([]byte, bool) { return appendJSONString(b, s), true }
 
 // isJSONNumber is encoding/json's test of a json.Number it writes as is.
 func isJSONNumber(n json.Number) bool {
