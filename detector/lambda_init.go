@@ -47,7 +47,7 @@ func lambdaMain() {
 		log.Error("init failed", "err", err)
 		os.Exit(1)
 	}
-	log.Info("init done", "init_ms", time.Since(start).Milliseconds())
+	log.Info("init done", "init_ms", time.Since(start).Milliseconds(), "version", buildVersion())
 	lambda.Start(h.Handle)
 }
 

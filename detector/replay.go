@@ -75,6 +75,9 @@ func cmdReplay(ctx context.Context, args []string, s stdio) (int, error) {
 	if !*pf.quiet {
 		fmt.Fprintf(s.err, "replay: %s\n", replaySummary(st, &filter))
 	}
+	if st.Records == 0 && ctx.Err() == nil {
+		s.errorf("replay: no CloudTrail records under %s (%d files read, %d left out by name; filter: %s)", roots[0], st.FilesDone, st.Pruned, &filter)
+	}
 	return run.finish(s, pf, "replay"), ctx.Err()
 }
 
@@ -87,6 +90,10 @@ func replayFilter(start, end string, accounts, regions stringList) (replay.Filte
 	}
 	if f.End, err = replay.ParseTimeBound(end, true); err != nil {
 		return f, usagef("--end: %v", err)
+	}
+	if !f.Start.IsZero() && !f.End.IsZero() && !f.Start.Before(f.End) {
+		// Said with the dates as typed: a date as --end stands for the end of that day.
+		return f, usagef("--start %s is not before --end %s: the time range is empty", start, end)
 	}
 	f.Accounts, f.Regions = splitList(accounts), splitList(regions)
 	if err := f.Validate(); err != nil {

@@ -108,8 +108,9 @@ func isInputName(name string) bool {
 	if strings.HasPrefix(name, ".") || strings.Contains(name, "CloudTrail-Digest") {
 		return false
 	}
+	lower := strings.ToLower(name) // EVENTS.JSON, trail.Json.GZ
 	for _, ext := range []string{".json.gz", ".json", ".jsonl", ".jsonl.gz", ".gz"} {
-		if strings.HasSuffix(name, ext) {
+		if strings.HasSuffix(lower, ext) {
 			return true
 		}
 	}
