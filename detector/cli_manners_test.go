@@ -212,21 +212,22 @@ func TestEnrichWithoutCredentials(t *testing.T) {
 }
 
 // TestTeamPackWithoutTeamFile: a pack of Rego files whose team file is misnamed (team.yml)
-// is a broken pack by name, from --rules and from TEAMS_CONFIG: a health alert, exit 2.
+// is a broken pack by name, from --rules and from TEAMS_CONFIG: a health alert, rule_error
+// for the events its rules declare, exit 2.
 func TestTeamPackWithoutTeamFile(t *testing.T) {
 	root := teamPacks(t, nil)
 	ledger := filepath.Join(root, "ledger")
 	if err := os.Rename(filepath.Join(ledger, "team.yaml"), filepath.Join(ledger, "team.yml")); err != nil {
 		t.Fatal(err)
 	}
-	events := writeRecords(t, serviceKeyCreated)
+	events := writeRecords(t, serviceKeyCreated, userDeleted)
 	check := func(name string, r cliResult) {
 		t.Helper()
 		got := ruleTeams(t, r.stdout)
 		if r.code != exitPartial || !slices.Contains(got, "TH-HEALTH-001/ledger") || !slices.Contains(got, "PAYMENTS-001/payments") {
 			t.Errorf("%s: exit %d, alerts %v; stderr:\n%s", name, r.code, got, r.stderr)
 		}
-		for _, want := range []string{"team ledger", "team.yaml: missing", "found team.yml"} {
+		for _, want := range []string{"team ledger", "team.yaml: missing", "found team.yml", "rule_error=1"} {
 			if !strings.Contains(r.stderr, want) {
 				t.Errorf("%s: stderr lacks %q:\n%s", name, want, r.stderr)
 			}
