@@ -305,6 +305,9 @@ func TestLambdaEndToEnd(t *testing.T) {
 			t.Errorf("log line is not JSON: %q", line)
 		}
 	}
+	if !strings.Contains(logs, `"msg":"init done"`) || !strings.Contains(logs, `"version":"detector `) {
+		t.Errorf("the init log does not carry the version:\n%s", logs)
+	}
 	if !strings.Contains(logs, `"event_id":"`+reactivated["eventID"].(string)+`"`) || !strings.Contains(logs, alertID) {
 		t.Errorf("the log does not name the event and alert ids:\n%s", logs)
 	}
