@@ -79,7 +79,7 @@ func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) str
 	}
 	lib := builtin.Lib()
 	if len(dirSources) > 0 {
-		if r.static, err = ruleset.Build(ctx, builtin, ruleset.Load(dirSources, time.Now()), ruleset.Options{Lib: lib, Reuse: builtinEngine}); err != nil {
+		if r.static, err = ruleset.Build(ctx, builtin, ruleset.Load(dirSources, time.Now()), ruleset.Options{Lib: lib, Reuse: builtinEngine, Deadline: ruleDeadline}); err != nil {
 			return nil, err
 		}
 	}
@@ -131,7 +131,7 @@ func bundleBuilder(builtin *rule.Pack, lib map[string]*ast.Module, dirSources []
 			revision = "revision " + c.Revision + ", " + revision
 		}
 		sources := append(append([]team.Source{}, dirSources...), c.Sources...)
-		return ruleset.Build(ctx, builtin, ruleset.Load(sources, time.Now()), ruleset.Options{Lib: lib, Previous: current, Revision: revision})
+		return ruleset.Build(ctx, builtin, ruleset.Load(sources, time.Now()), ruleset.Options{Lib: lib, Previous: current, Revision: revision, Deadline: ruleDeadline})
 	}
 }
 
