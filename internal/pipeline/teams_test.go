@@ -70,7 +70,7 @@ func newTeamPipeline(t *testing.T, s Sink, teams map[string]string) *Pipeline {
 	}
 	// A per-rule deadline no healthy rule comes near however busy the machine; the pack
 	// deadline (TestPackDeadline) is what cuts the endless team rule.
-	e, errs := engine.New(context.Background(), packs, engine.Options{Lib: libOf(builtin), Deadline: 10 * time.Minute})
+	e, errs := engine.New(context.Background(), packs, engine.Options{Lib: libOf(builtin), Deadline: testDeadline})
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -216,3 +216,7 @@ func padded(r event.Record, n int) event.Record {
 	r.Raw = []byte(strings.Replace(string(r.Raw), `"eventSource"`, `"padding":"`+strings.Repeat("x", n)+`","eventSource"`, 1))
 	return r
 }
+
+// testDeadline is the engine deadline of the pipeline's tests: no healthy rule comes near it
+// however busy the machine (the deadlines are tested with rules that never end).
+const testDeadline = 10 * time.Minute
