@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
@@ -37,7 +36,7 @@ const (
 
 // STSAPI is what the package calls on STS: who the detector is, and the member role.
 type STSAPI interface {
-	stscreds.AssumeRoleAPIClient
+	AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleOutput, error)
 	GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
 }
 
@@ -130,11 +129,7 @@ func (a *Accounts) IAMFor(ctx context.Context, account string) (enrich.IAMAPI, e
 	if len(a.members) >= a.max {
 		return nil, fmt.Errorf("account %s: sessions for %d member accounts already held; no more are opened", account, a.max)
 	}
-	provider := stscreds.NewAssumeRoleProvider(a.sts, a.RoleARN(partition, account), func(o *stscreds.AssumeRoleOptions) {
-		o.RoleSessionName = a.session
-		o.Duration = a.duration
-	})
-	creds := aws.NewCredentialsCache(provider)
+	creds := aws.NewCredentialsCache(&assumeRole{sts: a.sts, arn: a.RoleARN(partition, account), session: a.session, duration: a.duration})
 	c := iam.NewFromConfig(a.cfg, func(o *iam.Options) { o.Credentials = creds })
 	a.members[account] = c
 	return c, nil
@@ -162,4 +157,37 @@ func (a *Accounts) identity(ctx context.Context) (account, partition string, err
 	a.own, a.partition = own, fields[1]
 	a.mu.Unlock()
 	return own, fields[1], nil
+}
+
+// assumeRole is the credentials provider of a member account's session. (The SDK's stscreds
+// does the same; the Lambda build leaves the credentials providers out, lambda_build_test.go.)
+// aws.CredentialsCache calls it when the session is about to expire.
+type assumeRole struct {
+	sts      STSAPI
+	arn      string
+	session  string
+	duration time.Duration
+}
+
+func (p *assumeRole) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	out, err := p.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(p.arn), RoleSessionName: aws.String(p.session),
+		DurationSeconds: aws.Int32(int32(p.duration / time.Second))})
+	if err != nil {
+		return aws.Credentials{}, fmt.Errorf("assume %s: %w", p.arn, err)
+	}
+	c := out.Credentials
+	if c == nil || c.AccessKeyId == nil || c.SecretAccessKey == nil {
+		return aws.Credentials{}, fmt.Errorf("assume %s: STS returned no credentials", p.arn)
+	}
+	creds := aws.Credentials{AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey),
+		SessionToken: aws.ToString(c.SessionToken), Source: "crossaccount"}
+	if c.Expiration != nil {
+		creds.CanExpire, creds.Expires = true, *c.Expiration
+	}
+	if out.AssumedRoleUser != nil {
+		if f := strings.SplitN(aws.ToString(out.AssumedRoleUser.Arn), ":", 6); len(f) == 6 {
+			creds.AccountID = f[4]
+		}
+	}
+	return creds, nil
 }

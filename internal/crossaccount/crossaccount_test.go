@@ -261,8 +261,8 @@ func TestAssumeRoleFailureIsANote(t *testing.T) {
 		t.Fatalf("notes %v, want one per lookup", notes)
 	}
 	for _, n := range notes {
-		if !strings.HasPrefix(n, "enrichment unavailable: target_") || !strings.Contains(n, "AssumeRole") {
-			t.Errorf("note %q does not name the failed AssumeRole", n)
+		if !strings.HasPrefix(n, "enrichment unavailable: target_") || !strings.Contains(n, "assume arn:aws:iam::"+memberAccount+":role/"+roleName) {
+			t.Errorf("note %q does not name the role that could not be assumed", n)
 		}
 	}
 	if u := get(t, doc, "unavailable"); len(u.([]any)) != 2 {
