@@ -12,7 +12,7 @@ import (
 	"golang.org/x/term"
 )
 
-// Exit statuses (DESIGN.md: CLI contract).
+// Exit statuses (docs/ARCHITECTURE.md, Two entry points).
 const (
 	exitOK       = 0  // ran cleanly
 	exitAlert    = 1  // an alert at or above --fail-on was raised

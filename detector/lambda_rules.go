@@ -27,7 +27,7 @@ import (
 	"github.com/trailhound/trailhound/internal/team"
 )
 
-// Rule source configuration (DESIGN.md: Configuration).
+// Rule source configuration (docs/ARCHITECTURE.md, Configuration).
 const (
 	// EnvRulesBundle is an OPA bundle of team packs: s3://bucket/key.
 	EnvRulesBundle = "RULES_BUNDLE"
