@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -11,6 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/enrich"
 	"github.com/trailhound/trailhound/internal/testutil"
 )
@@ -208,5 +212,102 @@ func TestForwardingEnrichRole(t *testing.T) {
 	stmts, _ := json.Marshal(det.Resources["DetectorRole"].Properties["Policies"])
 	if !strings.Contains(string(stmts), `{"Fn::If":["HasEnrichRole",{"Action":"sts:AssumeRole","Effect":"Allow","Resource":{"Fn::Sub":"arn:${AWS::Partition}:iam::*:role/${EnrichRoleName}"},"Sid":"MemberAccountEnrichment"}`) {
 		t.Errorf("detector role: no conditional sts:AssumeRole on the enrichment role:\n%s", stmts)
+	}
+}
+
+// TestOperatorOptionsCreateInMoto creates the detector stack with the operator options on
+// (member-account enrichment, the bundle key from SSM, no heartbeat) in moto's
+// CloudFormation, then the forwarding stack in a member account with the enrichment role, and
+// has the function's enricher assume that role by the name the detector was given.
+func TestOperatorOptionsCreateInMoto(t *testing.T) {
+	testutil.NeedTool(t, "aws")
+	testutil.NeedTool(t, "python3")
+	testutil.StartMoto(t)
+	ctx := context.Background()
+	awsCLI(t, "s3api", "create-bucket", "--bucket", "trailhound-artifacts")
+	tpl, _ := samTranslate(t, "s3://trailhound-artifacts/detector/bootstrap.zip")
+	empty := filepath.Join(t.TempDir(), "bootstrap.zip")
+	if err := os.WriteFile(empty, []byte("PK\x05\x06"+strings.Repeat("\x00", 18)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	awsCLI(t, "s3api", "put-object", "--bucket", "trailhound-artifacts", "--key", "detector/bootstrap.zip", "--body", empty)
+	out := createStack(t, "trailhound", tpl, map[string]string{"EnrichRoleName": "trailhound-enrich",
+		"RulesPublicKeyParameter": "/trailhound/rules-public-key", "HeartbeatHours": "0", "TriageMaxAgeSeconds": "0"})
+
+	fn := awsCLI(t, "lambda", "get-function-configuration", "--function-name", "trailhound-detector")
+	vars := fn["Environment"].(map[string]any)["Variables"].(map[string]any)
+	if vars["ENRICH_ROLE_NAME"] != "trailhound-enrich" || vars["RULES_PUBLIC_KEY_PARAMETER"] != "/trailhound/rules-public-key" {
+		t.Errorf("function environment %v", vars)
+	}
+	detectorRole := out["DetectorRoleArn"]
+	roleName := detectorRole[strings.LastIndex(detectorRole, "/")+1:]
+	// moto answers the inline policy as a Python literal in a string; compare a normal form.
+	raw := awsCLI(t, "iam", "get-role-policy", "--role-name", roleName, "--policy-name", "detector")["PolicyDocument"]
+	doc, _ := raw.(string)
+	if doc == "" {
+		b, _ := json.Marshal(raw)
+		doc = string(b)
+	}
+	doc = strings.NewReplacer("'", `"`, ", ", ",", ": ", ":").Replace(doc)
+	for _, want := range []string{
+		`{"Action":"sts:AssumeRole","Effect":"Allow","Resource":"arn:aws:iam::*:role/trailhound-enrich","Sid":"MemberAccountEnrichment"}`,
+		`{"Action":"ssm:GetParameter","Effect":"Allow","Resource":"arn:aws:ssm:us-east-1:123456789012:parameter/trailhound/rules-public-key","Sid":"RulesPublicKeyParameter"}`,
+	} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("detector role policy lacks %s:\n%s", want, doc)
+		}
+	}
+
+	// The member account's forwarding stack, created with that account's credentials.
+	const member = "222233334444"
+	creds := awsCLI(t, "sts", "assume-role", "--role-arn", "arn:aws:iam::"+member+":role/OrganizationAccountAccessRole", "--role-session-name", "stackset")["Credentials"].(map[string]any)
+	saved := map[string]string{}
+	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": creds["AccessKeyId"].(string), "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"].(string), "AWS_SESSION_TOKEN": creds["SessionToken"].(string)} {
+		saved[k] = os.Getenv(k)
+		t.Setenv(k, v)
+	}
+	if id := awsCLI(t, "sts", "get-caller-identity")["Account"]; id != member {
+		t.Fatalf("member credentials belong to %v", id)
+	}
+	fwd := createStack(t, "trailhound-forwarding", filepath.Join(deployDir(t), "org-forwarding.yaml"), map[string]string{
+		"CentralBusArn": "arn:aws:events:us-east-1:123456789012:event-bus/trailhound-central", "EnrichRoleName": "trailhound-enrich", "DetectorRoleArn": detectorRole})
+	if fwd["EnrichRoleArn"] != "arn:aws:iam::"+member+":role/trailhound-enrich" {
+		t.Errorf("forwarding outputs %v, want the enrichment role in the member account", fwd)
+	}
+	role := awsCLI(t, "iam", "get-role", "--role-name", "trailhound-enrich")["Role"].(map[string]any)
+	trust, _ := json.Marshal(role["AssumeRolePolicyDocument"])
+	if !strings.Contains(string(trust), `"Principal":{"AWS":"`+detectorRole+`"}`) {
+		t.Errorf("enrichment role trust %s, want the detector role %s only", trust, detectorRole)
+	}
+	awsCLI(t, "iam", "create-user", "--user-name", "bob")
+	key := awsCLI(t, "iam", "create-access-key", "--user-name", "bob")["AccessKey"].(map[string]any)["AccessKeyId"].(string)
+	for k, v := range saved {
+		t.Setenv(k, v)
+	}
+
+	// The function's enricher, configured as the stack configures it, reaches bob there.
+	cfg, err := lambdaAWSConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, eng, err := loadBuiltin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := newEnricher(cfg, eng, func(k string) string { s, _ := vars[k].(string); return s })
+	if err != nil || e == nil {
+		t.Fatalf("enricher: %v", err)
+	}
+	rec := fixture(t, "updateaccesskey-active-other-user.json", "member-1", key)
+	rec["recipientAccountId"] = member
+	in, err := engine.ParseInput([]byte(mustJSON(t, rec)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, notes := e.Enrich(ctx, []string{"target_access_keys"}, in)
+	j, _ := ast.JSON(v)
+	got, _ := json.Marshal(j)
+	if len(notes) > 0 || !strings.Contains(string(got), `"access_key_id":"`+key+`"`) || !strings.Contains(string(got), `"account":"`+member+`"`) {
+		t.Errorf("member-account lookup through the stack's role: notes %v, enrichment %s", notes, got)
 	}
 }
