@@ -34,6 +34,9 @@ commands:
                              write team packs as an OPA bundle for RULES_BUNDLE (--signing-key signs it)
   rules doc [--out FILE]     write the rule catalog (Markdown, as in rules/CATALOG.md)
   pattern [--rules DIR]      print the EventBridge pattern that routes the loaded rules' events
+  selftest --function NAME --queue URL
+                             after a deploy: invoke the function with a canned event and wait
+                             for its alert in the triage queue
   help                       show this help
 
 Run 'detector <command> -h' for a command's flags.
