@@ -17,7 +17,7 @@ lambda-check:
 cold-check:
 	.ci/cold-check
 
-# The replay benchmark of issue 7: 1,000,000 records in 200 files, medians of 5 runs, and a
+# The replay benchmark (targets in BENCHMARKS.md): 1,000,000 records in 200 files, medians of 5 runs, and a
 # trail 10 times larger for peak RSS. The report is printed and written to bench-out/.
 bench:
 	mkdir -p bench-out

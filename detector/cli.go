@@ -12,7 +12,7 @@ import (
 	"golang.org/x/term"
 )
 
-// Exit statuses (DESIGN.md: CLI contract).
+// Exit statuses (docs/ARCHITECTURE.md, Two entry points).
 const (
 	exitOK       = 0  // ran cleanly
 	exitAlert    = 1  // an alert at or above --fail-on was raised
@@ -36,6 +36,9 @@ commands:
   pattern [--rules DIR]      print the EventBridge pattern that routes the loaded rules' events
   version                    print the version and VCS revision of this binary (also --version)
   help [COMMAND]             show this help, or a command's
+  selftest --function NAME --queue URL
+                             after a deploy: invoke the function with a canned event and wait
+                             for its alert in the triage queue
 
 Run 'detector <command> -h' for a command's flags.
 `

@@ -16,7 +16,7 @@ import (
 )
 
 // cliEnrichDefault is the default of scan's --enrich flag: the ENRICH environment variable
-// (DESIGN.md: configuration honoured by the CLI too), else off. The CLI runs on laptops with
+// (docs/ARCHITECTURE.md, Configuration: honoured by the CLI too), else off. The CLI runs on laptops with
 // no AWS account, so IAM lookups are opt-in there; the Lambda turns them on by default.
 func cliEnrichDefault(getenv func(string) string) (bool, error) {
 	switch v := strings.ToLower(strings.TrimSpace(getenv("ENRICH"))); v {

@@ -13,7 +13,7 @@ import (
 )
 
 // lambdaFeatures are symbols the Lambda build must link, one or more per feature the function
-// has (DESIGN.md, deploy/README.md): the Runtime API loop, every sink, the DynamoDB state,
+// has (docs/ARCHITECTURE.md, deploy/README.md): the Runtime API loop, every sink, the DynamoDB state,
 // IAM enrichment, team routes, and the signed bundle reloaded from S3. A feature the build
 // tag cut off by mistake would be missing here (its configuration would then do nothing).
 var lambdaFeatures = []string{

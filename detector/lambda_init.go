@@ -22,7 +22,7 @@ import (
 
 //go:generate go test -run ^TestDeployTemplatesCarryDetectorPattern$ -count=1 -update-pattern .
 
-// EnvStateTable names the DynamoDB idempotency table (DESIGN.md: Configuration).
+// EnvStateTable names the DynamoDB idempotency table (docs/ARCHITECTURE.md, Configuration).
 const EnvStateTable = "STATE_TABLE"
 
 // lambdaMode reports whether the process was started by AWS Lambda (or a Runtime API

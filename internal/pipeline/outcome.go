@@ -14,7 +14,7 @@ import (
 // Outcome is how one input record ended. Every record ends in exactly one.
 type Outcome int
 
-// The outcomes, in DESIGN.md's order.
+// The outcomes, in the order the docs list them (docs/ARCHITECTURE.md).
 const (
 	NoMatch Outcome = iota
 	Alerted
