@@ -2,6 +2,7 @@ package event
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -33,6 +34,10 @@ type frame struct {
 // Decoder starts its next input, so a caller that keeps it longer must copy it. A Decoder is
 // not safe for concurrent use, and its iterators must not be nested.
 type Decoder struct {
+	// MaxInput caps one input, in bytes after decompression; DefaultMaxInput when zero. An
+	// input over it yields one error wrapping ErrTooLarge and nothing else.
+	MaxInput int
+
 	yield   func(Record, error) bool
 	stopped bool
 
@@ -92,11 +97,19 @@ func RecordsBytes(name string, b []byte) iter.Seq2[Record, error] {
 // decompressed first.
 func (d *Decoder) decodeInput(name string, b []byte) {
 	d.name = name
+	if len(b) > d.maxInput() {
+		d.refuse(name, tooLarge("input holds", d.maxInput()))
+		return
+	}
 	if !isGzip(b) {
 		d.decode(b, false)
 		return
 	}
 	out, err := d.gunzip(b)
+	if errors.Is(err, ErrTooLarge) {
+		d.refuse(name, tooLarge("gzip input decompresses to", d.maxInput()))
+		return
+	}
 	d.decode(out, err != nil)
 	if err != nil && !d.stopped {
 		d.yieldErr(d.truncOrigin(out), gzipErr(err, len(out)))

@@ -37,7 +37,10 @@
 // ambiguous and rejected with ErrDuplicateKey. Nesting deeper than 256 levels is malformed.
 // Header fields that are absent or not strings read as empty, as encoding/json would read
 // them. A truncated or damaged gzip stream yields the records before the damage, then one
-// error (ErrTruncated, ErrCorrupt).
+// error (ErrTruncated, ErrCorrupt). An input larger than the cap (Decoder.MaxInput,
+// DefaultMaxInput = 128 MiB), before or after decompression, is refused whole with one
+// ErrTooLarge naming it; decompression never trusts the gzip trailer's size claim and holds at
+// most the cap (see gunzip), so a gzip bomb costs bounded memory.
 //
 // # Performance
 //

@@ -1,0 +1,127 @@
+package event
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/trailhound/trailhound/internal/testutil"
+)
+
+// gzipBomb returns a gzip stream of n spaces, compressed as it is written so the test never
+// holds n bytes.
+func gzipBomb(t testing.TB, n int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := bytes.Repeat([]byte(" "), 1<<20)
+	for n > 0 {
+		k := min(n, len(chunk))
+		if _, err := w.Write(chunk[:k]); err != nil {
+			t.Fatal(err)
+		}
+		n -= k
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestGzipBombRefusedOthersDecoded: a small .gz that expands past the cap is refused with one
+// ErrTooLarge naming the file, and the files around it are still decoded.
+func TestGzipBombRefusedOthersDecoded(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.json"), []byte(recA))
+	bomb := gzipBomb(t, 3<<20)
+	writeFile(t, filepath.Join(dir, "b-bomb.json.gz"), bomb)
+	writeFile(t, filepath.Join(dir, "c.json.gz"), testutil.Gzip(t, []byte(recB)))
+	d := &Decoder{MaxInput: 1 << 20}
+	res := collect(t, d.Paths([]string{dir}, nil))
+	if len(res.recs) != 2 || res.recs[0].EventName != "UpdateAccessKey" || res.recs[1].EventName != "DeleteAccessKey" {
+		t.Fatalf("records %v, want the two files around the bomb", res.recs)
+	}
+	if len(res.errs) != 1 || !errors.Is(res.errs[0], ErrTooLarge) {
+		t.Fatalf("errors %v, want one ErrTooLarge", res.errs)
+	}
+	msg := res.errs[0].Error()
+	if !strings.Contains(msg, "b-bomb.json.gz") || !strings.Contains(msg, "more than 1 MiB") {
+		t.Errorf("error %q does not name the file and the cap", msg)
+	}
+}
+
+// TestGzipBombDefaultCap: with the default cap, a gzip input decompressing past
+// DefaultMaxInput is refused, through every entry point (bytes, reader, path).
+func TestGzipBombDefaultCap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("decompresses 128 MiB (-short)")
+	}
+	bomb := gzipBomb(t, DefaultMaxInput+1)
+	path := filepath.Join(t.TempDir(), "bomb.json.gz")
+	writeFile(t, path, bomb)
+	for name, seq := range map[string]func(func(Record, error) bool){
+		"bytes":  RecordsBytes("bomb.json.gz", bomb),
+		"reader": Records("bomb.json.gz", bytes.NewReader(bomb)),
+		"path":   Paths([]string{path}, nil),
+	} {
+		res := collect(t, seq)
+		if len(res.recs) != 0 || len(res.errs) != 1 || !errors.Is(res.errs[0], ErrTooLarge) ||
+			!strings.Contains(res.errs[0].Error(), "bomb.json.gz") {
+			t.Errorf("%s: %d records, errors %v; want one ErrTooLarge naming the file", name, len(res.recs), res.errs)
+		}
+	}
+	// Exactly at the cap is still decoded (it is whitespace: no records, no errors).
+	res := collect(t, RecordsBytes("full.json.gz", gzipBomb(t, DefaultMaxInput)))
+	if len(res.recs)+len(res.errs) != 0 {
+		t.Errorf("an input of exactly the cap: %d records, errors %v", len(res.recs), res.errs)
+	}
+}
+
+// TestGzipTrailerNotTrusted: a forged ISIZE (4 GiB) does not make the decoder reserve memory
+// before decompressing: the buffer it presizes is bounded by the compressed size.
+func TestGzipTrailerNotTrusted(t *testing.T) {
+	gz := testutil.Gzip(t, []byte(recA))
+	binary.LittleEndian.PutUint32(gz[len(gz)-4:], 0xffffffff)
+	var d Decoder
+	res := collect(t, d.RecordsBytes("forged.json.gz", gz))
+	if len(res.recs) != 1 || len(res.errs) != 1 || !errors.Is(res.errs[0], ErrCorrupt) {
+		t.Fatalf("records %d, errors %v; want the record, then ErrCorrupt (ISIZE mismatch)", len(res.recs), res.errs)
+	}
+	if limit := len(gz)*hintRatio + 1; cap(d.out) > limit {
+		t.Errorf("decoder reserved %d bytes for a %d-byte gzip input (at most %d)", cap(d.out), len(gz), limit)
+	}
+}
+
+// TestOversizeInputRefused: a plain input over the cap (a file, a stream, bytes) is refused
+// whole, naming it, without being read into memory when its size is known.
+func TestOversizeInputRefused(t *testing.T) {
+	big := []byte(recA + "\n" + strings.Repeat(" ", 2048) + recB)
+	path := filepath.Join(t.TempDir(), "big.json")
+	writeFile(t, path, big)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for name, seq := range map[string]func(func(Record, error) bool){
+		"bytes":  (&Decoder{MaxInput: 1024}).RecordsBytes("big.json", big),
+		"reader": (&Decoder{MaxInput: 1024}).Records("big.json", bytes.NewReader(big)),
+		"file":   (&Decoder{MaxInput: 1024}).Records("big.json", f),
+		"path":   (&Decoder{MaxInput: 1024}).Paths([]string{path}, nil),
+	} {
+		res := collect(t, seq)
+		if len(res.recs) != 0 || len(res.errs) != 1 || !errors.Is(res.errs[0], ErrTooLarge) ||
+			!strings.Contains(res.errs[0].Error(), "big.json") || !strings.Contains(res.errs[0].Error(), "1 KiB") {
+			t.Errorf("%s: %d records, errors %v; want one ErrTooLarge naming the file and cap", name, len(res.recs), res.errs)
+		}
+	}
+}
