@@ -22,7 +22,7 @@ func (d *Decoder) emitObject(b []byte, start, end int, fr *frame, o Origin) {
 		d.yieldErr(o, fmt.Errorf("%w %q: the item is ambiguous", ErrDuplicateKey, keyNames[f.dup]))
 		return
 	}
-	if f.streamed {
+	if f.streamed && !f.claimsItem() {
 		return // a CloudTrail log file or Lambda SQS batch: its elements were the items
 	}
 	if k, ok := d.sqsBody(b, f); ok {

@@ -108,6 +108,16 @@ func (f *fields) str(b []byte, k int) ([]byte, bool) {
 // isRecord reports whether the captured keys make the object a CloudTrail record.
 func (f *fields) isRecord() bool { return f.has(keyEventName) || f.has(keyEventSource) }
 
+// itemKeys are the captured keys that make an object an item of its own (a record, an
+// EventBridge event, an SQS message) and not only a list of items.
+const itemKeys = 1<<keyEventVersion | 1<<keyEventSource | 1<<keyEventName | 1<<keyEventID |
+	1<<keyEventTime | 1<<keyDetailType | 1<<keyDetail | 1<<keyBodyLambda | 1<<keyBodyAPI
+
+// claimsItem reports whether the object has any key of a record or an envelope. An object with
+// a "Records" array is a log file (or a Lambda SQS batch) only when it has none: a record that
+// also carries a top-level "Records" key is still classified, never read as an empty list.
+func (f *fields) claimsItem() bool { return f.seen&itemKeys != 0 }
+
 // scan modes for scanFields.
 const (
 	captureDetail = 1 << iota // capture the header fields of an object "detail" value

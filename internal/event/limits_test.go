@@ -125,3 +125,33 @@ func TestOversizeInputRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordWithRecordsKeyIsNotALogFile: a record that also has a top-level "Records" key
+// (an empty array, or one holding something) is still decoded as a record, wherever the key
+// stands, and not read as an empty log file.
+func TestRecordWithRecordsKeyIsNotALogFile(t *testing.T) {
+	body := recB[1 : len(recB)-1]
+	for name, in := range map[string]string{
+		"records-first":      `{"Records":[],` + body + `}`,
+		"records-last":       `{` + body + `,"Records":[]}`,
+		"records-nonempty":   `{"Records":[{"x":1}],` + body + `}`,
+		"in-array":           `[{"Records":[],` + body + `}]`,
+		"eventbridge":        `{"Records":[],"source":"aws.iam","detail-type":"AWS API Call via CloudTrail","detail":` + recB + `}`,
+		"jsonl-second-line":  recA + "\n" + `{"Records":[],` + body + `}`,
+		"gzip-records-first": string(testutil.Gzip(t, []byte(`{"Records":[],`+body+`}`))),
+	} {
+		res := decodeString(t, name, in)
+		var names []string
+		for _, r := range res.recs {
+			names = append(names, r.EventName)
+		}
+		if !strings.Contains(strings.Join(names, ","), "DeleteAccessKey") {
+			t.Errorf("%s: records %v, errors %v; the DeleteAccessKey record vanished", name, names, res.errs)
+		}
+	}
+	// A real log file and a Lambda SQS batch are still lists.
+	res := decodeString(t, "log", string(testutil.Records([]byte(recA), []byte(recB))))
+	if len(res.recs) != 2 || len(res.errs) != 0 {
+		t.Errorf("log file: %d records, errors %v", len(res.recs), res.errs)
+	}
+}

@@ -14,8 +14,11 @@
 //     BOM is skipped; CRLF line ends are whitespace.
 //   - A top-level array is a list of items, streamed element by element.
 //   - An object with a "Records" array (a CloudTrail log file, a Lambda SQS batch) is a list
-//     of items, streamed element by element; its other keys are ignored. A Records element
-//     is never itself a list.
+//     of items, streamed element by element; its other keys are ignored unless one of them
+//     is a record's or an envelope's (eventVersion, eventSource, eventName, eventID,
+//     eventTime, detail-type, detail, body, Body): then the object is also an item itself,
+//     classified as below, so a record with a top-level "Records" key is never read as an
+//     empty log file. A Records element is never itself a list.
 //   - Every other object is one item, recognised by its top-level keys, in this order:
 //     an SQS message ("messageId" and "body", or "body" with "eventSource": "aws:sqs" - a
 //     Lambda SQS event record - or "MessageId" and "Body" - ReceiveMessage output), whose body
