@@ -83,6 +83,9 @@ func (d *Decoder) envelope(b []byte, start, end int, fr *frame, o *Origin) (Reco
 		if !df.isRecord() {
 			return Record{}, fmt.Errorf("%w: EventBridge detail has no eventName or eventSource", ErrNotRecord)
 		}
+		if err := d.checkEnvelope(b, f, df); err != nil {
+			return Record{}, err
+		}
 		return Record{Header: d.header(b, df), Raw: b[det.start:det.end], Origin: *o}, nil
 	}
 	if !f.isRecord() {

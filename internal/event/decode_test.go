@@ -331,7 +331,7 @@ func TestEscapedEnvelopeValues(t *testing.T) {
 		in   string
 		want want
 	}{
-		{`{"detail-type":"AWS API Call via CloudTrai\u006c","detail":` + recA + `}`, want{names: []string{"UpdateAccessKey"}}},
+		{`{"source":"aws.\u0069am","account":"111122223333","detail-type":"AWS API Call via CloudTrai\u006c","detail":` + recA + `}`, want{names: []string{"UpdateAccessKey"}}},
 		{`{"eventSource":"aws:\u00733","eventName":"ObjectCreated:Put"}`, want{errs: []wantErr{{ErrNotRecord, "Lambda event-source record"}}}},
 		{`{"body":` + string(testutil.MustJSON(t, recB)) + `,"eventSource":"aws:sq\u0073"}`, want{names: []string{"DeleteAccessKey"}}},
 	}

@@ -25,6 +25,8 @@ const (
 	keyBodyLambda
 	keyBodyAPI
 	keyRecords
+	keySource  // "source" of an EventBridge event
+	keyAccount // "account" of an EventBridge event
 	numKeys
 )
 
@@ -36,6 +38,7 @@ var keyNames = [numKeys]string{
 	"eventVersion", "eventSource", "eventName", "eventID", "eventTime", "eventType",
 	"awsRegion", "recipientAccountId", "errorCode",
 	"detail-type", "detail", "messageId", "MessageId", "body", "Body", "Records",
+	"source", "account",
 }
 
 // lookupKey returns the captured key named by the (unescaped) bytes k, or -1.
@@ -73,6 +76,10 @@ func lookupKey(k []byte) int {
 		return keyBodyAPI
 	case "Records":
 		return keyRecords
+	case "source":
+		return keySource
+	case "account":
+		return keyAccount
 	}
 	return -1
 }

@@ -136,7 +136,7 @@ func TestRecordWithRecordsKeyIsNotALogFile(t *testing.T) {
 		"records-last":       `{` + body + `,"Records":[]}`,
 		"records-nonempty":   `{"Records":[{"x":1}],` + body + `}`,
 		"in-array":           `[{"Records":[],` + body + `}]`,
-		"eventbridge":        `{"Records":[],"source":"aws.iam","detail-type":"AWS API Call via CloudTrail","detail":` + recB + `}`,
+		"eventbridge":        `{"Records":[],"source":"aws.iam","account":"111122223333","detail-type":"AWS API Call via CloudTrail","detail":` + recB + `}`,
 		"jsonl-second-line":  recA + "\n" + `{"Records":[],` + body + `}`,
 		"gzip-records-first": string(testutil.Gzip(t, []byte(`{"Records":[],`+body+`}`))),
 	} {
@@ -153,5 +153,60 @@ func TestRecordWithRecordsKeyIsNotALogFile(t *testing.T) {
 	res := decodeString(t, "log", string(testutil.Records([]byte(recA), []byte(recB))))
 	if len(res.recs) != 2 || len(res.errs) != 0 {
 		t.Errorf("log file: %d records, errors %v", len(res.recs), res.errs)
+	}
+}
+
+// TestForgedEnvelopesRefused: an EventBridge event carrying a CloudTrail record is refused
+// (ErrForgedEnvelope) unless its source is the AWS source its detail.eventSource implies and
+// its account is detail.recipientAccountId; the real envelope is admitted, in every framing.
+func TestForgedEnvelopesRefused(t *testing.T) {
+	env := func(source, account, detail string) string {
+		return `{"version":"0","id":"x","detail-type":"AWS API Call via CloudTrail","source":` + source +
+			`,"account":` + account + `,"time":"2024-01-02T03:04:05Z","region":"us-east-1","resources":[],"detail":` + detail + `}`
+	}
+	noRID := strings.Replace(recA, `,"recipientAccountId":"111122223333"`, "", 1)
+	lambdaRec := strings.Replace(recA, "iam.amazonaws.com", "lambda.amazonaws.com", 1)
+	custom := strings.Replace(recA, "iam.amazonaws.com", "custom.example.com", 1)
+	for name, c := range map[string]struct {
+		in     string
+		forged bool
+	}{
+		"real":                  {env(`"aws.iam"`, `"111122223333"`, recA), false},
+		"real-lambda":           {env(`"aws.lambda"`, `"111122223333"`, lambdaRec), false},
+		"real-no-recipient":     {env(`"aws.iam"`, `"111122223333"`, noRID), false},
+		"custom-source":         {env(`"attacker.iam"`, `"111122223333"`, recA), true},
+		"aws-source-of-other":   {env(`"aws.lambda"`, `"111122223333"`, recA), true},
+		"source-case":           {env(`"AWS.IAM"`, `"111122223333"`, recA), true},
+		"escaped-source":        {env(`"aws.ia\u006d "`, `"111122223333"`, recA), true},
+		"no-source":             {strings.Replace(env(`"aws.iam"`, `"111122223333"`, recA), `"source":"aws.iam",`, "", 1), true},
+		"source-number":         {env(`1`, `"111122223333"`, recA), true},
+		"other-account":         {env(`"aws.iam"`, `"999988887777"`, recA), true},
+		"no-account":            {strings.Replace(env(`"aws.iam"`, `"111122223333"`, recA), `"account":"111122223333",`, "", 1), true},
+		"empty-account":         {env(`"aws.iam"`, `""`, noRID), true},
+		"unlisted-event-source": {env(`"aws.custom"`, `"111122223333"`, custom), true},
+		"duplicate-source":      {strings.Replace(env(`"aws.iam"`, `"111122223333"`, recA), `"source":"aws.iam"`, `"source":"evil","source":"aws.iam"`, 1), true},
+	} {
+		for framing, in := range map[string]string{
+			"eventbridge": c.in,
+			"sqs":         string(testutil.SQSLambda(t, "m-1", []byte(c.in))),
+			"jsonl":       recB + "\n" + c.in + "\n" + recB,
+		} {
+			res := decodeString(t, name, in)
+			var n int
+			for _, r := range res.recs {
+				if r.EventName == "UpdateAccessKey" {
+					n++
+				}
+			}
+			switch {
+			case c.forged && (n != 0 || len(res.errs) != 1 || !(errors.Is(res.errs[0], ErrForgedEnvelope) || errors.Is(res.errs[0], ErrDuplicateKey))):
+				t.Errorf("%s/%s: records %d, errors %v; want it refused as forged", name, framing, n, res.errs)
+			case !c.forged && (n != 1 || len(res.errs) != 0):
+				t.Errorf("%s/%s: records %d, errors %v; want it admitted", name, framing, n, res.errs)
+			}
+			if framing == "jsonl" && len(res.recs) != 2+n {
+				t.Errorf("%s/%s: %d records; the records around it were lost", name, framing, len(res.recs))
+			}
+		}
 	}
 }

@@ -106,8 +106,14 @@ func (p *Pipeline) Run(ctx context.Context, seq iter.Seq2[event.Record, error]) 
 	}
 }
 
-// Malformed counts an input that could not be decoded.
+// Malformed counts an input that could not be decoded: outcome malformed, or rejected when
+// the decoder refused it at the trust boundary (see RejectReason).
 func (p *Pipeline) Malformed(err error) Result {
+	if reason, ok := RejectReason(err); ok {
+		p.Counts.rejected(reason)
+		p.report(err)
+		return Result{Outcome: Rejected, Reasons: []string{reason}, Errs: []error{err}}
+	}
 	p.Counts.Add(Malformed)
 	p.report(err)
 	return Result{Outcome: Malformed, Errs: []error{err}}
