@@ -107,7 +107,7 @@ func TestDecodeEdgeCases(t *testing.T) {
 		{"array of non-objects", `[1,"x"]`,
 			want{errs: []wantErr{{ErrNotRecord, "a JSON number"}, {ErrNotRecord, "a JSON string"}}}},
 		{"log file broken mid-Records", `{"Records":[` + recA + "," + recB + `,{"eventName":"X",]},` + recA + `]}`,
-			want{[]string{"UpdateAccessKey", "DeleteAccessKey"}, []wantErr{{ErrSyntax, "in.jsonl:1 (record 2)"}}}},
+			want{[]string{"UpdateAccessKey", "DeleteAccessKey", "UpdateAccessKey"}, []wantErr{{ErrSyntax, "in.jsonl:1 (record 2)"}}}},
 		{"log file then a good line", `{"Records":[` + recA + "," + recB + `,{"eventName"` + "\n" + recA,
 			want{[]string{"UpdateAccessKey", "DeleteAccessKey", "UpdateAccessKey"}, []wantErr{{ErrSyntax, "in.jsonl:1 (record 2)"}}}},
 		{"log file truncated", `{"Records":[` + recA + "," + recB,

@@ -182,9 +182,11 @@ func (d *Decoder) scanFields(b []byte, i, depth int, f, detail *fields, mode, lv
 				i, err = d.scanFields(b, i, depth+1, detail, nil, 0, lvl)
 			case k == keyRecords && sp.kind == '[' && mode&streamRecords != 0 && !f.streamed:
 				cur, curLine := d.cur, d.curLine
+				d.inRecords, d.recDepth, d.recLvl = true, depth+1, lvl+1
 				i, err = d.streamArray(b, i, depth+1, lvl+1, FramingLogFile)
 				if err == nil {
 					d.cur, d.curLine = cur, curLine
+					d.inRecords = false
 				}
 				f.streamed = true
 			default:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -206,6 +207,44 @@ func TestForgedEnvelopesRefused(t *testing.T) {
 			}
 			if framing == "jsonl" && len(res.recs) != 2+n {
 				t.Errorf("%s/%s: %d records; the records around it were lost", name, framing, len(res.recs))
+			}
+		}
+	}
+}
+
+// TestRecordsResyncAfterGarbage: garbage inside a one-line {"Records":[...]} costs only the
+// record it breaks; the records after it are still decoded, in whatever layout.
+func TestRecordsResyncAfterGarbage(t *testing.T) {
+	rec := func(i int) string {
+		return strings.Replace(recA, "000000000001", fmt.Sprintf("%012d", i), 1)
+	}
+	broken := rec(2)[:60] + "\x00garbage" + rec(2)[60:]
+	for name, c := range map[string]struct {
+		in   string
+		recs int
+	}{
+		"inside-a-record":    {`{"Records":[` + rec(1) + "," + broken + "," + rec(3) + "," + rec(4) + "," + rec(5) + `]}`, 4},
+		"between-records":    {`{"Records":[` + rec(1) + "," + rec(2) + ",,!!," + rec(3) + "," + rec(4) + "," + rec(5) + `]}`, 5},
+		"first-record":       {`{"Records":[` + broken + "," + rec(3) + "," + rec(4) + `]}`, 2},
+		"last-record":        {`{"Records":[` + rec(1) + "," + broken + `]}`, 1},
+		"two-breaks":         {`{"Records":[` + rec(1) + "," + broken + "," + rec(3) + "," + broken + "," + rec(5) + `]}`, 3},
+		"pretty":             {string(testutil.Indent(t, []byte(`{"Records":[`+rec(1)+","+rec(2)+"]}"))) + "\n", 2},
+		"then-more-keys":     {`{"Records":[` + broken + "," + rec(3) + `],"other":{"a":[1]}}` + "\n" + rec(9), 2},
+		"in-top-level-array": {`[{"Records":[` + broken + "," + rec(3) + `]},` + rec(9) + `]`, 2},
+		"gzip":               {string(testutil.Gzip(t, []byte(`{"Records":[`+rec(1)+","+broken+","+rec(3)+`]}`))), 2},
+	} {
+		res := decodeString(t, name, c.in)
+		if len(res.recs) != c.recs {
+			t.Errorf("%s: %d records, want %d; errors %v", name, len(res.recs), c.recs, res.errs)
+		}
+		for _, e := range res.errs {
+			if !errors.Is(e, ErrSyntax) {
+				t.Errorf("%s: error %v is not a syntax error", name, e)
+			}
+		}
+		for i, r := range res.recs {
+			if i > 0 && r.Origin.Index <= res.recs[i-1].Origin.Index {
+				t.Errorf("%s: record indexes out of order: %+v", name, res.recs)
 			}
 		}
 	}
