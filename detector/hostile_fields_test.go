@@ -63,4 +63,3 @@ func TestHugeFieldIsCappedInTheAlert(t *testing.T) {
 		t.Errorf("context.truncated_fields = %v, want event.user_agent listed", a.Context["truncated_fields"])
 	}
 }
-
