@@ -261,6 +261,7 @@ func (inv *invocation) finish(err error) {
 	inv.metrics.Count("records", c.Records())
 	inv.metrics.Count("alerts", c.Alerts())
 	inv.metrics.Count("alert_updates", c.Updates())
+	inv.metrics.Count("findings_capped", c.FindingsCapped())
 	inv.metrics.Dimensions = inv.h.dimensions
 	if werr := inv.metrics.Write(inv.h.metrics, time.Now()); werr != nil {
 		inv.log.Error("metrics", "err", werr)

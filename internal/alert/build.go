@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"sort"
 	"strconv"
@@ -85,6 +86,9 @@ func Build(in Input) (Alert, error) {
 	}
 	for _, f := range odd {
 		addNote(&a, "record field "+f+" is not a string, as AWS writes it: shown as its JSON text")
+	}
+	if f.Excess > 0 {
+		addNote(&a, fmt.Sprintf("the rule raised %d findings for this event; only the first %d became alerts, %d were left out", f.Of, engine.MaxFindings, f.Excess))
 	}
 	if in.Actor != nil {
 		a.Actor = actorFrom(in.Actor)

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/event"
 	"github.com/trailhound/trailhound/internal/rule"
 )
@@ -97,6 +98,7 @@ type Counts struct {
 	byReason    [len(reasonNames)]atomic.Int64
 	oversize    atomic.Int64
 	byReject    [len(rejectNames)]atomic.Int64
+	capped      atomic.Int64
 	bySuppr     sync.Map // suppression id -> *atomic.Int64
 }
 
@@ -128,6 +130,10 @@ func (c *Counts) Suppressed(reason string) int64 {
 	}
 	return 0
 }
+
+// FindingsCapped is the number of findings left out by engine.MaxFindings (a rule raising
+// more than that for one event).
+func (c *Counts) FindingsCapped() int64 { return c.capped.Load() }
 
 // Rejected returns the number of records rejected with this reason (Reject* constants).
 func (c *Counts) Rejected(reason string) int64 {
@@ -231,6 +237,9 @@ func (c *Counts) Summary() string {
 		for _, id := range slices.Sorted(maps.Keys(by)) {
 			fmt.Fprintf(&b, " %s=%d", id, by[id])
 		}
+	}
+	if n := c.FindingsCapped(); n > 0 {
+		fmt.Fprintf(&b, "; %d findings over the cap of %d per rule per event left out", n, engine.MaxFindings)
 	}
 	if n := c.Oversize(); n > 0 {
 		fmt.Fprintf(&b, "; %d records over the team input limit", n)

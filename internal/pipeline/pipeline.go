@@ -157,6 +157,11 @@ func (p *Pipeline) deliver(ctx context.Context, ev *Evaluated, enrichment map[st
 	}
 	d := delivery{clock: clock}
 	for _, f := range findings {
+		if f.Excess > 0 && f.Index == 0 {
+			p.Counts.capped.Add(int64(f.Excess))
+			p.report(fmt.Errorf("%s: rule %s raised %d findings for one event: the first %d became alerts, %d were left out (engine.MaxFindings)",
+				rec.Origin, f.Rule.ID, f.Of, engine.MaxFindings, f.Excess))
+		}
 		a, err := alert.Build(alert.Input{Finding: f, Record: rec, Parsed: ev.input, Actor: actor, ActorErr: actorErr, Context: findingContext(f, enrichment, notes), Now: now()})
 		if err != nil {
 			res.Errs = append(res.Errs, fmt.Errorf("%s: rule %s: %w", rec.Origin, f.Rule.ID, err))
