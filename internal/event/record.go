@@ -55,6 +55,9 @@ package event
 
 import (
 	"fmt"
+	"strconv"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Header holds the top-level CloudTrail fields that rule selection, alert ids and replay
@@ -95,10 +98,24 @@ type Origin struct {
 }
 
 func (o Origin) String() string {
+	name := SafeName(o.File)
 	if o.Line > 0 {
-		return fmt.Sprintf("%s:%d (record %d)", o.File, o.Line, o.Index)
+		return fmt.Sprintf("%s:%d (record %d)", name, o.Line, o.Index)
 	}
-	return fmt.Sprintf("%s (record %d)", o.File, o.Index)
+	return fmt.Sprintf("%s (record %d)", name, o.Index)
+}
+
+// SafeName is a file name (or any input-supplied string) fit for a terminal or a log line:
+// itself when it holds only printable characters, else Go-quoted, so control characters
+// (escape sequences, carriage returns, newlines that would forge another line) and invalid
+// UTF-8 show as escapes.
+func SafeName(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsPrint(r) && r != ' ' {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 // Framing names how a record was wrapped.
