@@ -51,7 +51,40 @@ type stdio struct {
 }
 
 func (s stdio) errorf(format string, args ...any) {
-	fmt.Fprintf(s.err, programName+": "+format+"\n", args...)
+	fmt.Fprint(s.err, programName+": "+terminalSafe(fmt.Sprintf(format, args...))+"\n")
+}
+
+// terminalSafe escapes the control characters of a message bound for a terminal (input file
+// names and values end up in messages): everything below 0x20 but newline and tab, DEL and
+// the C1 controls become \xNN or \u00NN, so no input can move the cursor, clear the screen or
+// retitle the window. event.Origin already quotes a file name holding any of them.
+func terminalSafe(msg string) string {
+	clean := true
+	for _, r := range msg {
+		if isControl(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return msg
+	}
+	var b strings.Builder
+	for _, r := range msg {
+		switch {
+		case r < 0x80 && isControl(r):
+			fmt.Fprintf(&b, "\\x%02x", r)
+		case isControl(r):
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool {
+	return (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || (r >= 0x80 && r < 0xa0)
 }
 
 // usageError is a command-line or configuration mistake: exit status 64.

@@ -59,6 +59,8 @@ func cmdReplay(ctx context.Context, args []string, s stdio) (int, error) {
 		// Files are opened up to --lateness out of event order: windows must remember that far back.
 		w.Disorder = max(state.DefaultDisorder, *lateness+5*time.Minute)
 	}
+	// Event times are checked against the time in each log file's name, not the wall clock.
+	run.p.Clock = replay.FileClock
 	opts := replay.Options{Filter: filter, Workers: *workers}
 	var bar *replay.Progress
 	if !*pf.quiet && isTerminal(s.err) {

@@ -40,6 +40,7 @@ type delivery struct {
 	updates []*alert.Alert // alerts re-delivered with the same id and a higher count
 	claims  []string       // idempotency claims to release when delivery fails
 	reasons []string       // why findings raised nothing new
+	clock   time.Time      // the record's trusted clock (state.Event.Clock)
 }
 
 func (p *Pipeline) windows() Windows {
@@ -68,7 +69,7 @@ func (p *Pipeline) routeDedup(ctx context.Context, r *rule.Rule, a *alert.Alert,
 		return fmt.Errorf("rule %s: encode alert for its dedup window: %w", r.ID, err)
 	}
 	spec := state.Spec{Kind: state.Dedup, Rule: r.ID, Key: a.Dedup.Key, Window: r.Dedup.Window.Duration}
-	dec, err := p.windows().Observe(ctx, spec, state.Event{ID: a.ID, Time: evTime, Payload: payload})
+	dec, err := p.windows().Observe(ctx, spec, state.Event{ID: a.ID, Time: evTime, Clock: d.clock, Payload: payload})
 	if err != nil {
 		return fmt.Errorf("rule %s: dedup window: %w", r.ID, err)
 	}
@@ -119,7 +120,7 @@ func (p *Pipeline) routeThreshold(ctx context.Context, r *rule.Rule, a *alert.Al
 		return fmt.Errorf("rule %s: encode event for its threshold window: %w", r.ID, err)
 	}
 	spec := state.Spec{Kind: state.Threshold, Rule: r.ID, Key: key, Window: th.Window.Duration, Count: th.Count}
-	dec, err := p.windows().Observe(ctx, spec, state.Event{ID: a.ID, Time: evTime, Payload: payload})
+	dec, err := p.windows().Observe(ctx, spec, state.Event{ID: a.ID, Time: evTime, Clock: d.clock, Payload: payload})
 	if err != nil {
 		return fmt.Errorf("rule %s: threshold window: %w", r.ID, err)
 	}
