@@ -27,7 +27,7 @@ const (
 
 // Reasons a bundle is refused (RefusedError.Reason), the names refusals are counted under.
 const (
-	ReasonTooLarge    = "too_large"       // compressed or uncompressed size over MaxBytes
+	ReasonTooLarge    = "too_large"        // compressed or uncompressed size over MaxBytes
 	ReasonTooMany     = "too_many_entries" // more than MaxEntries entries
 	ReasonUnsigned    = "unsigned_entry"   // an entry the signature does not cover, or no signature
 	ReasonSignature   = "bad_signature"    // the signature does not verify
