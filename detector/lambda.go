@@ -248,6 +248,11 @@ func (inv *invocation) finish(err error) {
 	inv.metrics.Count("records", c.Records())
 	inv.metrics.Count("alerts", c.Alerts())
 	inv.metrics.Count("alert_updates", c.Updates())
+	if inv.h.rules != nil {
+		for name, n := range inv.h.rules.drainMetrics() {
+			inv.metrics.Count(name, n)
+		}
+	}
 	inv.metrics.Dimensions = inv.h.dimensions
 	if werr := inv.metrics.Write(inv.h.metrics, time.Now()); werr != nil {
 		inv.log.Error("metrics", "err", werr)
