@@ -25,11 +25,14 @@ import (
 // pipeline.Pipeline the CLI uses.
 //
 // Failure policy, by outcome:
-//   - sink_failed: the alert was not delivered and its idempotency claim was released. An SQS
-//     message is reported in batchItemFailures (SQS redelivers it, then moves it to the
-//     queue's DLQ); an EventBridge invocation returns an error (Lambda's async retries, then
-//     the on-failure destination). The deterministic alert id and the idempotency table keep
-//     the retry from raising a second alert.
+//   - sink_failed: some alert did not reach some destination. Delivery is per alert and per
+//     destination (internal/delivery): the alerts that reached every destination are committed
+//     and not sent again; each failed alert is counted (alert_delivery_failed) and logged on
+//     its own, and its claim is released with the destinations it did reach. An SQS message is
+//     reported in batchItemFailures (SQS redelivers it, then moves it to the queue's DLQ); an
+//     EventBridge invocation returns an error (Lambda's async retries, then the on-failure
+//     destination). The retry re-sends only what failed.
+//   - state unavailable (DynamoDB does not answer): delivery fails open, see SECURITY.md.
 //   - malformed: reported the same way, so the input ends in a DLQ where someone can look at
 //     it rather than only in a log line.
 //   - rule_error: counted, logged and emitted as a metric, but not retried: a rule error is
@@ -135,13 +138,16 @@ func sqsBatch(payload []byte) (events.SQSEvent, bool) {
 // sqs processes each message of a batch and names the ones that failed.
 func (inv *invocation) sqs(ctx context.Context, batch events.SQSEvent) events.SQSEventResponse {
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
-	for _, msg := range batch.Records {
+	for i, msg := range batch.Records {
 		if ctx.Err() != nil {
 			// Out of time: the rest go back to the queue untouched.
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
 			continue
 		}
-		if !inv.records(ctx, "sqs:"+msg.MessageId, []byte(msg.Body), msg.MessageId) {
+		mctx, cancel := recordBudget(ctx, len(batch.Records)-i)
+		ok := inv.records(mctx, "sqs:"+msg.MessageId, []byte(msg.Body), msg.MessageId)
+		cancel()
+		if !ok {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
 		}
 	}
@@ -152,6 +158,25 @@ func (inv *invocation) sqs(ctx context.Context, batch events.SQSEvent) events.SQ
 		inv.log.Warn("batch item failures", "failed_messages", n, "messages", len(batch.Records))
 	}
 	return resp
+}
+
+// responseReserve is the part of an invocation's remaining time no record may spend: what
+// the handler needs to report batchItemFailures and metrics before Lambda stops it.
+const responseReserve = 2 * time.Second
+
+// recordBudget bounds one message of a batch to an equal share of the invocation's remaining
+// time (less responseReserve) among the messages left, left included: a message whose sink
+// keeps failing spends its SDK retries within its share, and the messages after it still get
+// theirs (time a message does not use passes to the next). Without a deadline, ctx as is.
+func recordBudget(ctx context.Context, left int) (context.Context, context.CancelFunc) {
+	dl, ok := ctx.Deadline()
+	if !ok || left < 1 {
+		return context.WithCancel(ctx)
+	}
+	remaining := time.Until(dl)
+	reserve := min(responseReserve, remaining/10)
+	share := (remaining - reserve) / time.Duration(left)
+	return context.WithTimeout(ctx, max(share, 0))
 }
 
 // eventBridge processes an EventBridge event (or any other framing the decoder accepts).
@@ -248,6 +273,8 @@ func (inv *invocation) finish(err error) {
 	inv.metrics.Count("records", c.Records())
 	inv.metrics.Count("alerts", c.Alerts())
 	inv.metrics.Count("alert_updates", c.Updates())
+	inv.metrics.Count("alert_delivery_failed", c.Undelivered())
+	inv.metrics.Count(pipeline.ReasonStateUnavailable, c.StateUnavailable())
 	if inv.h.rules != nil {
 		for name, n := range inv.h.rules.drainMetrics() {
 			inv.metrics.Count(name, n)

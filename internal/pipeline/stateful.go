@@ -40,7 +40,19 @@ type delivery struct {
 	updates []*alert.Alert // alerts re-delivered with the same id and a higher count
 	claims  []string       // idempotency claims to release when delivery fails
 	reasons []string       // why findings raised nothing new
+	// prior holds, per claimed alert, the destinations an earlier partly failed delivery
+	// reached (PartialDelivery): the sinks skip them.
+	prior map[string][]string
+	// owner is the idempotency claim each alert to deliver stands for (the claims are the
+	// per-event alert ids; a threshold alert or dedup update has an id of its own).
+	owner map[*alert.Alert]string
 }
+
+// windowUnavailable is a dedup window the state store could not answer for.
+type windowUnavailable struct{ err error }
+
+func (e *windowUnavailable) Error() string { return e.err.Error() }
+func (e *windowUnavailable) Unwrap() error { return e.err }
 
 func (p *Pipeline) windows() Windows {
 	if p.Windows != nil {
@@ -70,7 +82,7 @@ func (p *Pipeline) routeDedup(ctx context.Context, r *rule.Rule, a *alert.Alert,
 	spec := state.Spec{Kind: state.Dedup, Rule: r.ID, Key: a.Dedup.Key, Window: r.Dedup.Window.Duration}
 	dec, err := p.windows().Observe(ctx, spec, state.Event{ID: a.ID, Time: evTime, Payload: payload})
 	if err != nil {
-		return fmt.Errorf("rule %s: dedup window: %w", r.ID, err)
+		return &windowUnavailable{fmt.Errorf("rule %s: dedup window: %w", r.ID, err)}
 	}
 	inc := dec.Incident
 	if dec.Action == state.Raise {

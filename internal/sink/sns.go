@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/delivery"
 )
 
 // SNS limits: a message of at most 256 KiB (262,144 bytes of UTF-8), a subject of fewer than
@@ -61,7 +62,7 @@ func (s *SNS) Send(ctx context.Context, alerts []*alert.Alert) error {
 			in.MessageDeduplicationId = aws.String(dedupID(a))
 		}
 		if _, err := s.client.Publish(ctx, in); err != nil {
-			errs = append(errs, fmt.Errorf("publish alert %s: %w", a.ID, err))
+			errs = append(errs, &delivery.AlertError{AlertID: a.ID, Err: fmt.Errorf("publish: %w", err)})
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
