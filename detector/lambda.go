@@ -95,6 +95,8 @@ func (h *lambdaHandler) pipeline(ctx context.Context, log *slog.Logger) *pipelin
 		Enricher:    h.enricher,
 		Now:         h.now,
 		OnError:     func(err error) { log.Warn("record problem", "err", err) },
+		// DynamoDB that does not answer must leave the record time to deliver (fail open).
+		StateTimeout: lambdaStateTimeout,
 	}
 	if h.rules != nil {
 		set, routed := h.rules.current(ctx)
@@ -159,6 +161,9 @@ func (inv *invocation) sqs(ctx context.Context, batch events.SQSEvent) events.SQ
 	}
 	return resp
 }
+
+// lambdaStateTimeout bounds each call to the DynamoDB state (SDK retries included).
+const lambdaStateTimeout = 3 * time.Second
 
 // responseReserve is the part of an invocation's remaining time no record may spend: what
 // the handler needs to report batchItemFailures and metrics before Lambda stops it.

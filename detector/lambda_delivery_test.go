@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -152,5 +153,44 @@ func TestLambdaBatchBudgetsFailingSink(t *testing.T) {
 	}
 	if ctx.Err() != nil {
 		t.Fatal("the batch used the whole invocation")
+	}
+}
+
+// TestLambdaStateUnavailableFailsOpen: DynamoDB does not answer (its endpoint is a closed
+// port; SQS is moto). Delivery fails open (SECURITY.md): the alert reaches the triage queue
+// within the invocation, the invocation succeeds, and the alert is counted under
+// state_unavailable.
+func TestLambdaStateUnavailableFailsOpen(t *testing.T) {
+	env := newLambdaEnv(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close()
+	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", closed)
+	vars := map[string]string{"ALERT_QUEUE_URL": env.triageURL, "STATE_TABLE": env.table, "ENRICH": "false"}
+	var logs, metrics syncBuffer
+	h, err := newLambdaHandler(context.Background(), func(k string) string { return vars[k] }, obs.NewLogger(&logs, 0), &metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(serviceKeyCreated), &rec); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if _, err := h.Handle(ctx, eventBridgeEvent(t, rec)); err != nil {
+		t.Fatalf("invocation failed with DynamoDB down: %v\n%s", err, logs.String())
+	}
+	if got := ruleIDsOf(env.triageAlerts(t)); !slices.Equal(got, []string{"TH-IAM-003"}) {
+		t.Fatalf("triage queue got %v, want the alert delivered without state", got)
+	}
+	if m := metrics.String(); !regexp.MustCompile(`"state_unavailable":[1-9]`).MatchString(m) {
+		t.Fatalf("no state_unavailable metric:\n%s", m)
+	}
+	if l := logs.String(); !strings.Contains(l, "delivering it anyway (state_unavailable)") {
+		t.Fatalf("fail-open not logged:\n%s", l)
 	}
 }

@@ -89,6 +89,10 @@ type Pipeline struct {
 	PackDeadline time.Duration
 	// OnSuppress, if set, is told about every alert a team suppression kept from delivery.
 	OnSuppress func(event.Origin, Suppression)
+	// StateTimeout, when > 0, bounds each call to the idempotency and window state, so that a
+	// state store that does not answer leaves the record time to deliver its alerts
+	// (delivery fails open; SECURITY.md).
+	StateTimeout time.Duration
 
 	defaultWindowsOnce sync.Once
 	defaultWindows     *state.MemoryWindows
@@ -237,12 +241,32 @@ func (p *Pipeline) deliver(ctx context.Context, ev *Evaluated, enrichment map[st
 // claim claims id, with the destinations an earlier partial delivery reached when the store
 // remembers them.
 func (p *Pipeline) claim(ctx context.Context, id string, evTime time.Time) (bool, []string, error) {
+	ctx, cancel := p.stateCtx(ctx)
+	defer cancel()
 	if pd, ok := p.Idempotency.(PartialDelivery); ok {
 		return pd.ClaimDelivery(ctx, id, evTime)
 	}
 	fresh, err := p.Idempotency.Claim(ctx, id, evTime)
 	return fresh, nil, err
 }
+
+// stateCtx bounds a state call by StateTimeout. Its Deadline is still the caller's: a claim's
+// lease is derived from it and must cover the whole delivery.
+func (p *Pipeline) stateCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if p.StateTimeout <= 0 {
+		return ctx, func() {}
+	}
+	bounded, cancel := context.WithTimeout(ctx, p.StateTimeout)
+	return leaseContext{bounded, ctx}, cancel
+}
+
+// leaseContext is canceled as its Context is, and reports the deadline of parent.
+type leaseContext struct {
+	context.Context
+	parent context.Context
+}
+
+func (c leaseContext) Deadline() (time.Time, bool) { return c.parent.Deadline() }
 
 // partial settles a delivery that failed for some alerts (delivery.Attribute). Each failed
 // alert is counted (Counts.Undelivered, per destination) and reported on its own. A claim
@@ -271,6 +295,8 @@ func (p *Pipeline) partial(ctx context.Context, rec event.Record, d *delivery, a
 		res.Errs = append(res.Errs, fmt.Errorf("%s: alert %s (rule %s) not delivered: %w", rec.Origin, a.ID, a.Rule.ID, ferr))
 	}
 	var commit []string
+	sctx, cancel := p.stateCtx(ctx)
+	defer cancel()
 	for _, id := range d.claims {
 		if !failedClaims[id] {
 			commit = append(commit, id)
@@ -279,9 +305,9 @@ func (p *Pipeline) partial(ctx context.Context, rec event.Record, d *delivery, a
 		pd, ok := p.Idempotency.(PartialDelivery)
 		var rerr error
 		if ok && failed[id] != nil { // the claim's own alert: remember where it arrived
-			rerr = pd.ReleasePartial(ctx, id, tracker.Delivered(id))
+			rerr = pd.ReleasePartial(sctx, id, tracker.Delivered(id))
 		} else {
-			rerr = p.Idempotency.Release(ctx, id)
+			rerr = p.Idempotency.Release(sctx, id)
 		}
 		if rerr != nil {
 			res.Errs = append(res.Errs, rerr)
@@ -307,6 +333,8 @@ func (p *Pipeline) commit(ctx context.Context, d *delivery, res *Result) {
 	if !ok || len(d.claims) == 0 {
 		return
 	}
+	ctx, cancel := p.stateCtx(ctx)
+	defer cancel()
 	if err := c.Commit(ctx, d.claims...); err != nil {
 		res.Errs = append(res.Errs, fmt.Errorf("commit %d idempotency claim(s): %w", len(d.claims), err))
 	}
@@ -320,6 +348,8 @@ func (p *Pipeline) fail(ctx context.Context, d *delivery, res *Result) {
 	if p.Idempotency == nil {
 		return
 	}
+	ctx, cancel := p.stateCtx(ctx)
+	defer cancel()
 	for _, id := range d.claims {
 		if err := p.Idempotency.Release(ctx, id); err != nil {
 			res.Errs = append(res.Errs, err)

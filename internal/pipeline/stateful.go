@@ -80,7 +80,9 @@ func (p *Pipeline) routeDedup(ctx context.Context, r *rule.Rule, a *alert.Alert,
 		return fmt.Errorf("rule %s: encode alert for its dedup window: %w", r.ID, err)
 	}
 	spec := state.Spec{Kind: state.Dedup, Rule: r.ID, Key: a.Dedup.Key, Window: r.Dedup.Window.Duration}
-	dec, err := p.windows().Observe(ctx, spec, state.Event{ID: a.ID, Time: evTime, Payload: payload})
+	sctx, cancel := p.stateCtx(ctx)
+	dec, err := p.windows().Observe(sctx, spec, state.Event{ID: a.ID, Time: evTime, Payload: payload})
+	cancel()
 	if err != nil {
 		return &windowUnavailable{fmt.Errorf("rule %s: dedup window: %w", r.ID, err)}
 	}
@@ -131,7 +133,9 @@ func (p *Pipeline) routeThreshold(ctx context.Context, r *rule.Rule, a *alert.Al
 		return fmt.Errorf("rule %s: encode event for its threshold window: %w", r.ID, err)
 	}
 	spec := state.Spec{Kind: state.Threshold, Rule: r.ID, Key: key, Window: th.Window.Duration, Count: th.Count}
-	dec, err := p.windows().Observe(ctx, spec, state.Event{ID: a.ID, Time: evTime, Payload: payload})
+	sctx, cancel := p.stateCtx(ctx)
+	dec, err := p.windows().Observe(sctx, spec, state.Event{ID: a.ID, Time: evTime, Payload: payload})
+	cancel()
 	if err != nil {
 		return fmt.Errorf("rule %s: threshold window: %w", r.ID, err)
 	}
