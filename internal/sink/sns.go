@@ -73,17 +73,18 @@ func (s *SNS) Send(ctx context.Context, alerts []*alert.Alert) error {
 
 // snsSubject is "[SEVERITY] title" as printable ASCII, cut to the subject limit.
 func snsSubject(a *alert.Alert) string {
-	subj := asciiLine(fmt.Sprintf("[%s] %s", a.Severity, a.Title))
+	subj := markupSafe(asciiLine(fmt.Sprintf("[%s] %s", a.Severity, defang(a.Title))))
 	if subj == "" {
 		subj = "trailhound alert"
 	}
 	return truncate(subj, snsMaxSubject, "...")
 }
 
-// snsMessage is the alert's text rendering, cut to the SNS limit with a note saying where the
+// snsMessage is the alert's text rendering (event values defanged, markup neutralised:
+// markup.go), cut to the SNS limit with a note saying where the
 // full alert is when it does not fit.
 func snsMessage(a *alert.Alert) string {
-	msg := alert.Text(a)
+	msg := markupSafe(alert.Text(defanged(a)))
 	note := fmt.Sprintf("\n[message truncated to the SNS size limit; the full alert is %s in the triage queue and Security Hub]\n", a.ID)
 	return truncate(msg, snsMaxMessage, note)
 }
