@@ -40,6 +40,18 @@ const (
 	EnvRulesKeyAlgorithm = "RULES_KEY_ALGORITHM"
 	// EnvRulesReloadSeconds is the least time between two checks of the bundle's ETag.
 	EnvRulesReloadSeconds = "RULES_RELOAD_SECONDS"
+	// EnvRulesFetchTimeoutSeconds bounds one check of the bundle (HeadObject, GetObject and
+	// the download, SDK retries included), at init and at reload; default 10.
+	EnvRulesFetchTimeoutSeconds = "RULES_FETCH_TIMEOUT_SECONDS"
+)
+
+// Metrics of the rules bundle, emitted (EMF) by the invocation after they happened.
+const (
+	// MetricBundleRefused counts bundles refused (signature, limits, compile): an alarm in
+	// deploy/template.yaml watches it, and a health alert is delivered.
+	MetricBundleRefused = "bundle_refused"
+	// MetricBundleUnavailable counts checks of the bundle that failed or timed out.
+	MetricBundleUnavailable = "bundle_unavailable"
 )
 
 // lambdaRules provides the active rule set, and the router over its teams' routes, to each
@@ -47,6 +59,12 @@ const (
 // (HeadObject) and a new version is activated without a restart; a bundle that fails to
 // read or verify is refused and the last good rules stay. When a new set becomes active,
 // its revision is logged and a health alert is delivered for each broken team pack.
+//
+// The bundle is fetched at init, bounded by RULES_FETCH_TIMEOUT_SECONDS (init goes on with
+// the built-in rules when S3 does not answer); reload checks run in the background, so an
+// invocation never waits on S3. A refused bundle is counted (bundle_refused, drained into
+// the invocation's metrics) and reported by a health alert; a failed check is counted
+// (bundle_unavailable).
 type lambdaRules struct {
 	def     route.Sender
 	open    route.Opener
@@ -58,6 +76,50 @@ type lambdaRules struct {
 	mu     sync.Mutex
 	set    *ruleset.Set
 	router *route.Router
+
+	pmu       sync.Mutex
+	problems  []reload.Problem // not yet reported by a health alert
+	refusals  int64            // not yet emitted as metrics
+	failures  int64
+	bundleLoc string
+}
+
+// onProblem records a watcher problem; the next current call reports it.
+func (r *lambdaRules) onProblem(p reload.Problem) {
+	r.pmu.Lock()
+	defer r.pmu.Unlock()
+	if p.Refused {
+		r.refusals++
+		r.problems = append(r.problems, p)
+	} else {
+		r.failures++
+	}
+}
+
+// drainMetrics returns the bundle refusals and failed checks since the last call.
+func (r *lambdaRules) drainMetrics() map[string]int64 {
+	r.pmu.Lock()
+	defer r.pmu.Unlock()
+	out := map[string]int64{MetricBundleRefused: r.refusals, MetricBundleUnavailable: r.failures}
+	r.refusals, r.failures = 0, 0
+	return out
+}
+
+// reportProblems delivers a health alert for each refused bundle not reported yet.
+func (r *lambdaRules) reportProblems(ctx context.Context) {
+	r.pmu.Lock()
+	problems := r.problems
+	r.problems = nil
+	r.pmu.Unlock()
+	var alerts []*alert.Alert
+	for _, p := range problems {
+		active := ""
+		if p.Active != (reload.Version{}) {
+			active = "the rules of " + p.Active.String()
+		}
+		alerts = append(alerts, ruleset.BundleHealthAlert(r.bundleLoc, p.Version.String(), bundle.RefusalReason(p.Err), p.Err, active, time.Now()))
+	}
+	r.sendHealth(ctx, alerts)
 }
 
 // newLambdaRules loads the team packs of TEAMS_CONFIG beside the built-in pack, and sets up
@@ -111,6 +173,14 @@ func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) str
 		}
 		interval = time.Duration(n) * time.Second
 	}
+	timeout := reload.DefaultTimeout
+	if v := strings.TrimSpace(getenv(EnvRulesFetchTimeoutSeconds)); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%s: want a whole number of seconds >= 1, got %q", EnvRulesFetchTimeoutSeconds, v)
+		}
+		timeout = time.Duration(n) * time.Second
+	}
 	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
 		// moto and other S3 endpoints by address, as replay does
 		o.UsePathStyle = cfg.BaseEndpoint != nil || os.Getenv("AWS_ENDPOINT_URL_S3") != ""
@@ -118,7 +188,10 @@ func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) str
 		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 	})
 	build := bundleBuilder(builtin, lib, dirSources, key, where.String())
-	r.watcher = reload.New(client, where, r.static, build, reload.Options{Interval: interval, Log: log})
+	r.bundleLoc = where.String()
+	r.watcher = reload.New(client, where, r.static, build, reload.Options{
+		Interval: interval, Timeout: timeout, Background: true, OnProblem: r.onProblem, Log: log,
+	})
 	return r, nil
 }
 
@@ -140,6 +213,14 @@ func bundleBuilder(builtin *rule.Pack, lib map[string]*ast.Module, dirSources []
 	}
 }
 
+// init fetches the bundle (if any) inline, bounded by its timeout, and activates the rules.
+func (r *lambdaRules) init(ctx context.Context) {
+	if r.watcher != nil {
+		r.watcher.Refresh(ctx)
+	}
+	r.current(ctx)
+}
+
 // current returns the active rule set and the sink that routes its alerts.
 func (r *lambdaRules) current(ctx context.Context) (*ruleset.Set, pipeline.Sink) {
 	set := r.static
@@ -149,6 +230,7 @@ func (r *lambdaRules) current(ctx context.Context) (*ruleset.Set, pipeline.Sink)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if set == r.set {
+		r.reportProblems(ctx)
 		return r.set, r.router
 	}
 	router, err := route.New(r.def, set.Teams, r.open, route.Options{HealthRuleID: ruleset.HealthRuleID, BuiltinTeam: ruleset.BuiltinTeam})
@@ -162,6 +244,7 @@ func (r *lambdaRules) current(ctx context.Context) (*ruleset.Set, pipeline.Sink)
 		r.log.Error("team rule pack not loaded", "team", b.Team, "pack", b.Origin, "kept", b.Kept, "err", b.Err)
 	}
 	r.sendHealth(ctx, set.HealthAlerts())
+	r.reportProblems(ctx)
 	return r.set, r.router
 }
 

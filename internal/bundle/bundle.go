@@ -32,7 +32,7 @@ import (
 	"github.com/trailhound/trailhound/internal/team"
 )
 
-// DefaultMaxBytes bounds a bundle's size (each file and the whole).
+// DefaultMaxBytes bounds a bundle's size: compressed, and the sum of its files uncompressed.
 const DefaultMaxBytes = 32 << 20
 
 // root is the only top-level data key and package root a team bundle may hold.
@@ -43,8 +43,11 @@ type Options struct {
 	// Key verifies the bundle's signature; nil reads bundles without verifying them
 	// (a signed bundle is then read unverified).
 	Key *Key
-	// MaxBytes bounds the bundle's size; DefaultMaxBytes when zero.
+	// MaxBytes bounds the bundle's size, compressed and the sum of its files uncompressed;
+	// DefaultMaxBytes when zero.
 	MaxBytes int64
+	// MaxEntries bounds the number of tar entries; DefaultMaxEntries when zero.
+	MaxEntries int
 }
 
 // Contents are the team packs of a bundle, not yet validated (team.Load).
@@ -56,24 +59,45 @@ type Contents struct {
 // Read reads and, with a key, verifies a bundle. name says where it came from in messages
 // (s3://bucket/key). It fails for a bundle that does not verify or is not a team bundle;
 // a team pack inside it that is invalid is a problem of that pack, found by team.Load.
+//
+// Before OPA's reader (which buffers every file) sees the bundle, prescan streams it against
+// MaxBytes and MaxEntries and, with a key, refuses entries the signature does not cover. Every
+// error is a *RefusedError whose Reason names why (RefusalReason).
 func Read(r io.Reader, name string, opts Options) (*Contents, error) {
 	max := opts.MaxBytes
 	if max <= 0 {
 		max = DefaultMaxBytes
 	}
-	rd := opabundle.NewReader(io.LimitReader(r, max+1)).
+	maxEntries := opts.MaxEntries
+	if maxEntries <= 0 {
+		maxEntries = DefaultMaxEntries
+	}
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, refused(ReasonInvalid, name, "read: %v", err)
+	}
+	if int64(len(data)) > max {
+		return nil, refused(ReasonTooLarge, name, "more than %d bytes compressed", max)
+	}
+	if err := prescan(data, name, opts.Key, max, maxEntries); err != nil {
+		return nil, err
+	}
+	rd := opabundle.NewReader(bytes.NewReader(data)).
 		WithSizeLimitBytes(max).
 		WithRegoVersion(ast.RegoV1).
 		WithProcessAnnotations(true)
 	if opts.Key == nil {
 		rd = rd.WithSkipBundleVerification(true)
 	} else {
-		keys := map[string]*opabundle.KeyConfig{KeyID: {Key: opts.Key.Material, Algorithm: opts.Key.Algorithm}}
-		rd = rd.WithBundleVerificationConfig(opabundle.NewVerificationConfig(keys, KeyID, "", nil))
+		rd = rd.WithBundleVerificationConfig(verificationConfig(opts.Key))
 	}
 	b, err := rd.Read()
 	if err != nil {
-		return nil, fmt.Errorf("bundle %s: %w", name, err)
+		reason := ReasonInvalid
+		if opts.Key != nil && (strings.Contains(err.Error(), "signature") || strings.Contains(err.Error(), "digest mismatch")) {
+			reason = ReasonSignature
+		}
+		return nil, &RefusedError{Reason: reason, Err: fmt.Errorf("bundle %s: %w", name, err)}
 	}
 	for k := range b.Data {
 		if k != root {
@@ -193,7 +217,14 @@ func Write(w io.Writer, sources []team.Source, opts WriteOptions) error {
 	if err := opabundle.Write(&buf, b); err != nil {
 		return fmt.Errorf("write bundle: %w", err)
 	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
+	out := buf.Bytes()
+	if opts.Key != nil {
+		var err error
+		if out, err = signaturesFirst(out); err != nil {
+			return fmt.Errorf("write bundle: %w", err)
+		}
+	}
+	if _, err := w.Write(out); err != nil {
 		return fmt.Errorf("write bundle: %w", err)
 	}
 	return nil

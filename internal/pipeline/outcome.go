@@ -87,6 +87,11 @@ func RejectReason(err error) (string, bool) {
 	return "", false
 }
 
+// ReasonStateUnavailable names an alert delivered although the state store (idempotency or
+// its dedup window) did not answer: delivery fails open (SECURITY.md), so the alert may be
+// delivered twice with the same id. Counted in Counts.StateUnavailable.
+const ReasonStateUnavailable = "state_unavailable"
+
 var reasonNames = [...]string{ReasonDuplicate, ReasonDedup, ReasonThresholdPending, ReasonThresholdFolded, ReasonSuppression}
 
 // Counts tallies outcomes and alerts. It is safe for concurrent use.
@@ -100,7 +105,19 @@ type Counts struct {
 	byReject    [len(rejectNames)]atomic.Int64
 	capped      atomic.Int64
 	bySuppr     sync.Map // suppression id -> *atomic.Int64
+
+	undelivered      atomic.Int64
+	stateUnavailable atomic.Int64
 }
+
+// Undelivered is the number of (alert, destination) deliveries that failed: each is reported
+// on its own (Result.Errs), and its record ends sink_failed so that AWS retries it, which
+// re-sends only what failed.
+func (c *Counts) Undelivered() int64 { return c.undelivered.Load() }
+
+// StateUnavailable is the number of alerts delivered without idempotency or dedup state
+// because the state store did not answer (ReasonStateUnavailable).
+func (c *Counts) StateUnavailable() int64 { return c.stateUnavailable.Load() }
 
 // Oversize is the number of records over the pipeline's TeamInputLimit, which team rules
 // did not evaluate.
@@ -243,6 +260,12 @@ func (c *Counts) Summary() string {
 	}
 	if n := c.Oversize(); n > 0 {
 		fmt.Fprintf(&b, "; %d records over the team input limit", n)
+	}
+	if n := c.Undelivered(); n > 0 {
+		fmt.Fprintf(&b, "; %d alert deliveries failed", n)
+	}
+	if n := c.StateUnavailable(); n > 0 {
+		fmt.Fprintf(&b, "; %d alerts delivered without state (%s)", n, ReasonStateUnavailable)
 	}
 	return b.String()
 }

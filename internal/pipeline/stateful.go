@@ -41,7 +41,19 @@ type delivery struct {
 	claims  []string       // idempotency claims to release when delivery fails
 	reasons []string       // why findings raised nothing new
 	clock   time.Time      // the record's trusted clock (state.Event.Clock)
+	// prior holds, per claimed alert, the destinations an earlier partly failed delivery
+	// reached (PartialDelivery): the sinks skip them.
+	prior map[string][]string
+	// owner is the idempotency claim each alert to deliver stands for (the claims are the
+	// per-event alert ids; a threshold alert or dedup update has an id of its own).
+	owner map[*alert.Alert]string
 }
+
+// windowUnavailable is a dedup window the state store could not answer for.
+type windowUnavailable struct{ err error }
+
+func (e *windowUnavailable) Error() string { return e.err.Error() }
+func (e *windowUnavailable) Unwrap() error { return e.err }
 
 func (p *Pipeline) windows() Windows {
 	if p.Windows != nil {
@@ -69,9 +81,11 @@ func (p *Pipeline) routeDedup(ctx context.Context, r *rule.Rule, a *alert.Alert,
 		return fmt.Errorf("rule %s: encode alert for its dedup window: %w", r.ID, err)
 	}
 	spec := state.Spec{Kind: state.Dedup, Rule: r.ID, Key: a.Dedup.Key, Window: r.Dedup.Window.Duration}
-	dec, err := p.windows().Observe(ctx, spec, state.Event{ID: a.ID, Time: evTime, Clock: d.clock, Payload: payload})
+	sctx, cancel := p.stateCtx(ctx)
+	dec, err := p.windows().Observe(sctx, spec, state.Event{ID: a.ID, Time: evTime, Clock: d.clock, Payload: payload})
+	cancel()
 	if err != nil {
-		return fmt.Errorf("rule %s: dedup window: %w", r.ID, err)
+		return &windowUnavailable{fmt.Errorf("rule %s: dedup window: %w", r.ID, err)}
 	}
 	inc := dec.Incident
 	if dec.Action == state.Raise {
@@ -120,7 +134,9 @@ func (p *Pipeline) routeThreshold(ctx context.Context, r *rule.Rule, a *alert.Al
 		return fmt.Errorf("rule %s: encode event for its threshold window: %w", r.ID, err)
 	}
 	spec := state.Spec{Kind: state.Threshold, Rule: r.ID, Key: key, Window: th.Window.Duration, Count: th.Count}
-	dec, err := p.windows().Observe(ctx, spec, state.Event{ID: a.ID, Time: evTime, Clock: d.clock, Payload: payload})
+	sctx, cancel := p.stateCtx(ctx)
+	dec, err := p.windows().Observe(sctx, spec, state.Event{ID: a.ID, Time: evTime, Clock: d.clock, Payload: payload})
+	cancel()
 	if err != nil {
 		return fmt.Errorf("rule %s: threshold window: %w", r.ID, err)
 	}

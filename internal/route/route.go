@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/delivery"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/team"
 )
@@ -113,14 +114,18 @@ func (r *Router) Destinations(a *alert.Alert) []string {
 	return out
 }
 
-// Send delivers each alert to its destinations, every destination concurrently. It returns
-// an error naming each destination that failed; the others are not undone (alert ids are
-// stable, so a retry updates rather than duplicates).
+// Send delivers each alert to its destinations, every destination concurrently. Each route
+// is a destination (internal/delivery): an alert an earlier attempt delivered to a route is
+// not sent there again, and the error names, per alert, each route that failed (an alert
+// that fails on a team route does not fail at the default route). The routes that succeeded
+// are not undone.
 func (r *Router) Send(ctx context.Context, alerts []*alert.Alert) error {
 	groups := map[string][]*alert.Alert{}
 	for _, a := range alerts {
 		for _, d := range r.Destinations(a) {
-			groups[d] = append(groups[d], a)
+			if !delivery.Skip(ctx, a.ID, delivery.Destination(ctx, d)) {
+				groups[d] = append(groups[d], a)
+			}
 		}
 	}
 	names := make([]string, 0, len(groups))
@@ -136,9 +141,20 @@ func (r *Router) Send(ctx context.Context, alerts []*alert.Alert) error {
 			s = r.teams[d].sender
 		}
 		wg.Go(func() {
-			if err := s.Send(ctx, groups[d]); err != nil {
-				errs[i] = fmt.Errorf("route %s: %w", d, err)
+			group := groups[d]
+			ids := make([]string, len(group))
+			for j, a := range group {
+				ids[j] = a.ID
 			}
+			failed := delivery.Attribute(s.Send(delivery.Within(ctx, d), group), ids)
+			var routeErrs []error
+			for _, id := range ids {
+				delivery.Record(ctx, id, delivery.Destination(ctx, d), failed[id])
+				if failed[id] != nil {
+					routeErrs = append(routeErrs, &delivery.AlertError{AlertID: id, Err: fmt.Errorf("route %s: %w", d, failed[id])})
+				}
+			}
+			errs[i] = errors.Join(routeErrs...)
 		})
 	}
 	wg.Wait()
