@@ -83,6 +83,7 @@ func Build(in Input) (Alert, error) {
 	for k, v := range in.Context {
 		a.Context[k] = v
 	}
+	a.SeverityReasons = ruleSeverityReasons(r.Severity, f.Severity, f.Context)
 	if in.Actor != nil {
 		a.Actor = actorFrom(in.Actor)
 	} else if in.ActorErr != nil {
