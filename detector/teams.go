@@ -60,6 +60,7 @@ func withTeams(p *pipeline.Pipeline, set *ruleset.Set) {
 	p.Unloaded = set
 	p.TeamInputLimit = ruleset.DefaultInputLimit
 	p.PackDeadline = pipeline.DefaultPackDeadline
+	withTuning(p, set)
 }
 
 // suppressionLine describes a suppressed alert for logs and stderr.

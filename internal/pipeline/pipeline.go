@@ -77,6 +77,18 @@ type Pipeline struct {
 	// OnSuppress, if set, is told about every alert a team suppression kept from delivery.
 	OnSuppress func(event.Origin, Suppression)
 
+	// Org tuning file (tuning.go; internal/tuning implements the interface). Optional.
+	Tuning Tuning
+	// StagingRoute: the sink delivers staged alerts to a staging route (the CLI prints
+	// them, marked). Without one, staged alerts are counted (suppressed, reason staged) and
+	// not delivered.
+	StagingRoute bool
+	// EvaluateDisabled evaluates disabled rules and counts what they would have raised
+	// (Counts.Disabled) instead of leaving them out; nothing of theirs is delivered.
+	EvaluateDisabled bool
+	// OnException, if set, is told about every alert an exception lowered or suppressed.
+	OnException func(event.Origin, Exception)
+
 	defaultWindowsOnce sync.Once
 	defaultWindows     *state.MemoryWindows
 }
@@ -130,13 +142,16 @@ func (p *Pipeline) deliver(ctx context.Context, ev *Evaluated, enrichment map[st
 	}
 	var d delivery
 	for _, f := range findings {
+		if p.disabled(f) {
+			continue
+		}
 		a, err := alert.Build(alert.Input{Finding: f, Record: rec, Parsed: ev.input, Actor: actor, ActorErr: actorErr, Context: findingContext(f, enrichment, notes), Now: now()})
 		if err != nil {
 			res.Errs = append(res.Errs, fmt.Errorf("%s: rule %s: %w", rec.Origin, f.Rule.ID, err))
 			res.Outcome = RuleError
 			continue
 		}
-		if p.suppress(rec, &a, &d) {
+		if p.suppress(rec, &a, &d) || p.tune(rec, &a, &d) {
 			continue
 		}
 		if p.Idempotency != nil {

@@ -18,7 +18,10 @@ type Facts struct {
 	// SessionIssuer is the role ARN of an assumed-role caller; actor_arn patterns match it
 	// as well as ActorARN (the STS session ARN).
 	SessionIssuer string
-	TargetUser    string
+	// TargetUsers are the IAM users the alert is about: its target.user_name, or for a
+	// threshold alert the target of every event it stands for. target_user must match
+	// every one of them (and there must be one).
+	TargetUsers []string
 	Account       string // the account the event happened in
 	SourceIP      string
 	UserAgent     string
@@ -145,8 +148,15 @@ func (e *exception) matches(f Facts) bool {
 	if e.actor != nil && !e.actor.MatchString(f.ActorARN) && (f.SessionIssuer == "" || !e.actor.MatchString(f.SessionIssuer)) {
 		return false
 	}
-	if e.target != nil && (f.TargetUser == "" || !e.target.MatchString(f.TargetUser)) {
-		return false
+	if e.target != nil {
+		if len(f.TargetUsers) == 0 {
+			return false
+		}
+		for _, u := range f.TargetUsers {
+			if u == "" || !e.target.MatchString(u) {
+				return false
+			}
+		}
 	}
 	if len(m.Account) > 0 && !slices.Contains(m.Account, f.Account) {
 		return false

@@ -123,7 +123,7 @@ staged: [TH-IAM-104]
 	if err != nil {
 		t.Fatal(err)
 	}
-	rotator := Facts{RuleID: "TH-IAM-003", ActorARN: "arn:aws:sts::111122223333:assumed-role/key-rotator-prod/nightly", SessionIssuer: "arn:aws:iam::111122223333:role/key-rotator-prod", TargetUser: "svc-billing", Severity: rule.High}
+	rotator := Facts{RuleID: "TH-IAM-003", ActorARN: "arn:aws:sts::111122223333:assumed-role/key-rotator-prod/nightly", SessionIssuer: "arn:aws:iam::111122223333:role/key-rotator-prod", TargetUsers: []string{"svc-billing"}, Severity: rule.High}
 	if d := p.Decide(rotator, now); d.Exception == nil || d.Exception.ID != "TUNE-001" || d.Action != Lowered || d.Severity != rule.Low {
 		t.Errorf("rotator: %+v", d)
 	}
@@ -133,12 +133,12 @@ staged: [TH-IAM-104]
 		t.Errorf("another role: %+v", d)
 	}
 	human := rotator
-	human.TargetUser = "alice"
+	human.TargetUsers = []string{"svc-etl", "alice"}
 	if d := p.Decide(human, now); d.Exception != nil {
 		t.Errorf("non-svc target: %+v", d)
 	}
 	noTarget := rotator
-	noTarget.TargetUser = ""
+	noTarget.TargetUsers = nil
 	if d := p.Decide(noTarget, now); d.Exception != nil {
 		t.Errorf("no target: %+v", d)
 	}
