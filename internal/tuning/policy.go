@@ -22,11 +22,11 @@ type Facts struct {
 	// threshold alert the target of every event it stands for. target_user must match
 	// every one of them (and there must be one).
 	TargetUsers []string
-	Account       string // the account the event happened in
-	SourceIP      string
-	UserAgent     string
-	InvokedBy     string
-	Severity      rule.Severity // the alert's effective severity
+	Account     string // the account the event happened in
+	SourceIP    string
+	UserAgent   string
+	InvokedBy   string
+	Severity    rule.Severity // the alert's effective severity
 }
 
 // Action is what an exception did to an alert.
