@@ -234,3 +234,36 @@ func TestTuningFileErrorsAreUsageErrors(t *testing.T) {
 		t.Fatalf("TUNING_CONFIG not honoured: exit %d\n%s", res.code, res.stderr)
 	}
 }
+
+func TestRulesLintAndBundleTheTuningFile(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "tuning.yaml")
+	if err := os.WriteFile(good, []byte(rotationTuning), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := runCLI(t, "", "rules", "lint", "--tuning", good)
+	if res.code != exitOK || !strings.Contains(res.stdout, "ok   tuning "+good+" (owner secops@example.com): 1 exceptions, 0 staged, 0 disabled") {
+		t.Fatalf("lint good: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("owner: s\nexceptions:\n  - id: TUNE-001\n    rules: [TH-IAM-002, TH-NOPE-001]\n    match: {target_user: svc-*}\n    set_severity: HIGH\n    owner: a\n    reason: r\n    expires: 2099-01-01\ndisabled:\n  - {id: TH-IAM-104}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res = runCLI(t, "", "rules", "lint", "--tuning", bad)
+	for _, want := range []string{
+		bad + ":4: exception TUNE-001: rules \"TH-NOPE-001\": no built-in rule has this id",
+		bad + ":3: exception TUNE-001: set_severity HIGH is above TH-IAM-002's severity MEDIUM",
+		bad + ":11: disabled \"TH-IAM-104\": owner and reason are required",
+	} {
+		if res.code != exitPartial || !strings.Contains(res.stdout, want) {
+			t.Errorf("lint bad: exit %d, want %q in\n%s%s", res.code, want, res.stdout, res.stderr)
+		}
+	}
+	out := filepath.Join(dir, "rules.tar.gz")
+	if res := runCLI(t, "", "rules", "bundle", "--out", out, "--tuning", bad); res.code != exitPartial {
+		t.Fatalf("bundle with a bad tuning file: exit %d\n%s", res.code, res.stderr)
+	}
+	if res := runCLI(t, "", "rules", "bundle", "--out", out, "--tuning", good); res.code != exitOK || !strings.Contains(res.stderr, "tuning file: true") {
+		t.Fatalf("bundle: exit %d\n%s", res.code, res.stderr)
+	}
+}
