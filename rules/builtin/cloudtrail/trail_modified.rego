@@ -170,6 +170,26 @@ _extra_pairs contains ["trail_short_name", trail.short_name(trail.name)]
 
 _extra_pairs contains ["via_cloudformation", ct.via_cloudformation]
 
+# The reasons for a severity other than the rule's HIGH (Alert v1 severity_reasons).
+_extra_pairs contains ["escalation_reasons", ["the change blinds the detector: management write events or IAM's global service events are no longer logged where it reads them"]] if {
+	ct.success
+	trail.blinds_detector
+}
+
+_extra_pairs contains ["step_down_reasons", sort(downs)] if {
+	downs := {r | some r in _step_downs}
+	count(downs) > 0
+}
+
+_step_downs contains "nothing in the change weakens the trail's coverage or integrity" if {
+	ct.success
+	count(trail.weakening) == 0
+}
+
+_step_downs contains ct.cloudformation_step_down if ct.success
+
+_step_downs contains sprintf("the call was denied (%s): nothing changed", [ct.error_code]) if ct.denied
+
 _extra_pairs contains ["weakening", sort(trail.weakening)]
 
 _extra_pairs contains ["blinds_detector", trail.blinds_detector]

@@ -112,6 +112,8 @@ alert contains finding if {
 		"context": object.union(ct.caller_context, {
 			"acted_on_self": iam.acted_on_self,
 			"target_from_error_message": _target_from_error_message,
+			"escalation_reasons": [r | ct.cross_account; r := "the caller belongs to another account"],
+			"step_down_reasons": [r | severity == "LOW"; r := "the caller was denied an action on itself"],
 		}),
 	}
 }

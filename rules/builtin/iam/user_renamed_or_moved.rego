@@ -2,10 +2,13 @@
 # title: IAM user renamed or moved
 # description: |
 #   UpdateUser gave an IAM user a new name (newUserName) and/or path (newPath). A rename
-#   keeps the user's ID, keys and policies but changes its ARN: policies, allow-lists,
-#   permission conditions and detections written against the old name or path stop
-#   matching it, and the old name becomes free for a new user who then inherits every
-#   reference to it. IAM does not update policies that name the user.
+#   keeps the user's unique ID, keys and policies but changes its ARN. IAM stores a user
+#   named in the Principal of a trust or resource policy by its unique ID, so those follow
+#   the renamed user, and a new user who takes the freed name does NOT inherit them. What
+#   names the user as text does not follow it, and does match a new user with the old name:
+#   ARN strings in Resource and Condition elements (aws:PrincipalArn, aws:SourceArn),
+#   aws:username conditions, SCPs, and allow-lists and suppressions outside IAM. A case-only
+#   rename (IAM user names are unique ignoring case) or a path-only move frees no name.
 #
 #   MEDIUM; HIGH when the caller renamed or moved itself, belongs to another account, or
 #   used a console session without MFA. A root caller also raises TH-IAM-006.
@@ -25,7 +28,8 @@
 #   remediation:
 #     summary: >-
 #       Confirm the change with the user's owner. If it was not planned, put the old path and
-#       name back, contain the caller, and check that nobody took the freed old name.
+#       name back, contain the caller, and check that nobody took the freed old name (a
+#       case-only rename or a path-only move frees none).
 #     containment:
 #       - title: >-
 #           Put the user back at its old path first (CloudTrail does not record the old path:
@@ -68,9 +72,9 @@
 #     steps:
 #       - title: Check whether someone created a new user with the freed old name
 #         console:
-#           - "IAM > Users: search for {{target.user_name}}; a user with that name created after {{event.time}} inherits every policy and allow-list that names it"
+#           - "IAM > Users: search for {{context.freed_user_name}}; a user with that name created after {{event.time}} matches every ARN string, aws:username condition, SCP and outside allow-list that names it (not the trust and resource policies' Principal entries, which IAM keeps by unique ID and which stay with the renamed user)"
 #         cli:
-#           - "aws iam get-user --user-name {{target.user_name}}"
+#           - "aws iam get-user --user-name {{context.freed_user_name}}"
 #       - title: Review what the renamed user can do
 #         cli:
 #           - "aws iam list-attached-user-policies --user-name {{context.current_user_name}}"
@@ -95,8 +99,8 @@
 #       - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html
 #   runbook:
 #     - "Ask the IAM owners whether changing {{target.user_name}} (new name {{target.new_user_name}}, new path {{target.new_path}}) at {{event.time}} was a planned change."
-#     - "Look for CreateUser of {{target.user_name}} after {{event.time}}: reusing a freed name hands the new user every trust policy, resource policy and allow-list that names the old ARN."
-#     - "List what matched the old name: resource policies and role trust policies naming arn:aws:iam::{{event.account}}:user/...{{target.user_name}}, permission conditions on aws:username or aws:PrincipalArn, SIEM allow-lists and suppressions keyed on the name."
+#     - "Look for CreateUser of {{context.freed_user_name}} after {{event.time}}: a new user with the freed name does not inherit trust or resource policies (their Principal entries hold the renamed user's unique ID), but it does match ARN strings in Resource and Condition elements, aws:username conditions, SCPs and allow-lists outside IAM that name {{context.freed_user_name}}."
+#     - "List what named the old name as text, which no longer matches the renamed user: ARN strings arn:aws:iam::{{event.account}}:user/...{{target.user_name}} in Resource and Condition elements (aws:PrincipalArn, aws:SourceArn), aws:username conditions, SCPs, SIEM allow-lists and suppressions keyed on the name or path. Principal entries of trust and resource policies follow the user."
 #     - "Review the caller's other IAM changes from {{context.window_start}} to {{context.window_end}}: aws cloudtrail lookup-events --region us-east-1 --lookup-attributes AttributeKey=AccessKeyId,AttributeValue={{actor.access_key_id}} --start-time {{context.window_start}} --end-time {{context.window_end}}."
 package builtin.iam.user_renamed_or_moved
 
@@ -140,6 +144,12 @@ current_user_name := n if {
 	n := iam.new_user_name
 } else := iam.target_user_name
 
+# freed_user_name is the old name when the rename made it available to a new user: IAM user
+# names are unique ignoring case, so a case-only rename frees nothing, nor does a path move.
+freed_user_name := iam.target_user_name if {
+	lower(iam.new_user_name) != lower(iam.target_user_name)
+}
+
 # extra_context holds each key with its value as a list of at most one element, and leaves a
 # key out when that is empty (as data.lib.cloudtrail.actor does): cheaper for OPA than a rule
 # per optional key.
@@ -148,6 +158,7 @@ extra_context := {k: v |
 		["acted_on_self", [iam.acted_on_self]],
 		["escalation_reasons", [sort(reasons)]],
 		["current_user_name", [x | x := current_user_name]],
+		["freed_user_name", [x | x := freed_user_name]],
 	]
 	some v in vs
 }

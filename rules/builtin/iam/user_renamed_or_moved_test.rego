@@ -153,3 +153,19 @@ test_alert_plain_role_console_rename_without_mfa_is_escalated if {
 	f.severity == "HIGH"
 	f.context.escalation_reasons == ["the console session was not MFA-authenticated"]
 }
+
+# Only a real rename frees a name; a case-only rename or a path-only move frees none.
+test_alert_rename_frees_the_old_name if {
+	one(rename).context.freed_user_name == "bob"
+}
+
+test_alert_case_only_rename_frees_no_name if {
+	f := one(patched(rename, {"requestParameters": {"userName": "bob", "newUserName": "Bob"}}))
+	not f.context.freed_user_name
+	f.msg == "alice (IAMUser) from 198.51.100.7 renamed IAM user bob to Bob."
+}
+
+test_alert_path_move_frees_no_name if {
+	f := one(patched(rename, {"requestParameters": {"userName": "bob", "newPath": "/contractors/"}}))
+	not f.context.freed_user_name
+}
