@@ -181,15 +181,6 @@ _extra_pairs contains ["step_down_reasons", sort(downs)] if {
 	count(downs) > 0
 }
 
-_step_downs contains "nothing in the change weakens the trail's coverage or integrity" if {
-	ct.success
-	count(trail.weakening) == 0
-}
-
-_step_downs contains ct.cloudformation_step_down if ct.success
-
-_step_downs contains sprintf("the call was denied (%s): nothing changed", [ct.error_code]) if ct.denied
-
 _extra_pairs contains ["weakening", sort(trail.weakening)]
 
 _extra_pairs contains ["blinds_detector", trail.blinds_detector]
@@ -202,3 +193,12 @@ _extra_pairs contains ["global_events_dropped_trail", trail.name] if input.reque
 _extra_pairs contains ["single_region_trail", trail.name] if input.requestParameters.isMultiRegionTrail == false
 
 _extra_pairs contains ["validation_off_trail", trail.name] if input.requestParameters.enableLogFileValidation == false
+
+_step_downs contains "nothing in the change weakens the trail's coverage or integrity" if {
+	ct.success
+	count(trail.weakening) == 0
+}
+
+_step_downs contains ct.cloudformation_step_down if ct.success
+
+_step_downs contains sprintf("the call was denied (%s): nothing changed", [ct.error_code]) if ct.denied

@@ -278,7 +278,7 @@ _extra_pairs contains ["rule_state", st] if {
 
 _extra_pairs contains ["target_arns", arns] if {
 	input.eventName == "PutTargets"
-	arns := [a | some t in input.requestParameters.targets; a := t.arn; is_string(a)]
+	arns := [t.arn | some t in input.requestParameters.targets; is_string(t.arn)]
 }
 
 # disabled_rule_name gates the enable-rule command: set only for DisableRule.

@@ -313,12 +313,6 @@ _extra_pairs contains ["via_cloudformation", ct.via_cloudformation]
 
 _extra_pairs contains ["step_down_reasons", sort(_step_downs)] if count(_step_downs) > 0
 
-_step_downs contains _change_step_down if ct.success
-
-_step_downs contains ct.cloudformation_step_down if ct.success
-
-_step_downs contains sprintf("the call was denied (%s): nothing changed", [ct.error_code]) if ct.denied
-
 _extra_pairs contains ["change", kind[input.eventName]]
 
 _extra_pairs contains ["reserved_concurrency", reserved]
@@ -330,3 +324,9 @@ _extra_pairs contains ["code_sha256", sha] if {
 	sha := input.responseElements.codeSha256
 	ct.present(sha)
 }
+
+_step_downs contains _change_step_down if ct.success
+
+_step_downs contains ct.cloudformation_step_down if ct.success
+
+_step_downs contains sprintf("the call was denied (%s): nothing changed", [ct.error_code]) if ct.denied
