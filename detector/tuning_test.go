@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -265,5 +267,57 @@ func TestRulesLintAndBundleTheTuningFile(t *testing.T) {
 	}
 	if res := runCLI(t, "", "rules", "bundle", "--out", out, "--tuning", good); res.code != exitOK || !strings.Contains(res.stderr, "tuning file: true") {
 		t.Fatalf("bundle: exit %d\n%s", res.code, res.stderr)
+	}
+}
+
+// replay --tuning --tuning-diff over a trail in CloudTrail's S3 key layout shows what the
+// tuning file would have done: the rotator's alerts lowered, the other role's untouched.
+func TestReplayTuningDiff(t *testing.T) {
+	dir := t.TempDir()
+	night := time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC)
+	records := append(nightlyRotation(1, night, "key-rotator-prod"), nightlyRotation(100, night.Add(3*time.Hour), "ops-admin")...)
+	body, err := json.Marshal(map[string]any{"Records": records})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logDir := filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2026", "12", "07")
+	if err := os.MkdirAll(logDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	if _, err := zw.Write(body); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(logDir, "111122223333_CloudTrail_us-east-1_20261207T0505Z_Ab12Cd34Ef56Gh78.json.gz"), gz.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tuningFile := filepath.Join(dir, "tuning.yaml")
+	if err := os.WriteFile(tuningFile, []byte(rotationTuning), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := runCLI(t, "", "replay", "--format", "json", "--tuning", tuningFile, "--tuning-diff", dir)
+	if res.code != exitOK {
+		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	}
+	var lowered, high int
+	for _, a := range alertsOf(t, res.stdout) {
+		switch {
+		case a.Tuning != nil && a.Tuning.Exception != nil && a.Tuning.Exception.ID == "TUNE-001" && a.Severity == "LOW":
+			lowered++
+		case strings.HasSuffix(a.Actor.SessionIssuer, "role/ops-admin") && a.Severity == "HIGH":
+			high++
+		}
+	}
+	if lowered == 0 || high == 0 {
+		t.Fatalf("lowered %d, ops-admin HIGH %d\n%s", lowered, high, res.stderr)
+	}
+	for _, want := range []string{"tuning diff: before tuning ", "exception TUNE-001 (owner alice@example.com, expires 2099-06-30): ", " lowered (HIGH->LOW="} {
+		if !strings.Contains(res.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, res.stderr)
+		}
 	}
 }
