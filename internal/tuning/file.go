@@ -10,7 +10,6 @@ package tuning
 
 import (
 	"fmt"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -109,6 +108,3 @@ func Parse(name string, data []byte) (*File, team.Lines, error) {
 	}
 	return &f, lines, nil
 }
-
-// ruleSet formats rule ids for messages.
-func ruleSet(ids []string) string { return "[" + strings.Join(ids, ", ") + "]" }
