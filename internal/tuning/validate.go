@@ -56,6 +56,9 @@ func Validate(file string, f *File, lines team.Lines, now time.Time, known map[s
 	for i, d := range f.Disabled {
 		path := fmt.Sprintf("disabled[%d]", i)
 		checkID(path, "disabled", d.ID)
+		if team.CheckRuleID(d.ID) && !strings.HasPrefix(d.ID, BuiltinPrefix) {
+			bad(path, "disabled %q: the tuning file disables built-in rules (TH-...); a team disables its own rules in its team file", d.ID)
+		}
 		if disabled[d.ID] {
 			bad(path, "disabled %q is listed twice", d.ID)
 		}
