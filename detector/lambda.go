@@ -108,6 +108,11 @@ func (h *lambdaHandler) pipeline(ctx context.Context, log *slog.Logger) *pipelin
 		set, routed := h.rules.current(ctx)
 		withTeams(p, set)
 		p.Sink = routed
+		p.OnException = func(o event.Origin, ex pipeline.Exception) {
+			log.Info("alert tuned", "exception_id", ex.ID, "action", ex.Action, "owner", ex.Owner, "reason", ex.Reason,
+				"expires", ex.Expires, "alert_id", ex.AlertID, "rule_id", ex.RuleID, "severity_before", ex.SeverityBefore,
+				"severity_after", ex.SeverityAfter, "message_id", o.MessageID)
+		}
 		p.OnSuppress = func(o event.Origin, s pipeline.Suppression) {
 			log.Info("alert suppressed", "suppression_id", s.ID, "team", s.Team, "owner", s.Owner, "reason", s.Reason,
 				"expires", s.Expires, "alert_id", s.AlertID, "rule_id", s.RuleID, "message_id", o.MessageID)

@@ -25,6 +25,7 @@ import (
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/ruleset"
 	"github.com/trailhound/trailhound/internal/team"
+	"github.com/trailhound/trailhound/internal/tuning"
 )
 
 // Rule source configuration (docs/ARCHITECTURE.md, Configuration).
@@ -136,18 +137,28 @@ func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) str
 			return nil, fmt.Errorf("%s: %w", EnvTeamsConfig, err)
 		}
 	}
-	loc := strings.TrimSpace(getenv(EnvRulesBundle))
-	if len(dirSources) == 0 && loc == "" {
-		return r, nil // the built-in pack only: nothing more to parse or compile
+	var tuned *localTuning
+	if path := tuningPath("", getenv); path != "" {
+		data, err := readTuning(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", EnvTuningConfig, err)
+		}
+		tuned = &localTuning{name: path, data: data}
 	}
+	loc := strings.TrimSpace(getenv(EnvRulesBundle))
 	lib := builtin.Lib()
 	if len(dirSources) > 0 {
 		if r.static, err = ruleset.Build(ctx, builtin, ruleset.Load(dirSources, time.Now()), ruleset.Options{Lib: lib, Reuse: builtinEngine, Deadline: ruleDeadline}); err != nil {
 			return nil, err
 		}
 	}
+	if tuned != nil {
+		if r.static.Tuning, err = tuned.load(r.static); err != nil {
+			return nil, fmt.Errorf("%s: %w", EnvTuningConfig, err)
+		}
+	}
 	if loc == "" {
-		return r, nil
+		return r, nil // no bundle: nothing more to fetch
 	}
 	where, err := reload.ParseS3URL(loc)
 	if err != nil {
@@ -187,7 +198,7 @@ func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) str
 		// The bundle's signature, not a response checksum, is what the detector trusts.
 		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 	})
-	build := bundleBuilder(builtin, lib, dirSources, key, where.String())
+	build := bundleBuilder(builtin, lib, dirSources, tuned, key, where.String())
 	r.bundleLoc = where.String()
 	r.watcher = reload.New(client, where, r.static, build, reload.Options{
 		Interval: interval, Timeout: timeout, Background: true, OnProblem: r.onProblem, Log: log,
@@ -198,7 +209,11 @@ func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) str
 // bundleBuilder builds a rule set from a bundle's content: the team packs of TEAMS_CONFIG
 // and of the bundle. A bundle that does not read or verify is refused; a team pack in it
 // that does not load or compile leaves that team on its previous pack.
-func bundleBuilder(builtin *rule.Pack, lib map[string]*ast.Module, dirSources []team.Source, key *bundle.Key, name string) reload.BuildFunc[*ruleset.Set] {
+//
+// The bundle's tuning file, when it carries one, wins over TUNING_CONFIG's (tuned); either
+// is validated against the new set's rules, and a bundle whose tuning file does not
+// validate is refused like one that does not verify.
+func bundleBuilder(builtin *rule.Pack, lib map[string]*ast.Module, dirSources []team.Source, tuned *localTuning, key *bundle.Key, name string) reload.BuildFunc[*ruleset.Set] {
 	return func(ctx context.Context, body io.Reader, v reload.Version, current *ruleset.Set) (*ruleset.Set, error) {
 		c, err := bundle.Read(body, name, bundle.Options{Key: key})
 		if err != nil {
@@ -209,8 +224,31 @@ func bundleBuilder(builtin *rule.Pack, lib map[string]*ast.Module, dirSources []
 			revision = "revision " + c.Revision + ", " + revision
 		}
 		sources := append(append([]team.Source{}, dirSources...), c.Sources...)
-		return ruleset.Build(ctx, builtin, ruleset.Load(sources, time.Now()), ruleset.Options{Lib: lib, Previous: current, Revision: revision, Deadline: ruleDeadline})
+		set, err := ruleset.Build(ctx, builtin, ruleset.Load(sources, time.Now()), ruleset.Options{Lib: lib, Previous: current, Revision: revision, Deadline: ruleDeadline})
+		if err != nil {
+			return nil, err
+		}
+		t := tuned // the deployment package's file, unless the bundle carries one
+		if c.Tuning != nil {
+			t = &localTuning{name: c.TuningName, data: c.Tuning}
+		}
+		if t != nil {
+			if set.Tuning, err = t.load(set); err != nil {
+				return nil, fmt.Errorf("bundle %s: %w", name, err)
+			}
+		}
+		return set, nil
 	}
+}
+
+// localTuning is a tuning file's bytes, validated again against each rule set it joins.
+type localTuning struct {
+	name string
+	data []byte
+}
+
+func (t *localTuning) load(set *ruleset.Set) (*tuning.Policy, error) {
+	return tuning.Load(t.name, t.data, time.Now(), set.KnownRules())
 }
 
 // init fetches the bundle (if any) inline, bounded by its timeout, and activates the rules.
@@ -233,9 +271,13 @@ func (r *lambdaRules) current(ctx context.Context) (*ruleset.Set, pipeline.Sink)
 		r.reportProblems(ctx)
 		return r.set, r.router
 	}
-	router, err := route.New(r.def, set.Teams, r.open, route.Options{HealthRuleID: ruleset.HealthRuleID, BuiltinTeam: ruleset.BuiltinTeam})
+	opts := route.Options{HealthRuleID: ruleset.HealthRuleID, BuiltinTeam: ruleset.BuiltinTeam}
+	if set.Tuning != nil {
+		opts.Staging = set.Tuning.File.StagingRoutes
+	}
+	router, err := route.New(r.def, set.Teams, r.open, opts)
 	if err != nil {
-		r.log.Error("team routes unusable: every alert goes to the default route", "err", err)
+		r.log.Error("team or staging routes unusable: every alert goes to the default route, staged alerts to none", "err", err)
 		router, _ = route.New(r.def, nil, r.open, route.Options{HealthRuleID: ruleset.HealthRuleID, BuiltinTeam: ruleset.BuiltinTeam})
 	}
 	r.set, r.router = set, router

@@ -92,7 +92,7 @@ func RejectReason(err error) (string, bool) {
 // delivered twice with the same id. Counted in Counts.StateUnavailable.
 const ReasonStateUnavailable = "state_unavailable"
 
-var reasonNames = [...]string{ReasonDuplicate, ReasonDedup, ReasonThresholdPending, ReasonThresholdFolded, ReasonSuppression}
+var reasonNames = [...]string{ReasonDuplicate, ReasonDedup, ReasonThresholdPending, ReasonThresholdFolded, ReasonSuppression, ReasonException, ReasonStaged}
 
 // Counts tallies outcomes and alerts. It is safe for concurrent use.
 type Counts struct {
@@ -108,6 +108,37 @@ type Counts struct {
 
 	undelivered      atomic.Int64
 	stateUnavailable atomic.Int64
+	byException sync.Map // tuning exception id -> *atomic.Int64
+	byDisabled  sync.Map // disabled rule id -> *atomic.Int64
+	staged      atomic.Int64
+}
+
+// Exceptions returns how many alerts each tuning exception (by id) lowered or suppressed.
+func (c *Counts) Exceptions() map[string]int64 { return loadCounts(&c.byException) }
+
+// Disabled returns how many events each disabled rule matched (counted only when the
+// pipeline evaluates disabled rules; a dedup or threshold rule raises fewer alerts).
+func (c *Counts) Disabled() map[string]int64 { return loadCounts(&c.byDisabled) }
+
+// Staged is the number of events that staged rules matched.
+func (c *Counts) Staged() int64 { return c.staged.Load() }
+
+func (c *Counts) exceptionBy(id string) { addCount(&c.byException, id) }
+
+func (c *Counts) disabledBy(id string) { addCount(&c.byDisabled, id) }
+
+func addCount(m *sync.Map, id string) {
+	n, _ := m.LoadOrStore(id, new(atomic.Int64))
+	n.(*atomic.Int64).Add(1)
+}
+
+func loadCounts(m *sync.Map) map[string]int64 {
+	out := map[string]int64{}
+	m.Range(func(k, v any) bool {
+		out[k.(string)] = v.(*atomic.Int64).Load()
+		return true
+	})
+	return out
 }
 
 // Undelivered is the number of (alert, destination) deliveries that failed: each is reported
@@ -124,19 +155,9 @@ func (c *Counts) StateUnavailable() int64 { return c.stateUnavailable.Load() }
 func (c *Counts) Oversize() int64 { return c.oversize.Load() }
 
 // Suppressions returns how many alerts each team suppression (by id) kept from delivery.
-func (c *Counts) Suppressions() map[string]int64 {
-	out := map[string]int64{}
-	c.bySuppr.Range(func(k, v any) bool {
-		out[k.(string)] = v.(*atomic.Int64).Load()
-		return true
-	})
-	return out
-}
+func (c *Counts) Suppressions() map[string]int64 { return loadCounts(&c.bySuppr) }
 
-func (c *Counts) suppressedBy(id string) {
-	n, _ := c.bySuppr.LoadOrStore(id, new(atomic.Int64))
-	n.(*atomic.Int64).Add(1)
-}
+func (c *Counts) suppressedBy(id string) { addCount(&c.bySuppr, id) }
 
 // Suppressed returns the number of suppressed records with this reason (Reason* constants).
 func (c *Counts) Suppressed(reason string) int64 {
@@ -257,6 +278,21 @@ func (c *Counts) Summary() string {
 	}
 	if n := c.FindingsCapped(); n > 0 {
 		fmt.Fprintf(&b, "; %d findings over the cap of %d per rule per event left out", n, engine.MaxFindings)
+	}
+	for _, by := range []struct {
+		label string
+		m     map[string]int64
+	}{{"by exception", c.Exceptions()}, {"events matched by disabled rules", c.Disabled()}} {
+		if len(by.m) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "; %s:", by.label)
+		for _, id := range slices.Sorted(maps.Keys(by.m)) {
+			fmt.Fprintf(&b, " %s=%d", id, by.m[id])
+		}
+	}
+	if n := c.Staged(); n > 0 {
+		fmt.Fprintf(&b, "; %d events of staged rules", n)
 	}
 	if n := c.Oversize(); n > 0 {
 		fmt.Fprintf(&b, "; %d records over the team input limit", n)

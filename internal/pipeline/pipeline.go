@@ -101,6 +101,18 @@ type Pipeline struct {
 	// (delivery fails open; SECURITY.md).
 	StateTimeout time.Duration
 
+	// Org tuning file (tuning.go; internal/tuning implements the interface). Optional.
+	Tuning Tuning
+	// StagingRoute: the sink delivers staged alerts to a staging route (the CLI prints
+	// them, marked). Without one, staged alerts are counted (suppressed, reason staged) and
+	// not delivered.
+	StagingRoute bool
+	// EvaluateDisabled evaluates disabled rules and counts what they would have raised
+	// (Counts.Disabled) instead of leaving them out; nothing of theirs is delivered.
+	EvaluateDisabled bool
+	// OnException, if set, is told about every alert an exception lowered or suppressed.
+	OnException func(event.Origin, Exception)
+
 	defaultWindowsOnce sync.Once
 	defaultWindows     *state.MemoryWindows
 	latest             atomic.Int64 // latest believed event time delivered, Unix ns
@@ -174,6 +186,9 @@ func (p *Pipeline) deliver(ctx context.Context, ev *Evaluated, enrichment map[st
 	}
 	d := delivery{clock: clock}
 	for _, f := range findings {
+		if p.disabled(f) {
+			continue
+		}
 		if f.Excess > 0 && f.Index == 0 {
 			p.Counts.capped.Add(int64(f.Excess))
 			p.report(fmt.Errorf("%s: rule %s raised %d findings for one event: the first %d became alerts, %d were left out (engine.MaxFindings)",
@@ -188,7 +203,7 @@ func (p *Pipeline) deliver(ctx context.Context, ev *Evaluated, enrichment map[st
 		if ahead > 0 {
 			flagAhead(&a, rec.EventTime, clock, clockName, ahead)
 		}
-		if p.suppress(rec, &a, &d) {
+		if p.suppress(rec, &a, &d) || p.tune(rec, &a, &d) {
 			continue
 		}
 		if p.Idempotency != nil {

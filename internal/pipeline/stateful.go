@@ -145,9 +145,13 @@ func (p *Pipeline) routeThreshold(ctx context.Context, r *rule.Rule, a *alert.Al
 		d.reasons = append(d.reasons, ReasonThresholdPending)
 		return nil
 	case state.Raise:
-		d.fresh = append(d.fresh, thresholdAlert(a, r, key, values, dec.Incident))
+		t, listed := thresholdAlert(a, r, key, values, dec.Incident)
+		p.retune(t, listed, dec.Incident.Count)
+		d.fresh = append(d.fresh, t)
 	default:
-		d.updates = append(d.updates, thresholdAlert(a, r, key, values, dec.Incident))
+		t, listed := thresholdAlert(a, r, key, values, dec.Incident)
+		p.retune(t, listed, dec.Incident.Count)
+		d.updates = append(d.updates, t)
 		d.reasons = append(d.reasons, ReasonThresholdFolded)
 	}
 	return nil
@@ -157,10 +161,11 @@ func (p *Pipeline) routeThreshold(ctx context.Context, r *rule.Rule, a *alert.Al
 // event being processed (its event, actor, remediation), with the window's id, the rule's
 // severity, the target values every listed event shares, and context.threshold listing the
 // events.
-func thresholdAlert(a *alert.Alert, r *rule.Rule, key string, values []string, inc state.Incident) *alert.Alert {
+func thresholdAlert(a *alert.Alert, r *rule.Rule, key string, values []string, inc state.Incident) (*alert.Alert, []listedEvent) {
 	t := *a
 	t.ID = inc.ID
 	t.Severity = r.Severity.String()
+	t.SeverityReasons, t.Tuning = nil, nil // the event's; the pipeline tunes t again
 	listed := make([]listedEvent, 0, len(inc.Events))
 	for _, ev := range inc.Events {
 		var le listedEvent
@@ -187,7 +192,7 @@ func thresholdAlert(a *alert.Alert, r *rule.Rule, key string, values []string, i
 	t.Summary = fmt.Sprintf("%s: %d events by %s within %s (threshold %d), from %s to %s.",
 		r.Title, inc.Count, strings.Join(who, ", "), r.Threshold.Window, r.Threshold.Count, stamp(inc.FirstSeen), stamp(inc.LastSeen))
 	t.Dedup = dedupOf(key, inc)
-	return &t
+	return &t, listed
 }
 
 // sharedTarget keeps the target values that every listed event has in common.
