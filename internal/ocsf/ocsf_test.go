@@ -85,22 +85,31 @@ func TestRenderMapsTheAlert(t *testing.T) {
 func TestRenderedVariantsValidate(t *testing.T) {
 	s, class := ocsfschema.DetectionFinding(t)
 	variants := map[string]func(a *alert.Alert){
-		"as built":        func(*alert.Alert) {},
-		"service caller":  func(a *alert.Alert) { a.Event.SourceIP = "iam.amazonaws.com"; a.Actor.InvokedBy = "cloudformation.amazonaws.com" },
-		"ipv6":            func(a *alert.Alert) { a.Event.SourceIP = "2001:db8::1" },
-		"root":            func(a *alert.Alert) { a.Actor = alert.Actor{Type: "Root", ARN: "arn:aws:iam::111122223333:root", Account: "111122223333"} },
-		"unknown type":    func(a *alert.Alert) { a.Actor.Type = "SomethingNew" },
-		"no actor":        func(a *alert.Alert) { a.Actor = alert.Actor{} },
-		"bad times":       func(a *alert.Alert) { a.Event.Time = "yesterday"; a.Dedup.FirstSeen, a.Dedup.LastSeen = "", "" },
-		"no attack":       func(a *alert.Alert) { a.Rule.Attack = []string{"TA9:bogus", ""} },
-		"dedup update":    func(a *alert.Alert) { a.Dedup.Count = 7; a.Dedup.LastSeen = "2024-05-01T13:00:00Z" },
-		"informational":   func(a *alert.Alert) { a.Severity = "INFORMATIONAL" },
-		"unknown sev":     func(a *alert.Alert) { a.Severity = "SEVERE" },
-		"no remediation":  func(a *alert.Alert) { a.Remediation = alert.Remediation{} },
-		"no event name":   func(a *alert.Alert) { a.Event.Name, a.Event.Source = "", "" },
-		"no account":      func(a *alert.Alert) { a.Event.Account = ""; a.Actor.Account = "" },
-		"hostile strings": func(a *alert.Alert) { a.Title = "<!channel> \x00\u2028"; a.Event.UserAgent = "\"}\n{"; a.Target["user_name"] = "-rf" },
-		"console link":    func(a *alert.Alert) { a.Links.CloudTrailConsole = "javascript:alert(1)" },
+		"as built": func(*alert.Alert) {},
+		"service caller": func(a *alert.Alert) {
+			a.Event.SourceIP = "iam.amazonaws.com"
+			a.Actor.InvokedBy = "cloudformation.amazonaws.com"
+		},
+		"ipv6": func(a *alert.Alert) { a.Event.SourceIP = "2001:db8::1" },
+		"root": func(a *alert.Alert) {
+			a.Actor = alert.Actor{Type: "Root", ARN: "arn:aws:iam::111122223333:root", Account: "111122223333"}
+		},
+		"unknown type":   func(a *alert.Alert) { a.Actor.Type = "SomethingNew" },
+		"no actor":       func(a *alert.Alert) { a.Actor = alert.Actor{} },
+		"bad times":      func(a *alert.Alert) { a.Event.Time = "yesterday"; a.Dedup.FirstSeen, a.Dedup.LastSeen = "", "" },
+		"no attack":      func(a *alert.Alert) { a.Rule.Attack = []string{"TA9:bogus", ""} },
+		"dedup update":   func(a *alert.Alert) { a.Dedup.Count = 7; a.Dedup.LastSeen = "2024-05-01T13:00:00Z" },
+		"informational":  func(a *alert.Alert) { a.Severity = "INFORMATIONAL" },
+		"unknown sev":    func(a *alert.Alert) { a.Severity = "SEVERE" },
+		"no remediation": func(a *alert.Alert) { a.Remediation = alert.Remediation{} },
+		"no event name":  func(a *alert.Alert) { a.Event.Name, a.Event.Source = "", "" },
+		"no account":     func(a *alert.Alert) { a.Event.Account = ""; a.Actor.Account = "" },
+		"hostile strings": func(a *alert.Alert) {
+			a.Title = "<!channel> \x00\u2028"
+			a.Event.UserAgent = "\"}\n{"
+			a.Target["user_name"] = "-rf"
+		},
+		"console link": func(a *alert.Alert) { a.Links.CloudTrailConsole = "javascript:alert(1)" },
 	}
 	for name, mutate := range variants {
 		t.Run(name, func(t *testing.T) {
