@@ -120,12 +120,12 @@ func (o findingOwner) ASFFAt(a *alert.Alert, updated time.Time) types.AwsSecurit
 			Severity: &types.FindingProviderSeverity{Label: asffSeverity(a.Severity), Original: aws.String(truncateRunes(cleanLine(a.Severity), 64))},
 			Types:    asffTypes(a.Rule.Attack),
 		},
-		Title: aws.String(truncateRunes(cleanLine(a.Title), asffMaxTitle)),
-		Description:     aws.String(truncateRunes(asffDescription(a), asffMaxDescription)),
-		Remediation:     &types.Remediation{Recommendation: asffRecommendation(a)},
-		Resources:       o.resources(a),
-		ProductFields:   productFields(a),
-		RecordState:     types.RecordStateActive,
+		Title:         aws.String(truncateRunes(cleanLine(a.Title), asffMaxTitle)),
+		Description:   aws.String(truncateRunes(asffDescription(a), asffMaxDescription)),
+		Remediation:   &types.Remediation{Recommendation: asffRecommendation(a)},
+		Resources:     o.resources(a),
+		ProductFields: productFields(a),
+		RecordState:   types.RecordStateActive,
 	}
 	if u := safeURL(a.Links.CloudTrailConsole); u != "" {
 		f.SourceUrl = aws.String(u)
