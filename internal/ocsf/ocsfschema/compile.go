@@ -71,7 +71,6 @@ type Schema struct {
 	objects map[string]map[string]any // by name
 	classes map[string]map[string]any // by name
 	cats    map[string]map[string]any
-	version string
 
 	compiled map[string]*Object
 }
