@@ -91,7 +91,13 @@ type slackText struct {
 	Type  string `json:"type"`
 	Text  string `json:"text"`
 	Emoji bool   `json:"emoji,omitempty"`
+	// Verbatim stops Slack from auto-linking URLs and channel names and parsing mentions in
+	// mrkdwn text it did not get as <...> (which escaping already rules out).
+	Verbatim bool `json:"verbatim,omitempty"`
 }
+
+// md is a mrkdwn text object, verbatim.
+func md(text string) slackText { return slackText{Type: "mrkdwn", Text: text, Verbatim: true} }
 
 type slackBlock struct {
 	Type     string       `json:"type"`
@@ -132,16 +138,16 @@ func slackMessage(a *alert.Alert) slackPayload {
 		actor = a.Actor.Name
 	}
 	fields := []slackText{
-		{Type: "mrkdwn", Text: truncateEscaped("*Severity*\n"+slackEmoji[a.Severity]+" "+sev, slackMaxField)},
-		{Type: "mrkdwn", Text: truncateEscaped("*Rule*\n"+slackEscape(a.Rule.ID+" "+a.Rule.Title), slackMaxField)},
-		{Type: "mrkdwn", Text: truncateEscaped("*Actor*\n"+slackEscape(orDash(actor)), slackMaxField)},
-		{Type: "mrkdwn", Text: truncateEscaped("*Target*\n"+slackEscape(orDash(slackTarget(a.Target))), slackMaxField)},
-		{Type: "mrkdwn", Text: truncateEscaped("*Event*\n"+slackEscape(fmt.Sprintf("%s %s at %s, account %s, %s", a.Event.Source, a.Event.Name, a.Event.Time, a.Event.Account, a.Event.Region)), slackMaxField)},
-		{Type: "mrkdwn", Text: truncateEscaped("*Alert id*\n"+slackEscape(a.ID), slackMaxField)},
+		md(truncateEscaped("*Severity*\n"+slackEmoji[a.Severity]+" "+sev, slackMaxField)),
+		md(truncateEscaped("*Rule*\n"+slackEscape(a.Rule.ID+" "+a.Rule.Title), slackMaxField)),
+		md(truncateEscaped("*Actor*\n"+slackEscape(orDash(actor)), slackMaxField)),
+		md(truncateEscaped("*Target*\n"+slackEscape(orDash(slackTarget(a.Target))), slackMaxField)),
+		md(truncateEscaped("*Event*\n"+slackEscape(fmt.Sprintf("%s %s at %s, account %s, %s", a.Event.Source, a.Event.Name, a.Event.Time, a.Event.Account, a.Event.Region)), slackMaxField)),
+		md(truncateEscaped("*Alert id*\n"+slackEscape(a.ID), slackMaxField)),
 	}
 	blocks := []slackBlock{
 		{Type: "header", Text: &slackText{Type: "plain_text", Text: header}},
-		{Type: "section", Text: &slackText{Type: "mrkdwn", Text: summary}},
+		{Type: "section", Text: ptr(md(summary))},
 		{Type: "section", Fields: fields},
 	}
 	if step, cmd := firstContainment(a); step != "" {
@@ -152,7 +158,7 @@ func slackMessage(a *alert.Alert) slackPayload {
 		if len([]rune(text)) > slackMaxText {
 			text = truncateEscaped("*First containment step:* "+slackEscape(step), slackMaxText-40) + "\n(command too long for Slack: see the alert)"
 		}
-		blocks = append(blocks, slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn", Text: text}})
+		blocks = append(blocks, slackBlock{Type: "section", Text: ptr(md(text))})
 	}
 	if u := safeURL(a.Links.CloudTrailConsole); u != "" && len(u) <= slackMaxURL {
 		blocks = append(blocks, slackBlock{Type: "actions", Elements: []any{slackButton{
@@ -160,7 +166,7 @@ func slackMessage(a *alert.Alert) slackPayload {
 		}}})
 	}
 	blocks = append(blocks, slackBlock{Type: "context", Elements: []any{
-		slackText{Type: "mrkdwn", Text: truncateEscaped("trailhound alert "+slackEscape(a.ID)+" · rule "+slackEscape(a.Rule.ID), slackMaxField)},
+		md(truncateEscaped("trailhound alert "+slackEscape(a.ID)+" · rule "+slackEscape(a.Rule.ID), slackMaxField)),
 	}})
 	return slackPayload{
 		Text:   truncateEscaped(fmt.Sprintf("[%s] %s: %s", sev, slackEscape(a.Title), slackEscape(a.Summary)), slackMaxText),
@@ -208,3 +214,5 @@ func orDash(s string) string {
 	}
 	return s
 }
+
+func ptr[T any](v T) *T { return &v }

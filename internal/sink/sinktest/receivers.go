@@ -293,6 +293,18 @@ func (s *Slack) check(r *http.Request, body []byte) (int, string) {
 	for i, b := range msg.Blocks {
 		where := fmt.Sprintf("blocks[%d] (%v)", i, b["type"])
 		to := func(v any) map[string]any { m, _ := v.(map[string]any); return m }
+		verbatim := func(where string, obj map[string]any) {
+			if obj["type"] == "mrkdwn" && obj["verbatim"] != true {
+				bad("%s: mrkdwn without verbatim (Slack would auto-link and parse mentions)", where)
+			}
+		}
+		verbatim(where, to(b["text"]))
+		for _, key := range []string{"fields", "elements"} {
+			list, _ := b[key].([]any)
+			for _, e := range list {
+				verbatim(where+"."+key, to(e))
+			}
+		}
 		switch b["type"] {
 		case "header":
 			tx := to(b["text"])
