@@ -39,6 +39,9 @@ type Suppression struct {
 	Expires string // YYYY-MM-DD
 	AlertID string
 	RuleID  string
+	// Alert is the suppressed alert, for a sink to take back what it delivered before the
+	// suppression applied (sink.Archiver archives its Security Hub finding).
+	Alert *alert.Alert
 }
 
 // Unloaded names rule packs that are not loaded, by the events their rules declared. Such
@@ -56,6 +59,7 @@ func (p *Pipeline) suppress(rec event.Record, a *alert.Alert, d *delivery) bool 
 	if !ok {
 		return false
 	}
+	s.Alert = a
 	d.reasons = append(d.reasons, ReasonSuppression)
 	p.Counts.suppressedBy(s.ID)
 	if p.OnSuppress != nil {
