@@ -118,31 +118,35 @@ func (p *Pipeline) Process(ctx context.Context, rec event.Record) Result {
 	return p.Deliver(ctx, p.Evaluate(ctx, rec))
 }
 
-func (p *Pipeline) deliver(ctx context.Context, ev *Evaluated, enrichment map[string]any, res *Result) {
-	rec, findings, notes, actor, actorErr := ev.rec, ev.findings, ev.notes, ev.actor, ev.actorErr
+// deliver applies state to a candidate's alerts and delivers what is left: team
+// suppressions, idempotency, the dedup and threshold windows, the sink.
+func (p *Pipeline) deliver(ctx context.Context, c *Candidate, res *Result) {
 	now := time.Now
 	if p.Now != nil {
 		now = p.Now
 	}
-	evTime, err := event.ParseTime(rec.EventTime)
+	evTime, err := event.ParseTime(c.EventTime)
 	if err != nil {
 		evTime = now().UTC() // windows need a time; a record without a usable one gets now
 	}
 	var d delivery
-	for _, f := range findings {
-		a, err := alert.Build(alert.Input{Finding: f, Record: rec, Parsed: ev.input, Actor: actor, ActorErr: actorErr, Context: findingContext(f, enrichment, notes), Now: now()})
-		if err != nil {
-			res.Errs = append(res.Errs, fmt.Errorf("%s: rule %s: %w", rec.Origin, f.Rule.ID, err))
-			res.Outcome = RuleError
+	for i := range c.Alerts {
+		ca := &c.Alerts[i]
+		a := ca.Alert
+		if ca.Suppressed != nil {
+			p.suppressed(c.Origin, *ca.Suppressed, &d)
 			continue
 		}
-		if p.suppress(rec, &a, &d) {
+		r := p.ruleOf(ca)
+		if r == nil {
+			res.Errs = append(res.Errs, fmt.Errorf("%s: rule %s of a candidate alert is not loaded", c.Origin, a.Rule.ID))
+			res.Outcome = RuleError
 			continue
 		}
 		if p.Idempotency != nil {
 			fresh, err := p.Idempotency.Claim(ctx, a.ID, evTime)
 			if err != nil {
-				res.Errs = append(res.Errs, fmt.Errorf("%s: idempotency check for alert %s: %w", rec.Origin, a.ID, err))
+				res.Errs = append(res.Errs, fmt.Errorf("%s: idempotency check for alert %s: %w", c.Origin, a.ID, err))
 				p.fail(ctx, &d, res)
 				return
 			}
@@ -152,8 +156,8 @@ func (p *Pipeline) deliver(ctx context.Context, ev *Evaluated, enrichment map[st
 			}
 			d.claims = append(d.claims, a.ID)
 		}
-		if err := p.route(ctx, f, &a, evTime, &d); err != nil {
-			res.Errs = append(res.Errs, fmt.Errorf("%s: %w", rec.Origin, err))
+		if err := p.route(ctx, r, a, evTime, &d); err != nil {
+			res.Errs = append(res.Errs, fmt.Errorf("%s: %w", c.Origin, err))
 			p.fail(ctx, &d, res)
 			return
 		}
@@ -167,7 +171,7 @@ func (p *Pipeline) deliver(ctx context.Context, ev *Evaluated, enrichment map[st
 		return
 	}
 	if err := p.Sink.Send(ctx, append(append([]*alert.Alert{}, d.fresh...), d.updates...)); err != nil {
-		res.Errs = append(res.Errs, fmt.Errorf("%s: deliver %d alert(s): %w", rec.Origin, len(d.fresh)+len(d.updates), err))
+		res.Errs = append(res.Errs, fmt.Errorf("%s: deliver %d alert(s): %w", c.Origin, len(d.fresh)+len(d.updates), err))
 		p.fail(ctx, &d, res)
 		return
 	}

@@ -47,21 +47,13 @@ type Unloaded interface {
 	Unavailable(eventSource, eventName string) []error
 }
 
-// suppress applies the policy to a built alert and reports whether it was suppressed.
-func (p *Pipeline) suppress(rec event.Record, a *alert.Alert, d *delivery) bool {
-	if p.Policy == nil {
-		return false
-	}
-	s, ok := p.Policy.Apply(a)
-	if !ok {
-		return false
-	}
+// suppressed counts an alert the policy suppressed (Prepare asked it) and tells OnSuppress.
+func (p *Pipeline) suppressed(o event.Origin, s Suppression, d *delivery) {
 	d.reasons = append(d.reasons, ReasonSuppression)
 	p.Counts.suppressedBy(s.ID)
 	if p.OnSuppress != nil {
-		p.OnSuppress(rec.Origin, s)
+		p.OnSuppress(o, s)
 	}
-	return true
 }
 
 // limitTeams leaves out team rules for records over TeamInputLimit bytes, counting the record
