@@ -191,7 +191,7 @@ func TestIncompleteMapRefused(t *testing.T) {
 		}
 		keep = append(keep, it)
 	}
-	lost.BatchInput = s
+	lost.BatchInput.Settings = s
 	mapBatches(t, w, keep, s, 5)
 	r := &Reducer{Runtime: rt, Results: func(_ context.Context, bucket string) (Store, error) {
 		return &S3Store{Client: client, Bucket: bucket}, nil
@@ -282,13 +282,13 @@ func TestWorkerRefusesHostileBatches(t *testing.T) {
 	dir := t.TempDir()
 	s := Settings{Trail: "s3://trail-bucket/org-trail", Run: dir}
 	for name, payload := range map[string]string{
-		"no items":      `{"Items":[],"BatchInput":{"trail":"s3://t/p","run":"s3://r/p"}}`,
-		"unknown field": `{"Items":[{"Key":"a"}],"BatchInput":{"trail":"s3://t/p","run":"s3://r/p"},"Extra":1}`,
-		"item field":    `{"Items":[{"Key":"a","Owner":"x"}],"BatchInput":{"trail":"s3://t/p","run":"s3://r/p"}}`,
-		"no key":        `{"Items":[{"Size":1}],"BatchInput":{"trail":"s3://t/p","run":"s3://r/p"}}`,
-		"negative size": `{"Items":[{"Key":"a","Size":-1}],"BatchInput":{"trail":"s3://t/p","run":"s3://r/p"}}`,
-		"tuning":        `{"Items":[{"Key":"a"}],"BatchInput":{"trail":"s3://t/p","run":"s3://r/p","tuning":"s3://t/tuning.yaml"}}`,
-		"bad range":     `{"Items":[{"Key":"a"}],"BatchInput":{"trail":"s3://t/p","run":"s3://r/p","start":"2024-03-19","end":"2024-03-18"}}`,
+		"no items":      `{"Items":[],"BatchInput":{"Settings":{"trail":"s3://t/p","run":"s3://r/p"}}}`,
+		"unknown field": `{"Items":[{"Key":"a"}],"BatchInput":{"Settings":{"trail":"s3://t/p","run":"s3://r/p"}},"Extra":1}`,
+		"item field":    `{"Items":[{"Key":"a","Owner":"x"}],"BatchInput":{"Settings":{"trail":"s3://t/p","run":"s3://r/p"}}}`,
+		"no key":        `{"Items":[{"Size":1}],"BatchInput":{"Settings":{"trail":"s3://t/p","run":"s3://r/p"}}}`,
+		"negative size": `{"Items":[{"Key":"a","Size":-1}],"BatchInput":{"Settings":{"trail":"s3://t/p","run":"s3://r/p"}}}`,
+		"tuning":        `{"Items":[{"Key":"a"}],"BatchInput":{"Settings":{"trail":"s3://t/p","run":"s3://r/p","tuning":"s3://t/tuning.yaml"}}}`,
+		"bad range":     `{"Items":[{"Key":"a"}],"BatchInput":{"Settings":{"trail":"s3://t/p","run":"s3://r/p","start":"2024-03-19","end":"2024-03-18"}}}`,
 	} {
 		if _, err := DecodeBatch([]byte(payload)); err == nil {
 			t.Errorf("%s: decoded", name)
@@ -296,17 +296,17 @@ func TestWorkerRefusesHostileBatches(t *testing.T) {
 	}
 	ctx := context.Background()
 	for name, b := range map[string]Batch{
-		"outside prefix": {Items: []Item{{Key: "other/AWSLogs/x.json.gz"}}, BatchInput: s},
-		"other bucket":   {Items: []Item{{Key: "org-trail/x.json.gz", Bucket: "evil"}}, BatchInput: s},
-		"climbs out":     {Items: []Item{{Key: "../../etc/passwd"}}, BatchInput: Settings{Trail: dir, Run: t.TempDir()}},
-		"other rules":    {Items: []Item{{Key: "org-trail/x.json.gz"}}, BatchInput: Settings{Trail: s.Trail, Run: dir, RulesDigest: "sha256:0"}},
+		"outside prefix": {Items: []Item{{Key: "other/AWSLogs/x.json.gz"}}, BatchInput: BatchInput{s}},
+		"other bucket":   {Items: []Item{{Key: "org-trail/x.json.gz", Bucket: "evil"}}, BatchInput: BatchInput{s}},
+		"climbs out":     {Items: []Item{{Key: "../../etc/passwd"}}, BatchInput: BatchInput{Settings{Trail: dir, Run: t.TempDir()}}},
+		"other rules":    {Items: []Item{{Key: "org-trail/x.json.gz"}}, BatchInput: BatchInput{Settings{Trail: s.Trail, Run: dir, RulesDigest: "sha256:0"}}},
 	} {
 		if _, err := w.Handle(ctx, b); err == nil {
 			t.Errorf("%s: handled", name)
 		}
 	}
 	// Step Functions' inventory items carry numbers as strings.
-	b, err := DecodeBatch([]byte(`{"Items":[{"Bucket":"trail-bucket","Key":"org-trail/a.json","Size":"12","LastModifiedDate":"2024-03-18T00:00:00.000Z"}],"BatchInput":{"trail":"s3://trail-bucket/org-trail","run":"s3://r/p"}}`))
+	b, err := DecodeBatch([]byte(`{"Items":[{"Bucket":"trail-bucket","Key":"org-trail/a.json","Size":"12","LastModifiedDate":"2024-03-18T00:00:00.000Z"}],"BatchInput":{"Settings":{"trail":"s3://trail-bucket/org-trail","run":"s3://r/p"}}}`))
 	if err != nil || b.Items[0].Size != 12 {
 		t.Fatalf("inventory item: %+v, %v", b.Items, err)
 	}

@@ -232,11 +232,9 @@ func stepFunctionsPayload(t testing.TB, items []Item, s Settings) []byte {
 	for _, it := range items {
 		list = append(list, sfnItem{Etag: it.Etag, Key: it.Key, LastModified: it.LastModified, Size: it.Size, StorageClass: "STANDARD"})
 	}
-	b, err := json.Marshal(map[string]any{"Items": list, "BatchInput": s})
+	b, err := json.Marshal(map[string]any{"Items": list, "BatchInput": map[string]any{"Settings": s}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
 }
-
-

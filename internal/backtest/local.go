@@ -113,7 +113,7 @@ func RunLocal(ctx context.Context, w *Worker, r *Reducer, s Settings, opts Local
 			flush()
 		}
 		cur.Items = append(cur.Items, it)
-		cur.BatchInput = s
+		cur.BatchInput.Settings = s
 		size += len(b) + 1
 		mu.Lock()
 		prog.Listed++

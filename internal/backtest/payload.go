@@ -80,10 +80,39 @@ func jsonInt(v json.RawMessage) (int64, error) {
 	return n.Int64()
 }
 
-// Batch is a worker invocation: the payload an ItemBatcher sends.
+// Batch is a worker invocation: the payload an ItemBatcher sends, its BatchInput being the
+// state machine's {"Settings.$": "$.Settings"}.
 type Batch struct {
-	Items      []Item   `json:"Items"`
-	BatchInput Settings `json:"BatchInput"`
+	Items      []Item     `json:"Items"`
+	BatchInput BatchInput `json:"BatchInput"`
+}
+
+// BatchInput is what the state machine adds to every batch.
+type BatchInput struct {
+	Settings Settings `json:"Settings"`
+}
+
+// ExecutionInput is the input of a backtest state machine execution (deploy/backtest.yaml):
+// the ItemReader lists TrailBucket under TrailPrefix, every batch gets Settings, and the
+// reduce gets Settings, the Map state's output, AcceptFailures and Deliver.
+type ExecutionInput struct {
+	TrailBucket    string   `json:"TrailBucket"`
+	TrailPrefix    string   `json:"TrailPrefix"`
+	Settings       Settings `json:"Settings"`
+	AcceptFailures bool     `json:"AcceptFailures"`
+	Deliver        bool     `json:"Deliver"`
+}
+
+// NewExecutionInput is the execution input for s, whose trail must be in S3.
+func NewExecutionInput(s Settings, accept, deliver bool) (ExecutionInput, error) {
+	if err := s.Validate(); err != nil {
+		return ExecutionInput{}, err
+	}
+	bucket, prefix, err := ParseS3URL(s.Trail)
+	if err != nil {
+		return ExecutionInput{}, err
+	}
+	return ExecutionInput{TrailBucket: bucket, TrailPrefix: prefix, Settings: s, AcceptFailures: accept, Deliver: deliver}, nil
 }
 
 // Settings describe one backtest run; the state machine passes them to every batch
@@ -231,5 +260,5 @@ func DecodeBatch(b []byte) (Batch, error) {
 	if len(batch.Items) == 0 {
 		return Batch{}, fmt.Errorf("backtest batch: no Items")
 	}
-	return batch, batch.BatchInput.Validate()
+	return batch, batch.BatchInput.Settings.Validate()
 }

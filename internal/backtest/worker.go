@@ -80,7 +80,7 @@ type Worker struct {
 // written; a file that cannot be read is a malformed item in its output, as in replay.
 func (w *Worker) Handle(ctx context.Context, b Batch) (BatchResult, error) {
 	res := BatchResult{Items: len(b.Items)}
-	s := b.BatchInput
+	s := b.BatchInput.Settings
 	if len(b.Items) > MaxBatchItems {
 		return res, fmt.Errorf("backtest batch of %d items: at most %d", len(b.Items), MaxBatchItems)
 	}
