@@ -257,11 +257,16 @@ func writeOutput(ctx context.Context, store Store, o replay.Object, out *FileOut
 }
 
 // RulesDigest names a pipeline's rules: a hash of every loaded rule's metadata, package and
-// team, and of the packs that are not loaded. Workers and the reduce of one run must agree.
+// team (not the file it was read from: a pack read from a directory and from a bundle is the
+// same). Workers and the reduce of one run must agree.
 func RulesDigest(p *pipeline.Pipeline) string {
 	var lines []string
 	for _, r := range p.Engine.Rules() {
-		b, _ := json.Marshal(r)
+		b, _ := json.Marshal(struct {
+			Meta    any
+			Package string
+			Team    string
+		}{r.Metadata, r.Package, r.Team})
 		lines = append(lines, string(b))
 	}
 	sort.Strings(lines)
