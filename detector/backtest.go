@@ -51,6 +51,7 @@ func cmdBacktest(ctx context.Context, args []string, s stdio) (int, error) {
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "--local: batches processed at once")
 	batchItems := fs.Int("batch-items", 4, "--local: log files per batch")
 	poll := fs.Duration("poll", 5*time.Second, "--state-machine: how often to check the execution")
+	inventory := fs.String("inventory", "", "--state-machine: the s3:// URL of an S3 Inventory manifest.json of the trail bucket (for a stack with ItemSource inventory)")
 	roots, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage, err
@@ -111,7 +112,7 @@ func cmdBacktest(ctx context.Context, args []string, s stdio) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
-	return bt.stateMachine(ctx, settings, out, threshold, *machine, teamDirs(ruleDirs, os.Getenv), key, *accept, *poll)
+	return bt.stateMachine(ctx, settings, out, threshold, *machine, *inventory, teamDirs(ruleDirs, os.Getenv), key, *accept, *poll)
 }
 
 // backtestRun is one backtest command.

@@ -37,7 +37,7 @@ type sfnAPI interface {
 // rulesBundleKey is where a run keeps its rules bundle.
 const rulesBundleKey = "rules.tar.gz"
 
-func (b *backtestRun) stateMachine(ctx context.Context, st backtest.Settings, out *sink.Writer, threshold rule.Severity, machine string, ruleDirs []string, key *bundle.Key, accept bool, poll time.Duration) (int, error) {
+func (b *backtestRun) stateMachine(ctx context.Context, st backtest.Settings, out *sink.Writer, threshold rule.Severity, machine, inventory string, ruleDirs []string, key *bundle.Key, accept bool, poll time.Duration) (int, error) {
 	rt, _, err := b.runtime(ctx)
 	if err != nil {
 		return exitUsage, err
@@ -56,7 +56,7 @@ func (b *backtestRun) stateMachine(ctx context.Context, st backtest.Settings, ou
 		}
 		st.Rules = store.URL(rulesBundleKey)
 	}
-	input, err := backtest.NewExecutionInput(st, accept, false)
+	input, err := backtest.NewExecutionInput(st, inventory, accept, false)
 	if err != nil {
 		return exitUsage, usagef("%v", err)
 	}

@@ -296,18 +296,21 @@ func TestWorkerRefusesHostileBatches(t *testing.T) {
 	}
 	ctx := context.Background()
 	for name, b := range map[string]Batch{
-		"outside prefix": {Items: []Item{{Key: "other/AWSLogs/x.json.gz"}}, BatchInput: BatchInput{s}},
-		"other bucket":   {Items: []Item{{Key: "org-trail/x.json.gz", Bucket: "evil"}}, BatchInput: BatchInput{s}},
-		"climbs out":     {Items: []Item{{Key: "../../etc/passwd"}}, BatchInput: BatchInput{Settings{Trail: dir, Run: t.TempDir()}}},
-		"other rules":    {Items: []Item{{Key: "org-trail/x.json.gz"}}, BatchInput: BatchInput{Settings{Trail: s.Trail, Run: dir, RulesDigest: "sha256:0"}}},
+		"other bucket": {Items: []Item{{Key: "org-trail/x.json.gz", Bucket: "evil"}}, BatchInput: BatchInput{s}},
+		"climbs out":   {Items: []Item{{Key: "../../etc/passwd"}}, BatchInput: BatchInput{Settings{Trail: dir, Run: t.TempDir()}}},
+		"other rules":  {Items: []Item{{Key: "org-trail/x.json.gz"}}, BatchInput: BatchInput{Settings{Trail: s.Trail, Run: dir, RulesDigest: "sha256:0"}}},
 	} {
 		if _, err := w.Handle(ctx, b); err == nil {
 			t.Errorf("%s: handled", name)
 		}
 	}
-	// Step Functions' inventory items carry numbers as strings.
-	b, err := DecodeBatch([]byte(`{"Items":[{"Bucket":"trail-bucket","Key":"org-trail/a.json","Size":"12","LastModifiedDate":"2024-03-18T00:00:00.000Z"}],"BatchInput":{"Settings":{"trail":"s3://trail-bucket/org-trail","run":"s3://r/p"}}}`))
-	if err != nil || b.Items[0].Size != 12 {
+	// An inventory lists the whole bucket: keys outside the trail are counted and left.
+	if res, err := w.Handle(ctx, Batch{Items: []Item{{Key: "other/AWSLogs/x.json.gz"}}, BatchInput: BatchInput{s}}); err != nil || res.Ignored != 1 || res.Kept != 0 {
+		t.Errorf("outside the prefix: %+v, %v", res, err)
+	}
+	// Step Functions' inventory items carry numbers as strings, keys URL-encoded.
+	b, err := DecodeBatch([]byte(`{"Items":[{"Bucket":"trail-bucket","Key":"org-trail/a%20b.json","Size":"12","LastModifiedDate":"2024-03-18T00:00:00.000Z"}],"BatchInput":{"Settings":{"trail":"s3://trail-bucket/org-trail","run":"s3://r/p"}}}`))
+	if err != nil || b.Items[0].Size != 12 || b.Items[0].Key != "org-trail/a b.json" {
 		t.Fatalf("inventory item: %+v, %v", b.Items, err)
 	}
 	_ = time.Now

@@ -3,6 +3,7 @@ package backtest
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -61,6 +62,14 @@ func (it *Item) UnmarshalJSON(b []byte) error {
 	if it.Key == "" {
 		return fmt.Errorf("backtest item without a Key")
 	}
+	if it.Bucket != "" {
+		// S3 Inventory reports keys URL-encoded.
+		key, err := url.PathUnescape(it.Key)
+		if err != nil {
+			return fmt.Errorf("backtest inventory item %q: %w", it.Key, err)
+		}
+		it.Key = key
+	}
 	if it.Size < 0 {
 		return fmt.Errorf("backtest item %q: negative Size", it.Key)
 	}
@@ -93,18 +102,28 @@ type BatchInput struct {
 }
 
 // ExecutionInput is the input of a backtest state machine execution (deploy/backtest.yaml):
-// the ItemReader lists TrailBucket under TrailPrefix, every batch gets Settings, and the
-// reduce gets Settings, the Map state's output, AcceptFailures and Deliver.
+// the ItemReader lists TrailBucket under TrailPrefix (or reads the S3 Inventory manifest at
+// InventoryBucket/InventoryManifestKey), every batch gets Settings, the map's ResultWriter
+// writes under ResultsPrefix in the run bucket, and the reduce gets Settings, the Map state's
+// output, AcceptFailures and Deliver. Every field is always present, so every path of the
+// definition resolves whichever item source the stack uses.
 type ExecutionInput struct {
-	TrailBucket    string   `json:"TrailBucket"`
-	TrailPrefix    string   `json:"TrailPrefix"`
-	Settings       Settings `json:"Settings"`
-	AcceptFailures bool     `json:"AcceptFailures"`
-	Deliver        bool     `json:"Deliver"`
+	TrailBucket          string   `json:"TrailBucket"`
+	TrailPrefix          string   `json:"TrailPrefix"`
+	InventoryBucket      string   `json:"InventoryBucket"`
+	InventoryManifestKey string   `json:"InventoryManifestKey"`
+	ResultsPrefix        string   `json:"ResultsPrefix"`
+	Settings             Settings `json:"Settings"`
+	AcceptFailures       bool     `json:"AcceptFailures"`
+	Deliver              bool     `json:"Deliver"`
 }
 
-// NewExecutionInput is the execution input for s, whose trail must be in S3.
-func NewExecutionInput(s Settings, accept, deliver bool) (ExecutionInput, error) {
+// ResultsKey is the run key under which the map's ResultWriter writes.
+const ResultsKey = "map"
+
+// NewExecutionInput is the execution input for s, whose trail and run must be in S3;
+// inventory, when set, is the s3:// URL of an S3 Inventory manifest.json of the trail bucket.
+func NewExecutionInput(s Settings, inventory string, accept, deliver bool) (ExecutionInput, error) {
 	if err := s.Validate(); err != nil {
 		return ExecutionInput{}, err
 	}
@@ -112,7 +131,19 @@ func NewExecutionInput(s Settings, accept, deliver bool) (ExecutionInput, error)
 	if err != nil {
 		return ExecutionInput{}, err
 	}
-	return ExecutionInput{TrailBucket: bucket, TrailPrefix: prefix, Settings: s, AcceptFailures: accept, Deliver: deliver}, nil
+	_, runPrefix, err := ParseS3URL(s.Run)
+	if err != nil {
+		return ExecutionInput{}, err
+	}
+	in := ExecutionInput{TrailBucket: bucket, TrailPrefix: prefix, ResultsPrefix: runPrefix + ResultsKey, Settings: s, AcceptFailures: accept, Deliver: deliver}
+	if inventory != "" {
+		ib, key, err := ParseS3URL(inventory)
+		if err != nil || !strings.HasSuffix(strings.TrimSuffix(key, "/"), "manifest.json") {
+			return ExecutionInput{}, fmt.Errorf("inventory %q: want the s3:// URL of an S3 Inventory manifest.json", inventory)
+		}
+		in.InventoryBucket, in.InventoryManifestKey = ib, strings.TrimSuffix(key, "/")
+	}
+	return in, nil
 }
 
 // Settings describe one backtest run; the state machine passes them to every batch

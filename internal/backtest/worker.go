@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"runtime"
@@ -118,6 +119,12 @@ func (w *Worker) Handle(ctx context.Context, b Batch) (BatchResult, error) {
 		}
 		key, err := relativeKey(s.Trail, it.Key)
 		if err != nil {
+			if errors.Is(err, errOutsideTrail) {
+				// An inventory lists the whole bucket: keys outside the trail's prefix are
+				// not the run's (counted, as every key is).
+				res.Ignored++
+				continue
+			}
 			return res, err
 		}
 		sel, t := f.Select(root, key)
@@ -175,6 +182,9 @@ func (w *Worker) Handle(ctx context.Context, b Batch) (BatchResult, error) {
 	return res, ctx.Err()
 }
 
+// errOutsideTrail: an S3 item's key is not under the trail's prefix.
+var errOutsideTrail = errors.New("not under the trail")
+
 // relativeKey is an item's key relative to the trail's root. An S3 item must lie under the
 // trail's prefix; a local one must be a clean relative path.
 func relativeKey(trail, key string) (string, error) {
@@ -185,7 +195,7 @@ func relativeKey(trail, key string) (string, error) {
 		}
 		rel, ok := strings.CutPrefix(key, prefix)
 		if !ok || rel == "" {
-			return "", fmt.Errorf("backtest item %q is not under the trail %s", key, trail)
+			return "", fmt.Errorf("backtest item %q: %w %s", key, errOutsideTrail, trail)
 		}
 		return rel, nil
 	}
