@@ -42,6 +42,9 @@ type Reducer struct {
 	OnError func(error)
 	// OnSuppress, if set, is told every alert a team suppression kept from delivery.
 	OnSuppress func(event.Origin, pipeline.Suppression)
+	// Prefetch is how many file outputs are read ahead of the one being settled
+	// (DefaultPrefetch when zero).
+	Prefetch int
 }
 
 // IncompleteError is a map that left files without output.
@@ -161,14 +164,10 @@ func (r *Reducer) Reduce(ctx context.Context, in ReduceInput, failed []FailedBat
 		},
 		OnSuppress: r.OnSuppress,
 	}
-	err = store.List(ctx, FilesPrefix, func(key string) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		fo, err := readOutput(ctx, store, key, digest)
+	err = r.outputs(ctx, store, digest, func(key string, fo *FileOutput, err error) {
 		if err != nil {
 			p.Settle(ctx, pipeline.MalformedCandidate(&event.DecodeError{Origin: event.Origin{File: store.URL(key)}, Err: err}))
-			return nil
+			return
 		}
 		for _, c := range fo.Candidates {
 			p.Settle(ctx, c)
@@ -179,7 +178,6 @@ func (r *Reducer) Reduce(ctx context.Context, in ReduceInput, failed []FailedBat
 		sum.Files++
 		sum.FileRecords += int64(fo.Records)
 		sum.OutOfRange += int64(fo.OutOfRange)
-		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("backtest reduce: %w", err)
@@ -210,6 +208,68 @@ func (r *Reducer) Reduce(ctx context.Context, in ReduceInput, failed []FailedBat
 		return nil, err
 	}
 	return sum, nil
+}
+
+// DefaultPrefetch is how many file outputs the reduce reads ahead of the one it settles.
+const DefaultPrefetch = 32
+
+// outputs calls fn for every file output of the run, in listing (replay) order, reading up to
+// Prefetch outputs ahead on as many goroutines: memory holds at most that many outputs.
+func (r *Reducer) outputs(ctx context.Context, store Store, digest string, fn func(key string, fo *FileOutput, err error)) error {
+	n := r.Prefetch
+	if n <= 0 {
+		n = DefaultPrefetch
+	}
+	type fetched struct {
+		fo  *FileOutput
+		err error
+	}
+	type job struct {
+		key string
+		out chan fetched
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan job)
+	order := make(chan job, n)
+	var listErr error
+	go func() {
+		defer close(order)
+		defer close(jobs)
+		listErr = store.List(ctx, FilesPrefix, func(key string) error {
+			j := job{key, make(chan fetched, 1)}
+			select {
+			case order <- j:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			select {
+			case jobs <- j:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			return nil
+		})
+	}()
+	for range n {
+		go func() {
+			for j := range jobs {
+				fo, err := readOutput(ctx, store, j.key, digest)
+				j.out <- fetched{fo, err}
+			}
+		}()
+	}
+	for j := range order {
+		f := <-j.out
+		if ctx.Err() != nil {
+			break
+		}
+		fn(j.key, f.fo, f.err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return listErr
 }
 
 // missing lists the files of failed batches that a replay keeps and that have no output.
