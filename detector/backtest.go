@@ -51,6 +51,7 @@ func cmdBacktest(ctx context.Context, args []string, s stdio) (int, error) {
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "--local: batches processed at once")
 	batchItems := fs.Int("batch-items", 4, "--local: log files per batch")
 	poll := fs.Duration("poll", 5*time.Second, "--state-machine: how often to check the execution")
+	reduce := fs.String("reduce", "", "reduce the state machine's run at s3://bucket/prefix (its --run) in this process: for a run too large for the reduce's 15 minutes in Lambda, or to settle it again")
 	inventory := fs.String("inventory", "", "--state-machine: the s3:// URL of an S3 Inventory manifest.json of the trail bucket (for a stack with ItemSource inventory)")
 	roots, err := parseFlags(fs, args)
 	if err != nil {
@@ -58,6 +59,10 @@ func cmdBacktest(ctx context.Context, args []string, s stdio) (int, error) {
 	}
 	var trail string
 	switch {
+	case *reduce != "" && *local == "" && len(roots) == 0 && *machine == "":
+		if !strings.HasPrefix(*reduce, "s3://") {
+			return exitUsage, usagef("--reduce: want the run's s3://bucket/prefix")
+		}
 	case *local != "" && len(roots) == 0 && *machine == "":
 		trail = *local
 	case *local == "" && len(roots) == 1 && *machine != "":
@@ -66,7 +71,7 @@ func cmdBacktest(ctx context.Context, args []string, s stdio) (int, error) {
 			return exitUsage, usagef("--state-machine: want the trail as s3://bucket/prefix and --run s3://bucket/prefix")
 		}
 	default:
-		return exitUsage, usagef("want either --local PATH|s3://... or one s3://bucket/prefix with --state-machine ARN")
+		return exitUsage, usagef("want either --local PATH|s3://..., one s3://bucket/prefix with --state-machine ARN, or --reduce s3://run")
 	}
 	threshold, err := parseFailOn(*failOn)
 	if err != nil {
@@ -97,6 +102,9 @@ func cmdBacktest(ctx context.Context, args []string, s stdio) (int, error) {
 	withTeams(p, set)
 	settings.RulesDigest = backtest.RulesDigest(p)
 	bt := &backtestRun{s: s, quiet: *quiet, set: set}
+	if *reduce != "" {
+		return bt.reduceRun(ctx, *reduce, out, threshold, *accept)
+	}
 	if *local != "" {
 		if settings.Run == "" {
 			dir, err := os.MkdirTemp("", "backtest-run-")

@@ -34,8 +34,59 @@ type sfnAPI interface {
 	DescribeMapRun(ctx context.Context, in *sfn.DescribeMapRunInput, optFns ...func(*sfn.Options)) (*sfn.DescribeMapRunOutput, error)
 }
 
-// rulesBundleKey is where a run keeps its rules bundle.
-const rulesBundleKey = "rules.tar.gz"
+// Where a run keeps its rules bundle and its execution input.
+const (
+	rulesBundleKey = "rules.tar.gz"
+	runInputKey    = "input.json"
+)
+
+// reduceRun is `detector backtest --reduce s3://bucket/run`: the reduce of a run the state
+// machine mapped, in this process (no 15-minute limit), with the failures its ResultWriter
+// recorded.
+func (b *backtestRun) reduceRun(ctx context.Context, run string, out *sink.Writer, threshold rule.Severity, accept bool) (int, error) {
+	rt, client, err := b.runtime(ctx)
+	if err != nil {
+		return exitUsage, err
+	}
+	store, err := rt.Store(ctx, run)
+	if err != nil {
+		return exitUsage, usagef("--reduce: %v", err)
+	}
+	raw, err := store.Get(ctx, runInputKey, 1<<20)
+	if err != nil {
+		return exitUsage, fmt.Errorf("--reduce: %w (was the run started by detector backtest --state-machine?)", err)
+	}
+	var input backtest.ExecutionInput
+	if err := json.Unmarshal(raw, &input); err != nil {
+		return exitUsage, fmt.Errorf("%s: %w", store.URL(runInputKey), err)
+	}
+	var manifests []string
+	if err := store.List(ctx, backtest.ResultsKey+"/", func(k string) error {
+		if strings.HasSuffix(k, "/manifest.json") {
+			manifests = append(manifests, k)
+		}
+		return nil
+	}); err != nil {
+		return exitPartial, err
+	}
+	if len(manifests) != 1 {
+		return exitPartial, fmt.Errorf("--reduce: want one map run's ResultWriter manifest under %s, found %d (a map that did not finish writes none)", store.URL(backtest.ResultsKey+"/"), len(manifests))
+	}
+	bucket, prefix, _ := backtest.ParseS3URL(input.Settings.Run)
+	mo := &backtest.MapOutput{MapRunArn: "(from " + store.URL(manifests[0]) + ")"}
+	mo.ResultWriterDetails.Bucket, mo.ResultWriterDetails.Key = bucket, prefix+manifests[0]
+	r := &backtest.Reducer{Runtime: rt,
+		Results: func(_ context.Context, bucket string) (backtest.Store, error) {
+			return &backtest.S3Store{Client: client, Bucket: bucket}, nil
+		},
+		OnError: func(err error) { b.s.errorf("%v", err) },
+	}
+	sum, err := r.Handle(ctx, backtest.ReduceInput{Reduce: input.Settings, Map: mo, AcceptFailures: accept || input.AcceptFailures})
+	if err != nil {
+		return exitPartial, err
+	}
+	return b.finish(ctx, store, sum, out, threshold, false)
+}
 
 func (b *backtestRun) stateMachine(ctx context.Context, st backtest.Settings, out *sink.Writer, threshold rule.Severity, machine, inventory string, ruleDirs []string, key *bundle.Key, accept bool, poll time.Duration) (int, error) {
 	rt, _, err := b.runtime(ctx)
@@ -59,6 +110,12 @@ func (b *backtestRun) stateMachine(ctx context.Context, st backtest.Settings, ou
 	input, err := backtest.NewExecutionInput(st, inventory, accept, false)
 	if err != nil {
 		return exitUsage, usagef("%v", err)
+	}
+	// Kept with the run, so `detector backtest --reduce` can settle it again.
+	if body, err := json.Marshal(input); err != nil {
+		return exitPartial, err
+	} else if err := store.Put(ctx, runInputKey, bytes.NewReader(body)); err != nil {
+		return exitPartial, err
 	}
 	cfg, err := cliAWSConfig(ctx, "us-east-1")
 	if err != nil {

@@ -254,4 +254,15 @@ func TestBacktestStateMachineWithMoto(t *testing.T) {
 	if r.r.code != exitPartial || !strings.Contains(r.r.stderr, "ABORTED") || !strings.Contains(r.r.stderr, "started "+execARN) {
 		t.Fatalf("CLI after the execution was stopped: exit %d\n%s", r.r.code, r.r.stderr)
 	}
+
+	// The same run reduced by the CLI (a run too large for the reduce's 15 minutes in Lambda):
+	// replay's alerts, summary and exit status.
+	red := runCLI(t, "", "backtest", "--format", "json", "--reduce", "s3://runs/r1")
+	if red.code != rep.code || !slices.Equal(orderedAlerts(t, red.stdout), orderedAlerts(t, rep.stdout)) ||
+		outcomeLine(t, red.stderr, "backtest") != outcomeLine(t, rep.stderr, "replay") {
+		t.Fatalf("--reduce: exit %d (replay %d)\n%s", red.code, rep.code, red.stderr)
+	}
+	if r := runCLI(t, "", "backtest", "--reduce", "s3://runs/never-started"); r.code != exitUsage || !strings.Contains(r.stderr, "input.json") {
+		t.Fatalf("--reduce of no run: exit %d\n%s", r.code, r.stderr)
+	}
 }
