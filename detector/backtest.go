@@ -47,6 +47,7 @@ func cmdBacktest(ctx context.Context, args []string, s stdio) (int, error) {
 	runURL := fs.String("run", "", "where the run writes (s3://bucket/prefix; with --local also a directory, by default a temporary one)")
 	signingKey := fs.String("signing-key", "", "sign the run's rules bundle with this PEM private key file (the workers verify it with RULES_PUBLIC_KEY)")
 	signingAlg := fs.String("signing-alg", "", "signature algorithm of --signing-key (default: inferred)")
+	deliver := fs.Bool("deliver", false, "--state-machine: the reduce also sends the alerts to the backtest function's destinations (the stack's AlertQueueUrl)")
 	accept := fs.Bool("accept-failures", false, "reduce even when batches failed (within the state machine's tolerated percentage), listing the files left out")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "--local: batches processed at once")
 	batchItems := fs.Int("batch-items", 4, "--local: log files per batch")
@@ -120,7 +121,7 @@ func cmdBacktest(ctx context.Context, args []string, s stdio) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
-	return bt.stateMachine(ctx, settings, out, threshold, *machine, *inventory, teamDirs(ruleDirs, os.Getenv), key, *accept, *poll)
+	return bt.stateMachine(ctx, settings, out, threshold, *machine, *inventory, teamDirs(ruleDirs, os.Getenv), key, *accept, *deliver, *poll)
 }
 
 // backtestRun is one backtest command.

@@ -88,7 +88,7 @@ func (b *backtestRun) reduceRun(ctx context.Context, run string, out *sink.Write
 	return b.finish(ctx, store, sum, out, threshold, false)
 }
 
-func (b *backtestRun) stateMachine(ctx context.Context, st backtest.Settings, out *sink.Writer, threshold rule.Severity, machine, inventory string, ruleDirs []string, key *bundle.Key, accept bool, poll time.Duration) (int, error) {
+func (b *backtestRun) stateMachine(ctx context.Context, st backtest.Settings, out *sink.Writer, threshold rule.Severity, machine, inventory string, ruleDirs []string, key *bundle.Key, accept, deliver bool, poll time.Duration) (int, error) {
 	rt, _, err := b.runtime(ctx)
 	if err != nil {
 		return exitUsage, err
@@ -107,7 +107,7 @@ func (b *backtestRun) stateMachine(ctx context.Context, st backtest.Settings, ou
 		}
 		st.Rules = store.URL(rulesBundleKey)
 	}
-	input, err := backtest.NewExecutionInput(st, inventory, accept, false)
+	input, err := backtest.NewExecutionInput(st, inventory, accept, deliver)
 	if err != nil {
 		return exitUsage, usagef("%v", err)
 	}
