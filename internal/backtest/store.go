@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -234,6 +233,3 @@ func readCapped(r io.Reader, max int64, name string) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
-
-// join joins run key elements.
-func join(elems ...string) string { return path.Join(elems...) }
