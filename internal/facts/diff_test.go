@@ -190,6 +190,7 @@ func check(t testing.TB, h *harness, name string, raw []byte) {
 		t.Errorf("%s: the Rego reference errs (%v) on a record Compute accepted", name, refErr)
 		return
 	}
+	validate(t, name, f)
 	fo := f.(ast.Object)
 	if v := fo.Get(ast.StringTerm("version")); v == nil || !v.Equal(ast.InternedTerm(facts.Version)) {
 		t.Errorf("%s: facts version %v", name, v)
