@@ -14,7 +14,6 @@
 package facts
 
 import (
-	"encoding/json"
 	"regexp"
 	"strconv"
 	"strings"
@@ -35,10 +34,6 @@ const masked = "HIDDEN_DUE_TO_SECURITY_REASONS"
 // Anchored patterns, the same as rules/lib's (identity.rego, summary.rego, target.rego).
 var (
 	rootARN       = regexp.MustCompile(`^arn:[^:]+:iam:[^:]*:[^:]*:root$`)
-	iamUserARN    = regexp.MustCompile(`^arn:[^:]+:iam:[^:]*:[^:]*:user/(?:[^/]*/)*([^/]+)$`)
-	issuerARN     = regexp.MustCompile(`^arn:[^:]+:[^:]+:[^:]*:[^:]*:(?:[^/]*/)+([^/]+)$`)
-	assumedARN    = regexp.MustCompile(`(?s)^arn:[^:]+:sts:[^:]*:[^:]*:assumed-role/([^/]+)(?:/(.*))?$`)
-	federatedARN  = regexp.MustCompile(`^arn:[^:]+:[^:]+:[^:]*:[^:]*:federated-user/(?:[^/]*/)*([^/]+)$`)
 	rfc3339       = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$`)
 	errorResource = regexp.MustCompile(`on resource: (user [\w+=,.@-]+|arn:[^\s]+)`)
 )
@@ -98,7 +93,7 @@ type calc struct {
 	targetOmitted, actedOnSelf, actedOnRootSelf, rootCreatedOwnKey             bool
 	actedOnOtherUser                                                           bool
 
-	slab  [16]ast.Term     // the derived strings' terms
+	slab  [24]ast.Term     // the derived strings' terms
 	nslab int              // terms of slab in use
 	pairs [78][2]*ast.Term // the objects' members, before ast.NewObject copies them
 	free  [][2]*ast.Term   // the part of pairs not yet handed out
@@ -188,8 +183,12 @@ func (c *calc) eventTime() bool {
 	}
 	c.eventTimeNS, c.hasTime = tm.UnixNano(), true
 	const layout = "2006-01-02T15:04:05Z07:00"
-	c.windowStart = time.Unix(0, c.eventTimeNS-int64(day)).UTC().Format(layout)
-	c.windowEnd = time.Unix(0, c.eventTimeNS+int64(day)).UTC().Format(layout)
+	var buf [64]byte // both in one string
+	b := time.Unix(0, c.eventTimeNS-int64(day)).UTC().AppendFormat(buf[:0], layout)
+	mid := len(b)
+	b = time.Unix(0, c.eventTimeNS+int64(day)).UTC().AppendFormat(b, layout)
+	both := string(b)
+	c.windowStart, c.windowEnd = both[:mid], both[mid:]
 	return true
 }
 
@@ -223,32 +222,29 @@ func (c *calc) session() {
 // actor_name and display_name.
 func (c *calc) names() {
 	if c.isIAMUser {
-		if n := submatch(iamUserARN, c.callerARN, 1); n != "" {
+		if n := iamUserName(c.callerARN); n != "" {
 			c.callerUserName = c.str(n)
 		} else {
 			c.callerUserName = present(termOf(c.uid, kUserName))
 		}
 	}
-	var assumed []string
-	if c.callerARN != nil {
-		assumed = assumedARN.FindStringSubmatch(string(c.callerARN.Value.(ast.String)))
-	}
+	role, session, assumed := assumedRole(c.callerARN)
 	if c.isAssumedRole {
 		sc, _ := get(c.uid, kSessionContext).(ast.Object)
 		issuer, _ := get(sc, kSessionIssuer).(ast.Object)
-		if n := submatch(issuerARN, c.sessionIssuerARN, 1); n != "" {
+		if n := issuerName(c.sessionIssuerARN); n != "" {
 			c.roleName = c.str(n)
 		} else if n := present(termOf(issuer, kUserName)); n != nil {
 			c.roleName = n
-		} else if assumed != nil {
-			c.roleName = c.str(assumed[1])
+		} else if assumed {
+			c.roleName = c.str(role)
 		}
-		if assumed != nil && assumed[2] != "" {
-			c.roleSessionName = c.str(assumed[2])
+		if assumed && session != "" {
+			c.roleSessionName = c.str(session)
 		}
 	}
 	if c.isFederatedUser {
-		if n := submatch(federatedARN, c.callerARN, 1); n != "" {
+		if n := federatedName(c.callerARN); n != "" {
 			c.federatedUserName = c.str(n)
 		}
 	}
@@ -470,4 +466,26 @@ func get(obj ast.Value, key *ast.Term) ast.Value {
 	return nil
 }
 
-func numberTerm(n int64) *ast.Term { return ast.NumberTerm(json.Number(strconv.FormatInt(n, 10))) }
+// number returns a term holding n, from the slab while it lasts.
+func (c *calc) number(n int64) *ast.Term {
+	v := ast.Number(strconv.FormatInt(n, 10))
+	if c.nslab == len(c.slab) {
+		return ast.NewTerm(v)
+	}
+	t := &c.slab[c.nslab]
+	c.nslab++
+	t.Value = v
+	return t
+}
+
+// object returns a term holding the object of pairs, from the slab while it lasts.
+func (c *calc) object(pairs [][2]*ast.Term) *ast.Term {
+	v := ast.NewObject(pairs...)
+	if c.nslab == len(c.slab) {
+		return ast.NewTerm(v)
+	}
+	t := &c.slab[c.nslab]
+	c.nslab++
+	t.Value = v
+	return t
+}

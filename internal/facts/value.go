@@ -95,8 +95,6 @@ func (b *builder) term(name string, t *ast.Term) {
 	b.pairs = append(b.pairs, [2]*ast.Term{key(name), t})
 }
 
-func (b *builder) object() *ast.Term { return ast.NewTerm(ast.NewObject(b.pairs...)) }
-
 // builder returns a builder for up to n members, backed by c.pairs.
 func (c *calc) builder(n int) builder {
 	if c.free == nil {
@@ -157,7 +155,7 @@ func (c *calc) value() ast.Value {
 	ct.str("display_name", c.displayName)
 	ct.str("access_key_id", c.accessKeyID)
 	ct.str("long_term_key_id", c.longTermKeyID)
-	ct.term("actor", actor.object())
+	ct.term("actor", c.object(actor.pairs))
 	ct.str("error_code", c.errorCode)
 	ct.str("error_message", c.errorMessage)
 	ct.bool("success", c.success)
@@ -169,9 +167,9 @@ func (c *calc) value() ast.Value {
 	ct.str("source", c.source)
 	ct.str("summary_phrase", c.summaryPhrase)
 	if c.hasTime {
-		ct.term("event_time_ns", numberTerm(c.eventTimeNS))
+		ct.term("event_time_ns", c.number(c.eventTimeNS))
 	}
-	ct.term("base_context", bc.object())
+	ct.term("base_context", c.object(bc.pairs))
 
 	tg := c.builder(5)
 	tg.str("user_name", c.targetUserName)
@@ -195,14 +193,14 @@ func (c *calc) value() ast.Value {
 	iam.str("new_user_name", c.newUserName)
 	iam.str("new_path", c.newPath)
 	iam.str("key_status", c.keyStatus)
-	iam.term("target", tg.object())
+	iam.term("target", c.object(tg.pairs))
 	iam.str("target_phrase", c.targetPhrase)
 	iam.str("key_phrase", c.keyPhrase)
 
 	return ast.NewObject(
 		[2]*ast.Term{key("version"), versionTerm},
-		[2]*ast.Term{key("cloudtrail"), ct.object()},
-		[2]*ast.Term{key("iam"), iam.object()},
+		[2]*ast.Term{key("cloudtrail"), c.object(ct.pairs)},
+		[2]*ast.Term{key("iam"), c.object(iam.pairs)},
 	)
 }
 
