@@ -73,6 +73,11 @@ type str = *ast.Term
 type calc struct {
 	rec ast.Object
 	uid ast.Object // userIdentity, when an object
+	// Record values read more than once, each looked up once.
+	sc                      ast.Value  // userIdentity.sessionContext
+	issuer                  ast.Object // its sessionIssuer, when an object
+	uidType, uidARN, uidKey *ast.Term  // userIdentity.type, .arn, .accessKeyId
+	uidInvokedBy, sourceIP  *ast.Term  // userIdentity.invokedBy, sourceIPAddress
 
 	// lib.cloudtrail
 	identityType, callerARN, callerAccount, recipientAccount, sessionIssuerARN  str
@@ -135,17 +140,21 @@ func (c *calc) derive() bool {
 
 func (c *calc) identity() bool {
 	uid := c.uid
-	typ := get(uid, kType)
-	c.identityType = present(termOf(uid, kType))
+	c.uidType, c.uidARN, c.uidKey = termOf(uid, kType), termOf(uid, kARN), termOf(uid, kAccessKeyID)
+	c.uidInvokedBy, c.sourceIP = termOf(uid, kInvokedBy), termOf(c.rec, kSourceIPAddress)
+	c.sc = get(uid, kSessionContext)
+	c.issuer, _ = get(c.sc, kSessionIssuer).(ast.Object)
+	typ := value(c.uidType)
+	c.identityType = present(c.uidType)
 	c.isIAMUser = isStr(typ, "IAMUser")
 	c.isAssumedRole = isStr(typ, "AssumedRole")
 	c.isFederatedUser = isStr(typ, "FederatedUser")
 	c.isAWSService = isStr(typ, "AWSService")
 	c.isRoot = isStr(typ, "Root")
-	if a, ok := get(uid, kARN).(ast.String); ok && !c.isRoot && strings.HasSuffix(string(a), ":root") && rootARN.MatchString(string(a)) {
+	if a, ok := value(c.uidARN).(ast.String); ok && !c.isRoot && strings.HasSuffix(string(a), ":root") && rootARN.MatchString(string(a)) {
 		c.isRoot = true
 	}
-	c.callerARN = present(termOf(uid, kARN))
+	c.callerARN = present(c.uidARN)
 	c.callerAccount = present(termOf(uid, kAccountID))
 	if r := present(termOf(c.rec, kRecipientAccountID)); r != nil {
 		c.recipientAccount = r
@@ -153,15 +162,13 @@ func (c *calc) identity() bool {
 	} else {
 		c.recipientAccount = c.callerAccount
 	}
-	sc, _ := get(uid, kSessionContext).(ast.Object)
-	issuer, _ := get(sc, kSessionIssuer).(ast.Object)
-	c.sessionIssuerARN = present(termOf(issuer, kARN))
-	c.invokedBy = present(termOf(uid, kInvokedBy))
-	c.accessKeyID = present(termOf(uid, kAccessKeyID))
-	if k, ok := get(uid, kAccessKeyID).(ast.String); ok && strings.HasPrefix(string(k), "AKIA") {
-		c.longTermKeyID = termOf(uid, kAccessKeyID)
+	c.sessionIssuerARN = present(termOf(c.issuer, kARN))
+	c.invokedBy = present(c.uidInvokedBy)
+	c.accessKeyID = present(c.uidKey)
+	if k, ok := value(c.uidKey).(ast.String); ok && strings.HasPrefix(string(k), "AKIA") {
+		c.longTermKeyID = c.uidKey
 	}
-	c.viaCloudFormation = isStrTerm(c.invokedBy, "cloudformation.amazonaws.com") || isStr(get(c.rec, kSourceIPAddress), "cloudformation.amazonaws.com")
+	c.viaCloudFormation = isStrTerm(c.invokedBy, "cloudformation.amazonaws.com") || isStr(value(c.sourceIP), "cloudformation.amazonaws.com")
 	return true
 }
 
@@ -205,7 +212,7 @@ func (c *calc) outcome() {
 }
 
 func (c *calc) session() {
-	sc := get(c.uid, kSessionContext)
+	sc := c.sc
 	attrs, _ := get(sc, kAttributes).(ast.Object)
 	m := get(attrs, kMFAAuthenticated)
 	c.mfa = isStr(m, "true") || isBool(m, true)
@@ -213,7 +220,7 @@ func (c *calc) session() {
 	c.console = isStr(fc, "true") || isBool(fc, true)
 	if _, ok := sc.(ast.Object); ok && !c.console {
 		ua, _ := get(c.rec, kUserAgent).(ast.String)
-		c.console = isStr(get(c.uid, kInvokedBy), "signin.amazonaws.com") ||
+		c.console = isStr(value(c.uidInvokedBy), "signin.amazonaws.com") ||
 			consoleAgents[string(ua)] || strings.HasPrefix(string(ua), "aws-internal/")
 	}
 }
@@ -230,8 +237,7 @@ func (c *calc) names() {
 	}
 	role, session, assumed := assumedRole(c.callerARN)
 	if c.isAssumedRole {
-		sc, _ := get(c.uid, kSessionContext).(ast.Object)
-		issuer, _ := get(sc, kSessionIssuer).(ast.Object)
+		issuer := c.issuer
 		if n := issuerName(c.sessionIssuerARN); n != "" {
 			c.roleName = c.str(n)
 		} else if n := present(termOf(issuer, kUserName)); n != nil {
@@ -277,7 +283,7 @@ func (c *calc) names() {
 }
 
 func (c *calc) phrases() {
-	if c.source = present(termOf(c.rec, kSourceIPAddress)); c.source == nil {
+	if c.source = present(c.sourceIP); c.source == nil {
 		c.source = unknownAddress
 	}
 	typ := "unknown identity type"
@@ -456,6 +462,14 @@ func termOf(obj ast.Value, key *ast.Term) *ast.Term {
 		return nil
 	}
 	return o.Get(key)
+}
+
+// value is t's value, nil when t is nil.
+func value(t *ast.Term) ast.Value {
+	if t == nil {
+		return nil
+	}
+	return t.Value
 }
 
 // get returns obj[key]'s value, nil when undefined.
