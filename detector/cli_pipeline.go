@@ -5,13 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/trailhound/trailhound/internal/event"
 	"github.com/trailhound/trailhound/internal/pipeline"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/ruleset"
-	"github.com/trailhound/trailhound/internal/sink"
 	"github.com/trailhound/trailhound/internal/state"
 )
 
@@ -22,6 +20,7 @@ import (
 // pipelineFlags are the flags of the commands that run records through the pipeline.
 type pipelineFlags struct {
 	format   *string
+	color    *string
 	failOn   *string
 	quiet    *bool
 	enrich   *bool
@@ -36,6 +35,7 @@ func addPipelineFlags(fs *flag.FlagSet) (*pipelineFlags, error) {
 	}
 	f := &pipelineFlags{
 		format: fs.String("format", "", "output format: text or json (JSON Lines of Alert v1); default text on a terminal, json otherwise"),
+		color:  fs.String("color", "auto", "severity in colour in text output: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always or never"),
 		failOn: fs.String("fail-on", "", "exit with status 1 when an alert at or above this severity is raised (INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL)"),
 		quiet:  fs.Bool("quiet", false, "do not print the outcome summary on stderr"),
 	}
@@ -47,6 +47,7 @@ func addPipelineFlags(fs *flag.FlagSet) (*pipelineFlags, error) {
 // cliRun is a pipeline wired from the shared flags.
 type cliRun struct {
 	p         *pipeline.Pipeline
+	out       *cliOutput
 	set       *ruleset.Set
 	threshold rule.Severity
 }
@@ -61,17 +62,11 @@ func (f *pipelineFlags) open(ctx context.Context, s stdio) (*cliRun, int, error)
 			return nil, exitUsage, usagef("--fail-on: %v", err)
 		}
 	}
-	format := sink.Format(strings.ToLower(*f.format))
-	if format == "" {
-		format = sink.JSON
-		if isTerminal(s.out) {
-			format = sink.Text
-		}
-	}
-	out, err := sink.NewWriter(s.out, format)
+	out, err := newCLIOutput(s.out, *f.format, *f.color, os.Getenv)
 	if err != nil {
-		return nil, exitUsage, usagef("--format: %v", err)
+		return nil, exitUsage, err
 	}
+	r.out = out
 	if r.set, err = loadRuleSet(ctx, teamDirs(f.ruleDirs, os.Getenv)); err != nil {
 		return nil, exitUsage, err
 	}
@@ -101,6 +96,7 @@ func (f *pipelineFlags) open(ctx context.Context, s stdio) (*cliRun, int, error)
 func (r *cliRun) finish(s stdio, f *pipelineFlags, command string) int {
 	if !*f.quiet {
 		fmt.Fprintf(s.err, "%s: %s\n", command, r.p.Counts.Summary())
+		fmt.Fprintf(s.err, "%s: %s\n", command, r.out.Summary())
 	}
 	code := exitCode(&r.p.Counts, r.threshold)
 	if len(r.set.Broken) > 0 {

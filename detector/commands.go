@@ -18,6 +18,7 @@ var commands = map[string]command{
 	"replay":  cmdReplay,
 	"rules":   cmdRules,
 	"pattern": cmdPattern,
+	"version": cmdVersion,
 }
 
 // cliAWSConfig is the AWS configuration of the CLI commands (scan --enrich, replay from S3):

@@ -32,6 +32,12 @@ import (
 //     the retry from raising a second alert.
 //   - malformed: reported the same way, so the input ends in a DLQ where someone can look at
 //     it rather than only in a log line.
+//   - rejected: an EventBridge event whose envelope AWS did not send (its source is not the
+//     AWS source of detail.eventSource, or its account is not detail.recipientAccountId), or
+//     a record that did not come in an EventBridge event at all (AWS only ever invokes the
+//     function with EventBridge events, directly or through the ingest queue). Logged as a
+//     possible forgery (identifiers and the reason only, never the event) and failed like
+//     malformed, so the event itself is kept in a DLQ as evidence. Never evaluated.
 //   - rule_error: counted, logged and emitted as a metric, but not retried: a rule error is
 //     deterministic (same rule, same event, same error), so a retry would only loop until the
 //     DLQ. The other rules' alerts for the event were still delivered.
@@ -176,8 +182,15 @@ func (inv *invocation) records(ctx context.Context, name string, input []byte, m
 	ok, n := true, 0
 	for rec, err := range event.RecordsBytes(name, input) {
 		n++
+		if err == nil && rec.Origin.Framing != event.FramingEventBridge {
+			err = &event.DecodeError{Origin: rec.Origin, Err: fmt.Errorf("%w (%s framing): the function admits only EventBridge events", event.ErrUnenveloped, rec.Origin.Framing)}
+		}
 		if err != nil {
-			inv.p.Malformed(err)
+			if res := inv.p.Malformed(err); res.Outcome == pipeline.Rejected {
+				inv.log.Warn("possible forgery: event rejected at the trust boundary", "reason", res.Reasons[0],
+					"err", err, "event_id", rec.EventID, "event_name", rec.EventName, "event_source", rec.EventSource,
+					"account", rec.RecipientAccountID, "message_id", messageID)
+			}
 			ok = false
 			continue
 		}
@@ -248,6 +261,7 @@ func (inv *invocation) finish(err error) {
 	inv.metrics.Count("records", c.Records())
 	inv.metrics.Count("alerts", c.Alerts())
 	inv.metrics.Count("alert_updates", c.Updates())
+	inv.metrics.Count("findings_capped", c.FindingsCapped())
 	inv.metrics.Dimensions = inv.h.dimensions
 	if werr := inv.metrics.Write(inv.h.metrics, time.Now()); werr != nil {
 		inv.log.Error("metrics", "err", werr)

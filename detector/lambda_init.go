@@ -22,7 +22,7 @@ import (
 
 //go:generate go test -run ^TestDeployTemplatesCarryDetectorPattern$ -count=1 -update-pattern .
 
-// EnvStateTable names the DynamoDB idempotency table (DESIGN.md: Configuration).
+// EnvStateTable names the DynamoDB idempotency table (docs/ARCHITECTURE.md, Configuration).
 const EnvStateTable = "STATE_TABLE"
 
 // lambdaMode reports whether the process was started by AWS Lambda (or a Runtime API
@@ -47,7 +47,7 @@ func lambdaMain() {
 		log.Error("init failed", "err", err)
 		os.Exit(1)
 	}
-	log.Info("init done", "init_ms", time.Since(start).Milliseconds())
+	log.Info("init done", "init_ms", time.Since(start).Milliseconds(), "version", buildVersion())
 	lambda.Start(h.Handle)
 }
 

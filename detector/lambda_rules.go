@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/trailhound/trailhound/internal/alert"
@@ -26,7 +27,7 @@ import (
 	"github.com/trailhound/trailhound/internal/team"
 )
 
-// Rule source configuration (DESIGN.md: Configuration).
+// Rule source configuration (docs/ARCHITECTURE.md, Configuration).
 const (
 	// EnvRulesBundle is an OPA bundle of team packs: s3://bucket/key.
 	EnvRulesBundle = "RULES_BUNDLE"
@@ -79,7 +80,7 @@ func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) str
 	}
 	lib := builtin.Lib()
 	if len(dirSources) > 0 {
-		if r.static, err = ruleset.Build(ctx, builtin, ruleset.Load(dirSources, time.Now()), ruleset.Options{Lib: lib, Reuse: builtinEngine}); err != nil {
+		if r.static, err = ruleset.Build(ctx, builtin, ruleset.Load(dirSources, time.Now()), ruleset.Options{Lib: lib, Reuse: builtinEngine, Deadline: ruleDeadline}); err != nil {
 			return nil, err
 		}
 	}
@@ -91,9 +92,13 @@ func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) str
 		return nil, fmt.Errorf("%s: %w", EnvRulesBundle, err)
 	}
 	var key *bundle.Key
-	if material := getenv(EnvRulesPublicKey); strings.TrimSpace(material) != "" {
+	material, from, err := rulesKeyMaterial(ctx, func() parameterAPI { return ssm.NewFromConfig(cfg) }, getenv)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", from, err)
+	}
+	if strings.TrimSpace(material) != "" {
 		if key, err = bundle.LoadKey(material, getenv(EnvRulesKeyAlgorithm)); err != nil {
-			return nil, fmt.Errorf("%s: %w", EnvRulesPublicKey, err)
+			return nil, fmt.Errorf("%s: %w", from, err)
 		}
 	} else {
 		log.Warn(EnvRulesPublicKey + " not set: the rules bundle's signature is not verified")
@@ -131,7 +136,7 @@ func bundleBuilder(builtin *rule.Pack, lib map[string]*ast.Module, dirSources []
 			revision = "revision " + c.Revision + ", " + revision
 		}
 		sources := append(append([]team.Source{}, dirSources...), c.Sources...)
-		return ruleset.Build(ctx, builtin, ruleset.Load(sources, time.Now()), ruleset.Options{Lib: lib, Previous: current, Revision: revision})
+		return ruleset.Build(ctx, builtin, ruleset.Load(sources, time.Now()), ruleset.Options{Lib: lib, Previous: current, Revision: revision, Deadline: ruleDeadline})
 	}
 }
 

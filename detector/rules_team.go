@@ -26,9 +26,12 @@ import (
 
 func cmdRules(ctx context.Context, args []string, s stdio) (int, error) {
 	if len(args) == 0 {
-		return exitUsage, usagef("rules: want a subcommand: list, test, lint, bundle, doc")
+		return exitUsage, usagef("want a subcommand: list, test, lint, bundle, doc")
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(s.out, rulesUsage)
+		return exitOK, nil
 	case "list":
 		return rulesList(ctx, args[1:], s)
 	case "test":
@@ -40,8 +43,22 @@ func cmdRules(ctx context.Context, args []string, s stdio) (int, error) {
 	case "bundle":
 		return rulesBundle(ctx, args[1:], s)
 	}
-	return exitUsage, usagef("rules: unknown subcommand %q (want list, test, lint, bundle or doc)", args[0])
+	return exitUsage, usagef("unknown subcommand %q (want list, test, lint, bundle or doc; run 'detector rules -h' for usage)", args[0])
 }
+
+// rulesUsage is what detector rules --help prints.
+const rulesUsage = `usage: detector rules <subcommand> [flags] [args]
+
+subcommands:
+  list [--format text|json] [--rules DIR]...   list the loaded rules
+  test [-v] [DIR]                              run the Rego unit tests of the built-in pack, or
+                                               of DIR; for team packs, the full CI verdict
+  lint DIR...                                  check team packs
+  bundle --out FILE [--signing-key KEY] DIR... write team packs as an OPA bundle
+  doc [--out FILE]                             write the rule catalog (Markdown)
+
+Run 'detector rules <subcommand> -h' for its flags.
+`
 
 func rulesTest(ctx context.Context, args []string, s stdio) (int, error) {
 	fs := newFlags("rules test", s, "rules test [-v] [DIR]")

@@ -190,7 +190,7 @@ func TestTextRendererNeutralisesTerminalEscapes(t *testing.T) {
 			t.Fatalf("text rendering contains %q:\n%s", bad, txt)
 		}
 	}
-	for _, want := range []string{"[CRITICAL] Access key reactivated (TH-IAM-001)", `bob\x1b[2J`, "$ aws iam update-access-key", "runbook:", a.ID} {
+	for _, want := range []string{"[CRITICAL] Access key reactivated (TH-IAM-001", `bob\x1b[2J`, "$ aws iam update-access-key", "runbook:", a.ID} {
 		if !strings.Contains(txt, want) {
 			t.Fatalf("text rendering lacks %q:\n%s", want, txt)
 		}

@@ -16,12 +16,19 @@ import (
 // benchEngine compiles the built-in pack as the detector does.
 func benchEngine(b testing.TB) *Engine {
 	b.Helper()
+	return benchEngineWith(b, Options{})
+}
+
+// benchEngineWith is benchEngine with opts (the lib is added).
+func benchEngineWith(b testing.TB, opts Options) *Engine {
+	b.Helper()
 	p, err := rule.Load("builtin", "builtin", "rules", rules.FS)
 	if err != nil {
 		b.Fatal(err)
 	}
 	lib := p.Lib()
-	e, errs := New(context.Background(), []*rule.Pack{p}, Options{Lib: lib})
+	opts.Lib = lib
+	e, errs := New(context.Background(), []*rule.Pack{p}, opts)
 	if len(errs) > 0 {
 		b.Fatal(errs)
 	}

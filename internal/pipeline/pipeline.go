@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"iter"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -60,6 +61,12 @@ type Pipeline struct {
 	// invocation) share one store: state.DynamoWindows, or one state.MemoryWindows.
 	Windows Windows
 	Now     func() time.Time
+	// Clock, if set, is the best trusted clock for a record and its name: in a replay the
+	// time in its log file's name ("log file name"). When nil, or when it returns a zero
+	// time, it is Now ("wall clock"). An eventTime more than state.MaxAhead after it is not
+	// believed: the alert says so (context.event_time_ahead and a note) and idempotency,
+	// dedup and threshold windows count the record at the trusted clock.
+	Clock func(event.Origin) (time.Time, string)
 	// OnError, if set, is told about every malformed record, rule error and sink failure, with
 	// the record's origin; the CLI prints these to stderr.
 	OnError func(error)
@@ -79,6 +86,7 @@ type Pipeline struct {
 
 	defaultWindowsOnce sync.Once
 	defaultWindows     *state.MemoryWindows
+	latest             atomic.Int64 // latest believed event time delivered, Unix ns
 }
 
 // Result is one record's outcome and the alerts it delivered.
@@ -106,8 +114,14 @@ func (p *Pipeline) Run(ctx context.Context, seq iter.Seq2[event.Record, error]) 
 	}
 }
 
-// Malformed counts an input that could not be decoded.
+// Malformed counts an input that could not be decoded: outcome malformed, or rejected when
+// the decoder refused it at the trust boundary (see RejectReason).
 func (p *Pipeline) Malformed(err error) Result {
+	if reason, ok := RejectReason(err); ok {
+		p.Counts.rejected(reason)
+		p.report(err)
+		return Result{Outcome: Rejected, Reasons: []string{reason}, Errs: []error{err}}
+	}
 	p.Counts.Add(Malformed)
 	p.report(err)
 	return Result{Outcome: Malformed, Errs: []error{err}}
@@ -128,19 +142,40 @@ func (p *Pipeline) deliver(ctx context.Context, ev *Evaluated, enrichment map[st
 	if err != nil {
 		evTime = now().UTC() // windows need a time; a record without a usable one gets now
 	}
-	var d delivery
+	clock, clockName := p.trustedClock(rec.Origin, now)
+	ahead := state.Ahead(evTime, clock)
+	claimTime := evTime
+	if ahead > 0 {
+		// Not believed: idempotency remembers the id from the latest believed event time this
+		// pipeline saw (the trusted clock before any), so the claim sweeps nothing.
+		claimTime = clock
+		if t := p.latest.Load(); t != 0 {
+			claimTime = time.Unix(0, t).UTC()
+		}
+	} else if t := evTime.UnixNano(); t > p.latest.Load() {
+		p.latest.Store(t)
+	}
+	d := delivery{clock: clock}
 	for _, f := range findings {
+		if f.Excess > 0 && f.Index == 0 {
+			p.Counts.capped.Add(int64(f.Excess))
+			p.report(fmt.Errorf("%s: rule %s raised %d findings for one event: the first %d became alerts, %d were left out (engine.MaxFindings)",
+				rec.Origin, f.Rule.ID, f.Of, engine.MaxFindings, f.Excess))
+		}
 		a, err := alert.Build(alert.Input{Finding: f, Record: rec, Parsed: ev.input, Actor: actor, ActorErr: actorErr, Context: findingContext(f, enrichment, notes), Now: now()})
 		if err != nil {
 			res.Errs = append(res.Errs, fmt.Errorf("%s: rule %s: %w", rec.Origin, f.Rule.ID, err))
 			res.Outcome = RuleError
 			continue
 		}
+		if ahead > 0 {
+			flagAhead(&a, rec.EventTime, clock, clockName, ahead)
+		}
 		if p.suppress(rec, &a, &d) {
 			continue
 		}
 		if p.Idempotency != nil {
-			fresh, err := p.Idempotency.Claim(ctx, a.ID, evTime)
+			fresh, err := p.Idempotency.Claim(ctx, a.ID, claimTime)
 			if err != nil {
 				res.Errs = append(res.Errs, fmt.Errorf("%s: idempotency check for alert %s: %w", rec.Origin, a.ID, err))
 				p.fail(ctx, &d, res)
@@ -212,6 +247,36 @@ func (p *Pipeline) fail(ctx context.Context, d *delivery, res *Result) {
 		if err := p.Idempotency.Release(ctx, id); err != nil {
 			res.Errs = append(res.Errs, err)
 		}
+	}
+}
+
+// trustedClock is p.Clock's answer for o, or now() (the wall clock).
+func (p *Pipeline) trustedClock(o event.Origin, now func() time.Time) (time.Time, string) {
+	if p.Clock != nil {
+		if t, name := p.Clock(o); !t.IsZero() {
+			return t, name
+		}
+	}
+	return now().UTC(), "wall clock"
+}
+
+// flagAhead marks an alert whose event time is ahead of the trusted clock: the claimed time
+// stays in event.time (it is what the record says), and the alert says it was not believed.
+func flagAhead(a *alert.Alert, claimed string, clock time.Time, clockName string, ahead time.Duration) {
+	if a.Context == nil {
+		a.Context = map[string]any{}
+	}
+	a.Context["event_time_ahead"] = map[string]any{
+		"event_time": claimed, "trusted_clock": clock.UTC().Format(time.RFC3339), "clock": clockName,
+		"ahead": ahead.Round(time.Second).String(),
+	}
+	note := fmt.Sprintf("event time is ahead of the trusted clock (%s, %s) by %s: not believed; it moved no dedup or threshold window",
+		clockName, clock.UTC().Format(time.RFC3339), ahead.Round(time.Second))
+	switch n := a.Context["notes"].(type) {
+	case []string:
+		a.Context["notes"] = append(append([]string(nil), n...), note)
+	default:
+		a.Context["notes"] = []string{note}
 	}
 }
 

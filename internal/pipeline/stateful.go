@@ -41,6 +41,7 @@ type delivery struct {
 	updates []*alert.Alert // alerts re-delivered with the same id and a higher count
 	claims  []string       // idempotency claims to release when delivery fails
 	reasons []string       // why findings raised nothing new
+	clock   time.Time      // the record's trusted clock (state.Event.Clock)
 }
 
 func (p *Pipeline) windows() Windows {
@@ -65,7 +66,7 @@ func (p *Pipeline) route(ctx context.Context, f engine.Finding, a *alert.Alert, 
 
 func (p *Pipeline) routeDedup(ctx context.Context, r *rule.Rule, a *alert.Alert, evTime time.Time, d *delivery) error {
 	w := p.windows()
-	ev := state.Event{ID: a.ID, Time: evTime}
+	ev := state.Event{ID: a.ID, Time: evTime, Clock: d.clock}
 	if k, ok := w.(state.ValueKeeper); ok && k.KeepsValues() {
 		// An in-process store keeps a copy of the alert as it is: no JSON, no compression.
 		ev.Value = keptAlert(a)
@@ -140,7 +141,7 @@ func (p *Pipeline) routeThreshold(ctx context.Context, r *rule.Rule, a *alert.Al
 		return fmt.Errorf("rule %s: encode event for its threshold window: %w", r.ID, err)
 	}
 	spec := state.Spec{Kind: state.Threshold, Rule: r.ID, Key: key, Window: th.Window.Duration, Count: th.Count}
-	dec, err := p.windows().Observe(ctx, spec, state.Event{ID: a.ID, Time: evTime, Payload: payload})
+	dec, err := p.windows().Observe(ctx, spec, state.Event{ID: a.ID, Time: evTime, Clock: d.clock, Payload: payload})
 	if err != nil {
 		return fmt.Errorf("rule %s: threshold window: %w", r.ID, err)
 	}

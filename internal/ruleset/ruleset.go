@@ -112,6 +112,13 @@ func Build(ctx context.Context, builtin *rule.Pack, cands []Candidate, opts Opti
 		origins[c.Source.Team] = c.Source.Origin
 		if c.Err != nil {
 			b := &Broken{Team: c.Source.Team, Origin: c.Source.Origin, Err: c.Err}
+			if c.Source.FS != nil {
+				// The team file may be what is wrong (or missing): the rules' declared events
+				// still say which events the team's rules miss (rule_error for them).
+				if rp, err := rule.Load(c.Source.Origin, c.Source.Team, c.Source.Origin, c.Source.FS); err == nil {
+					b.Events = events(rp)
+				}
+			}
 			s.Broken = append(s.Broken, b)
 			brokenBy[b.Team] = b
 			continue

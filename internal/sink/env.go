@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
-// Environment variables that configure the AWS sinks (DESIGN.md: Configuration).
+// Environment variables that configure the AWS sinks (docs/ARCHITECTURE.md, Configuration).
 const (
 	EnvQueueURL    = "ALERT_QUEUE_URL"
 	EnvTopicARN    = "ALERT_TOPIC_ARN"

@@ -76,7 +76,7 @@ func (m *MemoryWindows) Observe(_ context.Context, s Spec, ev Event) (Decision, 
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if d := ev.Time.Sub(m.swept); d >= sweepStep || d <= -sweepStep {
+	if d := ev.Time.Sub(m.swept); ev.believed() && (d >= sweepStep || d <= -sweepStep) {
 		m.sweep(ev.Time)
 		m.swept = ev.Time
 	}
