@@ -23,15 +23,19 @@ const (
 
 commands:
   scan [flags] [PATH|-]...   evaluate CloudTrail events from files, directories or stdin
+                             (--tuning FILE applies the org tuning file; --tuning-diff shows its effect)
   replay [flags] PATH|s3://bucket/prefix
                              evaluate CloudTrail log files in their S3 key layout, locally or
                              in S3 (--start, --end, --account, --region, --workers)
   rules list                 list the loaded rules
   rules test [DIR]           run the Rego unit tests of the built-in pack, or of DIR; for a team
                              pack (or a directory of them) the full verdict CI gives
-  rules lint DIR...          check team packs: team file, metadata, namespace, capabilities, compile
-  rules bundle --out FILE DIR...
-                             write team packs as an OPA bundle for RULES_BUNDLE (--signing-key signs it)
+  rules lint [--tuning FILE] DIR...
+                             check team packs: team file, metadata, namespace, capabilities, compile;
+                             with --tuning, the org tuning file too
+  rules bundle --out FILE [--tuning FILE] DIR...
+                             write team packs (and the tuning file) as an OPA bundle for RULES_BUNDLE
+                             (--signing-key signs it)
   rules doc [--out FILE]     write the rule catalog (Markdown, as in rules/CATALOG.md)
   pattern [--rules DIR]      print the EventBridge pattern that routes the loaded rules' events
   version                    print the version and VCS revision of this binary (also --version)

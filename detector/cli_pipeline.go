@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/trailhound/trailhound/internal/event"
 	"github.com/trailhound/trailhound/internal/pipeline"
@@ -25,6 +26,8 @@ type pipelineFlags struct {
 	quiet    *bool
 	enrich   *bool
 	ruleDirs stringList
+	tuning   *string
+	diff     *bool
 }
 
 // addPipelineFlags defines the shared flags on fs.
@@ -40,6 +43,8 @@ func addPipelineFlags(fs *flag.FlagSet) (*pipelineFlags, error) {
 		quiet:  fs.Bool("quiet", false, "do not print the outcome summary on stderr"),
 	}
 	fs.Var(&f.ruleDirs, "rules", "team rule packs: a team pack directory (teams/payments) or a directory of them (teams); repeatable; default $TEAMS_CONFIG")
+	f.tuning = fs.String("tuning", "", "org tuning file (exceptions, staged and disabled rules; see rules/TUNING.md); default $"+EnvTuningConfig)
+	f.diff = fs.Bool("tuning-diff", false, "print on stderr what the tuning file changed: alerts before and after, per exception, staged and disabled rule (disabled rules are evaluated to count what they would have raised)")
 	f.enrich = fs.Bool("enrich", enrichDefault, "look up the IAM facts rules declare (custom.enrich: key age and last use, MFA, admin rights, tags) with your AWS credentials; read-only calls; default $ENRICH, else off")
 	return f, nil
 }
@@ -50,6 +55,7 @@ type cliRun struct {
 	out       *cliOutput
 	set       *ruleset.Set
 	threshold rule.Severity
+	diff      *tuningDiff // with --tuning-diff
 }
 
 // open validates the shared flags, loads the rules and builds the pipeline. The int is the
@@ -70,6 +76,13 @@ func (f *pipelineFlags) open(ctx context.Context, s stdio) (*cliRun, int, error)
 	if r.set, err = loadRuleSet(ctx, teamDirs(f.ruleDirs, os.Getenv)); err != nil {
 		return nil, exitUsage, err
 	}
+	if path := tuningPath(*f.tuning, os.Getenv); path != "" {
+		if r.set.Tuning, err = loadTuning(path, r.set, time.Now()); err != nil {
+			return nil, exitUsage, err
+		}
+	} else if *f.diff {
+		return nil, exitUsage, usagef("%v", errTuningUnset)
+	}
 	r.p = &pipeline.Pipeline{
 		Sink:        out,
 		Idempotency: state.NewMemory(),
@@ -78,6 +91,15 @@ func (f *pipelineFlags) open(ctx context.Context, s stdio) (*cliRun, int, error)
 		OnSuppress:  func(o event.Origin, sup pipeline.Suppression) { s.errorf("%s: %s", o, suppressionLine(sup)) },
 	}
 	withTeams(r.p, r.set)
+	r.p.StagingRoute = true // stdout is the staging route too: staged alerts print marked
+	r.p.OnException = func(o event.Origin, ex pipeline.Exception) {
+		if ex.Action == "suppress" {
+			s.errorf("%s: alert %s of rule %s suppressed by exception %s (owner %s, expires %s): %s", o, ex.AlertID, ex.RuleID, ex.ID, ex.Owner, ex.Expires, ex.Reason)
+		}
+	}
+	if *f.diff {
+		r.diff = newTuningDiff(r.p)
+	}
 	for _, b := range r.set.Broken {
 		s.errorf("%v", b)
 	}
@@ -97,6 +119,9 @@ func (r *cliRun) finish(s stdio, f *pipelineFlags, command string) int {
 	if !*f.quiet {
 		fmt.Fprintf(s.err, "%s: %s\n", command, r.p.Counts.Summary())
 		fmt.Fprintf(s.err, "%s: %s\n", command, r.out.Summary())
+	}
+	if r.diff != nil {
+		r.diff.write(s.err, r.set.Tuning)
 	}
 	code := exitCode(&r.p.Counts, r.threshold)
 	if len(r.set.Broken) > 0 {

@@ -115,7 +115,7 @@ func newLambdaHandler(ctx context.Context, getenv func(string) string, log *slog
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)
 	}
-	h.rules.current(ctx) // fetch the bundle (if any) during init, not in the first invocation
+	h.rules.init(ctx) // fetch the bundle (if any) during init, bounded, not in the first invocation
 	log.Info("configured", "sinks", sinks.Names(), "rules", len(eng.Rules()), "state_table", getenv(EnvStateTable) != "", "enrich", h.enricher != nil)
 	return h, nil
 }

@@ -69,6 +69,7 @@ func withTeams(p *pipeline.Pipeline, set *ruleset.Set) {
 	p.Unloaded = set
 	p.TeamInputLimit = ruleset.DefaultInputLimit
 	p.PackDeadline = packDeadline
+	withTuning(p, set)
 }
 
 // suppressionLine describes a suppressed alert for logs and stderr.

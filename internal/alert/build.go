@@ -90,6 +90,7 @@ func Build(in Input) (Alert, error) {
 	if f.Excess > 0 {
 		addNote(&a, fmt.Sprintf("the rule raised %d findings for this event; only the first %d became alerts, %d were left out", f.Of, engine.MaxFindings, f.Excess))
 	}
+	a.SeverityReasons = ruleSeverityReasons(r.Severity, f.Severity, f.Context)
 	if in.Actor != nil {
 		a.Actor = actorFrom(in.Actor)
 	} else if in.ActorErr != nil {

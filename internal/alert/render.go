@@ -102,6 +102,17 @@ func TextWith(a *Alert, o TextOptions) string {
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	p("%s %s (%s%s)\n", o.severityTag(a.Severity), Clean(a.Title), Clean(a.Rule.ID), teamSuffix(a.Rule.Team))
 	p("  %s\n", Clean(a.Summary))
+	for _, r := range a.SeverityReasons {
+		p("  severity %s %s -> %s by %s: %s\n", r.Change, r.From, r.To, Clean(r.By), Clean(r.Reason))
+	}
+	if t := a.Tuning; t != nil {
+		if t.Staged {
+			p("  STAGED rule: delivered to the staging route only\n")
+		}
+		if e := t.Exception; e != nil {
+			p("  tuned by exception %s (%s; owner %s, expires %s): %s\n", Clean(e.ID), Clean(e.Action), Clean(e.Owner), Clean(e.Expires), Clean(e.Reason))
+		}
+	}
 	p("  event:  %s %s at %s, account %s, region %s\n", Clean(a.Event.Source), Clean(a.Event.Name), Clean(a.Event.Time), Clean(a.Event.Account), Clean(a.Event.Region))
 	var origin []string
 	for _, f := range [][2]string{{"id", a.Event.ID}, {"from", a.Event.SourceIP}, {"agent", a.Event.UserAgent}} {

@@ -87,7 +87,12 @@ func RejectReason(err error) (string, bool) {
 	return "", false
 }
 
-var reasonNames = [...]string{ReasonDuplicate, ReasonDedup, ReasonThresholdPending, ReasonThresholdFolded, ReasonSuppression}
+// ReasonStateUnavailable names an alert delivered although the state store (idempotency or
+// its dedup window) did not answer: delivery fails open (SECURITY.md), so the alert may be
+// delivered twice with the same id. Counted in Counts.StateUnavailable.
+const ReasonStateUnavailable = "state_unavailable"
+
+var reasonNames = [...]string{ReasonDuplicate, ReasonDedup, ReasonThresholdPending, ReasonThresholdFolded, ReasonSuppression, ReasonException, ReasonStaged}
 
 // Counts tallies outcomes and alerts. It is safe for concurrent use.
 type Counts struct {
@@ -100,26 +105,59 @@ type Counts struct {
 	byReject    [len(rejectNames)]atomic.Int64
 	capped      atomic.Int64
 	bySuppr     sync.Map // suppression id -> *atomic.Int64
+
+	undelivered      atomic.Int64
+	stateUnavailable atomic.Int64
+	byException sync.Map // tuning exception id -> *atomic.Int64
+	byDisabled  sync.Map // disabled rule id -> *atomic.Int64
+	staged      atomic.Int64
 }
 
-// Oversize is the number of records over the pipeline's TeamInputLimit, which team rules
-// did not evaluate.
-func (c *Counts) Oversize() int64 { return c.oversize.Load() }
+// Exceptions returns how many alerts each tuning exception (by id) lowered or suppressed.
+func (c *Counts) Exceptions() map[string]int64 { return loadCounts(&c.byException) }
 
-// Suppressions returns how many alerts each team suppression (by id) kept from delivery.
-func (c *Counts) Suppressions() map[string]int64 {
+// Disabled returns how many events each disabled rule matched (counted only when the
+// pipeline evaluates disabled rules; a dedup or threshold rule raises fewer alerts).
+func (c *Counts) Disabled() map[string]int64 { return loadCounts(&c.byDisabled) }
+
+// Staged is the number of events that staged rules matched.
+func (c *Counts) Staged() int64 { return c.staged.Load() }
+
+func (c *Counts) exceptionBy(id string) { addCount(&c.byException, id) }
+
+func (c *Counts) disabledBy(id string) { addCount(&c.byDisabled, id) }
+
+func addCount(m *sync.Map, id string) {
+	n, _ := m.LoadOrStore(id, new(atomic.Int64))
+	n.(*atomic.Int64).Add(1)
+}
+
+func loadCounts(m *sync.Map) map[string]int64 {
 	out := map[string]int64{}
-	c.bySuppr.Range(func(k, v any) bool {
+	m.Range(func(k, v any) bool {
 		out[k.(string)] = v.(*atomic.Int64).Load()
 		return true
 	})
 	return out
 }
 
-func (c *Counts) suppressedBy(id string) {
-	n, _ := c.bySuppr.LoadOrStore(id, new(atomic.Int64))
-	n.(*atomic.Int64).Add(1)
-}
+// Undelivered is the number of (alert, destination) deliveries that failed: each is reported
+// on its own (Result.Errs), and its record ends sink_failed so that AWS retries it, which
+// re-sends only what failed.
+func (c *Counts) Undelivered() int64 { return c.undelivered.Load() }
+
+// StateUnavailable is the number of alerts delivered without idempotency or dedup state
+// because the state store did not answer (ReasonStateUnavailable).
+func (c *Counts) StateUnavailable() int64 { return c.stateUnavailable.Load() }
+
+// Oversize is the number of records over the pipeline's TeamInputLimit, which team rules
+// did not evaluate.
+func (c *Counts) Oversize() int64 { return c.oversize.Load() }
+
+// Suppressions returns how many alerts each team suppression (by id) kept from delivery.
+func (c *Counts) Suppressions() map[string]int64 { return loadCounts(&c.bySuppr) }
+
+func (c *Counts) suppressedBy(id string) { addCount(&c.bySuppr, id) }
 
 // Suppressed returns the number of suppressed records with this reason (Reason* constants).
 func (c *Counts) Suppressed(reason string) int64 {
@@ -241,8 +279,29 @@ func (c *Counts) Summary() string {
 	if n := c.FindingsCapped(); n > 0 {
 		fmt.Fprintf(&b, "; %d findings over the cap of %d per rule per event left out", n, engine.MaxFindings)
 	}
+	for _, by := range []struct {
+		label string
+		m     map[string]int64
+	}{{"by exception", c.Exceptions()}, {"events matched by disabled rules", c.Disabled()}} {
+		if len(by.m) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "; %s:", by.label)
+		for _, id := range slices.Sorted(maps.Keys(by.m)) {
+			fmt.Fprintf(&b, " %s=%d", id, by.m[id])
+		}
+	}
+	if n := c.Staged(); n > 0 {
+		fmt.Fprintf(&b, "; %d events of staged rules", n)
+	}
 	if n := c.Oversize(); n > 0 {
 		fmt.Fprintf(&b, "; %d records over the team input limit", n)
+	}
+	if n := c.Undelivered(); n > 0 {
+		fmt.Fprintf(&b, "; %d alert deliveries failed", n)
+	}
+	if n := c.StateUnavailable(); n > 0 {
+		fmt.Fprintf(&b, "; %d alerts delivered without state (%s)", n, ReasonStateUnavailable)
 	}
 	return b.String()
 }

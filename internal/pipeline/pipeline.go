@@ -7,6 +7,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	deliverytrack "github.com/trailhound/trailhound/internal/delivery"
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/event"
 	"github.com/trailhound/trailhound/internal/state"
@@ -33,6 +35,17 @@ type Idempotency interface {
 	Claim(ctx context.Context, id string, eventTime time.Time) (bool, error)
 	// Release forgets id after a failed delivery, so the retry can raise it.
 	Release(ctx context.Context, id string) error
+}
+
+// PartialDelivery is implemented by an Idempotency store that remembers, for an alert whose
+// delivery failed at some destinations, the destinations it reached (internal/delivery), so
+// the retry sends it only to the others (state.Memory, state.Dynamo).
+type PartialDelivery interface {
+	// ClaimDelivery is Claim that also returns the destinations an earlier, partly failed
+	// delivery reached.
+	ClaimDelivery(ctx context.Context, id string, eventTime time.Time) (fresh bool, delivered []string, err error)
+	// ReleasePartial releases the claim on id, remembering the destinations it reached.
+	ReleasePartial(ctx context.Context, id string, delivered []string) error
 }
 
 // Committer is implemented by an Idempotency store whose claims stay provisional until
@@ -83,6 +96,22 @@ type Pipeline struct {
 	PackDeadline time.Duration
 	// OnSuppress, if set, is told about every alert a team suppression kept from delivery.
 	OnSuppress func(event.Origin, Suppression)
+	// StateTimeout, when > 0, bounds each call to the idempotency and window state, so that a
+	// state store that does not answer leaves the record time to deliver its alerts
+	// (delivery fails open; SECURITY.md).
+	StateTimeout time.Duration
+
+	// Org tuning file (tuning.go; internal/tuning implements the interface). Optional.
+	Tuning Tuning
+	// StagingRoute: the sink delivers staged alerts to a staging route (the CLI prints
+	// them, marked). Without one, staged alerts are counted (suppressed, reason staged) and
+	// not delivered.
+	StagingRoute bool
+	// EvaluateDisabled evaluates disabled rules and counts what they would have raised
+	// (Counts.Disabled) instead of leaving them out; nothing of theirs is delivered.
+	EvaluateDisabled bool
+	// OnException, if set, is told about every alert an exception lowered or suppressed.
+	OnException func(event.Origin, Exception)
 
 	defaultWindowsOnce sync.Once
 	defaultWindows     *state.MemoryWindows
@@ -157,6 +186,9 @@ func (p *Pipeline) deliver(ctx context.Context, ev *Evaluated, enrichment map[st
 	}
 	d := delivery{clock: clock}
 	for _, f := range findings {
+		if p.disabled(f) {
+			continue
+		}
 		if f.Excess > 0 && f.Index == 0 {
 			p.Counts.capped.Add(int64(f.Excess))
 			p.report(fmt.Errorf("%s: rule %s raised %d findings for one event: the first %d became alerts, %d were left out (engine.MaxFindings)",
@@ -171,26 +203,59 @@ func (p *Pipeline) deliver(ctx context.Context, ev *Evaluated, enrichment map[st
 		if ahead > 0 {
 			flagAhead(&a, rec.EventTime, clock, clockName, ahead)
 		}
-		if p.suppress(rec, &a, &d) {
+		if p.suppress(rec, &a, &d) || p.tune(rec, &a, &d) {
 			continue
 		}
 		if p.Idempotency != nil {
-			fresh, err := p.Idempotency.Claim(ctx, a.ID, claimTime)
-			if err != nil {
+			fresh, prior, err := p.claim(ctx, a.ID, claimTime)
+			switch {
+			case errors.Is(err, state.ErrInFlight):
+				// Another invocation is delivering it: this event fails, and its retry
+				// raises the alert if that invocation dies.
 				res.Errs = append(res.Errs, fmt.Errorf("%s: idempotency check for alert %s: %w", rec.Origin, a.ID, err))
 				p.fail(ctx, &d, res)
 				return
-			}
-			if !fresh {
+			case err != nil:
+				// The state store is unavailable: fail open (SECURITY.md). The alert is
+				// delivered unclaimed, so a redelivery may raise it again with the same id;
+				// consumers keep one copy per id.
+				res.Errs = append(res.Errs, fmt.Errorf("%s: idempotency check for alert %s failed; delivering it anyway (%s): %w", rec.Origin, a.ID, ReasonStateUnavailable, err))
+				p.Counts.stateUnavailable.Add(1)
+			case !fresh:
 				d.reasons = append(d.reasons, ReasonDuplicate)
 				continue
+			default:
+				d.claims = append(d.claims, a.ID)
+				if len(prior) > 0 {
+					if d.prior == nil {
+						d.prior = map[string][]string{}
+					}
+					d.prior[a.ID] = prior
+				}
 			}
-			d.claims = append(d.claims, a.ID)
 		}
+		nFresh, nUpdates := len(d.fresh), len(d.updates)
 		if err := p.route(ctx, f, &a, evTime, &d); err != nil {
+			var wu *windowUnavailable
+			if errors.As(err, &wu) {
+				// The dedup window's state is unavailable: fail open, raising the alert
+				// itself (a later event of the group may raise its own alert too).
+				res.Errs = append(res.Errs, fmt.Errorf("%s: delivering alert %s without its dedup window (%s): %w", rec.Origin, a.ID, ReasonStateUnavailable, err))
+				p.Counts.stateUnavailable.Add(1)
+				d.fresh = append(d.fresh, &a)
+				continue
+			}
 			res.Errs = append(res.Errs, fmt.Errorf("%s: %w", rec.Origin, err))
 			p.fail(ctx, &d, res)
 			return
+		}
+		if n := len(d.claims); n > 0 && d.claims[n-1] == a.ID {
+			if d.owner == nil {
+				d.owner = map[*alert.Alert]string{}
+			}
+			for _, x := range append(d.fresh[nFresh:len(d.fresh):len(d.fresh)], d.updates[nUpdates:]...) {
+				d.owner[x] = a.ID
+			}
 		}
 	}
 	res.Reasons = d.reasons
@@ -201,9 +266,10 @@ func (p *Pipeline) deliver(ctx context.Context, ev *Evaluated, enrichment map[st
 		}
 		return
 	}
-	if err := p.Sink.Send(ctx, append(append([]*alert.Alert{}, d.fresh...), d.updates...)); err != nil {
-		res.Errs = append(res.Errs, fmt.Errorf("%s: deliver %d alert(s): %w", rec.Origin, len(d.fresh)+len(d.updates), err))
-		p.fail(ctx, &d, res)
+	all := append(append([]*alert.Alert{}, d.fresh...), d.updates...)
+	tracker := deliverytrack.NewTracker(d.prior)
+	if err := p.Sink.Send(deliverytrack.WithTracker(ctx, tracker), all); err != nil {
+		p.partial(ctx, rec, &d, all, err, tracker, res)
 		return
 	}
 	p.commit(ctx, &d, res)
@@ -222,6 +288,93 @@ func (p *Pipeline) deliver(ctx context.Context, ev *Evaluated, enrichment map[st
 	}
 }
 
+// claim claims id, with the destinations an earlier partial delivery reached when the store
+// remembers them.
+func (p *Pipeline) claim(ctx context.Context, id string, evTime time.Time) (bool, []string, error) {
+	ctx, cancel := p.stateCtx(ctx)
+	defer cancel()
+	if pd, ok := p.Idempotency.(PartialDelivery); ok {
+		return pd.ClaimDelivery(ctx, id, evTime)
+	}
+	fresh, err := p.Idempotency.Claim(ctx, id, evTime)
+	return fresh, nil, err
+}
+
+// stateCtx bounds a state call by StateTimeout. Its Deadline is still the caller's: a claim's
+// lease is derived from it and must cover the whole delivery.
+func (p *Pipeline) stateCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if p.StateTimeout <= 0 {
+		return ctx, func() {}
+	}
+	bounded, cancel := context.WithTimeout(ctx, p.StateTimeout)
+	return leaseContext{bounded, ctx}, cancel
+}
+
+// leaseContext is canceled as its Context is, and reports the deadline of parent.
+type leaseContext struct {
+	context.Context
+	parent context.Context
+}
+
+func (c leaseContext) Deadline() (time.Time, bool) { return c.parent.Deadline() }
+
+// partial settles a delivery that failed for some alerts (delivery.Attribute). Each failed
+// alert is counted (Counts.Undelivered, per destination) and reported on its own. A claim
+// whose alerts all reached every destination is committed, and they count as delivered; a
+// claim with a failed alert is released, with the destinations the alert did reach when
+// the alert is the claim's own (PartialDelivery), so the retry AWS makes (the record ends
+// sink_failed) re-sends it only where it failed, and re-sends nothing that was delivered.
+func (p *Pipeline) partial(ctx context.Context, rec event.Record, d *delivery, all []*alert.Alert, err error, tracker *deliverytrack.Tracker, res *Result) {
+	ids := make([]string, len(all))
+	for i, a := range all {
+		ids[i] = a.ID
+	}
+	failed := deliverytrack.Attribute(err, ids)
+	failedClaims := map[string]bool{}
+	var delivered []*alert.Alert
+	for i, a := range all {
+		ferr := failed[a.ID]
+		if ferr == nil {
+			if i < len(d.fresh) {
+				delivered = append(delivered, a)
+			}
+			continue
+		}
+		failedClaims[d.owner[a]] = true
+		p.Counts.undelivered.Add(int64(max(1, len(tracker.Failed(a.ID)))))
+		res.Errs = append(res.Errs, fmt.Errorf("%s: alert %s (rule %s) not delivered: %w", rec.Origin, a.ID, a.Rule.ID, ferr))
+	}
+	var commit []string
+	sctx, cancel := p.stateCtx(ctx)
+	defer cancel()
+	for _, id := range d.claims {
+		if !failedClaims[id] {
+			commit = append(commit, id)
+			continue
+		}
+		pd, ok := p.Idempotency.(PartialDelivery)
+		var rerr error
+		if ok && failed[id] != nil { // the claim's own alert: remember where it arrived
+			rerr = pd.ReleasePartial(sctx, id, tracker.Delivered(id))
+		} else {
+			rerr = p.Idempotency.Release(sctx, id)
+		}
+		if rerr != nil {
+			res.Errs = append(res.Errs, rerr)
+		}
+	}
+	p.commit(ctx, &delivery{claims: commit}, res)
+	for _, a := range delivered {
+		if failedClaims[d.owner[a]] && d.owner[a] != "" {
+			continue // its claim is released: the retry delivers it again (an upsert)
+		}
+		sev, _ := parseSeverity(a.Severity)
+		p.Counts.alerted(sev)
+		res.Alerts = append(res.Alerts, a)
+	}
+	res.Outcome = SinkFailed
+}
+
 // commit settles the record's claims. A failed commit is reported but changes no outcome:
 // the alerts are out, and the claim's lease lets a later duplicate through, which the window
 // state and the stable ids fold.
@@ -230,6 +383,8 @@ func (p *Pipeline) commit(ctx context.Context, d *delivery, res *Result) {
 	if !ok || len(d.claims) == 0 {
 		return
 	}
+	ctx, cancel := p.stateCtx(ctx)
+	defer cancel()
 	if err := c.Commit(ctx, d.claims...); err != nil {
 		res.Errs = append(res.Errs, fmt.Errorf("commit %d idempotency claim(s): %w", len(d.claims), err))
 	}
@@ -243,6 +398,8 @@ func (p *Pipeline) fail(ctx context.Context, d *delivery, res *Result) {
 	if p.Idempotency == nil {
 		return
 	}
+	ctx, cancel := p.stateCtx(ctx)
+	defer cancel()
 	for _, id := range d.claims {
 		if err := p.Idempotency.Release(ctx, id); err != nil {
 			res.Errs = append(res.Errs, err)

@@ -42,7 +42,19 @@ type delivery struct {
 	claims  []string       // idempotency claims to release when delivery fails
 	reasons []string       // why findings raised nothing new
 	clock   time.Time      // the record's trusted clock (state.Event.Clock)
+	// prior holds, per claimed alert, the destinations an earlier partly failed delivery
+	// reached (PartialDelivery): the sinks skip them.
+	prior map[string][]string
+	// owner is the idempotency claim each alert to deliver stands for (the claims are the
+	// per-event alert ids; a threshold alert or dedup update has an id of its own).
+	owner map[*alert.Alert]string
 }
+
+// windowUnavailable is a dedup window the state store could not answer for.
+type windowUnavailable struct{ err error }
+
+func (e *windowUnavailable) Error() string { return e.err.Error() }
+func (e *windowUnavailable) Unwrap() error { return e.err }
 
 func (p *Pipeline) windows() Windows {
 	if p.Windows != nil {
@@ -78,9 +90,11 @@ func (p *Pipeline) routeDedup(ctx context.Context, r *rule.Rule, a *alert.Alert,
 		ev.Payload = payload
 	}
 	spec := state.Spec{Kind: state.Dedup, Rule: r.ID, Key: a.Dedup.Key, Window: r.Dedup.Window.Duration}
-	dec, err := w.Observe(ctx, spec, ev)
+	sctx, cancel := p.stateCtx(ctx)
+	dec, err := w.Observe(sctx, spec, ev)
+	cancel()
 	if err != nil {
-		return fmt.Errorf("rule %s: dedup window: %w", r.ID, err)
+		return &windowUnavailable{fmt.Errorf("rule %s: dedup window: %w", r.ID, err)}
 	}
 	inc := dec.Incident
 	if dec.Action == state.Raise {
@@ -141,7 +155,9 @@ func (p *Pipeline) routeThreshold(ctx context.Context, r *rule.Rule, a *alert.Al
 		return fmt.Errorf("rule %s: encode event for its threshold window: %w", r.ID, err)
 	}
 	spec := state.Spec{Kind: state.Threshold, Rule: r.ID, Key: key, Window: th.Window.Duration, Count: th.Count}
-	dec, err := p.windows().Observe(ctx, spec, state.Event{ID: a.ID, Time: evTime, Clock: d.clock, Payload: payload})
+	sctx, cancel := p.stateCtx(ctx)
+	dec, err := p.windows().Observe(sctx, spec, state.Event{ID: a.ID, Time: evTime, Clock: d.clock, Payload: payload})
+	cancel()
 	if err != nil {
 		return fmt.Errorf("rule %s: threshold window: %w", r.ID, err)
 	}
@@ -150,9 +166,13 @@ func (p *Pipeline) routeThreshold(ctx context.Context, r *rule.Rule, a *alert.Al
 		d.reasons = append(d.reasons, ReasonThresholdPending)
 		return nil
 	case state.Raise:
-		d.fresh = append(d.fresh, thresholdAlert(a, r, key, values, dec.Incident))
+		t, listed := thresholdAlert(a, r, key, values, dec.Incident)
+		p.retune(t, listed, dec.Incident.Count)
+		d.fresh = append(d.fresh, t)
 	default:
-		d.updates = append(d.updates, thresholdAlert(a, r, key, values, dec.Incident))
+		t, listed := thresholdAlert(a, r, key, values, dec.Incident)
+		p.retune(t, listed, dec.Incident.Count)
+		d.updates = append(d.updates, t)
 		d.reasons = append(d.reasons, ReasonThresholdFolded)
 	}
 	return nil
@@ -162,10 +182,11 @@ func (p *Pipeline) routeThreshold(ctx context.Context, r *rule.Rule, a *alert.Al
 // event being processed (its event, actor, remediation), with the window's id, the rule's
 // severity, the target values every listed event shares, and context.threshold listing the
 // events.
-func thresholdAlert(a *alert.Alert, r *rule.Rule, key string, values []string, inc state.Incident) *alert.Alert {
+func thresholdAlert(a *alert.Alert, r *rule.Rule, key string, values []string, inc state.Incident) (*alert.Alert, []listedEvent) {
 	t := *a
 	t.ID = inc.ID
 	t.Severity = r.Severity.String()
+	t.SeverityReasons, t.Tuning = nil, nil // the event's; the pipeline tunes t again
 	listed := make([]listedEvent, 0, len(inc.Events))
 	for _, ev := range inc.Events {
 		var le listedEvent
@@ -192,7 +213,7 @@ func thresholdAlert(a *alert.Alert, r *rule.Rule, key string, values []string, i
 	t.Summary = fmt.Sprintf("%s: %d events by %s within %s (threshold %d), from %s to %s.",
 		r.Title, inc.Count, strings.Join(who, ", "), r.Threshold.Window, r.Threshold.Count, stamp(inc.FirstSeen), stamp(inc.LastSeen))
 	t.Dedup = dedupOf(key, inc)
-	return &t
+	return &t, listed
 }
 
 // sharedTarget keeps the target values that every listed event has in common.

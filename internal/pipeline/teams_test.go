@@ -220,3 +220,70 @@ func padded(r event.Record, n int) event.Record {
 // testDeadline is the engine deadline of the pipeline's tests: no healthy rule comes near it
 // however busy the machine (the deadlines are tested with rules that never end).
 const testDeadline = 10 * time.Minute
+
+// fakeTuning suppresses every alert of rule, and stages every alert of staged.
+type fakeTuning struct{ suppress, staged, disabled string }
+
+func (f fakeTuning) Disabled(id string) bool { return id == f.disabled }
+
+func (f fakeTuning) Tune(a *alert.Alert, _ []string) (Exception, bool) {
+	if a.Rule.ID == f.staged {
+		a.Tuning = &alert.Tuning{Staged: true}
+	}
+	if a.Rule.ID == f.suppress {
+		return Exception{ID: "TUNE-9", Action: "suppress", AlertID: a.ID, RuleID: a.Rule.ID, SeverityBefore: a.Severity}, true
+	}
+	return Exception{}, false
+}
+
+type glassPolicy struct{}
+
+func (glassPolicy) Apply(a *alert.Alert) (Suppression, bool) {
+	a.Context["break_glass"] = map[string]any{"actor_arn": "arn:aws:iam::111122223333:user/glass"}
+	a.Severity = "CRITICAL"
+	return Suppression{}, false
+}
+
+func TestTuningExceptionsStagingAndBreakGlass(t *testing.T) {
+	ctx := context.Background()
+	sink := &recordingSink{}
+	p := newTeamPipeline(t, sink, map[string]string{"pay": teamRule})
+	p.Tuning = fakeTuning{suppress: "TH-P-001"}
+	var told []Exception
+	p.OnException = func(_ event.Origin, ex Exception) { told = append(told, ex) }
+	if r := p.Process(ctx, rec("bob", "Active", "e1")); r.Outcome != Suppressed || r.Reasons[0] != ReasonException || len(sink.alerts) != 0 {
+		t.Fatalf("exception: %+v", r)
+	}
+	if len(told) != 1 || told[0].ID != "TUNE-9" || p.Counts.Exceptions()["TUNE-9"] != 1 || p.Counts.Suppressed(ReasonException) != 1 {
+		t.Fatalf("told %+v, counts %s", told, p.Counts.Summary())
+	}
+	// Break-glass wins: an alert a team's break-glass principal raised is never tuned.
+	p.Policy = glassPolicy{}
+	if r := p.Process(ctx, rec("bob", "Active", "e2")); r.Outcome != Alerted || r.Alerts[0].Severity != "CRITICAL" {
+		t.Fatalf("break-glass alert: %+v", r)
+	}
+	p.Policy = nil
+
+	// A staged rule without a staging route: counted, not delivered; with one: delivered.
+	p.Tuning = fakeTuning{staged: "TH-P-001"}
+	if r := p.Process(ctx, rec("bob", "Active", "e3")); r.Outcome != Suppressed || r.Reasons[0] != ReasonStaged {
+		t.Fatalf("staged without route: %+v", r)
+	}
+	p.StagingRoute = true
+	if r := p.Process(ctx, rec("bob", "Active", "e4")); r.Outcome != Alerted || r.Alerts[0].Tuning == nil || !r.Alerts[0].Tuning.Staged {
+		t.Fatalf("staged with route: %+v", r)
+	}
+	if p.Counts.Staged() != 2 {
+		t.Fatalf("staged count %d", p.Counts.Staged())
+	}
+
+	// A disabled rule is not evaluated; with EvaluateDisabled it is, and only counted.
+	p.Tuning = fakeTuning{disabled: "TH-P-001"}
+	if r := p.Process(ctx, rec("bob", "Active", "e5")); r.Outcome != NoMatch {
+		t.Fatalf("disabled: %+v", r)
+	}
+	p.EvaluateDisabled = true
+	if r := p.Process(ctx, rec("bob", "Active", "e6")); r.Outcome != NoMatch || p.Counts.Disabled()["TH-P-001"] != 1 {
+		t.Fatalf("disabled, evaluated: %+v %v", r, p.Counts.Disabled())
+	}
+}

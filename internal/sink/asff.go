@@ -87,8 +87,8 @@ func (o findingOwner) ASFF(a *alert.Alert) types.AwsSecurityFinding {
 		FirstObservedAt: aws.String(observed.Format(asffTimeLayout)),
 		LastObservedAt:  aws.String(observed.Format(asffTimeLayout)),
 		Severity:        &types.Severity{Label: types.SeverityLabel(a.Severity), Original: aws.String(a.Severity)},
-		Title:           aws.String(truncateRunes(cleanLine(a.Title), asffMaxTitle)),
-		Description:     aws.String(truncateRunes(asffDescription(a), asffMaxDescription)),
+		Title:           aws.String(truncateRunes(markupSafe(cleanLine(defang(a.Title))), asffMaxTitle)),
+		Description:     aws.String(truncateRunes(markupSafe(asffDescription(defanged(a))), asffMaxDescription)),
 		Remediation:     &types.Remediation{Recommendation: asffRecommendation(a)},
 		Resources:       o.resources(a),
 		ProductFields:   productFields(a),
@@ -160,7 +160,7 @@ func asffRecommendation(a *alert.Alert) *types.Recommendation {
 	if text == "" {
 		text = "See the alert's remediation steps."
 	}
-	rec := &types.Recommendation{Text: aws.String(truncateRunes(text, asffMaxRemediation))}
+	rec := &types.Recommendation{Text: aws.String(truncateRunes(markupSafe(defang(text)), asffMaxRemediation))}
 	candidates := append(append(append([]string(nil), a.Remediation.References...), a.Rule.References...), a.Links.CloudTrailConsole)
 	for _, c := range candidates {
 		if u := safeURL(c); u != "" {

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/delivery"
 )
 
 // securityHubBatch is the most findings BatchImportFindings takes in one call.
@@ -101,7 +102,7 @@ func (s *SecurityHub) importBatch(ctx context.Context, batch []hubEntry) entryRe
 	}
 	out, err := s.client.BatchImportFindings(ctx, in)
 	if err != nil {
-		return entryResult[hubEntry]{err: fmt.Errorf("import findings %v: %w", alertIDs(batch, func(e hubEntry) string { return e.alertID }), err)}
+		return entryResult[hubEntry]{err: delivery.ForAlerts(alertIDs(batch, func(e hubEntry) string { return e.alertID }), fmt.Errorf("import findings: %w", err))}
 	}
 	if aws.ToInt32(out.FailedCount) == 0 {
 		return entryResult[hubEntry]{}
@@ -117,7 +118,7 @@ func (s *SecurityHub) importBatch(ctx context.Context, batch []hubEntry) entryRe
 		case transientCode(code):
 			res.retry = append(res.retry, e)
 		default:
-			errs = append(errs, fmt.Errorf("finding for alert %s rejected: %s: %s", id, code, aws.ToString(f.ErrorMessage)))
+			errs = append(errs, &delivery.AlertError{AlertID: e.alertID, Err: fmt.Errorf("finding rejected: %s: %s", code, aws.ToString(f.ErrorMessage))})
 		}
 	}
 	if len(res.retry) == 0 && len(errs) == 0 {

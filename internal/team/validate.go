@@ -63,15 +63,8 @@ func Validate(team, file string, f *File, lines Lines, now time.Time) error {
 	if strings.TrimSpace(f.Owner) == "" {
 		bad("owner", "owner is required (who answers for this pack)")
 	}
-	r := f.Routes
-	if r.SQSQueueURL != "" && !queueRE().MatchString(r.SQSQueueURL) {
-		bad("routes.sqs_queue_url", "routes.sqs_queue_url %q: want a queue URL such as https://sqs.us-east-1.amazonaws.com/111122223333/payments-alerts", r.SQSQueueURL)
-	}
-	if r.SNSTopicARN != "" && !topicRE().MatchString(r.SNSTopicARN) {
-		bad("routes.sns_topic_arn", "routes.sns_topic_arn %q: want a topic ARN such as arn:aws:sns:us-east-1:111122223333:payments-alerts", r.SNSTopicARN)
-	}
-	if r.EventBusName != "" && !busRE().MatchString(r.EventBusName) {
-		bad("routes.event_bus_name", "routes.event_bus_name %q: want an event bus name or ARN", r.EventBusName)
+	for _, e := range CheckRoutes("routes", f.Routes) {
+		bad(e.Path, "%s", e.Msg)
 	}
 	if f.Parameters != nil {
 		if _, err := json.Marshal(f.Parameters); err != nil {
@@ -149,6 +142,28 @@ func Validate(team, file string, f *File, lines Lines, now time.Time) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// RouteError is a problem with one route of a Routes block: Path is its key path
+// ("routes.sqs_queue_url"), for Lines.
+type RouteError struct{ Path, Msg string }
+
+// CheckRoutes validates a Routes block written under key (routes, staging_routes).
+func CheckRoutes(key string, r Routes) []RouteError {
+	var out []RouteError
+	if r.SQSQueueURL != "" && !queueRE().MatchString(r.SQSQueueURL) {
+		p := key + ".sqs_queue_url"
+		out = append(out, RouteError{p, fmt.Sprintf("%s %q: want a queue URL such as https://sqs.us-east-1.amazonaws.com/111122223333/payments-alerts", p, r.SQSQueueURL)})
+	}
+	if r.SNSTopicARN != "" && !topicRE().MatchString(r.SNSTopicARN) {
+		p := key + ".sns_topic_arn"
+		out = append(out, RouteError{p, fmt.Sprintf("%s %q: want a topic ARN such as arn:aws:sns:us-east-1:111122223333:payments-alerts", p, r.SNSTopicARN)})
+	}
+	if r.EventBusName != "" && !busRE().MatchString(r.EventBusName) {
+		p := key + ".event_bus_name"
+		out = append(out, RouteError{p, fmt.Sprintf("%s %q: want an event bus name or ARN", p, r.EventBusName)})
+	}
+	return out
 }
 
 // checkMatch validates a suppression's match block.
