@@ -55,7 +55,7 @@ func (p *Pipeline) Evaluate(ctx context.Context, rec event.Record) *Evaluated {
 		}
 		return ev
 	}
-	input, err := engine.ParseInput(rec.Raw)
+	input, err := engine.Input(rec.Raw)
 	if err != nil {
 		ev.res = Result{Outcome: Malformed, Errs: []error{&event.DecodeError{Origin: rec.Origin, Err: err}}}
 		return ev
