@@ -175,6 +175,10 @@ func TestLambdaStateUnavailableFailsOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if h.stateTimeout != lambdaStateTimeout || lambdaStateTimeout <= 0 {
+		t.Fatalf("state calls are not bounded: %v", h.stateTimeout)
+	}
+	h.stateTimeout = 300 * time.Millisecond // the bound, shortened for the test
 	var rec map[string]any
 	if err := json.Unmarshal([]byte(serviceKeyCreated), &rec); err != nil {
 		t.Fatal(err)
