@@ -35,6 +35,12 @@ import (
 //   - state unavailable (DynamoDB does not answer): delivery fails open, see SECURITY.md.
 //   - malformed: reported the same way, so the input ends in a DLQ where someone can look at
 //     it rather than only in a log line.
+//   - rejected: an EventBridge event whose envelope AWS did not send (its source is not the
+//     AWS source of detail.eventSource, or its account is not detail.recipientAccountId), or
+//     a record that did not come in an EventBridge event at all (AWS only ever invokes the
+//     function with EventBridge events, directly or through the ingest queue). Logged as a
+//     possible forgery (identifiers and the reason only, never the event) and failed like
+//     malformed, so the event itself is kept in a DLQ as evidence. Never evaluated.
 //   - rule_error: counted, logged and emitted as a metric, but not retried: a rule error is
 //     deterministic (same rule, same event, same error), so a retry would only loop until the
 //     DLQ. The other rules' alerts for the event were still delivered.
@@ -104,9 +110,15 @@ func (h *lambdaHandler) pipeline(ctx context.Context, log *slog.Logger) *pipelin
 		set, routed := h.rules.current(ctx)
 		withTeams(p, set)
 		p.Sink = routed
+		p.OnException = func(o event.Origin, ex pipeline.Exception) {
+			log.Info("alert tuned", "exception_id", ex.ID, "action", ex.Action, "owner", ex.Owner, "reason", ex.Reason,
+				"expires", ex.Expires, "alert_id", ex.AlertID, "rule_id", ex.RuleID, "severity_before", ex.SeverityBefore,
+				"severity_after", ex.SeverityAfter, "message_id", o.MessageID)
+		}
 		p.OnSuppress = func(o event.Origin, s pipeline.Suppression) {
 			log.Info("alert suppressed", "suppression_id", s.ID, "team", s.Team, "owner", s.Owner, "reason", s.Reason,
 				"expires", s.Expires, "alert_id", s.AlertID, "rule_id", s.RuleID, "message_id", o.MessageID)
+			h.archiveSuppressed(ctx, log, s.Alert)
 		}
 	}
 	return p
@@ -208,8 +220,15 @@ func (inv *invocation) records(ctx context.Context, name string, input []byte, m
 	ok, n := true, 0
 	for rec, err := range event.RecordsBytes(name, input) {
 		n++
+		if err == nil && rec.Origin.Framing != event.FramingEventBridge {
+			err = &event.DecodeError{Origin: rec.Origin, Err: fmt.Errorf("%w (%s framing): the function admits only EventBridge events", event.ErrUnenveloped, rec.Origin.Framing)}
+		}
 		if err != nil {
-			inv.p.Malformed(err)
+			if res := inv.p.Malformed(err); res.Outcome == pipeline.Rejected {
+				inv.log.Warn("possible forgery: event rejected at the trust boundary", "reason", res.Reasons[0],
+					"err", err, "event_id", rec.EventID, "event_name", rec.EventName, "event_source", rec.EventSource,
+					"account", rec.RecipientAccountID, "message_id", messageID)
+			}
 			ok = false
 			continue
 		}
@@ -280,6 +299,7 @@ func (inv *invocation) finish(err error) {
 	inv.metrics.Count("records", c.Records())
 	inv.metrics.Count("alerts", c.Alerts())
 	inv.metrics.Count("alert_updates", c.Updates())
+	inv.metrics.Count("findings_capped", c.FindingsCapped())
 	inv.metrics.Count("alert_delivery_failed", c.Undelivered())
 	inv.metrics.Count(pipeline.ReasonStateUnavailable, c.StateUnavailable())
 	if inv.h.rules != nil {

@@ -6,13 +6,14 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/trailhound/trailhound/internal/testutil"
 )
 
 // lambdaFeatures are symbols the Lambda build must link, one or more per feature the function
-// has (DESIGN.md, deploy/README.md): the Runtime API loop, every sink, the DynamoDB state,
+// has (docs/ARCHITECTURE.md, deploy/README.md): the Runtime API loop, every sink, the DynamoDB state,
 // IAM enrichment, team routes, and the signed bundle reloaded from S3. A feature the build
 // tag cut off by mistake would be missing here (its configuration would then do nothing).
 var lambdaFeatures = []string{
@@ -23,6 +24,13 @@ var lambdaFeatures = []string{
 	"github.com/trailhound/trailhound/internal/sink.(*SecurityHub).Send",
 	"github.com/trailhound/trailhound/internal/sink.(*SNS).Send",
 	"github.com/trailhound/trailhound/internal/sink.(*EventBridge).Send",
+	"github.com/trailhound/trailhound/internal/sink.(*Firehose).Send",
+	"github.com/trailhound/trailhound/internal/sink.(*PagerDuty).Send",
+	"github.com/trailhound/trailhound/internal/sink.(*Slack).Send",
+	"github.com/trailhound/trailhound/internal/sink.(*Webhook).Send",
+	"github.com/trailhound/trailhound/internal/sink.(*Secret).Value",
+	"github.com/trailhound/trailhound/internal/sink.(*SecurityHub).Archive",
+	"github.com/trailhound/trailhound/internal/ocsf.Render",
 	"github.com/trailhound/trailhound/internal/state.(*Dynamo).Claim",
 	"github.com/trailhound/trailhound/internal/state.(*DynamoWindows).Observe",
 	"github.com/trailhound/trailhound/internal/enrich.New",
@@ -31,6 +39,10 @@ var lambdaFeatures = []string{
 	"github.com/trailhound/trailhound/internal/reload.ParseS3URL",
 	"github.com/aws/aws-sdk-go-v2/service/s3.(*Client).GetObject",
 	"github.com/trailhound/trailhound/internal/bundle.Read",
+	// The backtest function (deploy/backtest.yaml): map worker and reduce.
+	"main.backtestLambdaMain",
+	"github.com/trailhound/trailhound/internal/backtest.(*Worker).Handle",
+	"github.com/trailhound/trailhound/internal/backtest.(*Reducer).Handle",
 }
 
 // cliOnly are prefixes of functions only the CLI commands reach; the Lambda build leaves them
@@ -44,7 +56,17 @@ var cliOnly = []string{
 	"main.rulesLint",
 	"main.rulesBundle",
 	"main.rulesDoc",
-	"github.com/trailhound/trailhound/internal/replay.",
+	"main.cmdBacktest",
+	// replay's listing and driver; the backtest worker links only its key selection and
+	// record filter (replay.Filter, Select) and S3 reads.
+	"github.com/trailhound/trailhound/internal/replay.Run",
+	"github.com/trailhound/trailhound/internal/replay.plan",
+	"github.com/trailhound/trailhound/internal/replay.Plan",
+	"github.com/trailhound/trailhound/internal/replay.(*walker)",
+	"github.com/trailhound/trailhound/internal/replay.(*Local)",
+	"github.com/trailhound/trailhound/internal/replay.(*Progress)",
+	"github.com/trailhound/trailhound/internal/backtest.RunLocal",
+	"github.com/aws/aws-sdk-go-v2/service/sfn.",
 	"github.com/trailhound/trailhound/internal/verdict.",
 	"github.com/open-policy-agent/opa/v1/tester.",
 	// The SDK's default chain, for the CLI's AWS configuration (commands.go, cliAWSConfig);
@@ -105,13 +127,13 @@ func TestLambdaBuildLeavesOutSDKConfig(t *testing.T) {
 }
 
 // TestLambdaBuildLinksEveryLambdaFeature builds the function as deploy/build.sh does (for the
-// host, keeping the symbol table) and checks its symbols: every Lambda feature is linked, and
-// none of the CLI-only commands is.
+// host, keeping the symbol table; the binary the other Lambda tests share under make
+// lambda-check) and checks its symbols: every Lambda feature is linked, and none of the
+// CLI-only commands is. The deployed flags matter here (inlining decides which functions
+// remain), so it runs only under make lambda-check.
 func TestLambdaBuildLinksEveryLambdaFeature(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "bootstrap")
-	if err := buildLambda(bin, "-ldflags="); err != nil {
-		t.Fatal(err)
-	}
+	testutil.NeedLambdaCheck(t)
+	bin := buildBootstrap(t)
 	out, err := exec.Command("go", "tool", "nm", bin).Output()
 	if err != nil {
 		t.Fatalf("go tool nm: %v", err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/trailhound/trailhound/internal/alert"
@@ -24,9 +25,10 @@ import (
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/ruleset"
 	"github.com/trailhound/trailhound/internal/team"
+	"github.com/trailhound/trailhound/internal/tuning"
 )
 
-// Rule source configuration (DESIGN.md: Configuration).
+// Rule source configuration (docs/ARCHITECTURE.md, Configuration).
 const (
 	// EnvRulesBundle is an OPA bundle of team packs: s3://bucket/key.
 	EnvRulesBundle = "RULES_BUNDLE"
@@ -127,7 +129,7 @@ func (r *lambdaRules) reportProblems(ctx context.Context) {
 // rule sets built with team packs, so the built-in pack is parsed and compiled once. It does
 // not fetch the bundle: the first current call does.
 func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) string, builtin *rule.Pack, builtinEngine *engine.Engine, def route.Sender, claims pipeline.Idempotency, log *slog.Logger) (*lambdaRules, error) {
-	r := &lambdaRules{def: def, open: route.AWSOpener(cfg), log: log, claims: claims, static: ruleset.FromEngine(builtinEngine)}
+	r := &lambdaRules{def: def, open: route.AWSOpener(cfg, getenv), log: log, claims: claims, static: ruleset.FromEngine(builtinEngine)}
 	var dirSources []team.Source
 	var err error
 	if dirs := teamDirs(nil, getenv); len(dirs) > 0 {
@@ -135,27 +137,41 @@ func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) str
 			return nil, fmt.Errorf("%s: %w", EnvTeamsConfig, err)
 		}
 	}
-	loc := strings.TrimSpace(getenv(EnvRulesBundle))
-	if len(dirSources) == 0 && loc == "" {
-		return r, nil // the built-in pack only: nothing more to parse or compile
+	var tuned *localTuning
+	if path := tuningPath("", getenv); path != "" {
+		data, err := readTuning(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", EnvTuningConfig, err)
+		}
+		tuned = &localTuning{name: path, data: data}
 	}
+	loc := strings.TrimSpace(getenv(EnvRulesBundle))
 	lib := builtin.Lib()
 	if len(dirSources) > 0 {
-		if r.static, err = ruleset.Build(ctx, builtin, ruleset.Load(dirSources, time.Now()), ruleset.Options{Lib: lib, Reuse: builtinEngine}); err != nil {
+		if r.static, err = ruleset.Build(ctx, builtin, ruleset.Load(dirSources, time.Now()), ruleset.Options{Lib: lib, Reuse: builtinEngine, Deadline: ruleDeadline}); err != nil {
 			return nil, err
 		}
 	}
+	if tuned != nil {
+		if r.static.Tuning, err = tuned.load(r.static); err != nil {
+			return nil, fmt.Errorf("%s: %w", EnvTuningConfig, err)
+		}
+	}
 	if loc == "" {
-		return r, nil
+		return r, nil // no bundle: nothing more to fetch
 	}
 	where, err := reload.ParseS3URL(loc)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", EnvRulesBundle, err)
 	}
 	var key *bundle.Key
-	if material := getenv(EnvRulesPublicKey); strings.TrimSpace(material) != "" {
+	material, from, err := rulesKeyMaterial(ctx, func() parameterAPI { return ssm.NewFromConfig(cfg) }, getenv)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", from, err)
+	}
+	if strings.TrimSpace(material) != "" {
 		if key, err = bundle.LoadKey(material, getenv(EnvRulesKeyAlgorithm)); err != nil {
-			return nil, fmt.Errorf("%s: %w", EnvRulesPublicKey, err)
+			return nil, fmt.Errorf("%s: %w", from, err)
 		}
 	} else {
 		log.Warn(EnvRulesPublicKey + " not set: the rules bundle's signature is not verified")
@@ -182,7 +198,7 @@ func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) str
 		// The bundle's signature, not a response checksum, is what the detector trusts.
 		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 	})
-	build := bundleBuilder(builtin, lib, dirSources, key, where.String())
+	build := bundleBuilder(builtin, lib, dirSources, tuned, key, where.String())
 	r.bundleLoc = where.String()
 	r.watcher = reload.New(client, where, r.static, build, reload.Options{
 		Interval: interval, Timeout: timeout, Background: true, OnProblem: r.onProblem, Log: log,
@@ -193,7 +209,11 @@ func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) str
 // bundleBuilder builds a rule set from a bundle's content: the team packs of TEAMS_CONFIG
 // and of the bundle. A bundle that does not read or verify is refused; a team pack in it
 // that does not load or compile leaves that team on its previous pack.
-func bundleBuilder(builtin *rule.Pack, lib map[string]*ast.Module, dirSources []team.Source, key *bundle.Key, name string) reload.BuildFunc[*ruleset.Set] {
+//
+// The bundle's tuning file, when it carries one, wins over TUNING_CONFIG's (tuned); either
+// is validated against the new set's rules, and a bundle whose tuning file does not
+// validate is refused like one that does not verify.
+func bundleBuilder(builtin *rule.Pack, lib map[string]*ast.Module, dirSources []team.Source, tuned *localTuning, key *bundle.Key, name string) reload.BuildFunc[*ruleset.Set] {
 	return func(ctx context.Context, body io.Reader, v reload.Version, current *ruleset.Set) (*ruleset.Set, error) {
 		c, err := bundle.Read(body, name, bundle.Options{Key: key})
 		if err != nil {
@@ -204,8 +224,31 @@ func bundleBuilder(builtin *rule.Pack, lib map[string]*ast.Module, dirSources []
 			revision = "revision " + c.Revision + ", " + revision
 		}
 		sources := append(append([]team.Source{}, dirSources...), c.Sources...)
-		return ruleset.Build(ctx, builtin, ruleset.Load(sources, time.Now()), ruleset.Options{Lib: lib, Previous: current, Revision: revision})
+		set, err := ruleset.Build(ctx, builtin, ruleset.Load(sources, time.Now()), ruleset.Options{Lib: lib, Previous: current, Revision: revision, Deadline: ruleDeadline})
+		if err != nil {
+			return nil, err
+		}
+		t := tuned // the deployment package's file, unless the bundle carries one
+		if c.Tuning != nil {
+			t = &localTuning{name: c.TuningName, data: c.Tuning}
+		}
+		if t != nil {
+			if set.Tuning, err = t.load(set); err != nil {
+				return nil, fmt.Errorf("bundle %s: %w", name, err)
+			}
+		}
+		return set, nil
 	}
+}
+
+// localTuning is a tuning file's bytes, validated again against each rule set it joins.
+type localTuning struct {
+	name string
+	data []byte
+}
+
+func (t *localTuning) load(set *ruleset.Set) (*tuning.Policy, error) {
+	return tuning.Load(t.name, t.data, time.Now(), set.KnownRules())
 }
 
 // init fetches the bundle (if any) inline, bounded by its timeout, and activates the rules.
@@ -228,9 +271,13 @@ func (r *lambdaRules) current(ctx context.Context) (*ruleset.Set, pipeline.Sink)
 		r.reportProblems(ctx)
 		return r.set, r.router
 	}
-	router, err := route.New(r.def, set.Teams, r.open, route.Options{HealthRuleID: ruleset.HealthRuleID, BuiltinTeam: ruleset.BuiltinTeam})
+	opts := route.Options{HealthRuleID: ruleset.HealthRuleID, BuiltinTeam: ruleset.BuiltinTeam}
+	if set.Tuning != nil {
+		opts.Staging = set.Tuning.File.StagingRoutes
+	}
+	router, err := route.New(r.def, set.Teams, r.open, opts)
 	if err != nil {
-		r.log.Error("team routes unusable: every alert goes to the default route", "err", err)
+		r.log.Error("team or staging routes unusable: every alert goes to the default route, staged alerts to none", "err", err)
 		router, _ = route.New(r.def, nil, r.open, route.Options{HealthRuleID: ruleset.HealthRuleID, BuiltinTeam: ruleset.BuiltinTeam})
 	}
 	r.set, r.router = set, router

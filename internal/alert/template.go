@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"bytes"
 	"strings"
 	"sync"
 
@@ -97,9 +98,25 @@ func (rd renderer) expand(a *Alert, t *tmpl) (out renderer, missing, unsafe stri
 			rd.buf = rd.buf[:start]
 			return rd, s.ref.path, "", false
 		}
+		if len(v) > 0 && v[0] == '-' {
+			joinOption(rd.buf[start:])
+		}
 		rd.buf = appendShellQuoted(rd.buf, v)
 	}
 	return rd, "", "", true
+}
+
+// joinOption turns "--user-name " at the end of entry into "--user-name=": the value that
+// follows starts with "-", which the AWS CLI would otherwise read as an option of its own.
+func joinOption(entry []byte) {
+	n := len(entry)
+	if n < 4 || entry[n-1] != ' ' {
+		return
+	}
+	opt := entry[bytes.LastIndexByte(entry[:n-1], ' ')+1 : n-1]
+	if len(opt) > 2 && opt[0] == '-' && opt[1] == '-' {
+		entry[n-1] = '='
+	}
 }
 
 // text renders t as one piece of kind, or nothing when a value is missing.

@@ -3,7 +3,8 @@
 // .signatures.json holding a JWT over every file's hash). It adds no format of its own:
 //
 //	/.manifest                   {"revision": "...", "roots": ["teams"], "rego_version": 1}
-//	/data.json                   {"teams": {"<team>": <the team file, as JSON>}}
+//	/data.json                   {"teams": {"<team>": <the team file, as JSON>},
+//	                              "tuning": <the org tuning file, as JSON; optional>}
 //	/teams/<team>/<file>.rego    the pack's rules and helpers (tests are left out)
 //	/.signatures.json            when signed
 //
@@ -35,8 +36,12 @@ import (
 // DefaultMaxBytes bounds a bundle's size: compressed, and the sum of its files uncompressed.
 const DefaultMaxBytes = 32 << 20
 
-// root is the only top-level data key and package root a team bundle may hold.
+// root is the top-level data key and the only package root of team packs.
 const root = "teams"
+
+// tuningRoot is the data key of the org tuning file (internal/tuning), the only other
+// top-level key a bundle may hold.
+const tuningRoot = "tuning"
 
 // Options configure Read.
 type Options struct {
@@ -54,6 +59,10 @@ type Options struct {
 type Contents struct {
 	Revision string
 	Sources  []team.Source
+	// Tuning is the org tuning file as JSON (nil when the bundle has none), not yet
+	// validated (tuning.Load); TuningName names it in messages.
+	Tuning     []byte
+	TuningName string
 }
 
 // Read reads and, with a key, verifies a bundle. name says where it came from in messages
@@ -100,8 +109,8 @@ func Read(r io.Reader, name string, opts Options) (*Contents, error) {
 		return nil, &RefusedError{Reason: reason, Err: fmt.Errorf("bundle %s: %w", name, err)}
 	}
 	for k := range b.Data {
-		if k != root {
-			return nil, fmt.Errorf("bundle %s: data.json: top-level key %q: a team bundle holds data under %q only", name, k, root)
+		if k != root && k != tuningRoot {
+			return nil, fmt.Errorf("bundle %s: data.json: top-level key %q: a rules bundle holds data under %q and %q only", name, k, root, tuningRoot)
 		}
 	}
 	teamsData := map[string]any{}
@@ -130,6 +139,12 @@ func Read(r io.Reader, name string, opts Options) (*Contents, error) {
 		teams[t] = true
 	}
 	c := &Contents{Revision: b.Manifest.Revision}
+	if doc, ok := b.Data[tuningRoot]; ok {
+		if c.Tuning, err = json.Marshal(doc); err != nil {
+			return nil, fmt.Errorf("bundle %s: tuning: %w", name, err)
+		}
+		c.TuningName = name + "#data.json:" + tuningRoot
+	}
 	for _, t := range sortedKeys(teams) {
 		origin := fmt.Sprintf("%s#%s/%s", name, root, t)
 		src := team.Source{Team: t, Origin: origin, TeamFileName: fmt.Sprintf("%s#data.json:%s.%s", name, root, t), FS: files[t]}
@@ -143,8 +158,8 @@ func Read(r io.Reader, name string, opts Options) (*Contents, error) {
 		}
 		c.Sources = append(c.Sources, src)
 	}
-	if len(c.Sources) == 0 {
-		return nil, fmt.Errorf("bundle %s: holds no team pack", name)
+	if len(c.Sources) == 0 && c.Tuning == nil {
+		return nil, fmt.Errorf("bundle %s: holds no team pack and no tuning file", name)
 	}
 	return c, nil
 }
@@ -157,6 +172,9 @@ type WriteOptions struct {
 	Key *Key
 	// Now decides which suppressions have expired.
 	Now time.Time
+	// Tuning is the org tuning file to carry, as JSON (json.Marshal of a tuning.File the
+	// caller validated against the rules it names); nil for none.
+	Tuning []byte
 }
 
 // Write validates each team pack (team.Load: a bundle is never built from a pack that
@@ -199,13 +217,22 @@ func Write(w io.Writer, sources []team.Source, opts WriteOptions) error {
 	if len(errs) > 0 {
 		return fmt.Errorf("not writing a bundle with invalid team packs: %w", errors.Join(errs...))
 	}
-	if len(teamsData) == 0 {
-		return errors.New("no team pack to bundle")
+	roots := []string{root}
+	if opts.Tuning != nil {
+		var doc any
+		if err := json.Unmarshal(opts.Tuning, &doc); err != nil {
+			return fmt.Errorf("tuning file: %w", err)
+		}
+		b.Data[tuningRoot] = doc
+		roots = append(roots, tuningRoot)
+	}
+	if len(teamsData) == 0 && opts.Tuning == nil {
+		return errors.New("no team pack or tuning file to bundle")
 	}
 	slices.SortFunc(b.Modules, func(x, y opabundle.ModuleFile) int { return strings.Compare(x.Path, y.Path) })
 	b.Data[root] = teamsData
 	b.Manifest.Revision = opts.Revision
-	b.Manifest.Roots = &[]string{root}
+	b.Manifest.Roots = &roots
 	b.Manifest.SetRegoVersion(ast.RegoV1)
 	if opts.Key != nil {
 		sc := opabundle.NewSigningConfig(opts.Key.Material, opts.Key.Algorithm, "")

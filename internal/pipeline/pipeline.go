@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"iter"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -73,6 +74,12 @@ type Pipeline struct {
 	// invocation) share one store: state.DynamoWindows, or one state.MemoryWindows.
 	Windows Windows
 	Now     func() time.Time
+	// Clock, if set, is the best trusted clock for a record and its name: in a replay the
+	// time in its log file's name ("log file name"). When nil, or when it returns a zero
+	// time, it is Now ("wall clock"). An eventTime more than state.MaxAhead after it is not
+	// believed: the alert says so (context.event_time_ahead and a note) and idempotency,
+	// dedup and threshold windows count the record at the trusted clock.
+	Clock func(event.Origin) (time.Time, string)
 	// OnError, if set, is told about every malformed record, rule error and sink failure, with
 	// the record's origin; the CLI prints these to stderr.
 	OnError func(error)
@@ -94,8 +101,21 @@ type Pipeline struct {
 	// (delivery fails open; SECURITY.md).
 	StateTimeout time.Duration
 
+	// Org tuning file (tuning.go; internal/tuning implements the interface). Optional.
+	Tuning Tuning
+	// StagingRoute: the sink delivers staged alerts to a staging route (the CLI prints
+	// them, marked). Without one, staged alerts are counted (suppressed, reason staged) and
+	// not delivered.
+	StagingRoute bool
+	// EvaluateDisabled evaluates disabled rules and counts what they would have raised
+	// (Counts.Disabled) instead of leaving them out; nothing of theirs is delivered.
+	EvaluateDisabled bool
+	// OnException, if set, is told about every alert an exception lowered or suppressed.
+	OnException func(event.Origin, Exception)
+
 	defaultWindowsOnce sync.Once
 	defaultWindows     *state.MemoryWindows
+	latest             atomic.Int64 // latest believed event time delivered, Unix ns
 }
 
 // Result is one record's outcome and the alerts it delivered.
@@ -123,8 +143,14 @@ func (p *Pipeline) Run(ctx context.Context, seq iter.Seq2[event.Record, error]) 
 	}
 }
 
-// Malformed counts an input that could not be decoded.
+// Malformed counts an input that could not be decoded: outcome malformed, or rejected when
+// the decoder refused it at the trust boundary (see RejectReason).
 func (p *Pipeline) Malformed(err error) Result {
+	if reason, ok := RejectReason(err); ok {
+		p.Counts.rejected(reason)
+		p.report(err)
+		return Result{Outcome: Rejected, Reasons: []string{reason}, Errs: []error{err}}
+	}
 	p.Counts.Add(Malformed)
 	p.report(err)
 	return Result{Outcome: Malformed, Errs: []error{err}}
@@ -135,41 +161,60 @@ func (p *Pipeline) Process(ctx context.Context, rec event.Record) Result {
 	return p.Deliver(ctx, p.Evaluate(ctx, rec))
 }
 
-func (p *Pipeline) deliver(ctx context.Context, ev *Evaluated, enrichment map[string]any, res *Result) {
-	rec, findings, notes, actor, actorErr := ev.rec, ev.findings, ev.notes, ev.actor, ev.actorErr
+// deliver applies state to a candidate's alerts and delivers what is left: team
+// suppression counts, the tuning file, idempotency, the dedup and threshold windows, the sink.
+func (p *Pipeline) deliver(ctx context.Context, c *Candidate, res *Result) {
 	now := time.Now
 	if p.Now != nil {
 		now = p.Now
 	}
-	evTime, err := event.ParseTime(rec.EventTime)
+	evTime, err := event.ParseTime(c.EventTime)
 	if err != nil {
 		evTime = now().UTC() // windows need a time; a record without a usable one gets now
 	}
-	var d delivery
-	for _, f := range findings {
-		a, err := alert.Build(alert.Input{Finding: f, Record: rec, Parsed: ev.input, Actor: actor, ActorErr: actorErr, Context: findingContext(f, enrichment, notes), Now: now()})
-		if err != nil {
-			res.Errs = append(res.Errs, fmt.Errorf("%s: rule %s: %w", rec.Origin, f.Rule.ID, err))
+	clock, _ := p.trustedClock(c.Origin, now)
+	claimTime := evTime
+	if state.Ahead(evTime, clock) > 0 {
+		// Not believed: idempotency remembers the id from the latest believed event time this
+		// pipeline saw (the trusted clock before any), so the claim sweeps nothing.
+		claimTime = clock
+		if t := p.latest.Load(); t != 0 {
+			claimTime = time.Unix(0, t).UTC()
+		}
+	} else if t := evTime.UnixNano(); t > p.latest.Load() {
+		p.latest.Store(t)
+	}
+	d := delivery{clock: clock}
+	for i := range c.Alerts {
+		ca := &c.Alerts[i]
+		a := ca.Alert
+		if ca.Suppressed != nil {
+			p.suppressed(c.Origin, *ca.Suppressed, a, &d)
+			continue
+		}
+		r := p.ruleOf(ca)
+		if r == nil {
+			res.Errs = append(res.Errs, fmt.Errorf("%s: rule %s of a candidate alert is not loaded", c.Origin, a.Rule.ID))
 			res.Outcome = RuleError
 			continue
 		}
-		if p.suppress(rec, &a, &d) {
+		if p.tune(c.Origin, a, &d) {
 			continue
 		}
 		if p.Idempotency != nil {
-			fresh, prior, err := p.claim(ctx, a.ID, evTime)
+			fresh, prior, err := p.claim(ctx, a.ID, claimTime)
 			switch {
 			case errors.Is(err, state.ErrInFlight):
 				// Another invocation is delivering it: this event fails, and its retry
 				// raises the alert if that invocation dies.
-				res.Errs = append(res.Errs, fmt.Errorf("%s: idempotency check for alert %s: %w", rec.Origin, a.ID, err))
+				res.Errs = append(res.Errs, fmt.Errorf("%s: idempotency check for alert %s: %w", c.Origin, a.ID, err))
 				p.fail(ctx, &d, res)
 				return
 			case err != nil:
 				// The state store is unavailable: fail open (SECURITY.md). The alert is
 				// delivered unclaimed, so a redelivery may raise it again with the same id;
 				// consumers keep one copy per id.
-				res.Errs = append(res.Errs, fmt.Errorf("%s: idempotency check for alert %s failed; delivering it anyway (%s): %w", rec.Origin, a.ID, ReasonStateUnavailable, err))
+				res.Errs = append(res.Errs, fmt.Errorf("%s: idempotency check for alert %s failed; delivering it anyway (%s): %w", c.Origin, a.ID, ReasonStateUnavailable, err))
 				p.Counts.stateUnavailable.Add(1)
 			case !fresh:
 				d.reasons = append(d.reasons, ReasonDuplicate)
@@ -185,17 +230,17 @@ func (p *Pipeline) deliver(ctx context.Context, ev *Evaluated, enrichment map[st
 			}
 		}
 		nFresh, nUpdates := len(d.fresh), len(d.updates)
-		if err := p.route(ctx, f, &a, evTime, &d); err != nil {
+		if err := p.route(ctx, r, a, evTime, &d); err != nil {
 			var wu *windowUnavailable
 			if errors.As(err, &wu) {
 				// The dedup window's state is unavailable: fail open, raising the alert
 				// itself (a later event of the group may raise its own alert too).
-				res.Errs = append(res.Errs, fmt.Errorf("%s: delivering alert %s without its dedup window (%s): %w", rec.Origin, a.ID, ReasonStateUnavailable, err))
+				res.Errs = append(res.Errs, fmt.Errorf("%s: delivering alert %s without its dedup window (%s): %w", c.Origin, a.ID, ReasonStateUnavailable, err))
 				p.Counts.stateUnavailable.Add(1)
-				d.fresh = append(d.fresh, &a)
+				d.fresh = append(d.fresh, a)
 				continue
 			}
-			res.Errs = append(res.Errs, fmt.Errorf("%s: %w", rec.Origin, err))
+			res.Errs = append(res.Errs, fmt.Errorf("%s: %w", c.Origin, err))
 			p.fail(ctx, &d, res)
 			return
 		}
@@ -219,7 +264,7 @@ func (p *Pipeline) deliver(ctx context.Context, ev *Evaluated, enrichment map[st
 	all := append(append([]*alert.Alert{}, d.fresh...), d.updates...)
 	tracker := deliverytrack.NewTracker(d.prior)
 	if err := p.Sink.Send(deliverytrack.WithTracker(ctx, tracker), all); err != nil {
-		p.partial(ctx, rec, &d, all, err, tracker, res)
+		p.partial(ctx, c.Origin, &d, all, err, tracker, res)
 		return
 	}
 	p.commit(ctx, &d, res)
@@ -274,7 +319,7 @@ func (c leaseContext) Deadline() (time.Time, bool) { return c.parent.Deadline() 
 // claim with a failed alert is released, with the destinations the alert did reach when
 // the alert is the claim's own (PartialDelivery), so the retry AWS makes (the record ends
 // sink_failed) re-sends it only where it failed, and re-sends nothing that was delivered.
-func (p *Pipeline) partial(ctx context.Context, rec event.Record, d *delivery, all []*alert.Alert, err error, tracker *deliverytrack.Tracker, res *Result) {
+func (p *Pipeline) partial(ctx context.Context, origin event.Origin, d *delivery, all []*alert.Alert, err error, tracker *deliverytrack.Tracker, res *Result) {
 	ids := make([]string, len(all))
 	for i, a := range all {
 		ids[i] = a.ID
@@ -292,7 +337,7 @@ func (p *Pipeline) partial(ctx context.Context, rec event.Record, d *delivery, a
 		}
 		failedClaims[d.owner[a]] = true
 		p.Counts.undelivered.Add(int64(max(1, len(tracker.Failed(a.ID)))))
-		res.Errs = append(res.Errs, fmt.Errorf("%s: alert %s (rule %s) not delivered: %w", rec.Origin, a.ID, a.Rule.ID, ferr))
+		res.Errs = append(res.Errs, fmt.Errorf("%s: alert %s (rule %s) not delivered: %w", origin, a.ID, a.Rule.ID, ferr))
 	}
 	var commit []string
 	sctx, cancel := p.stateCtx(ctx)
@@ -354,6 +399,36 @@ func (p *Pipeline) fail(ctx context.Context, d *delivery, res *Result) {
 		if err := p.Idempotency.Release(ctx, id); err != nil {
 			res.Errs = append(res.Errs, err)
 		}
+	}
+}
+
+// trustedClock is p.Clock's answer for o, or now() (the wall clock).
+func (p *Pipeline) trustedClock(o event.Origin, now func() time.Time) (time.Time, string) {
+	if p.Clock != nil {
+		if t, name := p.Clock(o); !t.IsZero() {
+			return t, name
+		}
+	}
+	return now().UTC(), "wall clock"
+}
+
+// flagAhead marks an alert whose event time is ahead of the trusted clock: the claimed time
+// stays in event.time (it is what the record says), and the alert says it was not believed.
+func flagAhead(a *alert.Alert, claimed string, clock time.Time, clockName string, ahead time.Duration) {
+	if a.Context == nil {
+		a.Context = map[string]any{}
+	}
+	a.Context["event_time_ahead"] = map[string]any{
+		"event_time": claimed, "trusted_clock": clock.UTC().Format(time.RFC3339), "clock": clockName,
+		"ahead": ahead.Round(time.Second).String(),
+	}
+	note := fmt.Sprintf("event time is ahead of the trusted clock (%s, %s) by %s: not believed; it moved no dedup or threshold window",
+		clockName, clock.UTC().Format(time.RFC3339), ahead.Round(time.Second))
+	switch n := a.Context["notes"].(type) {
+	case []string:
+		a.Context["notes"] = append(append([]string(nil), n...), note)
+	default:
+		a.Context["notes"] = []string{note}
 	}
 }
 

@@ -37,6 +37,7 @@ type Router struct {
 	subscribers []*teamRoute // teams with routes and subscriptions, sorted by name
 	healthRule  string
 	builtinTeam string
+	staging     Sender // staged rules' alerts; nil: none configured
 }
 
 type teamRoute struct {
@@ -52,12 +53,26 @@ type Options struct {
 	HealthRuleID string
 	// BuiltinTeam is the Team of built-in rules, which go to the default and subscribers.
 	BuiltinTeam string
+	// Staging is where alerts of staged rules (alert.Tuning.Staged) go, and nowhere else:
+	// the org tuning file's staging_routes. Empty: no staging route; sending a staged
+	// alert is then an error, never a silent drop.
+	Staging team.Routes
 }
+
+// StagingName names the staging route in errors and Destinations.
+const StagingName = "tuning-staging" // not a team name: those have no "-"
 
 // New builds a Router over the default sender and the teams' routes, opening one sender
 // per team that has routes.
 func New(def Sender, teams map[string]*team.Pack, open Opener, opts Options) (*Router, error) {
 	r := &Router{def: def, teams: map[string]*teamRoute{}, healthRule: opts.HealthRuleID, builtinTeam: opts.BuiltinTeam}
+	if !opts.Staging.Empty() {
+		s, err := open(StagingName, opts.Staging)
+		if err != nil {
+			return nil, fmt.Errorf("staging routes: %w", err)
+		}
+		r.staging = s
+	}
 	names := make([]string, 0, len(teams))
 	for name := range teams {
 		names = append(names, name)
@@ -96,6 +111,8 @@ func (r *Router) Destinations(a *alert.Alert) []string {
 	var out []string
 	own := r.teams[a.Rule.Team]
 	switch {
+	case a.Tuning != nil && a.Tuning.Staged:
+		out = append(out, StagingName)
 	case a.Rule.Team == r.builtinTeam || a.Rule.Team == "":
 		out = append(out, DefaultName)
 		sev, _ := rule.ParseSeverity(a.Severity)
@@ -137,8 +154,15 @@ func (r *Router) Send(ctx context.Context, alerts []*alert.Alert) error {
 	var wg sync.WaitGroup
 	for i, d := range names {
 		s := r.def
-		if d != DefaultName {
+		switch {
+		case d == StagingName:
+			s = r.staging
+		case d != DefaultName:
 			s = r.teams[d].sender
+		}
+		if s == nil {
+			errs[i] = fmt.Errorf("route %s: not configured (staged alerts need the tuning file's staging_routes)", d)
+			continue
 		}
 		wg.Go(func() {
 			group := groups[d]
