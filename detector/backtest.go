@@ -23,7 +23,6 @@ import (
 	"github.com/trailhound/trailhound/internal/replay"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/ruleset"
-	"github.com/trailhound/trailhound/internal/sink"
 	"github.com/trailhound/trailhound/internal/team"
 )
 
@@ -159,7 +158,7 @@ func (b *backtestRun) runtime(ctx context.Context) (backtest.Runtime, *s3.Client
 }
 
 // local runs the map and the reduce in process.
-func (b *backtestRun) local(ctx context.Context, st backtest.Settings, out *sink.Writer, threshold rule.Severity, workers, batchItems int, accept bool) (int, error) {
+func (b *backtestRun) local(ctx context.Context, st backtest.Settings, out *cliOutput, threshold rule.Severity, workers, batchItems int, accept bool) (int, error) {
 	rt, client, err := b.runtime(ctx)
 	if err != nil {
 		return exitUsage, err
@@ -211,7 +210,7 @@ func localStats(p backtest.LocalProgress) replay.Stats {
 
 // finish prints the reduced run: its alerts on stdout, its errors (already printed by a local
 // run) and summary on stderr, and returns replay's exit status.
-func (b *backtestRun) finish(ctx context.Context, store backtest.Store, sum *backtest.Summary, out *sink.Writer, threshold rule.Severity, printErrors bool) (int, error) {
+func (b *backtestRun) finish(ctx context.Context, store backtest.Store, sum *backtest.Summary, out *cliOutput, threshold rule.Severity, printErrors bool) (int, error) {
 	alerts, err := store.Get(ctx, backtest.AlertsKey, 1<<40)
 	if err != nil {
 		return exitPartial, err
@@ -270,20 +269,10 @@ func parseFailOn(v string) (rule.Severity, error) {
 	return sev, nil
 }
 
-// outputWriter is the alert writer for --format.
-func outputWriter(s stdio, format string) (*sink.Writer, error) {
-	f := sink.Format(strings.ToLower(format))
-	if f == "" {
-		f = sink.JSON
-		if isTerminal(s.out) {
-			f = sink.Text
-		}
-	}
-	w, err := sink.NewWriter(s.out, f)
-	if err != nil {
-		return nil, usagef("--format: %v", err)
-	}
-	return w, nil
+// outputWriter is the alert output for --format: scan's and replay's (text in colour on a
+// terminal unless NO_COLOR, an update as one line).
+func outputWriter(s stdio, format string) (*cliOutput, error) {
+	return newCLIOutput(s.out, format, "auto", os.Getenv)
 }
 
 // signingKeyOf loads --signing-key, as `rules bundle` does.
