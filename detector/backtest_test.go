@@ -49,8 +49,7 @@ func TestBacktestLocalMatchesReplay(t *testing.T) {
 	dir, files := replayTrail(t)
 	filters := [][]string{
 		nil,
-		{"--start", "2024-03-19", "--end", "2024-03-19", "--account", "111122223333"},
-		{"--fail-on", "LOW"},
+		{"--start", "2024-03-19", "--end", "2024-03-19", "--account", "111122223333", "--fail-on", "LOW"},
 	}
 	compare := func(t *testing.T, root string, f []string) {
 		rep := runCLI(t, "", append([]string{"replay", "--format", "json", root}, f...)...)
