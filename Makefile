@@ -1,11 +1,23 @@
 # Developer shortcuts; CI runs .ci/run.
 
-.PHONY: test bench bench-quick
+.PHONY: test lambda-check cold-check bench bench-quick
 
 test:
 	go test ./...
 
-# The replay benchmark of issue 7: 1,000,000 records in 200 files, medians of 5 runs, and a
+# The checks that build the Lambda function exactly as deploy/build.sh builds it (its own
+# compile of every dependency, for the host and for linux/arm64: minutes on a cold cache):
+# the linked features, the size, and the end-to-end tests on that binary. `go test ./...`
+# skips them with this reason; .ci/run runs this target.
+lambda-check:
+	TRAILHOUND_LAMBDA_CHECK=1 go test -count=1 -timeout 45m -run '^TestLambda(Build|EndToEnd|Size)' ./detector/ ./internal/bench/
+
+# .ci/run from a fresh clone of HEAD, with an empty build cache, while two CPU-bound
+# processes compete: what a new user's first run sees (.ci/cold-check).
+cold-check:
+	.ci/cold-check
+
+# The replay benchmark (targets in BENCHMARKS.md): 1,000,000 records in 200 files, medians of 5 runs, and a
 # trail 10 times larger for peak RSS. The report is printed and written to bench-out/.
 bench:
 	mkdir -p bench-out

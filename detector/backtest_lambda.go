@@ -202,7 +202,7 @@ func (r *runRules) set(ctx context.Context, url string) (*ruleset.Set, error) {
 	if r.key == nil {
 		r.log.Warn(EnvRulesPublicKey + " not set: the run's rules bundle is not verified")
 	}
-	build := bundleBuilder(r.builtin, r.builtin.Lib(), nil, r.key, url)
+	build := bundleBuilder(r.builtin, r.builtin.Lib(), nil, nil, r.key, url)
 	set, err := build(ctx, out.Body, reload.Version{ETag: aws.ToString(out.ETag)}, ruleset.FromEngine(r.engine))
 	if err != nil {
 		return nil, err

@@ -12,7 +12,7 @@ import (
 	"golang.org/x/term"
 )
 
-// Exit statuses (DESIGN.md: CLI contract).
+// Exit statuses (docs/ARCHITECTURE.md, Two entry points).
 const (
 	exitOK       = 0  // ran cleanly
 	exitAlert    = 1  // an alert at or above --fail-on was raised
@@ -23,6 +23,7 @@ const (
 
 commands:
   scan [flags] [PATH|-]...   evaluate CloudTrail events from files, directories or stdin
+                             (--tuning FILE applies the org tuning file; --tuning-diff shows its effect)
   replay [flags] PATH|s3://bucket/prefix
                              evaluate CloudTrail log files in their S3 key layout, locally or
                              in S3 (--start, --end, --account, --region, --workers)
@@ -33,12 +34,19 @@ commands:
   rules list                 list the loaded rules
   rules test [DIR]           run the Rego unit tests of the built-in pack, or of DIR; for a team
                              pack (or a directory of them) the full verdict CI gives
-  rules lint DIR...          check team packs: team file, metadata, namespace, capabilities, compile
-  rules bundle --out FILE DIR...
-                             write team packs as an OPA bundle for RULES_BUNDLE (--signing-key signs it)
+  rules lint [--tuning FILE] DIR...
+                             check team packs: team file, metadata, namespace, capabilities, compile;
+                             with --tuning, the org tuning file too
+  rules bundle --out FILE [--tuning FILE] DIR...
+                             write team packs (and the tuning file) as an OPA bundle for RULES_BUNDLE
+                             (--signing-key signs it)
   rules doc [--out FILE]     write the rule catalog (Markdown, as in rules/CATALOG.md)
   pattern [--rules DIR]      print the EventBridge pattern that routes the loaded rules' events
-  help                       show this help
+  version                    print the version and VCS revision of this binary (also --version)
+  help [COMMAND]             show this help, or a command's
+  selftest --function NAME --queue URL
+                             after a deploy: invoke the function with a canned event and wait
+                             for its alert in the triage queue
 
 Run 'detector <command> -h' for a command's flags.
 `
@@ -51,7 +59,40 @@ type stdio struct {
 }
 
 func (s stdio) errorf(format string, args ...any) {
-	fmt.Fprintf(s.err, programName+": "+format+"\n", args...)
+	fmt.Fprint(s.err, programName+": "+terminalSafe(fmt.Sprintf(format, args...))+"\n")
+}
+
+// terminalSafe escapes the control characters of a message bound for a terminal (input file
+// names and values end up in messages): everything below 0x20 but newline and tab, DEL and
+// the C1 controls become \xNN or \u00NN, so no input can move the cursor, clear the screen or
+// retitle the window. event.Origin already quotes a file name holding any of them.
+func terminalSafe(msg string) string {
+	clean := true
+	for _, r := range msg {
+		if isControl(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return msg
+	}
+	var b strings.Builder
+	for _, r := range msg {
+		switch {
+		case r < 0x80 && isControl(r):
+			fmt.Fprintf(&b, "\\x%02x", r)
+		case isControl(r):
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool {
+	return (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || (r >= 0x80 && r < 0xa0)
 }
 
 // usageError is a command-line or configuration mistake: exit status 64.
@@ -69,16 +110,26 @@ func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) 
 		s.errorf("this is the Lambda build (-tags lambda): it runs only as the AWS Lambda function (AWS_LAMBDA_RUNTIME_API set) and has no CLI commands; build without -tags lambda for the CLI")
 		return exitUsage
 	}
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	switch {
+	case len(args) == 0:
+		fmt.Fprint(errw, usageSummary)
+		return exitUsage
+	case args[0] == "-h" || args[0] == "--help" || args[0] == "-help":
 		fmt.Fprint(out, usageSummary)
-		if len(args) == 0 {
-			return exitUsage
-		}
+		return exitOK
+	case args[0] == "help" && len(args) == 1:
+		fmt.Fprint(out, usageSummary)
+		return exitOK
+	case args[0] == "help":
+		// help COMMAND [SUBCOMMAND] is COMMAND [SUBCOMMAND] --help.
+		args = append(args[1:len(args):len(args)], "--help")
+	case args[0] == "--version" || args[0] == "-version":
+		fmt.Fprintln(out, buildVersion())
 		return exitOK
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
-		s.errorf("unknown command %q\n\n%s", args[0], usageSummary)
+		s.errorf("unknown command %q; run 'detector help' for the commands", args[0])
 		return exitUsage
 	}
 	code, err := cmd(ctx, args[1:], s)
@@ -86,11 +137,12 @@ func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) 
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
-		s.errorf("%s: %v", args[0], err)
 		var ue *usageError
 		if errors.As(err, &ue) {
+			s.errorf("%s: %v", args[0], err)
 			return exitUsage
 		}
+		s.errorf("%s: %v", args[0], err)
 		if code == exitOK {
 			code = exitUsage
 		}
@@ -98,27 +150,41 @@ func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) 
 	return code
 }
 
-// newFlags returns a FlagSet that reports errors instead of exiting.
+// newFlags returns a FlagSet that reports errors instead of exiting and prints nothing by
+// itself: parseFlags prints the usage (to stdout) when -h or --help asks for it, and run
+// prints a flag error, once.
 func newFlags(name string, s stdio, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(s.err)
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprintf(s.err, "usage: detector %s\n\nflags:\n", usage)
-		fs.PrintDefaults()
+		fmt.Fprintf(s.out, "usage: detector %s\n", usage)
+		hasFlags := false
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if hasFlags {
+			fmt.Fprintf(s.out, "\nflags:\n")
+			fs.SetOutput(s.out)
+			fs.PrintDefaults()
+			fs.SetOutput(io.Discard)
+		}
 	}
 	return fs
 }
 
 // parseFlags parses args, turning flag errors into usage errors. Flags may follow positional
-// arguments (detector scan examples/ --format json).
+// arguments (detector scan examples/ --format json). -h or --help prints the usage and
+// returns flag.ErrHelp (exit status 0).
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	usage := fs.Usage
+	fs.Usage = func() {} // the flag package calls it on errors too
+	defer func() { fs.Usage = usage }()
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				usage()
 				return nil, err
 			}
-			return nil, usagef("%v", err)
+			return nil, usagef("%v (run 'detector %s -h' for usage)", err, fs.Name())
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -132,10 +198,16 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// isTerminal reports whether w is a terminal.
+// isTerminal reports whether w is a terminal (a writer with an IsTerminal method says so
+// itself: tests stand in for a terminal that way).
 func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+	switch w := w.(type) {
+	case interface{ IsTerminal() bool }:
+		return w.IsTerminal()
+	case *os.File:
+		return term.IsTerminal(int(w.Fd()))
+	}
+	return false
 }
 
 // stringList is a repeatable string flag.

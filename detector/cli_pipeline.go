@@ -5,13 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strings"
+	"time"
 
 	"github.com/trailhound/trailhound/internal/event"
 	"github.com/trailhound/trailhound/internal/pipeline"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/ruleset"
-	"github.com/trailhound/trailhound/internal/sink"
 	"github.com/trailhound/trailhound/internal/state"
 )
 
@@ -22,10 +21,13 @@ import (
 // pipelineFlags are the flags of the commands that run records through the pipeline.
 type pipelineFlags struct {
 	format   *string
+	color    *string
 	failOn   *string
 	quiet    *bool
 	enrich   *bool
 	ruleDirs stringList
+	tuning   *string
+	diff     *bool
 }
 
 // addPipelineFlags defines the shared flags on fs.
@@ -35,11 +37,14 @@ func addPipelineFlags(fs *flag.FlagSet) (*pipelineFlags, error) {
 		return nil, err
 	}
 	f := &pipelineFlags{
-		format: fs.String("format", "", "output format: text or json (JSON Lines of Alert v1); default text on a terminal, json otherwise"),
+		format: fs.String("format", "", "output format: text, json (JSON Lines of Alert v1) or ocsf (JSON Lines of OCSF 1.6 Detection Findings); default text on a terminal, json otherwise"),
+		color:  fs.String("color", "auto", "severity in colour in text output: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always or never"),
 		failOn: fs.String("fail-on", "", "exit with status 1 when an alert at or above this severity is raised (INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL)"),
 		quiet:  fs.Bool("quiet", false, "do not print the outcome summary on stderr"),
 	}
 	fs.Var(&f.ruleDirs, "rules", "team rule packs: a team pack directory (teams/payments) or a directory of them (teams); repeatable; default $TEAMS_CONFIG")
+	f.tuning = fs.String("tuning", "", "org tuning file (exceptions, staged and disabled rules; see rules/TUNING.md); default $"+EnvTuningConfig)
+	f.diff = fs.Bool("tuning-diff", false, "print on stderr what the tuning file changed: alerts before and after, per exception, staged and disabled rule (disabled rules are evaluated to count what they would have raised)")
 	f.enrich = fs.Bool("enrich", enrichDefault, "look up the IAM facts rules declare (custom.enrich: key age and last use, MFA, admin rights, tags) with your AWS credentials; read-only calls; default $ENRICH, else off")
 	return f, nil
 }
@@ -47,8 +52,10 @@ func addPipelineFlags(fs *flag.FlagSet) (*pipelineFlags, error) {
 // cliRun is a pipeline wired from the shared flags.
 type cliRun struct {
 	p         *pipeline.Pipeline
+	out       *cliOutput
 	set       *ruleset.Set
 	threshold rule.Severity
+	diff      *tuningDiff // with --tuning-diff
 }
 
 // open validates the shared flags, loads the rules and builds the pipeline. The int is the
@@ -61,19 +68,20 @@ func (f *pipelineFlags) open(ctx context.Context, s stdio) (*cliRun, int, error)
 			return nil, exitUsage, usagef("--fail-on: %v", err)
 		}
 	}
-	format := sink.Format(strings.ToLower(*f.format))
-	if format == "" {
-		format = sink.JSON
-		if isTerminal(s.out) {
-			format = sink.Text
-		}
-	}
-	out, err := sink.NewWriter(s.out, format)
+	out, err := newCLIOutput(s.out, *f.format, *f.color, os.Getenv)
 	if err != nil {
-		return nil, exitUsage, usagef("--format: %v", err)
+		return nil, exitUsage, err
 	}
+	r.out = out
 	if r.set, err = loadRuleSet(ctx, teamDirs(f.ruleDirs, os.Getenv)); err != nil {
 		return nil, exitUsage, err
+	}
+	if path := tuningPath(*f.tuning, os.Getenv); path != "" {
+		if r.set.Tuning, err = loadTuning(path, r.set, time.Now()); err != nil {
+			return nil, exitUsage, err
+		}
+	} else if *f.diff {
+		return nil, exitUsage, usagef("%v", errTuningUnset)
 	}
 	r.p = &pipeline.Pipeline{
 		Sink:        out,
@@ -83,6 +91,15 @@ func (f *pipelineFlags) open(ctx context.Context, s stdio) (*cliRun, int, error)
 		OnSuppress:  func(o event.Origin, sup pipeline.Suppression) { s.errorf("%s: %s", o, suppressionLine(sup)) },
 	}
 	withTeams(r.p, r.set)
+	r.p.StagingRoute = true // stdout is the staging route too: staged alerts print marked
+	r.p.OnException = func(o event.Origin, ex pipeline.Exception) {
+		if ex.Action == "suppress" {
+			s.errorf("%s: alert %s of rule %s suppressed by exception %s (owner %s, expires %s): %s", o, ex.AlertID, ex.RuleID, ex.ID, ex.Owner, ex.Expires, ex.Reason)
+		}
+	}
+	if *f.diff {
+		r.diff = newTuningDiff(r.p)
+	}
 	for _, b := range r.set.Broken {
 		s.errorf("%v", b)
 	}
@@ -101,6 +118,10 @@ func (f *pipelineFlags) open(ctx context.Context, s stdio) (*cliRun, int, error)
 func (r *cliRun) finish(s stdio, f *pipelineFlags, command string) int {
 	if !*f.quiet {
 		fmt.Fprintf(s.err, "%s: %s\n", command, r.p.Counts.Summary())
+		fmt.Fprintf(s.err, "%s: %s\n", command, r.out.Summary())
+	}
+	if r.diff != nil {
+		r.diff.write(s.err, r.set.Tuning)
 	}
 	code := exitCode(&r.p.Counts, r.threshold)
 	if len(r.set.Broken) > 0 {

@@ -174,7 +174,7 @@ func TestExitCodes(t *testing.T) {
 		{"bad format", []string{"scan", "--format", "xml", "-"}, exitUsage},
 		{"unknown flag", []string{"scan", "--nope", "-"}, exitUsage},
 		{"unknown command", []string{"scna"}, exitUsage},
-		{"missing path", []string{"scan", filepath.Join(t.TempDir(), "missing.json")}, exitPartial},
+		{"missing path", []string{"scan", filepath.Join(t.TempDir(), "missing.json")}, exitUsage},
 		{"help", []string{"help"}, exitOK},
 	}
 	quiet := `{"eventVersion":"1.09","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","eventID":"x","eventTime":"2026-11-02T09:14:07Z"}`

@@ -18,6 +18,7 @@ var commands = map[string]command{
 	"replay":   cmdReplay,
 	"rules":    cmdRules,
 	"pattern":  cmdPattern,
+	"version":  cmdVersion,
 	"backtest": cmdBacktest,
 }
 

@@ -25,13 +25,22 @@ import (
 // pipeline.Pipeline the CLI uses.
 //
 // Failure policy, by outcome:
-//   - sink_failed: the alert was not delivered and its idempotency claim was released. An SQS
-//     message is reported in batchItemFailures (SQS redelivers it, then moves it to the
-//     queue's DLQ); an EventBridge invocation returns an error (Lambda's async retries, then
-//     the on-failure destination). The deterministic alert id and the idempotency table keep
-//     the retry from raising a second alert.
+//   - sink_failed: some alert did not reach some destination. Delivery is per alert and per
+//     destination (internal/delivery): the alerts that reached every destination are committed
+//     and not sent again; each failed alert is counted (alert_delivery_failed) and logged on
+//     its own, and its claim is released with the destinations it did reach. An SQS message is
+//     reported in batchItemFailures (SQS redelivers it, then moves it to the queue's DLQ); an
+//     EventBridge invocation returns an error (Lambda's async retries, then the on-failure
+//     destination). The retry re-sends only what failed.
+//   - state unavailable (DynamoDB does not answer): delivery fails open, see SECURITY.md.
 //   - malformed: reported the same way, so the input ends in a DLQ where someone can look at
 //     it rather than only in a log line.
+//   - rejected: an EventBridge event whose envelope AWS did not send (its source is not the
+//     AWS source of detail.eventSource, or its account is not detail.recipientAccountId), or
+//     a record that did not come in an EventBridge event at all (AWS only ever invokes the
+//     function with EventBridge events, directly or through the ingest queue). Logged as a
+//     possible forgery (identifiers and the reason only, never the event) and failed like
+//     malformed, so the event itself is kept in a DLQ as evidence. Never evaluated.
 //   - rule_error: counted, logged and emitted as a metric, but not retried: a rule error is
 //     deterministic (same rule, same event, same error), so a retry would only loop until the
 //     DLQ. The other rules' alerts for the event were still delivered.
@@ -92,14 +101,22 @@ func (h *lambdaHandler) pipeline(ctx context.Context, log *slog.Logger) *pipelin
 		Enricher:    h.enricher,
 		Now:         h.now,
 		OnError:     func(err error) { log.Warn("record problem", "err", err) },
+		// DynamoDB that does not answer must leave the record time to deliver (fail open).
+		StateTimeout: lambdaStateTimeout,
 	}
 	if h.rules != nil {
 		set, routed := h.rules.current(ctx)
 		withTeams(p, set)
 		p.Sink = routed
+		p.OnException = func(o event.Origin, ex pipeline.Exception) {
+			log.Info("alert tuned", "exception_id", ex.ID, "action", ex.Action, "owner", ex.Owner, "reason", ex.Reason,
+				"expires", ex.Expires, "alert_id", ex.AlertID, "rule_id", ex.RuleID, "severity_before", ex.SeverityBefore,
+				"severity_after", ex.SeverityAfter, "message_id", o.MessageID)
+		}
 		p.OnSuppress = func(o event.Origin, s pipeline.Suppression) {
 			log.Info("alert suppressed", "suppression_id", s.ID, "team", s.Team, "owner", s.Owner, "reason", s.Reason,
 				"expires", s.Expires, "alert_id", s.AlertID, "rule_id", s.RuleID, "message_id", o.MessageID)
+			h.archiveSuppressed(ctx, log, s.Alert)
 		}
 	}
 	return p
@@ -135,13 +152,16 @@ func sqsBatch(payload []byte) (events.SQSEvent, bool) {
 // sqs processes each message of a batch and names the ones that failed.
 func (inv *invocation) sqs(ctx context.Context, batch events.SQSEvent) events.SQSEventResponse {
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
-	for _, msg := range batch.Records {
+	for i, msg := range batch.Records {
 		if ctx.Err() != nil {
 			// Out of time: the rest go back to the queue untouched.
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
 			continue
 		}
-		if !inv.records(ctx, "sqs:"+msg.MessageId, []byte(msg.Body), msg.MessageId) {
+		mctx, cancel := recordBudget(ctx, len(batch.Records)-i)
+		ok := inv.records(mctx, "sqs:"+msg.MessageId, []byte(msg.Body), msg.MessageId)
+		cancel()
+		if !ok {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
 		}
 	}
@@ -152,6 +172,28 @@ func (inv *invocation) sqs(ctx context.Context, batch events.SQSEvent) events.SQ
 		inv.log.Warn("batch item failures", "failed_messages", n, "messages", len(batch.Records))
 	}
 	return resp
+}
+
+// lambdaStateTimeout bounds each call to the DynamoDB state (SDK retries included).
+const lambdaStateTimeout = 3 * time.Second
+
+// responseReserve is the part of an invocation's remaining time no record may spend: what
+// the handler needs to report batchItemFailures and metrics before Lambda stops it.
+const responseReserve = 2 * time.Second
+
+// recordBudget bounds one message of a batch to an equal share of the invocation's remaining
+// time (less responseReserve) among the messages left, left included: a message whose sink
+// keeps failing spends its SDK retries within its share, and the messages after it still get
+// theirs (time a message does not use passes to the next). Without a deadline, ctx as is.
+func recordBudget(ctx context.Context, left int) (context.Context, context.CancelFunc) {
+	dl, ok := ctx.Deadline()
+	if !ok || left < 1 {
+		return context.WithCancel(ctx)
+	}
+	remaining := time.Until(dl)
+	reserve := min(responseReserve, remaining/10)
+	share := (remaining - reserve) / time.Duration(left)
+	return context.WithTimeout(ctx, max(share, 0))
 }
 
 // eventBridge processes an EventBridge event (or any other framing the decoder accepts).
@@ -176,8 +218,15 @@ func (inv *invocation) records(ctx context.Context, name string, input []byte, m
 	ok, n := true, 0
 	for rec, err := range event.RecordsBytes(name, input) {
 		n++
+		if err == nil && rec.Origin.Framing != event.FramingEventBridge {
+			err = &event.DecodeError{Origin: rec.Origin, Err: fmt.Errorf("%w (%s framing): the function admits only EventBridge events", event.ErrUnenveloped, rec.Origin.Framing)}
+		}
 		if err != nil {
-			inv.p.Malformed(err)
+			if res := inv.p.Malformed(err); res.Outcome == pipeline.Rejected {
+				inv.log.Warn("possible forgery: event rejected at the trust boundary", "reason", res.Reasons[0],
+					"err", err, "event_id", rec.EventID, "event_name", rec.EventName, "event_source", rec.EventSource,
+					"account", rec.RecipientAccountID, "message_id", messageID)
+			}
 			ok = false
 			continue
 		}
@@ -248,6 +297,14 @@ func (inv *invocation) finish(err error) {
 	inv.metrics.Count("records", c.Records())
 	inv.metrics.Count("alerts", c.Alerts())
 	inv.metrics.Count("alert_updates", c.Updates())
+	inv.metrics.Count("findings_capped", c.FindingsCapped())
+	inv.metrics.Count("alert_delivery_failed", c.Undelivered())
+	inv.metrics.Count(pipeline.ReasonStateUnavailable, c.StateUnavailable())
+	if inv.h.rules != nil {
+		for name, n := range inv.h.rules.drainMetrics() {
+			inv.metrics.Count(name, n)
+		}
+	}
 	inv.metrics.Dimensions = inv.h.dimensions
 	if werr := inv.metrics.Write(inv.h.metrics, time.Now()); werr != nil {
 		inv.log.Error("metrics", "err", werr)

@@ -6,13 +6,14 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/trailhound/trailhound/internal/testutil"
 )
 
 // lambdaFeatures are symbols the Lambda build must link, one or more per feature the function
-// has (DESIGN.md, deploy/README.md): the Runtime API loop, every sink, the DynamoDB state,
+// has (docs/ARCHITECTURE.md, deploy/README.md): the Runtime API loop, every sink, the DynamoDB state,
 // IAM enrichment, team routes, and the signed bundle reloaded from S3. A feature the build
 // tag cut off by mistake would be missing here (its configuration would then do nothing).
 var lambdaFeatures = []string{
@@ -23,6 +24,13 @@ var lambdaFeatures = []string{
 	"github.com/trailhound/trailhound/internal/sink.(*SecurityHub).Send",
 	"github.com/trailhound/trailhound/internal/sink.(*SNS).Send",
 	"github.com/trailhound/trailhound/internal/sink.(*EventBridge).Send",
+	"github.com/trailhound/trailhound/internal/sink.(*Firehose).Send",
+	"github.com/trailhound/trailhound/internal/sink.(*PagerDuty).Send",
+	"github.com/trailhound/trailhound/internal/sink.(*Slack).Send",
+	"github.com/trailhound/trailhound/internal/sink.(*Webhook).Send",
+	"github.com/trailhound/trailhound/internal/sink.(*Secret).Value",
+	"github.com/trailhound/trailhound/internal/sink.(*SecurityHub).Archive",
+	"github.com/trailhound/trailhound/internal/ocsf.Render",
 	"github.com/trailhound/trailhound/internal/state.(*Dynamo).Claim",
 	"github.com/trailhound/trailhound/internal/state.(*DynamoWindows).Observe",
 	"github.com/trailhound/trailhound/internal/enrich.New",
@@ -119,13 +127,13 @@ func TestLambdaBuildLeavesOutSDKConfig(t *testing.T) {
 }
 
 // TestLambdaBuildLinksEveryLambdaFeature builds the function as deploy/build.sh does (for the
-// host, keeping the symbol table) and checks its symbols: every Lambda feature is linked, and
-// none of the CLI-only commands is.
+// host, keeping the symbol table; the binary the other Lambda tests share under make
+// lambda-check) and checks its symbols: every Lambda feature is linked, and none of the
+// CLI-only commands is. The deployed flags matter here (inlining decides which functions
+// remain), so it runs only under make lambda-check.
 func TestLambdaBuildLinksEveryLambdaFeature(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "bootstrap")
-	if err := buildLambda(bin, "-ldflags="); err != nil {
-		t.Fatal(err)
-	}
+	testutil.NeedLambdaCheck(t)
+	bin := buildBootstrap(t)
 	out, err := exec.Command("go", "tool", "nm", bin).Output()
 	if err != nil {
 		t.Fatalf("go tool nm: %v", err)

@@ -22,7 +22,7 @@ import (
 
 //go:generate go test -run ^TestDeployTemplatesCarryDetectorPattern$ -count=1 -update-pattern .
 
-// EnvStateTable names the DynamoDB idempotency table (DESIGN.md: Configuration).
+// EnvStateTable names the DynamoDB idempotency table (docs/ARCHITECTURE.md, Configuration).
 const EnvStateTable = "STATE_TABLE"
 
 // lambdaMode reports whether the process was started by AWS Lambda (or a Runtime API
@@ -50,7 +50,7 @@ func lambdaMain() {
 		log.Error("init failed", "err", err)
 		os.Exit(1)
 	}
-	log.Info("init done", "init_ms", time.Since(start).Milliseconds())
+	log.Info("init done", "init_ms", time.Since(start).Milliseconds(), "version", buildVersion())
 	lambda.Start(h.Handle)
 }
 
@@ -87,7 +87,7 @@ func newLambdaHandler(ctx context.Context, getenv func(string) string, log *slog
 		return nil, fmt.Errorf("configure sinks: %w", err)
 	}
 	if len(sinks.Sinks) == 0 {
-		return nil, errors.New("no alert destination configured: set ALERT_QUEUE_URL, ALERT_TOPIC_ARN, ALERT_BUS_NAME or SECURITY_HUB=true")
+		return nil, errors.New("no alert destination configured: set ALERT_QUEUE_URL, ALERT_TOPIC_ARN, ALERT_BUS_NAME, SECURITY_HUB=true, ALERT_FIREHOSE_STREAM, PAGERDUTY_SECRET, SLACK_SECRET or WEBHOOK_URL with WEBHOOK_SECRET")
 	}
 	h := &lambdaHandler{
 		engine:     eng,
@@ -118,7 +118,7 @@ func newLambdaHandler(ctx context.Context, getenv func(string) string, log *slog
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)
 	}
-	h.rules.current(ctx) // fetch the bundle (if any) during init, not in the first invocation
+	h.rules.init(ctx) // fetch the bundle (if any) during init, bounded, not in the first invocation
 	log.Info("configured", "sinks", sinks.Names(), "rules", len(eng.Rules()), "state_table", getenv(EnvStateTable) != "", "enrich", h.enricher != nil)
 	return h, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/trailhound/trailhound/internal/alert"
@@ -24,9 +25,10 @@ import (
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/ruleset"
 	"github.com/trailhound/trailhound/internal/team"
+	"github.com/trailhound/trailhound/internal/tuning"
 )
 
-// Rule source configuration (DESIGN.md: Configuration).
+// Rule source configuration (docs/ARCHITECTURE.md, Configuration).
 const (
 	// EnvRulesBundle is an OPA bundle of team packs: s3://bucket/key.
 	EnvRulesBundle = "RULES_BUNDLE"
@@ -39,6 +41,18 @@ const (
 	EnvRulesKeyAlgorithm = "RULES_KEY_ALGORITHM"
 	// EnvRulesReloadSeconds is the least time between two checks of the bundle's ETag.
 	EnvRulesReloadSeconds = "RULES_RELOAD_SECONDS"
+	// EnvRulesFetchTimeoutSeconds bounds one check of the bundle (HeadObject, GetObject and
+	// the download, SDK retries included), at init and at reload; default 10.
+	EnvRulesFetchTimeoutSeconds = "RULES_FETCH_TIMEOUT_SECONDS"
+)
+
+// Metrics of the rules bundle, emitted (EMF) by the invocation after they happened.
+const (
+	// MetricBundleRefused counts bundles refused (signature, limits, compile): an alarm in
+	// deploy/template.yaml watches it, and a health alert is delivered.
+	MetricBundleRefused = "bundle_refused"
+	// MetricBundleUnavailable counts checks of the bundle that failed or timed out.
+	MetricBundleUnavailable = "bundle_unavailable"
 )
 
 // lambdaRules provides the active rule set, and the router over its teams' routes, to each
@@ -46,6 +60,12 @@ const (
 // (HeadObject) and a new version is activated without a restart; a bundle that fails to
 // read or verify is refused and the last good rules stay. When a new set becomes active,
 // its revision is logged and a health alert is delivered for each broken team pack.
+//
+// The bundle is fetched at init, bounded by RULES_FETCH_TIMEOUT_SECONDS (init goes on with
+// the built-in rules when S3 does not answer); reload checks run in the background, so an
+// invocation never waits on S3. A refused bundle is counted (bundle_refused, drained into
+// the invocation's metrics) and reported by a health alert; a failed check is counted
+// (bundle_unavailable).
 type lambdaRules struct {
 	def     route.Sender
 	open    route.Opener
@@ -57,6 +77,50 @@ type lambdaRules struct {
 	mu     sync.Mutex
 	set    *ruleset.Set
 	router *route.Router
+
+	pmu       sync.Mutex
+	problems  []reload.Problem // not yet reported by a health alert
+	refusals  int64            // not yet emitted as metrics
+	failures  int64
+	bundleLoc string
+}
+
+// onProblem records a watcher problem; the next current call reports it.
+func (r *lambdaRules) onProblem(p reload.Problem) {
+	r.pmu.Lock()
+	defer r.pmu.Unlock()
+	if p.Refused {
+		r.refusals++
+		r.problems = append(r.problems, p)
+	} else {
+		r.failures++
+	}
+}
+
+// drainMetrics returns the bundle refusals and failed checks since the last call.
+func (r *lambdaRules) drainMetrics() map[string]int64 {
+	r.pmu.Lock()
+	defer r.pmu.Unlock()
+	out := map[string]int64{MetricBundleRefused: r.refusals, MetricBundleUnavailable: r.failures}
+	r.refusals, r.failures = 0, 0
+	return out
+}
+
+// reportProblems delivers a health alert for each refused bundle not reported yet.
+func (r *lambdaRules) reportProblems(ctx context.Context) {
+	r.pmu.Lock()
+	problems := r.problems
+	r.problems = nil
+	r.pmu.Unlock()
+	var alerts []*alert.Alert
+	for _, p := range problems {
+		active := ""
+		if p.Active != (reload.Version{}) {
+			active = "the rules of " + p.Active.String()
+		}
+		alerts = append(alerts, ruleset.BundleHealthAlert(r.bundleLoc, p.Version.String(), bundle.RefusalReason(p.Err), p.Err, active, time.Now()))
+	}
+	r.sendHealth(ctx, alerts)
 }
 
 // newLambdaRules loads the team packs of TEAMS_CONFIG beside the built-in pack, and sets up
@@ -65,7 +129,7 @@ type lambdaRules struct {
 // rule sets built with team packs, so the built-in pack is parsed and compiled once. It does
 // not fetch the bundle: the first current call does.
 func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) string, builtin *rule.Pack, builtinEngine *engine.Engine, def route.Sender, claims pipeline.Idempotency, log *slog.Logger) (*lambdaRules, error) {
-	r := &lambdaRules{def: def, open: route.AWSOpener(cfg), log: log, claims: claims, static: ruleset.FromEngine(builtinEngine)}
+	r := &lambdaRules{def: def, open: route.AWSOpener(cfg, getenv), log: log, claims: claims, static: ruleset.FromEngine(builtinEngine)}
 	var dirSources []team.Source
 	var err error
 	if dirs := teamDirs(nil, getenv); len(dirs) > 0 {
@@ -73,27 +137,41 @@ func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) str
 			return nil, fmt.Errorf("%s: %w", EnvTeamsConfig, err)
 		}
 	}
-	loc := strings.TrimSpace(getenv(EnvRulesBundle))
-	if len(dirSources) == 0 && loc == "" {
-		return r, nil // the built-in pack only: nothing more to parse or compile
+	var tuned *localTuning
+	if path := tuningPath("", getenv); path != "" {
+		data, err := readTuning(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", EnvTuningConfig, err)
+		}
+		tuned = &localTuning{name: path, data: data}
 	}
+	loc := strings.TrimSpace(getenv(EnvRulesBundle))
 	lib := builtin.Lib()
 	if len(dirSources) > 0 {
-		if r.static, err = ruleset.Build(ctx, builtin, ruleset.Load(dirSources, time.Now()), ruleset.Options{Lib: lib, Reuse: builtinEngine}); err != nil {
+		if r.static, err = ruleset.Build(ctx, builtin, ruleset.Load(dirSources, time.Now()), ruleset.Options{Lib: lib, Reuse: builtinEngine, Deadline: ruleDeadline}); err != nil {
 			return nil, err
 		}
 	}
+	if tuned != nil {
+		if r.static.Tuning, err = tuned.load(r.static); err != nil {
+			return nil, fmt.Errorf("%s: %w", EnvTuningConfig, err)
+		}
+	}
 	if loc == "" {
-		return r, nil
+		return r, nil // no bundle: nothing more to fetch
 	}
 	where, err := reload.ParseS3URL(loc)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", EnvRulesBundle, err)
 	}
 	var key *bundle.Key
-	if material := getenv(EnvRulesPublicKey); strings.TrimSpace(material) != "" {
+	material, from, err := rulesKeyMaterial(ctx, func() parameterAPI { return ssm.NewFromConfig(cfg) }, getenv)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", from, err)
+	}
+	if strings.TrimSpace(material) != "" {
 		if key, err = bundle.LoadKey(material, getenv(EnvRulesKeyAlgorithm)); err != nil {
-			return nil, fmt.Errorf("%s: %w", EnvRulesPublicKey, err)
+			return nil, fmt.Errorf("%s: %w", from, err)
 		}
 	} else {
 		log.Warn(EnvRulesPublicKey + " not set: the rules bundle's signature is not verified")
@@ -106,21 +184,36 @@ func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) str
 		}
 		interval = time.Duration(n) * time.Second
 	}
+	timeout := reload.DefaultTimeout
+	if v := strings.TrimSpace(getenv(EnvRulesFetchTimeoutSeconds)); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%s: want a whole number of seconds >= 1, got %q", EnvRulesFetchTimeoutSeconds, v)
+		}
+		timeout = time.Duration(n) * time.Second
+	}
 	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
 		// moto and other S3 endpoints by address, as replay does
 		o.UsePathStyle = cfg.BaseEndpoint != nil || os.Getenv("AWS_ENDPOINT_URL_S3") != ""
 		// The bundle's signature, not a response checksum, is what the detector trusts.
 		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 	})
-	build := bundleBuilder(builtin, lib, dirSources, key, where.String())
-	r.watcher = reload.New(client, where, r.static, build, reload.Options{Interval: interval, Log: log})
+	build := bundleBuilder(builtin, lib, dirSources, tuned, key, where.String())
+	r.bundleLoc = where.String()
+	r.watcher = reload.New(client, where, r.static, build, reload.Options{
+		Interval: interval, Timeout: timeout, Background: true, OnProblem: r.onProblem, Log: log,
+	})
 	return r, nil
 }
 
 // bundleBuilder builds a rule set from a bundle's content: the team packs of TEAMS_CONFIG
 // and of the bundle. A bundle that does not read or verify is refused; a team pack in it
 // that does not load or compile leaves that team on its previous pack.
-func bundleBuilder(builtin *rule.Pack, lib map[string]*ast.Module, dirSources []team.Source, key *bundle.Key, name string) reload.BuildFunc[*ruleset.Set] {
+//
+// The bundle's tuning file, when it carries one, wins over TUNING_CONFIG's (tuned); either
+// is validated against the new set's rules, and a bundle whose tuning file does not
+// validate is refused like one that does not verify.
+func bundleBuilder(builtin *rule.Pack, lib map[string]*ast.Module, dirSources []team.Source, tuned *localTuning, key *bundle.Key, name string) reload.BuildFunc[*ruleset.Set] {
 	return func(ctx context.Context, body io.Reader, v reload.Version, current *ruleset.Set) (*ruleset.Set, error) {
 		c, err := bundle.Read(body, name, bundle.Options{Key: key})
 		if err != nil {
@@ -131,8 +224,39 @@ func bundleBuilder(builtin *rule.Pack, lib map[string]*ast.Module, dirSources []
 			revision = "revision " + c.Revision + ", " + revision
 		}
 		sources := append(append([]team.Source{}, dirSources...), c.Sources...)
-		return ruleset.Build(ctx, builtin, ruleset.Load(sources, time.Now()), ruleset.Options{Lib: lib, Previous: current, Revision: revision})
+		set, err := ruleset.Build(ctx, builtin, ruleset.Load(sources, time.Now()), ruleset.Options{Lib: lib, Previous: current, Revision: revision, Deadline: ruleDeadline})
+		if err != nil {
+			return nil, err
+		}
+		t := tuned // the deployment package's file, unless the bundle carries one
+		if c.Tuning != nil {
+			t = &localTuning{name: c.TuningName, data: c.Tuning}
+		}
+		if t != nil {
+			if set.Tuning, err = t.load(set); err != nil {
+				return nil, fmt.Errorf("bundle %s: %w", name, err)
+			}
+		}
+		return set, nil
 	}
+}
+
+// localTuning is a tuning file's bytes, validated again against each rule set it joins.
+type localTuning struct {
+	name string
+	data []byte
+}
+
+func (t *localTuning) load(set *ruleset.Set) (*tuning.Policy, error) {
+	return tuning.Load(t.name, t.data, time.Now(), set.KnownRules())
+}
+
+// init fetches the bundle (if any) inline, bounded by its timeout, and activates the rules.
+func (r *lambdaRules) init(ctx context.Context) {
+	if r.watcher != nil {
+		r.watcher.Refresh(ctx)
+	}
+	r.current(ctx)
 }
 
 // current returns the active rule set and the sink that routes its alerts.
@@ -144,11 +268,16 @@ func (r *lambdaRules) current(ctx context.Context) (*ruleset.Set, pipeline.Sink)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if set == r.set {
+		r.reportProblems(ctx)
 		return r.set, r.router
 	}
-	router, err := route.New(r.def, set.Teams, r.open, route.Options{HealthRuleID: ruleset.HealthRuleID, BuiltinTeam: ruleset.BuiltinTeam})
+	opts := route.Options{HealthRuleID: ruleset.HealthRuleID, BuiltinTeam: ruleset.BuiltinTeam}
+	if set.Tuning != nil {
+		opts.Staging = set.Tuning.File.StagingRoutes
+	}
+	router, err := route.New(r.def, set.Teams, r.open, opts)
 	if err != nil {
-		r.log.Error("team routes unusable: every alert goes to the default route", "err", err)
+		r.log.Error("team or staging routes unusable: every alert goes to the default route, staged alerts to none", "err", err)
 		router, _ = route.New(r.def, nil, r.open, route.Options{HealthRuleID: ruleset.HealthRuleID, BuiltinTeam: ruleset.BuiltinTeam})
 	}
 	r.set, r.router = set, router
@@ -157,6 +286,7 @@ func (r *lambdaRules) current(ctx context.Context) (*ruleset.Set, pipeline.Sink)
 		r.log.Error("team rule pack not loaded", "team", b.Team, "pack", b.Origin, "kept", b.Kept, "err", b.Err)
 	}
 	r.sendHealth(ctx, set.HealthAlerts())
+	r.reportProblems(ctx)
 	return r.set, r.router
 }
 

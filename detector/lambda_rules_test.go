@@ -9,6 +9,8 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -84,8 +86,8 @@ func TestLambdaTeamBundle(t *testing.T) {
 		EnvRulesPublicKey:     string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})),
 		EnvRulesReloadSeconds: "1",
 	}
-	var logs syncBuffer
-	h, err := newLambdaHandler(ctx, func(k string) string { return vars[k] }, obs.NewLogger(&logs, 0), &bytes.Buffer{})
+	var logs, metrics syncBuffer
+	h, err := newLambdaHandler(ctx, func(k string) string { return vars[k] }, obs.NewLogger(&logs, 0), &metrics)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,11 +134,34 @@ func TestLambdaTeamBundle(t *testing.T) {
 	publish("r2-foreign", nil)
 	signing = good
 	time.Sleep(1100 * time.Millisecond)
-	if _, err := h.Handle(ctx, eventBridgeEvent(t, rec)); err != nil {
-		t.Fatal(err)
+	handleAfterReload := func() {
+		t.Helper()
+		// The reload check runs in the background: this invocation starts it, the next one
+		// sees its result.
+		if _, err := h.Handle(ctx, eventBridgeEvent(t, rec)); err != nil {
+			t.Fatal(err)
+		}
+		h.rules.watcher.Wait()
+		if _, err := h.Handle(ctx, eventBridgeEvent(t, rec)); err != nil {
+			t.Fatal(err)
+		}
 	}
+	handleAfterReload()
 	if l := logs.String(); !strings.Contains(l, "rules bundle refused; the last good rules stay active") || strings.Count(l, `"msg":"rules active"`) != 1 {
 		t.Fatalf("foreign-signed bundle not refused:\n%s", l)
+	}
+	// The refusal is counted (EMF) and reported by a health alert on the default route.
+	if m := metrics.String(); !strings.Contains(m, `"bundle_refused":1`) {
+		t.Fatalf("no bundle_refused metric:\n%s", m)
+	}
+	var refusedAlert *alert.Alert
+	for _, a := range env.triageAlerts(t) {
+		if a.Rule.ID == "TH-HEALTH-001" && a.Title == "Rules bundle refused" {
+			refusedAlert = &a
+		}
+	}
+	if refusedAlert == nil || refusedAlert.Context["reason"] != bundle.ReasonSignature || !strings.Contains(refusedAlert.Summary, "s3://trailhound-rules/teams.tar.gz") {
+		t.Fatalf("no health alert for the refused bundle: %+v", refusedAlert)
 	}
 	// A new signed version is picked up by the running handler.
 	if err := os.WriteFile(filepath.Join(root, "payments", "service_user_deleted.rego"), []byte(serviceUserDeletedRule), 0o600); err != nil {
@@ -144,9 +169,7 @@ func TestLambdaTeamBundle(t *testing.T) {
 	}
 	publish("r3", nil)
 	time.Sleep(1100 * time.Millisecond)
-	if _, err := h.Handle(ctx, eventBridgeEvent(t, rec)); err != nil {
-		t.Fatal(err)
-	}
+	handleAfterReload()
 	if l := logs.String(); !strings.Contains(l, `"msg":"rules active","revision":"revision r3, etag `) || strings.Count(l, `"msg":"rules active"`) != 2 {
 		t.Fatalf("r3 not activated:\n%s", l)
 	}
@@ -225,5 +248,67 @@ func TestLambdaRulesConfigurationErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: got %v, want an error mentioning %s", name, err, c.want)
 		}
+	}
+}
+
+// TestLambdaInitWithHangingBundleEndpoint: S3 accepts the connection and never answers. Init
+// gives up on the bundle after RULES_FETCH_TIMEOUT_SECONDS and starts with the built-in
+// rules; invocations are not held by the reload check (it runs in the background); the
+// failed checks are counted (bundle_unavailable).
+func TestLambdaInitWithHangingBundleEndpoint(t *testing.T) {
+	env := newLambdaEnv(t)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release); srv.Close() })
+	t.Setenv("AWS_ENDPOINT_URL_S3", srv.URL)
+	vars := map[string]string{
+		"ALERT_QUEUE_URL":           env.triageURL,
+		"STATE_TABLE":               env.table,
+		"ENRICH":                    "false",
+		EnvRulesBundle:              "s3://trailhound-rules/teams.tar.gz",
+		EnvRulesFetchTimeoutSeconds: "1",
+		EnvRulesReloadSeconds:       "1",
+	}
+	var logs, metrics syncBuffer
+	type result struct {
+		h   *lambdaHandler
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		h, err := newLambdaHandler(context.Background(), func(k string) string { return vars[k] }, obs.NewLogger(&logs, 0), &metrics)
+		done <- result{h, err}
+	}()
+	var h *lambdaHandler
+	select {
+	case r := <-done:
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		h = r.h
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("init waited on a hanging S3 endpoint:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "rules bundle check failed; the active rules stay") {
+		t.Fatalf("no failed check logged:\n%s", logs.String())
+	}
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(serviceKeyCreated), &rec); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond) // the reload interval: this invocation starts a check
+	if _, err := h.Handle(context.Background(), eventBridgeEvent(t, rec)); err != nil {
+		t.Fatal(err)
+	}
+	if got := ruleIDsOf(env.triageAlerts(t)); !slices.Equal(got, []string{"TH-IAM-003"}) {
+		t.Fatalf("built-in alert not delivered while the bundle hangs: %v", got)
+	}
+	if m := metrics.String(); !regexp.MustCompile(`"bundle_unavailable":[1-9]`).MatchString(m) {
+		t.Fatalf("init's failed check not counted:\n%s", m)
 	}
 }

@@ -135,30 +135,60 @@ func (r *runtimeAPI) initErr() string {
 	return string(r.initError)
 }
 
-var (
-	bootstrapOnce sync.Once
-	bootstrapPath string
-	bootstrapErr  error
-)
+// bootstraps are the Lambda binaries this test process built, by kind, each built once.
+var bootstraps sync.Map // string -> *bootstrapBuild
+
+type bootstrapBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
 
 // buildBootstrap builds the real Lambda binary once per test binary, into a temporary
-// directory, the way deploy/build.sh builds the function (the Lambda build: tags lambda and
-// lambda.norpc, the same flags), but for the host platform (-host).
+// directory, and returns its path. It is the Lambda build (tags lambda and lambda.norpc: the
+// function alone, as deployed), for the host platform, built:
+//   - under `make lambda-check` (testutil.LambdaCheck), by deploy/build.sh -host with the
+//     symbol table kept (TestLambdaBuildLinksEveryLambdaFeature reads it): the deployed
+//     binary's flags, at the cost of compiling every dependency again with them;
+//   - for benchmarks, by deploy/build.sh -host as deployed (stripped);
+//   - otherwise with go test's own compiler flags, so every dependency comes from the build
+//     cache the test binary's build just filled: only this package and aws-lambda-go's
+//     lambda package (lambda.norpc) are compiled, then linked. The same code as deployed; the
+//     flags only change inlining, paths and symbols, which lambda-check covers.
 func buildBootstrap(t testing.TB) string {
 	t.Helper()
-	bootstrapOnce.Do(func() {
+	kind, build := "go-test-flags", func(out string) error { return buildLambdaTestFlags(out) }
+	switch _, bench := t.(*testing.B); {
+	case testutil.LambdaCheck():
+		kind, build = "build.sh-symbols", func(out string) error { return buildLambda(out, "-ldflags=") }
+	case bench:
+		kind, build = "build.sh", func(out string) error { return buildLambda(out) }
+	}
+	v, _ := bootstraps.LoadOrStore(kind, &bootstrapBuild{})
+	b := v.(*bootstrapBuild)
+	b.once.Do(func() {
 		dir, err := os.MkdirTemp("", "trailhound-bootstrap-")
 		if err != nil {
-			bootstrapErr = err
+			b.err = err
 			return
 		}
-		bootstrapPath = filepath.Join(dir, "bootstrap")
-		bootstrapErr = buildLambda(bootstrapPath)
+		b.path = filepath.Join(dir, "bootstrap")
+		b.err = build(b.path)
 	})
-	if bootstrapErr != nil {
-		t.Fatal(bootstrapErr)
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	return bootstrapPath
+	return b.path
+}
+
+// buildLambdaTestFlags builds the Lambda build of this package into out with the compiler
+// flags go test builds with (its cache entries), for the host.
+func buildLambdaTestFlags(out string) error {
+	cmd := exec.Command("go", "build", "-tags", "lambda,lambda.norpc", "-o", out, ".")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build -tags lambda,lambda.norpc -o %s .: %v\n%s", out, err, b)
+	}
+	return nil
 }
 
 // buildLambda runs deploy/build.sh -host out, with extra go build flags.

@@ -41,6 +41,7 @@ func TestLambdaHandlerConfigurationErrors(t *testing.T) {
 		"bad queue":       {map[string]string{"ALERT_QUEUE_URL": "triage"}, "ALERT_QUEUE_URL"},
 		"bad enrich":      {map[string]string{"ALERT_QUEUE_URL": "http://127.0.0.1:1/q", "ENRICH": "sometimes"}, "ENRICH"},
 		"bad securityhub": {map[string]string{"SECURITY_HUB": "yes please"}, "SECURITY_HUB"},
+		"bad enrich role": {map[string]string{"ALERT_QUEUE_URL": "http://127.0.0.1:1/q", "ENRICH_ROLE_NAME": "arn:aws:iam::1:role/x"}, "ENRICH_ROLE_NAME"},
 	}
 	for name, c := range cases {
 		var logs bytes.Buffer

@@ -31,7 +31,7 @@ func loadBuiltin(ctx context.Context) (*rule.Pack, *engine.Engine, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	eng, errs := engine.New(ctx, []*rule.Pack{p}, engine.Options{Lib: p.Lib()})
+	eng, errs := engine.New(ctx, []*rule.Pack{p}, engine.Options{Lib: p.Lib(), Deadline: ruleDeadline})
 	if len(errs) > 0 {
 		return nil, nil, fmt.Errorf("compile rules: %w", errors.Join(errs...))
 	}

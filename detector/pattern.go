@@ -14,9 +14,10 @@ import (
 // packs'. deploy/template.yaml carries the built-in pattern (a test keeps them equal); a
 // deployment with team packs regenerates it with the same --rules.
 func cmdPattern(ctx context.Context, args []string, s stdio) (int, error) {
-	fs := newFlags("pattern", s, "pattern [--rules DIR]...")
+	fs := newFlags("pattern", s, "pattern [--rules DIR]... [--max-chars N]")
 	var dirs stringList
 	fs.Var(&dirs, "rules", "team rule packs whose events the pattern must also route (repeatable; default $TEAMS_CONFIG)")
+	maxChars := fs.Int("max-chars", engine.PatternMaxChars, "refuse a pattern longer than this many characters (EventBridge's quota: 2048 by default, up to 4096)")
 	if rest, err := parseFlags(fs, args); err != nil {
 		return exitUsage, err
 	} else if len(rest) > 0 {
@@ -36,6 +37,9 @@ func cmdPattern(ctx context.Context, args []string, s stdio) (int, error) {
 	}
 	b, err := engine.Pattern(set.Engine.Events())
 	if err != nil {
+		return exitUsage, err
+	}
+	if err := engine.CheckPatternSize(b, *maxChars); err != nil {
 		return exitUsage, err
 	}
 	if _, err := s.out.Write(b); err != nil {

@@ -24,6 +24,7 @@ import (
 type patternProbe struct {
 	id, why                       string
 	detailType, source, eventName string
+	envSource                     string // the envelope's source; "" is the AWS source of source
 	want                          bool
 }
 
@@ -48,6 +49,11 @@ func patternProbes(declared map[string][]string) []patternProbe {
 	for _, src := range sources {
 		for _, name := range declared[src] {
 			add(patternProbe{why: "declared", detailType: engine.CloudTrailDetailType, source: src, eventName: name, want: true})
+			// Anyone who may put events on the bus can send the same detail under a source of
+			// their own (EventBridge reserves aws.* for AWS): never routed.
+			for _, forged := range []string{"com.attacker", "custom." + strings.Split(src, ".")[0], "aws"} {
+				add(patternProbe{why: "forged source", detailType: engine.CloudTrailDetailType, source: src, eventName: name, envSource: forged})
+			}
 			for _, other := range append(slices.Clone(sources), "sts.amazonaws.com") {
 				if other != src && !slices.Contains(declared[other], name) {
 					add(patternProbe{why: "declared name, other service", detailType: engine.CloudTrailDetailType, source: other, eventName: name})
@@ -124,8 +130,12 @@ func TestPatternRoutesExactlyTheDeclaredEvents(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			envSource := p.envSource
+			if envSource == "" {
+				envSource = "aws." + strings.Split(p.source, ".")[0]
+			}
 			entries = append(entries, ebtypes.PutEventsRequestEntry{
-				EventBusName: aws.String(bus), Source: aws.String("aws." + strings.Split(p.source, ".")[0]),
+				EventBusName: aws.String(bus), Source: aws.String(envSource),
 				DetailType: aws.String(p.detailType), Detail: aws.String(string(detail)),
 			})
 		}
@@ -171,8 +181,21 @@ func TestPatternRoutesExactlyTheDeclaredEvents(t *testing.T) {
 			neg++
 		}
 		if delivered[p.id] != p.want {
-			t.Errorf("%s %s:%s (%s): delivered=%v, want %v", p.detailType, p.source, p.eventName, p.why, delivered[p.id], p.want)
+			t.Errorf("%s %s:%s source %q (%s): delivered=%v, want %v", p.detailType, p.source, p.eventName, p.envSource, p.why, delivered[p.id], p.want)
 		}
 	}
 	t.Logf("%d declared events delivered, %d near misses not delivered", pos, neg)
+}
+
+// TestPatternSizeCapped: a pattern over the size EventBridge accepts is refused with a clear
+// error instead of printed.
+func TestPatternSizeCapped(t *testing.T) {
+	t.Setenv("TEAMS_CONFIG", "")
+	r := runCLI(t, "", "pattern", "--max-chars", "100")
+	if r.code != exitUsage || r.stdout != "" || !strings.Contains(r.stderr, "over the limit of 100") {
+		t.Fatalf("pattern --max-chars 100: exit %d, stdout %q, stderr %q; want exit %d and the limit named", r.code, r.stdout, r.stderr, exitUsage)
+	}
+	if r := runCLI(t, "", "pattern"); r.code != exitOK {
+		t.Fatalf("the built-in pattern is over the default limit: %s", r.stderr)
+	}
 }

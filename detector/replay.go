@@ -59,6 +59,8 @@ func cmdReplay(ctx context.Context, args []string, s stdio) (int, error) {
 		// Files are opened up to --lateness out of event order: windows must remember that far back.
 		w.Disorder = max(state.DefaultDisorder, *lateness+5*time.Minute)
 	}
+	// Event times are checked against the time in each log file's name, not the wall clock.
+	run.p.Clock = replay.FileClock
 	opts := replay.Options{Filter: filter, Workers: *workers}
 	var bar *replay.Progress
 	if !*pf.quiet && isTerminal(s.err) {
@@ -75,6 +77,9 @@ func cmdReplay(ctx context.Context, args []string, s stdio) (int, error) {
 	if !*pf.quiet {
 		fmt.Fprintf(s.err, "replay: %s\n", replaySummary(st, &filter))
 	}
+	if st.Records == 0 && ctx.Err() == nil {
+		s.errorf("replay: no CloudTrail records under %s (%d files read, %d left out by name; filter: %s)", roots[0], st.FilesDone, st.Pruned, &filter)
+	}
 	return run.finish(s, pf, "replay"), ctx.Err()
 }
 
@@ -87,6 +92,10 @@ func replayFilter(start, end string, accounts, regions stringList) (replay.Filte
 	}
 	if f.End, err = replay.ParseTimeBound(end, true); err != nil {
 		return f, usagef("--end: %v", err)
+	}
+	if !f.Start.IsZero() && !f.End.IsZero() && !f.Start.Before(f.End) {
+		// Said with the dates as typed: a date as --end stands for the end of that day.
+		return f, usagef("--start %s is not before --end %s: the time range is empty", start, end)
 	}
 	f.Accounts, f.Regions = splitList(accounts), splitList(regions)
 	if err := f.Validate(); err != nil {

@@ -143,6 +143,11 @@ func TestReplayS3MatchesScan(t *testing.T) {
 	if strings.Contains(rep.stderr, "DEBUG") {
 		t.Fatalf("SDK debug output on stderr:\n%s", rep.stderr)
 	}
+	// A prefix that holds no log file says so.
+	empty := runCLI(t, "", "replay", "--format", "json", "s3://org-trail/nothing-here/")
+	if empty.code != exitOK || !strings.Contains(empty.stderr, "no CloudTrail records under s3://org-trail/nothing-here/ (0 files read") {
+		t.Fatalf("empty prefix: exit %d, stderr:\n%s", empty.code, empty.stderr)
+	}
 }
 
 func TestReplayUsageAndExitCodes(t *testing.T) {

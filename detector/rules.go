@@ -96,7 +96,7 @@ func catalog(rs []*rule.Rule) []byte {
 	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 	p("# trailhound rule catalog\n\n")
 	p("Generated from the rules' METADATA by `%s`; do not edit by hand.\n", catalogCommand)
-	p("How rules are written: [README.md](README.md).\n\n%d rules:\n\n", len(rs))
+	p("How rules are written: [README.md](README.md). How the team that owns this pack tunes it without forking it (exceptions, staged and disabled rules): [TUNING.md](TUNING.md).\n\n%d rules:\n\n", len(rs))
 	p("| ID | Title | Severity | Events | ATT&CK |\n| --- | --- | --- | --- | --- |\n")
 	for _, r := range rs {
 		p("| [%s](#%s) | %s | %s | %s | %s |\n", r.ID, strings.ToLower(r.ID), cell(r.Title), r.Severity,

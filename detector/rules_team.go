@@ -11,6 +11,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,9 +27,12 @@ import (
 
 func cmdRules(ctx context.Context, args []string, s stdio) (int, error) {
 	if len(args) == 0 {
-		return exitUsage, usagef("rules: want a subcommand: list, test, lint, bundle, doc")
+		return exitUsage, usagef("want a subcommand: list, test, lint, bundle, doc")
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(s.out, rulesUsage)
+		return exitOK, nil
 	case "list":
 		return rulesList(ctx, args[1:], s)
 	case "test":
@@ -40,8 +44,22 @@ func cmdRules(ctx context.Context, args []string, s stdio) (int, error) {
 	case "bundle":
 		return rulesBundle(ctx, args[1:], s)
 	}
-	return exitUsage, usagef("rules: unknown subcommand %q (want list, test, lint, bundle or doc)", args[0])
+	return exitUsage, usagef("unknown subcommand %q (want list, test, lint, bundle or doc; run 'detector rules -h' for usage)", args[0])
 }
+
+// rulesUsage is what detector rules --help prints.
+const rulesUsage = `usage: detector rules <subcommand> [flags] [args]
+
+subcommands:
+  list [--format text|json] [--rules DIR]...   list the loaded rules
+  test [-v] [DIR]                              run the Rego unit tests of the built-in pack, or
+                                               of DIR; for team packs, the full CI verdict
+  lint DIR...                                  check team packs
+  bundle --out FILE [--signing-key KEY] DIR... write team packs as an OPA bundle
+  doc [--out FILE]                             write the rule catalog (Markdown)
+
+Run 'detector rules <subcommand> -h' for its flags.
+`
 
 func rulesTest(ctx context.Context, args []string, s stdio) (int, error) {
 	fs := newFlags("rules test", s, "rules test [-v] [DIR]")
@@ -124,15 +142,36 @@ func rulesTest(ctx context.Context, args []string, s stdio) (int, error) {
 // rulesLint is `detector rules lint DIR...`: the static part of a team pack's verdict
 // (team file, METADATA, namespace, capabilities, compilation).
 func rulesLint(ctx context.Context, args []string, s stdio) (int, error) {
-	fs := newFlags("rules lint", s, "rules lint DIR...")
+	fs := newFlags("rules lint", s, "rules lint [--tuning FILE] DIR...")
+	tuningFile := fs.String("tuning", "", "also validate this org tuning file against the built-in pack and the team packs given")
 	dirs, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage, err
 	}
-	if len(dirs) == 0 {
-		return exitUsage, usagef("rules lint: want a team pack directory (teams/payments) or a directory of them (teams)")
+	if len(dirs) == 0 && *tuningFile == "" {
+		return exitUsage, usagef("rules lint: want a team pack directory (teams/payments) or a directory of them (teams), or --tuning FILE")
 	}
-	return teamVerdict(ctx, dirs, false, false, 0, s)
+	code := exitOK
+	var errs []error
+	if *tuningFile != "" {
+		c, err := lintTuning(ctx, *tuningFile, dirs, s)
+		if err != nil {
+			if c == exitUsage {
+				return c, err
+			}
+			code, errs = c, append(errs, err)
+		}
+	}
+	if len(dirs) > 0 {
+		c, err := teamVerdict(ctx, dirs, false, false, 0, s)
+		if err != nil {
+			if c == exitUsage {
+				return c, err
+			}
+			code, errs = c, append(errs, err)
+		}
+	}
+	return code, errors.Join(errs...)
 }
 
 // hasTeamPacks reports whether dir is a team pack or a directory of them, which `rules
@@ -242,8 +281,9 @@ func joinInts(ns []int, max int) string {
 
 // rulesBundle is `detector rules bundle`: team packs as one OPA bundle for RULES_BUNDLE,
 // signed when a key is given. Invalid packs are refused, so a bundle always loads.
-func rulesBundle(_ context.Context, args []string, s stdio) (int, error) {
-	fs := newFlags("rules bundle", s, "rules bundle --out FILE [--signing-key PEM] [--signing-alg ALG] [--revision REV] DIR...")
+func rulesBundle(ctx context.Context, args []string, s stdio) (int, error) {
+	fs := newFlags("rules bundle", s, "rules bundle --out FILE [--signing-key PEM] [--signing-alg ALG] [--revision REV] [--tuning FILE] [DIR...]")
+	tuningFile := fs.String("tuning", "", "carry this org tuning file in the bundle (validated first against the built-in pack and the team packs given)")
 	out := fs.String("out", "", "write the bundle (tar.gz) to FILE (required)")
 	keyFile := fs.String("signing-key", "", "sign with this PEM private key file (RS256 or ES256 inferred; for HS256 the file holds the secret)")
 	alg := fs.String("signing-alg", "", "signature algorithm (default: inferred from the key)")
@@ -252,14 +292,21 @@ func rulesBundle(_ context.Context, args []string, s stdio) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
-	if *out == "" || len(dirs) == 0 {
-		return exitUsage, usagef("rules bundle: want --out FILE and at least one team pack directory")
+	if *out == "" || (len(dirs) == 0 && *tuningFile == "") {
+		return exitUsage, usagef("rules bundle: want --out FILE and at least one team pack directory or --tuning FILE")
 	}
-	sources, err := team.Dirs(dirs)
-	if err != nil {
-		return exitUsage, usagef("%v", err)
+	var sources []team.Source
+	if len(dirs) > 0 {
+		if sources, err = team.Dirs(dirs); err != nil {
+			return exitUsage, usagef("%v", err)
+		}
 	}
 	opts := bundle.WriteOptions{Revision: *revision, Now: time.Now()}
+	if *tuningFile != "" {
+		if opts.Tuning, err = tuningJSON(ctx, *tuningFile, dirs); err != nil {
+			return exitPartial, fmt.Errorf("not writing a bundle with an invalid tuning file: %w", err)
+		}
+	}
 	if *keyFile != "" {
 		material := *keyFile
 		if strings.HasPrefix(strings.ToUpper(*alg), "HS") {
@@ -280,6 +327,6 @@ func rulesBundle(_ context.Context, args []string, s stdio) (int, error) {
 	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
 		return exitUsage, fmt.Errorf("write: %w", err)
 	}
-	fmt.Fprintf(s.err, "rules bundle: wrote %s (%d team pack(s), %d bytes, signed: %v)\n", *out, len(sources), buf.Len(), opts.Key != nil)
+	fmt.Fprintf(s.err, "rules bundle: wrote %s (%d team pack(s), tuning file: %v, %d bytes, signed: %v)\n", *out, len(sources), opts.Tuning != nil, buf.Len(), opts.Key != nil)
 	return exitOK, nil
 }

@@ -7,9 +7,18 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/pipeline"
 	"github.com/trailhound/trailhound/internal/ruleset"
 	"github.com/trailhound/trailhound/internal/team"
+)
+
+// ruleDeadline and packDeadline bound the time one rule, and one team pack's rules together,
+// may take on one event (engine.Options.Deadline, pipeline.Pipeline.PackDeadline). Tests make
+// them generous (main_test.go), so that their verdicts never depend on the machine's speed.
+var (
+	ruleDeadline = engine.DefaultDeadline
+	packDeadline = pipeline.DefaultPackDeadline
 )
 
 // EnvTeamsConfig lists team pack directories (as --rules takes them), separated by the
@@ -45,7 +54,7 @@ func loadRuleSet(ctx context.Context, dirs []string) (*ruleset.Set, error) {
 			return nil, usagef("--rules: %v", err)
 		}
 	}
-	set, err := ruleset.Build(ctx, builtin, ruleset.Load(sources, time.Now()), ruleset.Options{Lib: builtin.Lib()})
+	set, err := ruleset.Build(ctx, builtin, ruleset.Load(sources, time.Now()), ruleset.Options{Lib: builtin.Lib(), Deadline: ruleDeadline})
 	if err != nil {
 		return nil, fmt.Errorf("compile rules: %w", err)
 	}
@@ -59,7 +68,8 @@ func withTeams(p *pipeline.Pipeline, set *ruleset.Set) {
 	p.Policy = set
 	p.Unloaded = set
 	p.TeamInputLimit = ruleset.DefaultInputLimit
-	p.PackDeadline = pipeline.DefaultPackDeadline
+	p.PackDeadline = packDeadline
+	withTuning(p, set)
 }
 
 // suppressionLine describes a suppressed alert for logs and stderr.

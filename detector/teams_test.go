@@ -274,3 +274,31 @@ func TestPatternIncludesTeamEvents(t *testing.T) {
 		t.Fatalf("rules list --rules: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// A team template that puts a placeholder inside shell quotes is refused by `rules lint` and
+// `rules test`: a user name `$(id)` would otherwise run when the analyst pastes the command.
+func TestRulesLintRefusesQuotedPlaceholder(t *testing.T) {
+	root := teamPacks(t, nil)
+	if err := os.RemoveAll(filepath.Join(root, "ledger")); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(root, "payments", "service_user_key_changed.rego")
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := `"aws iam list-access-keys --user-name {{target.user_name}}"`
+	src := strings.Replace(string(b), from, `'aws iam get-user --user-name "{{target.user_name}}"'`, 1)
+	if src == string(b) {
+		t.Fatalf("fixture changed: %s not found", from)
+	}
+	if err := os.WriteFile(file, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"lint", "test"} {
+		r := runCLI(t, "", "rules", cmd, root)
+		if r.code != exitPartial || !strings.Contains(r.stdout+r.stderr, "placeholder {{target.user_name}} stands inside double quotes") {
+			t.Errorf("rules %s: exit %d\nstdout:\n%s\nstderr:\n%s", cmd, r.code, r.stdout, r.stderr)
+		}
+	}
+}

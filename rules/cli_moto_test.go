@@ -78,7 +78,7 @@ var motoUnserved = []struct {
 	reason  string
 }{
 	{regexp.MustCompile(`^aws cloudtrail lookup-events `),
-		"moto does not implement CloudTrail LookupEvents (HTTP 500); DESIGN.md lists it as not emulated"},
+		"moto does not implement CloudTrail LookupEvents (HTTP 500); it is not emulated"},
 	{regexp.MustCompile(`^aws cloudtrail (start|stop)-logging --name arn:`),
 		"moto's StartLogging/StopLogging look the trail up by name only (a trail ARN raises KeyError, HTTP 500); AWS accepts a name or an ARN, and the same command with a trail name runs on moto in another fixture"},
 }

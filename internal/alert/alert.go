@@ -26,6 +26,41 @@ type Alert struct {
 	Runbook       []string          `json:"runbook"`
 	Dedup         Dedup             `json:"dedup"`
 	Links         Links             `json:"links"`
+	// SeverityReasons explain Severity when it differs from the rule's: every escalation
+	// and step-down, in the order they were applied (the rule, break-glass, an exception).
+	SeverityReasons []SeverityReason `json:"severity_reasons,omitempty"`
+	// Tuning says what the org tuning file did to the alert; absent when nothing.
+	Tuning *Tuning `json:"tuning,omitempty"`
+}
+
+// SeverityReason is one step of how the alert got its severity.
+type SeverityReason struct {
+	Change string `json:"change"` // "raised" or "lowered"
+	From   string `json:"from"`
+	To     string `json:"to"`
+	// By is what changed it: "rule" (the rule's own escalation or step-down), "break_glass"
+	// or "exception" (the org tuning file).
+	By     string `json:"by"`
+	Reason string `json:"reason"`
+}
+
+// Tuning is what the org tuning file did to an alert.
+type Tuning struct {
+	// Exception is the exception that lowered the alert (or, in the log of a suppressed
+	// alert, suppressed it).
+	Exception *TuningException `json:"exception,omitempty"`
+	// Staged: the rule is staged; the alert goes to the staging route only.
+	Staged bool `json:"staged,omitempty"`
+}
+
+// TuningException names the exception that changed an alert.
+type TuningException struct {
+	ID             string `json:"id"`
+	Action         string `json:"action"` // "set_severity" or "suppress"
+	SeverityBefore string `json:"severity_before"`
+	Owner          string `json:"owner"`
+	Reason         string `json:"reason"`
+	Expires        string `json:"expires"` // YYYY-MM-DD
 }
 
 // Rule describes the rule that raised the alert.

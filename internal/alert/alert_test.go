@@ -3,6 +3,7 @@ package alert_test
 import (
 	"encoding/json"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -128,16 +129,20 @@ func TestIDIsDeterministicAndDistinct(t *testing.T) {
 // Event values are attacker-controlled: a user name crafted as a shell payload must reach the
 // command as one inert argument.
 func TestCLIValuesAreShellQuoted(t *testing.T) {
-	evil := []string{`bob; rm -rf ~`, `$(curl evil)`, "`id`", `it's`, `a b`, "x\ny", `"quoted"`, `\`, `*`, `-rf`}
+	evil := []string{`bob; rm -rf ~`, `$(curl evil)`, "`id`", `it's`, `a b`, "x\ny", `"quoted"`, `\`, `*`, `-rf`, `--help`, `-bob x`, `-`}
 	for _, v := range evil {
 		a := build(t, map[string]string{"user_name": v, "access_key_id": "AKIAEXAMPLE"})
 		cmd := a.Remediation.Containment[0].CLI[0]
-		out, err := exec.Command("bash", "-c", "set -- "+strings.TrimPrefix(cmd, "aws iam update-access-key --user-name ")+"; printf '%s\\0' \"$@\"").Output()
+		out, err := exec.Command("bash", "-c", "set -- "+strings.TrimPrefix(cmd, "aws iam update-access-key ")+"; printf '%s\\0' \"$@\"").Output()
 		if err != nil {
 			t.Fatalf("%q: %v", cmd, err)
 		}
 		args := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
-		if len(args) != 5 || args[0] != v {
+		want := []string{"--user-name", v}
+		if strings.HasPrefix(v, "-") { // joined to its option, or the AWS CLI reads it as one
+			want = []string{"--user-name=" + v}
+		}
+		if len(args) != len(want)+4 || !slices.Equal(args[:len(want)], want) {
 			t.Fatalf("value %q rendered as %q, shell saw %q", v, cmd, args)
 		}
 	}
@@ -190,7 +195,7 @@ func TestTextRendererNeutralisesTerminalEscapes(t *testing.T) {
 			t.Fatalf("text rendering contains %q:\n%s", bad, txt)
 		}
 	}
-	for _, want := range []string{"[CRITICAL] Access key reactivated (TH-IAM-001)", `bob\x1b[2J`, "$ aws iam update-access-key", "runbook:", a.ID} {
+	for _, want := range []string{"[CRITICAL] Access key reactivated (TH-IAM-001", `bob\x1b[2J`, "$ aws iam update-access-key", "runbook:", a.ID} {
 		if !strings.Contains(txt, want) {
 			t.Fatalf("text rendering lacks %q:\n%s", want, txt)
 		}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"sort"
 	"strconv"
@@ -35,7 +36,7 @@ type Input struct {
 
 // Build turns a finding into an Alert v1 with its remediation filled in.
 func Build(in Input) (Alert, error) {
-	sourceIP, userAgent, errorMessage, identityAccount, readOnly, err := recordFields(in.Record.Raw, in.Parsed)
+	sourceIP, userAgent, errorMessage, identityAccount, readOnly, odd, err := recordFields(in.Record.Raw, in.Parsed)
 	if err != nil {
 		return Alert{}, err
 	}
@@ -83,6 +84,13 @@ func Build(in Input) (Alert, error) {
 	for k, v := range in.Context {
 		a.Context[k] = v
 	}
+	for _, f := range odd {
+		addNote(&a, "record field "+f+" is not a string, as AWS writes it: shown as its JSON text")
+	}
+	if f.Excess > 0 {
+		addNote(&a, fmt.Sprintf("the rule raised %d findings for this event; only the first %d became alerts, %d were left out", f.Of, engine.MaxFindings, f.Excess))
+	}
+	a.SeverityReasons = ruleSeverityReasons(r.Severity, f.Severity, f.Context)
 	if in.Actor != nil {
 		a.Actor = actorFrom(in.Actor)
 	} else if in.ActorErr != nil {
@@ -108,6 +116,7 @@ func Build(in Input) (Alert, error) {
 			url.QueryEscape(h.AWSRegion) + "#/events/" + url.PathEscape(h.EventID)
 	}
 	fill(&a, c)
+	capFields(&a)
 	return a, nil
 }
 

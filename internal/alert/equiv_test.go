@@ -85,14 +85,44 @@ func referenceExpand(s string, lookup func(path string) (string, bool)) (string,
 	return out, "", true
 }
 
-// referenceFill is fill as it was, on referenceExpand.
+// referenceOption is an option right before a placeholder ("... --user-name ").
+var referenceOption = regexp.MustCompile(`(^| )--[^ ]+ $`)
+
+// referenceExpandJoin is referenceExpand for remediation entries: a value that starts with
+// "-" (shell-quoted or not) right after an option is joined to it with "=".
+func referenceExpandJoin(s string, lookup func(path string) (string, bool)) (string, string, bool) {
+	missing := ""
+	var b strings.Builder
+	last := 0
+	for _, m := range referencePlaceholder.FindAllStringSubmatchIndex(s, -1) {
+		b.WriteString(s[last:m[0]])
+		path := s[m[2]:m[3]]
+		v, ok := lookup(path)
+		if !ok && missing == "" {
+			missing = path
+		}
+		if out := b.String(); (strings.HasPrefix(v, "-") || strings.HasPrefix(v, "'-")) && referenceOption.MatchString(out) {
+			b.Reset()
+			b.WriteString(out[:len(out)-1] + "=")
+		}
+		b.WriteString(v)
+		last = m[1]
+	}
+	if missing != "" {
+		return s, missing, false
+	}
+	b.WriteString(s[last:])
+	return b.String(), "", true
+}
+
+// referenceFill is fill as it was, on referenceExpandJoin.
 func referenceFill(a *Alert, r *rule.Rule) {
 	fields := referenceFields(a)
 	lookup := func(p string) (string, bool) {
 		v, ok := fields[p]
 		return referenceShellQuote(v), ok
 	}
-	expand := func(s string) (string, string, bool) { return referenceExpand(s, lookup) }
+	expand := func(s string) (string, string, bool) { return referenceExpandJoin(s, lookup) }
 	texts := func(in []string) []string {
 		out := make([]string, 0, len(in))
 		for _, s := range in {
@@ -191,6 +221,7 @@ func FuzzFill(f *testing.F) {
 	f.Add("{{{target.key}}} {{ target.missing}} {{context.n}}", "{{actor.arn}}}}{{", "", "a b")
 	f.Add("{{\ttarget.user_name\n}} {{\vtarget.key}} {{}} {{ }} {{target.user_name", "x{{context.missing}}", "$(id)", "ünï")
 	f.Add("{{a{b}} {{a}b}} }}{{target.key}}{{", "{{context.f}} {{context.f2}} {{context.i64}}", "-rf", "*")
+	f.Add("aws iam x --user-name {{target.user_name}} --access-key-id {{target.key}} -- {{target.user_name}}", "x --y {{target.key}}", "-bob", "-rf x")
 	for _, p := range fuzzPaths {
 		f.Add("cmd {{"+p+"}} and {{target.key}}", "title {{"+p+"}}", "v", "w x")
 	}
@@ -260,9 +291,9 @@ func FuzzRecordFields(f *testing.F) {
 			// encoding/json keeps a string over a later null.
 			return
 		}
-		ip, ua, em, acct, ro, err := recordFields(raw, parsed)
-		wip, wua, wem, wacct, wro, werr := recordFields(raw, nil) // encoding/json
-		if (err != nil) != (werr != nil) || ip != wip || ua != wua || em != wem || acct != wacct || ro != wro {
+		ip, ua, em, acct, ro, odd, err := recordFields(raw, parsed)
+		wip, wua, wem, wacct, wro, wodd, werr := recordFields(raw, nil) // encoding/json
+		if (err != nil) != (werr != nil) || ip != wip || ua != wua || em != wem || acct != wacct || ro != wro || len(odd) != len(wodd) {
 			t.Fatalf("%q: from the parsed record %q %q %q %q %v %v; encoding/json %q %q %q %q %v %v",
 				raw, ip, ua, em, acct, ro, err, wip, wua, wem, wacct, wro, werr)
 		}

@@ -136,7 +136,24 @@ func appendAlert(b []byte, a *Alert) ([]byte, error) {
 	b = appendJSONString(b, a.Dedup.LastSeen)
 	b = append(b, `},"links":{"cloudtrail_console":`...)
 	b = appendJSONString(b, a.Links.CloudTrailConsole)
-	return append(b, "}}"...), nil
+	b = append(b, '}')
+	// The two optional objects are rare (an escalated, stepped-down or tuned alert) and
+	// hold only strings: encoding/json writes them.
+	if len(a.SeverityReasons) > 0 {
+		j, err := json.Marshal(a.SeverityReasons)
+		if err != nil {
+			return reflected()
+		}
+		b = append(append(b, `,"severity_reasons":`...), j...)
+	}
+	if a.Tuning != nil {
+		j, err := json.Marshal(a.Tuning)
+		if err != nil {
+			return reflected()
+		}
+		b = append(append(b, `,"tuning":`...), j...)
+	}
+	return append(b, '}'), nil
 }
 
 func appendSteps(b []byte, steps []Step) []byte {

@@ -56,6 +56,11 @@ func TestJSONMatchesEncodingJSON(t *testing.T) {
 		func(a *Alert) { a.Context["ch"] = map[string]any{"c": make(chan int)} },
 		func(a *Alert) { a.Context["typed"] = map[string]int{"b": 2, "a": 1} },
 		func(a *Alert) { a.Dedup.Count = -12345 },
+		func(a *Alert) {
+			a.SeverityReasons = []SeverityReason{{Change: "lowered", From: "HIGH", To: "LOW", By: "exception", Reason: "<rotation> & \u2028"}}
+			a.Tuning = &Tuning{Staged: true, Exception: &TuningException{ID: "TUNE-001", Action: "set_severity", SeverityBefore: "HIGH", Owner: "a@b", Reason: "\x00r", Expires: "2027-01-01"}}
+		},
+		func(a *Alert) { a.Tuning = &Tuning{} },
 	} {
 		a := fuzzAlert("x", "y")
 		a.CreatedAt = time.Date(2024, 5, 1, 10, 0, 0, 5e6, time.UTC)

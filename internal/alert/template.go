@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"bytes"
 	"strings"
 	"sync"
 
@@ -77,9 +78,10 @@ func (rd renderer) mark(kind uint8) renderer {
 	return rd
 }
 
-// expand appends t with every placeholder's value shell-quoted. When a value is missing it
-// leaves the buffer as it was and returns the first missing path.
-func (rd renderer) expand(a *Alert, t *tmpl) (out renderer, missing string, ok bool) {
+// expand appends t with every placeholder's value shell-quoted. When a value is missing, or a
+// placeholder stands where shell quoting would not hold (segment.unsafe), it leaves the buffer
+// as it was and returns the first such path (and the unsafe context).
+func (rd renderer) expand(a *Alert, t *tmpl) (out renderer, missing, unsafe string, ok bool) {
 	start := len(rd.buf)
 	for i := range t.segs {
 		s := &t.segs[i]
@@ -87,19 +89,39 @@ func (rd renderer) expand(a *Alert, t *tmpl) (out renderer, missing string, ok b
 		if !s.hole {
 			continue
 		}
+		if s.unsafe != "" {
+			rd.buf = rd.buf[:start]
+			return rd, s.ref.path, s.unsafe, false
+		}
 		v, ok := s.ref.value(a)
 		if !ok && s.ref.path != "" { // an empty path ({{ }}) renders as '', as the regexp expansion did
 			rd.buf = rd.buf[:start]
-			return rd, s.ref.path, false
+			return rd, s.ref.path, "", false
+		}
+		if len(v) > 0 && v[0] == '-' {
+			joinOption(rd.buf[start:])
 		}
 		rd.buf = appendShellQuoted(rd.buf, v)
 	}
-	return rd, "", true
+	return rd, "", "", true
+}
+
+// joinOption turns "--user-name " at the end of entry into "--user-name=": the value that
+// follows starts with "-", which the AWS CLI would otherwise read as an option of its own.
+func joinOption(entry []byte) {
+	n := len(entry)
+	if n < 4 || entry[n-1] != ' ' {
+		return
+	}
+	opt := entry[bytes.LastIndexByte(entry[:n-1], ' ')+1 : n-1]
+	if len(opt) > 2 && opt[0] == '-' && opt[1] == '-' {
+		entry[n-1] = '='
+	}
 }
 
 // text renders t as one piece of kind, or nothing when a value is missing.
 func (rd renderer) text(a *Alert, t *tmpl, kind uint8) (renderer, bool) {
-	rd, _, ok := rd.expand(a, t)
+	rd, _, _, ok := rd.expand(a, t)
 	if ok {
 		rd = rd.mark(kind)
 	}
@@ -113,7 +135,11 @@ func (rd renderer) summary(a *Alert, t *tmpl) renderer {
 		if !s.hole {
 			continue
 		}
-		if v, ok := s.ref.value(a); ok {
+		if s.unsafe != "" {
+			rd.buf = append(rd.buf, "<refused "...)
+			rd.buf = append(rd.buf, s.ref.path...)
+			rd.buf = append(rd.buf, '>')
+		} else if v, ok := s.ref.value(a); ok {
 			rd.buf = appendShellQuoted(rd.buf, v)
 		} else {
 			rd.buf = append(rd.buf, "<unknown "...)
@@ -141,10 +167,24 @@ func (rd renderer) steps(a *Alert, in []cstep, n *counts, section int) renderer 
 		}
 		for j := range s.cli {
 			c := &s.cli[j]
-			var missing string
-			if rd, missing, ok = rd.expand(a, c); ok {
+			var missing, unsafe string
+			if rd, missing, unsafe, ok = rd.expand(a, c); ok {
 				rd = rd.mark(pieceCLI)
 				entries++
+				continue
+			}
+			if unsafe != "" {
+				// The rule's template puts a value where the shell would not read it as one
+				// quoted word (rule.ShellContexts); loading refuses such rules, this is the
+				// renderer's own guard. The command is never rendered with the value.
+				rd.buf = append(rd.buf, "command refused: its placeholder {{"...)
+				rd.buf = append(rd.buf, missing...)
+				rd.buf = append(rd.buf, "}} stands "...)
+				rd.buf = append(rd.buf, unsafe...)
+				rd.buf = append(rd.buf, ", where a quoted value could run as a command: "...)
+				rd.buf = append(rd.buf, c.src...)
+				rd = rd.mark(pieceOmitted)
+				omitted++
 				continue
 			}
 			// context.* keys are set by the rule only where guidance applies (gating);
@@ -230,18 +270,23 @@ type tmpl struct {
 	segs []segment
 }
 
-// segment is literal text followed, when hole is set, by a placeholder.
+// segment is literal text followed, when hole is set, by a placeholder. unsafe, when set,
+// is the shell context the placeholder stands in (rule.ShellContexts): it is never filled.
 type segment struct {
-	lit  string
-	hole bool
-	ref  fieldRef
+	lit    string
+	hole   bool
+	ref    fieldRef
+	unsafe string
 }
 
-func parseTemplate(s string) tmpl {
+// parseTemplate splits s; contexts gives each placeholder's shell context
+// (rule.ShellContexts for commands, rule.TextShellContexts for prose).
+func parseTemplate(s string, contexts func(string) []string) tmpl {
 	t := tmpl{src: s}
 	last := 0
-	for _, h := range rule.Holes(s) {
-		t.segs = append(t.segs, segment{lit: s[last:h.Start], hole: true, ref: resolve(h.Path)})
+	ctxs := contexts(s)
+	for i, h := range rule.Holes(s) {
+		t.segs = append(t.segs, segment{lit: s[last:h.Start], hole: true, ref: resolve(h.Path), unsafe: ctxs[i]})
 		last = h.End
 	}
 	if last < len(s) || len(t.segs) == 0 {
@@ -281,14 +326,14 @@ func compiledFor(r *rule.Rule) *compiled {
 }
 
 func compile(r *rule.Rule) *compiled {
-	c := &compiled{rule: r, summary: parseTemplate(r.Remediation.Summary)}
+	c := &compiled{rule: r, summary: parseTemplate(r.Remediation.Summary, rule.TextShellContexts)}
 	for i, in := range [3][]rule.Step{r.Remediation.Containment, r.Remediation.Steps, r.Remediation.Backout} {
 		c.sections[i] = make([]cstep, len(in))
 		for j, s := range in {
-			c.sections[i][j] = cstep{title: parseTemplate(s.Title), console: parseTemplates(s.Console), cli: parseTemplates(s.CLI)}
+			c.sections[i][j] = cstep{title: parseTemplate(s.Title, rule.TextShellContexts), console: parseTemplates(s.Console, rule.TextShellContexts), cli: parseTemplates(s.CLI, rule.ShellContexts)}
 		}
 	}
-	c.runbook = parseTemplates(r.Runbook)
+	c.runbook = parseTemplates(r.Runbook, rule.TextShellContexts)
 	if r.Dedup != nil {
 		for _, p := range r.Dedup.By {
 			c.dedupBy = append(c.dedupBy, resolve(p))
@@ -297,10 +342,10 @@ func compile(r *rule.Rule) *compiled {
 	return c
 }
 
-func parseTemplates(in []string) []tmpl {
+func parseTemplates(in []string, contexts func(string) []string) []tmpl {
 	out := make([]tmpl, len(in))
 	for i, s := range in {
-		out[i] = parseTemplate(s)
+		out[i] = parseTemplate(s, contexts)
 	}
 	return out
 }

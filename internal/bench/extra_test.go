@@ -4,13 +4,14 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+
+	"github.com/trailhound/trailhound/internal/testutil"
 )
 
-// TestLambdaSize builds the function with deploy/build.sh, as the report measures it.
+// TestLambdaSize builds the function with deploy/build.sh, as the report measures it (for
+// linux/arm64: a compile of every dependency of its own, so only under make lambda-check).
 func TestLambdaSize(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the Lambda binary")
-	}
+	testutil.NeedLambdaCheck(t)
 	module, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ type Report struct {
 	Evaluate    []EvalStat // the engine benchmark, per record set
 }
 
-// Target limits (issue 7).
+// Target limits of the replay benchmark (BENCHMARKS.md).
 const (
 	targetFloorRatio   = 0.8
 	targetEvalNs       = 60_000
@@ -97,7 +97,7 @@ func (r *Report) Markdown(w io.Writer) {
 	r.targets(w)
 }
 
-// targets writes each target of issue 7 with the measured figure.
+// targets writes each target with the measured figure.
 func (r *Report) targets(w io.Writer) {
 	replay := r.Stats["replay"]
 	fmt.Fprintln(w, "\n| target | measured | |")

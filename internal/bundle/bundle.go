@@ -3,7 +3,8 @@
 // .signatures.json holding a JWT over every file's hash). It adds no format of its own:
 //
 //	/.manifest                   {"revision": "...", "roots": ["teams"], "rego_version": 1}
-//	/data.json                   {"teams": {"<team>": <the team file, as JSON>}}
+//	/data.json                   {"teams": {"<team>": <the team file, as JSON>},
+//	                              "tuning": <the org tuning file, as JSON; optional>}
 //	/teams/<team>/<file>.rego    the pack's rules and helpers (tests are left out)
 //	/.signatures.json            when signed
 //
@@ -32,52 +33,84 @@ import (
 	"github.com/trailhound/trailhound/internal/team"
 )
 
-// DefaultMaxBytes bounds a bundle's size (each file and the whole).
+// DefaultMaxBytes bounds a bundle's size: compressed, and the sum of its files uncompressed.
 const DefaultMaxBytes = 32 << 20
 
-// root is the only top-level data key and package root a team bundle may hold.
+// root is the top-level data key and the only package root of team packs.
 const root = "teams"
+
+// tuningRoot is the data key of the org tuning file (internal/tuning), the only other
+// top-level key a bundle may hold.
+const tuningRoot = "tuning"
 
 // Options configure Read.
 type Options struct {
 	// Key verifies the bundle's signature; nil reads bundles without verifying them
 	// (a signed bundle is then read unverified).
 	Key *Key
-	// MaxBytes bounds the bundle's size; DefaultMaxBytes when zero.
+	// MaxBytes bounds the bundle's size, compressed and the sum of its files uncompressed;
+	// DefaultMaxBytes when zero.
 	MaxBytes int64
+	// MaxEntries bounds the number of tar entries; DefaultMaxEntries when zero.
+	MaxEntries int
 }
 
 // Contents are the team packs of a bundle, not yet validated (team.Load).
 type Contents struct {
 	Revision string
 	Sources  []team.Source
+	// Tuning is the org tuning file as JSON (nil when the bundle has none), not yet
+	// validated (tuning.Load); TuningName names it in messages.
+	Tuning     []byte
+	TuningName string
 }
 
 // Read reads and, with a key, verifies a bundle. name says where it came from in messages
 // (s3://bucket/key). It fails for a bundle that does not verify or is not a team bundle;
 // a team pack inside it that is invalid is a problem of that pack, found by team.Load.
+//
+// Before OPA's reader (which buffers every file) sees the bundle, prescan streams it against
+// MaxBytes and MaxEntries and, with a key, refuses entries the signature does not cover. Every
+// error is a *RefusedError whose Reason names why (RefusalReason).
 func Read(r io.Reader, name string, opts Options) (*Contents, error) {
 	max := opts.MaxBytes
 	if max <= 0 {
 		max = DefaultMaxBytes
 	}
-	rd := opabundle.NewReader(io.LimitReader(r, max+1)).
+	maxEntries := opts.MaxEntries
+	if maxEntries <= 0 {
+		maxEntries = DefaultMaxEntries
+	}
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, refused(ReasonInvalid, name, "read: %v", err)
+	}
+	if int64(len(data)) > max {
+		return nil, refused(ReasonTooLarge, name, "more than %d bytes compressed", max)
+	}
+	if err := prescan(data, name, opts.Key, max, maxEntries); err != nil {
+		return nil, err
+	}
+	rd := opabundle.NewReader(bytes.NewReader(data)).
 		WithSizeLimitBytes(max).
 		WithRegoVersion(ast.RegoV1).
 		WithProcessAnnotations(true)
 	if opts.Key == nil {
 		rd = rd.WithSkipBundleVerification(true)
 	} else {
-		keys := map[string]*opabundle.KeyConfig{KeyID: {Key: opts.Key.Material, Algorithm: opts.Key.Algorithm}}
-		rd = rd.WithBundleVerificationConfig(opabundle.NewVerificationConfig(keys, KeyID, "", nil))
+		rd = rd.WithBundleVerificationConfig(verificationConfig(opts.Key))
 	}
 	b, err := rd.Read()
 	if err != nil {
-		return nil, fmt.Errorf("bundle %s: %w", name, err)
+		reason := ReasonInvalid
+		if opts.Key != nil && (strings.Contains(err.Error(), "signature") || strings.Contains(err.Error(), "digest mismatch")) {
+			reason = ReasonSignature
+		}
+		return nil, &RefusedError{Reason: reason, Err: fmt.Errorf("bundle %s: %w", name, err)}
 	}
 	for k := range b.Data {
-		if k != root {
-			return nil, fmt.Errorf("bundle %s: data.json: top-level key %q: a team bundle holds data under %q only", name, k, root)
+		if k != root && k != tuningRoot {
+			return nil, fmt.Errorf("bundle %s: data.json: top-level key %q: a rules bundle holds data under %q and %q only", name, k, root, tuningRoot)
 		}
 	}
 	teamsData := map[string]any{}
@@ -106,6 +139,12 @@ func Read(r io.Reader, name string, opts Options) (*Contents, error) {
 		teams[t] = true
 	}
 	c := &Contents{Revision: b.Manifest.Revision}
+	if doc, ok := b.Data[tuningRoot]; ok {
+		if c.Tuning, err = json.Marshal(doc); err != nil {
+			return nil, fmt.Errorf("bundle %s: tuning: %w", name, err)
+		}
+		c.TuningName = name + "#data.json:" + tuningRoot
+	}
 	for _, t := range sortedKeys(teams) {
 		origin := fmt.Sprintf("%s#%s/%s", name, root, t)
 		src := team.Source{Team: t, Origin: origin, TeamFileName: fmt.Sprintf("%s#data.json:%s.%s", name, root, t), FS: files[t]}
@@ -119,8 +158,8 @@ func Read(r io.Reader, name string, opts Options) (*Contents, error) {
 		}
 		c.Sources = append(c.Sources, src)
 	}
-	if len(c.Sources) == 0 {
-		return nil, fmt.Errorf("bundle %s: holds no team pack", name)
+	if len(c.Sources) == 0 && c.Tuning == nil {
+		return nil, fmt.Errorf("bundle %s: holds no team pack and no tuning file", name)
 	}
 	return c, nil
 }
@@ -133,6 +172,9 @@ type WriteOptions struct {
 	Key *Key
 	// Now decides which suppressions have expired.
 	Now time.Time
+	// Tuning is the org tuning file to carry, as JSON (json.Marshal of a tuning.File the
+	// caller validated against the rules it names); nil for none.
+	Tuning []byte
 }
 
 // Write validates each team pack (team.Load: a bundle is never built from a pack that
@@ -175,13 +217,22 @@ func Write(w io.Writer, sources []team.Source, opts WriteOptions) error {
 	if len(errs) > 0 {
 		return fmt.Errorf("not writing a bundle with invalid team packs: %w", errors.Join(errs...))
 	}
-	if len(teamsData) == 0 {
-		return errors.New("no team pack to bundle")
+	roots := []string{root}
+	if opts.Tuning != nil {
+		var doc any
+		if err := json.Unmarshal(opts.Tuning, &doc); err != nil {
+			return fmt.Errorf("tuning file: %w", err)
+		}
+		b.Data[tuningRoot] = doc
+		roots = append(roots, tuningRoot)
+	}
+	if len(teamsData) == 0 && opts.Tuning == nil {
+		return errors.New("no team pack or tuning file to bundle")
 	}
 	slices.SortFunc(b.Modules, func(x, y opabundle.ModuleFile) int { return strings.Compare(x.Path, y.Path) })
 	b.Data[root] = teamsData
 	b.Manifest.Revision = opts.Revision
-	b.Manifest.Roots = &[]string{root}
+	b.Manifest.Roots = &roots
 	b.Manifest.SetRegoVersion(ast.RegoV1)
 	if opts.Key != nil {
 		sc := opabundle.NewSigningConfig(opts.Key.Material, opts.Key.Algorithm, "")
@@ -193,7 +244,14 @@ func Write(w io.Writer, sources []team.Source, opts WriteOptions) error {
 	if err := opabundle.Write(&buf, b); err != nil {
 		return fmt.Errorf("write bundle: %w", err)
 	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
+	out := buf.Bytes()
+	if opts.Key != nil {
+		var err error
+		if out, err = signaturesFirst(out); err != nil {
+			return fmt.Errorf("write bundle: %w", err)
+		}
+	}
+	if _, err := w.Write(out); err != nil {
 		return fmt.Errorf("write bundle: %w", err)
 	}
 	return nil

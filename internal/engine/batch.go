@@ -18,7 +18,9 @@ import (
 // of a second query deriving them again. Isolation is kept by falling back: when the joint evaluation
 // fails (a builtin error, a conflict, the deadline), or a rule's alert set is undefined, each
 // rule of the batch is evaluated on its own, with its own deadline, exactly as without
-// batching, so errors name the rule and the other rules' findings stand.
+// batching, so errors name the rule and the other rules' findings stand; the caller is then
+// resolved on its own too (Engine.Actor), so a batch's findings carry the actor whichever way
+// they were evaluated.
 
 // selection is the batches of one Select result, prepared on first use. A pack's rules are
 // contiguous in a Select result (packs are added one after the other), so evaluating batch
@@ -155,7 +157,19 @@ func (e *Engine) evalBatch(ctx context.Context, b *batch, input ast.Value, findi
 			return findings, errs
 		}
 	}
-	return e.evalOneByOne(ctx, b.rules, input, findings, errs)
+	from := len(findings)
+	findings, errs = e.evalOneByOne(ctx, b.rules, input, findings, errs)
+	if b.withActor && len(findings) > from {
+		// The joint query would have resolved the caller: resolve it on its own, with its own
+		// deadline, so findings do not depend on which way they were evaluated. When it fails
+		// too, the findings stand without it and Engine.Actor reports why.
+		if actor, err := e.Actor(ctx, input); err == nil {
+			for i := from; i < len(findings); i++ {
+				findings[i].Actor = actor
+			}
+		}
+	}
+	return findings, errs
 }
 
 // evalOneByOne evaluates rules one by one, each with its own deadline, and appends their

@@ -16,12 +16,19 @@ import (
 // benchEngine compiles the built-in pack as the detector does.
 func benchEngine(b testing.TB) *Engine {
 	b.Helper()
+	return benchEngineWith(b, Options{})
+}
+
+// benchEngineWith is benchEngine with opts (the lib is added).
+func benchEngineWith(b testing.TB, opts Options) *Engine {
+	b.Helper()
 	p, err := rule.Load("builtin", "builtin", "rules", rules.FS)
 	if err != nil {
 		b.Fatal(err)
 	}
 	lib := p.Lib()
-	e, errs := New(context.Background(), []*rule.Pack{p}, Options{Lib: lib})
+	opts.Lib = lib
+	e, errs := New(context.Background(), []*rule.Pack{p}, opts)
 	if len(errs) > 0 {
 		b.Fatal(errs)
 	}
@@ -43,7 +50,7 @@ func selectedIAM(b testing.TB, e *Engine) (quiet, alerting []event.Record) {
 			if len(sel) == 0 {
 				continue
 			}
-			in, err := ParseInput(rec.Raw)
+			in, err := Input(rec.Raw)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -92,7 +99,7 @@ func BenchmarkEvaluate(b *testing.B) {
 				n++
 				c0, cpuOK := threadCPU()
 				t0 := time.Now()
-				in, err := ParseInput(rec.Raw)
+				in, err := Input(rec.Raw)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -177,7 +177,7 @@ func compilePack(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilitie
 		modules = map[string]*ast.Module{}
 	}
 	maps.Copy(modules, p.Modules)
-	compiler := ast.NewCompiler().WithCapabilities(caps)
+	compiler := newCompiler(p, lib, caps)
 	if compiler.Compile(copyModules(modules)); compiler.Failed() {
 		return nil, nil, fmt.Errorf("compile: %w", compiler.Errors)
 	}
@@ -291,24 +291,36 @@ func (e *Engine) evalRule(ctx context.Context, c *Compiled, input ast.Value) ([]
 	return decodeAlertSet(c, vs[0])
 }
 
-// decodeAlertSet turns a rule's alert set into findings, in the set's (sorted) order.
+// MaxFindings caps the findings one rule raises for one event: the first MaxFindings of its
+// alert set (in the set's sorted order) become alerts; the others are counted in the kept
+// findings' Excess, not decoded.
+const MaxFindings = 100
+
+// errEnough stops the iteration of an alert set at MaxFindings.
+var errEnough = errors.New("enough findings")
+
+// decodeAlertSet turns a rule's alert set into findings, in the set's (sorted) order, at most
+// MaxFindings of them.
 func decodeAlertSet(c *Compiled, v ast.Value) ([]Finding, error) {
 	set, ok := v.(ast.Set)
 	if !ok {
 		return nil, fmt.Errorf("alert is %s, want a set of finding objects", ast.ValueName(v))
 	}
 	n := set.Len()
-	out := make([]Finding, 0, n)
+	out := make([]Finding, 0, min(n, MaxFindings))
 	err := set.Iter(func(t *ast.Term) error {
+		if len(out) == MaxFindings {
+			return errEnough
+		}
 		f, err := decodeFinding(c.Rule, t.Value)
 		if err != nil {
 			return fmt.Errorf("finding %d: %w", len(out), err)
 		}
-		f.Index, f.Of = len(out), n
+		f.Index, f.Of, f.Excess = len(out), n, max(n-MaxFindings, 0)
 		out = append(out, f)
 		return nil
 	})
-	if err != nil {
+	if err != nil && err != errEnough {
 		return nil, err
 	}
 	return out, nil

@@ -149,22 +149,20 @@ func TestDeadline(t *testing.T) {
 	p := loadPack(t, "p", map[string]string{
 		"slow.rego": ruleSrc("Slow", "TH-T-020", "iam.amazonaws.com:DeleteUser", "builtin.t.slow", `
 alert contains {"msg": "slow"} if {
-	count([x | some x in numbers.range(1, 100000000); x % 7 == 0]) > 0
+	`+endless+`
 }
 `),
 	})
+	// The rule never ends: only the deadline stops it (a deadline not enforced hangs the
+	// test until go test's timeout).
 	e, errs := newEngine(t, Options{Deadline: 20 * time.Millisecond}, p)
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
 	in, _ := ParseInput([]byte(`{}`))
-	start := time.Now()
 	_, errs = e.Evaluate(context.Background(), e.Select("iam.amazonaws.com", "DeleteUser"), in)
 	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "deadline") {
 		t.Fatalf("errs = %v, want a deadline error", errs)
-	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Fatalf("deadline not enforced: took %v", d)
 	}
 }
 

@@ -18,8 +18,12 @@ type Finding struct {
 	Context  map[string]any
 	Index    int // position in the rule's (sorted) alert set for this event
 	Of       int // size of that set
-	// Actor is the event's caller (lib.cloudtrail.actor) when it was resolved in the same
-	// evaluation as the rule, nil otherwise (Engine.Actor resolves it then). Every finding
+	// Excess is how many findings of the set were left out by the MaxFindings cap (0 when
+	// the set is within it); every kept finding of the set carries the same count.
+	Excess int
+	// Actor is the event's caller (lib.cloudtrail.actor) when Evaluate resolved it with the
+	// rule's pack (the pack the lib queries run on: jointly, or on its own after a fallback),
+	// nil otherwise or when it failed (Engine.Actor resolves it then, or says why). Every finding
 	// of an event that has it shares the same map: read it, do not modify it.
 	Actor map[string]any
 }

@@ -55,3 +55,10 @@ type IAMAPI interface {
 }
 
 var _ IAMAPI = (*iam.Client)(nil)
+
+// AccountIAM gives the IAM client for an AWS account: the detector's own, or a member
+// account's through a role (internal/crossaccount). An error (no role configured, the role
+// cannot be assumed) is reported as a note for every lookup of the event.
+type AccountIAM interface {
+	IAMFor(ctx context.Context, account string) (IAMAPI, error)
+}

@@ -41,13 +41,18 @@ type SubjectResolver interface {
 
 // Options configure an Enricher.
 type Options struct {
-	IAM      IAMAPI          // required: the IAM client (read-only calls only)
+	IAM      IAMAPI          // the IAM client (read-only calls only); required unless Accounts is set
 	Subjects SubjectResolver // required: usually the engine
 	// Account, when set, is the only account whose users can be looked up with IAM (the
 	// account the credentials belong to); events of other accounts get a note instead.
+	// Ignored when Accounts is set.
 	Account string
-	TTL     time.Duration // cache lifetime of a result; DefaultTTL when zero
-	Timeout time.Duration // per lookup; DefaultTimeout when zero
+	// Accounts, when set, gives the IAM client for the account an event concerns (its
+	// recipientAccountId): IAM itself for the detector's own account, a read-only role
+	// assumed in a member account (internal/crossaccount). Its error becomes a note.
+	Accounts AccountIAM
+	TTL      time.Duration // cache lifetime of a result; DefaultTTL when zero
+	Timeout  time.Duration // per lookup; DefaultTimeout when zero
 	// MaxEntries bounds the cache; DefaultMaxEntries when zero.
 	MaxEntries int
 	Now        func() time.Time
@@ -57,6 +62,7 @@ type Options struct {
 // to live as long as the process (its cache is the warm container's).
 type Enricher struct {
 	api      IAMAPI
+	accounts AccountIAM
 	subjects SubjectResolver
 	account  string
 	timeout  time.Duration
@@ -66,10 +72,10 @@ type Enricher struct {
 
 // New returns an Enricher.
 func New(opts Options) (*Enricher, error) {
-	if opts.IAM == nil || opts.Subjects == nil {
-		return nil, errors.New("enrich: IAM client and subject resolver are required")
+	if (opts.IAM == nil && opts.Accounts == nil) || opts.Subjects == nil {
+		return nil, errors.New("enrich: an IAM client (or Accounts) and a subject resolver are required")
 	}
-	e := &Enricher{api: opts.IAM, subjects: opts.Subjects, account: opts.Account, timeout: opts.Timeout, now: opts.Now}
+	e := &Enricher{api: opts.IAM, accounts: opts.Accounts, subjects: opts.Subjects, account: opts.Account, timeout: opts.Timeout, now: opts.Now}
 	if e.timeout <= 0 {
 		e.timeout = DefaultTimeout
 	}
@@ -116,15 +122,27 @@ func (e *Enricher) Enrich(ctx context.Context, lookups []string, input ast.Value
 		return finish(doc, notes)
 	}
 	account := str(subj, "account")
-	if e.account != "" && account != e.account {
+	api := e.api
+	switch {
+	case e.accounts != nil && len(known) > 0:
+		actx, cancel := context.WithTimeout(ctx, e.timeout)
+		api, err = e.accounts.IAMFor(actx, account)
+		cancel()
+		if err != nil {
+			for _, l := range known {
+				fail(l, describe(err, e.timeout.String()))
+			}
+			return finish(doc, notes)
+		}
+	case e.accounts == nil && e.account != "" && account != e.account:
 		for _, l := range known {
 			fail(l, fmt.Sprintf("account %s is not this detector's account %s (no cross-account IAM lookups)", account, e.account))
 		}
 		return finish(doc, notes)
 	}
 	refs := map[string]subjectRef{
-		"target": {account: account, user: str(subj, "target_user"), key: str(subj, "target_access_key_id"), ref: ref},
-		"actor":  {account: account, user: str(subj, "actor_user"), key: str(subj, "actor_access_key_id"), ref: ref},
+		"target": {api: api, account: account, user: str(subj, "target_user"), key: str(subj, "target_access_key_id"), ref: ref},
+		"actor":  {api: api, account: account, user: str(subj, "actor_user"), key: str(subj, "actor_access_key_id"), ref: ref},
 	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -173,6 +191,7 @@ func finish(doc *Document, notes []string) (ast.Value, []string) {
 
 // subjectRef is one user to look up, at the event's time.
 type subjectRef struct {
+	api                IAMAPI // IAM of the event's account
 	account, user, key string
 	ref                time.Time
 }

@@ -16,8 +16,16 @@ import (
 	"github.com/trailhound/trailhound/internal/enrich"
 )
 
+// testLookupTimeout is the lookup timeout of tests that do not test timeouts: far above what
+// a lookup against moto takes, however busy the machine (enrich.DefaultTimeout is 3s).
+const testLookupTimeout = time.Minute
+
+// newEnricher returns an enricher on c with a lookup timeout (testLookupTimeout when zero).
 func newEnricher(t *testing.T, eng *engine.Engine, c enrich.IAMAPI, timeout time.Duration) *enrich.Enricher {
 	t.Helper()
+	if timeout == 0 {
+		timeout = testLookupTimeout
+	}
 	e, err := enrich.New(enrich.Options{IAM: c, Subjects: eng, Timeout: timeout})
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +215,8 @@ func TestEnrichedAlertsOnMoto(t *testing.T) {
 }
 
 // TestFailedLookupsBecomeNotes: the detector's role lacks iam:ListMFADevices (a real
-// AccessDenied from moto's IAM authorisation) and one lookup is slower than its timeout;
+// AccessDenied from moto's IAM authorisation) and one lookup never answers (held until its
+// timeout cancels it; the others answer well within that timeout however busy the machine);
 // the alerts still raise, each failure is a note, and nothing claims the user lacks MFA.
 func TestFailedLookupsBecomeNotes(t *testing.T) {
 	w := startWorld(t)
@@ -221,9 +230,9 @@ func TestFailedLookupsBecomeNotes(t *testing.T) {
 
 	eng := newEngine(t)
 	traffic := newTraffic()
-	traffic.delay["GetLoginProfile"] = 2 * time.Second
+	traffic.delay["GetLoginProfile"] = time.Hour // until the lookup's timeout
 	sink := &recordingSink{}
-	p := newPipeline(eng, newEnricher(t, eng, newIAM(t, traffic, aws.ToString(k.AccessKey.AccessKeyId), aws.ToString(k.AccessKey.SecretAccessKey)), 500*time.Millisecond), sink)
+	p := newPipeline(eng, newEnricher(t, eng, newIAM(t, traffic, aws.ToString(k.AccessKey.AccessKeyId), aws.ToString(k.AccessKey.SecretAccessKey)), 10*time.Second), sink)
 	res := process(t, p, iamEvent{Name: "UpdateAccessKey", ID: "ev-denied", Time: w.days(120), Actor: "alice", ActorKey: w.aliceKey,
 		Params: map[string]any{"userName": "bob", "accessKeyId": w.bobKey, "status": "Active"}}.JSON())
 	got := byRule(res.Alerts)
@@ -237,7 +246,7 @@ func TestFailedLookupsBecomeNotes(t *testing.T) {
 	notes := fmt.Sprint(pr[0].Context["notes"])
 	for _, want := range []string{
 		"enrichment unavailable: target_mfa: AccessDenied: User: arn:aws:iam::123456789012:user/detector is not authorized to perform: iam:ListMFADevices",
-		"enrichment unavailable: target_login_profile: timed out after 500ms",
+		"enrichment unavailable: target_login_profile: timed out after 10s",
 	} {
 		if !strings.Contains(notes, want) {
 			t.Errorf("notes %s\nlack %q", notes, want)

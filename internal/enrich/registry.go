@@ -53,7 +53,7 @@ func cacheKey(parts ...string) string { return strings.Join(parts, "\x00") }
 
 func runAccessKeys(ctx context.Context, e *Enricher, sr subjectRef) (any, error) {
 	v, err := e.cache.get(ctx, cacheKey(sr.account, "user", sr.user, "access_keys"), func(ctx context.Context) (any, error) {
-		return fetchAccessKeys(ctx, e.api, sr.user)
+		return fetchAccessKeys(ctx, sr.api, sr.user)
 	})
 	if err != nil {
 		return nil, err
@@ -63,7 +63,7 @@ func runAccessKeys(ctx context.Context, e *Enricher, sr subjectRef) (any, error)
 
 func runLastUsed(ctx context.Context, e *Enricher, sr subjectRef) (any, error) {
 	v, err := e.cache.get(ctx, cacheKey(sr.account, "key", sr.key, "last_used"), func(ctx context.Context) (any, error) {
-		return fetchLastUsed(ctx, e.api, sr.key)
+		return fetchLastUsed(ctx, sr.api, sr.key)
 	})
 	if err != nil {
 		return nil, err
@@ -73,26 +73,26 @@ func runLastUsed(ctx context.Context, e *Enricher, sr subjectRef) (any, error) {
 
 func runMFA(ctx context.Context, e *Enricher, sr subjectRef) (any, error) {
 	return e.cache.get(ctx, cacheKey(sr.account, "user", sr.user, "mfa"), func(ctx context.Context) (any, error) {
-		return fetchMFA(ctx, e.api, sr.user)
+		return fetchMFA(ctx, sr.api, sr.user)
 	})
 }
 
 func runLoginProfile(ctx context.Context, e *Enricher, sr subjectRef) (any, error) {
 	return e.cache.get(ctx, cacheKey(sr.account, "user", sr.user, "login_profile"), func(ctx context.Context) (any, error) {
-		return fetchLoginProfile(ctx, e.api, sr.user)
+		return fetchLoginProfile(ctx, sr.api, sr.user)
 	})
 }
 
 func runTags(ctx context.Context, e *Enricher, sr subjectRef) (any, error) {
 	return e.cache.get(ctx, cacheKey(sr.account, "user", sr.user, "tags"), func(ctx context.Context) (any, error) {
-		return fetchTags(ctx, e.api, sr.user)
+		return fetchTags(ctx, sr.api, sr.user)
 	})
 }
 
 func runGroupsPolicies(ctx context.Context, e *Enricher, sr subjectRef) (any, error) {
 	managed := func(ctx context.Context, arn string) (bool, error) {
 		v, err := e.cache.get(ctx, cacheKey(sr.account, "policy", arn), func(ctx context.Context) (any, error) {
-			return fetchManagedAllowsAll(ctx, e.api, arn)
+			return fetchManagedAllowsAll(ctx, sr.api, arn)
 		})
 		if err != nil {
 			return false, err
@@ -100,6 +100,6 @@ func runGroupsPolicies(ctx context.Context, e *Enricher, sr subjectRef) (any, er
 		return v.(bool), nil
 	}
 	return e.cache.get(ctx, cacheKey(sr.account, "user", sr.user, "groups_policies"), func(ctx context.Context) (any, error) {
-		return fetchGroupsPolicies(ctx, e.api, sr.user, managed)
+		return fetchGroupsPolicies(ctx, sr.api, sr.user, managed)
 	})
 }

@@ -167,7 +167,7 @@ func BenchmarkSplit(b *testing.B) {
 						b.Fatal(err)
 					}
 					var err error
-					if out, err = readInto(out[:0], &zr); err != nil {
+					if out, err = readInto(out[:0], &zr, DefaultMaxInput); err != nil {
 						b.Fatal(err)
 					}
 					data = out
@@ -207,7 +207,7 @@ func BenchmarkReplayFloor(b *testing.B) {
 						b.Fatal(err)
 					}
 					var err error
-					if out, err = readInto(out[:0], &zr); err != nil {
+					if out, err = readInto(out[:0], &zr, DefaultMaxInput); err != nil {
 						b.Fatal(err)
 					}
 					data = out

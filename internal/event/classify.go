@@ -22,7 +22,7 @@ func (d *Decoder) emitObject(b []byte, start, end int, fr *frame, o Origin) {
 		d.yieldErr(o, fmt.Errorf("%w %q: the item is ambiguous", ErrDuplicateKey, keyNames[f.dup]))
 		return
 	}
-	if f.streamed {
+	if f.streamed && !f.claimsItem() {
 		return // a CloudTrail log file or Lambda SQS batch: its elements were the items
 	}
 	if k, ok := d.sqsBody(b, f); ok {
@@ -82,6 +82,9 @@ func (d *Decoder) envelope(b []byte, start, end int, fr *frame, o *Origin) (Reco
 		}
 		if !df.isRecord() {
 			return Record{}, fmt.Errorf("%w: EventBridge detail has no eventName or eventSource", ErrNotRecord)
+		}
+		if err := d.checkEnvelope(b, f, df); err != nil {
+			return Record{}, err
 		}
 		return Record{Header: d.header(b, df), Raw: b[det.start:det.end], Origin: *o}, nil
 	}

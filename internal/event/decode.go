@@ -2,6 +2,7 @@ package event
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -33,6 +34,10 @@ type frame struct {
 // Decoder starts its next input, so a caller that keeps it longer must copy it. A Decoder is
 // not safe for concurrent use, and its iterators must not be nested.
 type Decoder struct {
+	// MaxInput caps one input, in bytes after decompression; DefaultMaxInput when zero. An
+	// input over it yields one error wrapping ErrTooLarge and nothing else.
+	MaxInput int
+
 	yield   func(Record, error) bool
 	stopped bool
 
@@ -43,6 +48,10 @@ type Decoder struct {
 	curLine int
 	lastEnd int  // end offset of the last item yielded; resync never goes back before it
 	inArray bool // the current top-level value is an array being streamed
+	// inRecords is set while a log file's Records array is streamed (at depth recDepth, its
+	// elements at item level recLvl), and stays set when a syntax error leaves it.
+	inRecords        bool
+	recDepth, recLvl int
 
 	frames [maxLevel]frame
 	body   frame // captures of an SQS message body
@@ -92,11 +101,19 @@ func RecordsBytes(name string, b []byte) iter.Seq2[Record, error] {
 // decompressed first.
 func (d *Decoder) decodeInput(name string, b []byte) {
 	d.name = name
+	if len(b) > d.maxInput() {
+		d.refuse(name, tooLarge("input holds", d.maxInput()))
+		return
+	}
 	if !isGzip(b) {
 		d.decode(b, false)
 		return
 	}
 	out, err := d.gunzip(b)
+	if errors.Is(err, ErrTooLarge) {
+		d.refuse(name, tooLarge("gzip input decompresses to", d.maxInput()))
+		return
+	}
 	d.decode(out, err != nil)
 	if err != nil && !d.stopped {
 		d.yieldErr(d.truncOrigin(out), gzipErr(err, len(out)))
@@ -123,17 +140,25 @@ func (d *Decoder) decode(b []byte, truncated bool) {
 		i = len(utf8BOM)
 	}
 	recovering := false // resumed inside a top-level array after a syntax error
+	resume := -1        // offset of a log file record to resume the Records array at
 	for !d.stopped {
-		i = skipWS(b, i)
-		for recovering && i < len(b) && (b[i] == ',' || b[i] == ']') {
-			recovering = b[i] == ','
-			i = skipWS(b, i+1)
+		var end int
+		var err *syntaxError
+		if resume >= 0 {
+			i, resume = resume, -1
+			end, err = d.resumeRecords(b, i)
+		} else {
+			i = skipWS(b, i)
+			for recovering && i < len(b) && (b[i] == ',' || b[i] == ']') {
+				recovering = b[i] == ','
+				i = skipWS(b, i+1)
+			}
+			if i >= len(b) {
+				return
+			}
+			d.cur, d.curLine, d.inArray, d.inRecords = i, d.lineAt(b, i), false, false
+			end, err = d.item(b, i, 0, 0)
 		}
-		if i >= len(b) {
-			return
-		}
-		d.cur, d.curLine, d.inArray = i, d.lineAt(b, i), false
-		end, err := d.item(b, i, 0, 0)
 		if err == nil {
 			i = end
 			continue
@@ -147,7 +172,84 @@ func (d *Decoder) decode(b []byte, truncated bool) {
 		d.yieldErr(Origin{File: d.name, Line: d.curLine}, syntaxErr(b, err, d.cur, d.curLine))
 		recovering = d.inArray
 		i = resync(b, max(d.cur, d.lastEnd))
+		if d.inRecords {
+			// Broken inside a log file's Records (a one-line file included): go on with the
+			// next record of the array, unless a line starts before it (JSON Lines).
+			if j := nextRecordStart(b, max(d.cur+1, d.lastEnd)); j >= 0 && j < i {
+				resume = j
+			}
+		}
 	}
+}
+
+// recordMarker is the first key of every CloudTrail record AWS writes.
+var recordMarker = []byte(`"eventVersion"`)
+
+// nextRecordStart returns the offset of the next '{' at or after from that opens an object
+// whose first key is "eventVersion" (whitespace allowed between them): where a CloudTrail
+// record starts. Such bytes cannot occur inside a JSON string (its quotes would be escaped),
+// so they mark a record even in a line broken before them. It returns -1 when there is none.
+func nextRecordStart(b []byte, from int) int {
+	for from < len(b) {
+		k := bytes.Index(b[from:], recordMarker)
+		if k < 0 {
+			return -1
+		}
+		at := from + k
+		j := at - 1
+		for j >= from && (b[j] == ' ' || b[j] == '\n' || b[j] == '\r' || b[j] == '\t') {
+			j--
+		}
+		if j >= from && b[j] == '{' {
+			return j
+		}
+		from = at + len(recordMarker)
+	}
+	return -1
+}
+
+// resumeRecords goes on with the Records array of a log file at the record starting at b[i],
+// as streamArray would have (same depth and item level), then skips the rest of the log file
+// object, and returns the offset past it.
+func (d *Decoder) resumeRecords(b []byte, i int) (int, *syntaxError) {
+	depth, lvl := d.recDepth, d.recLvl
+	for {
+		d.cur, d.curLine = i, d.lineAt(b, i)
+		end, err := d.item(b, i, depth, lvl)
+		if err != nil {
+			return end, err
+		}
+		if i = skipWS(b, end); i < len(b) && b[i] == ',' {
+			i = skipWS(b, i+1)
+			continue
+		}
+		if i < len(b) && b[i] == ']' {
+			break
+		}
+		if i < len(b) {
+			d.cur, d.curLine = i, d.lineAt(b, i)
+		}
+		return i, errAt(b, i, "after array element")
+	}
+	d.inRecords = false
+	// The rest of the log file object: more key:value pairs, then '}'.
+	for i = skipWS(b, i+1); i < len(b) && b[i] == ','; i = skipWS(b, i) {
+		i = skipWS(b, i+1)
+		end, _, err := scanString(b, i)
+		if err != nil || i >= len(b) || b[i] != '"' {
+			return end, errAt(b, i, "looking for beginning of object key string")
+		}
+		if i = skipWS(b, end); i >= len(b) || b[i] != ':' {
+			return i, errAt(b, i, "after object key")
+		}
+		if i, err = scanValue(b, skipWS(b, i+1), depth-1); err != nil {
+			return i, err
+		}
+	}
+	if i < len(b) && b[i] == '}' {
+		return i + 1, nil
+	}
+	return i, errAt(b, i, "after object key:value pair")
 }
 
 // resync returns the start of the first line after offset from whose first byte is '{' or '[':

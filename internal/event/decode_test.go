@@ -107,7 +107,7 @@ func TestDecodeEdgeCases(t *testing.T) {
 		{"array of non-objects", `[1,"x"]`,
 			want{errs: []wantErr{{ErrNotRecord, "a JSON number"}, {ErrNotRecord, "a JSON string"}}}},
 		{"log file broken mid-Records", `{"Records":[` + recA + "," + recB + `,{"eventName":"X",]},` + recA + `]}`,
-			want{[]string{"UpdateAccessKey", "DeleteAccessKey"}, []wantErr{{ErrSyntax, "in.jsonl:1 (record 2)"}}}},
+			want{[]string{"UpdateAccessKey", "DeleteAccessKey", "UpdateAccessKey"}, []wantErr{{ErrSyntax, "in.jsonl:1 (record 2)"}}}},
 		{"log file then a good line", `{"Records":[` + recA + "," + recB + `,{"eventName"` + "\n" + recA,
 			want{[]string{"UpdateAccessKey", "DeleteAccessKey", "UpdateAccessKey"}, []wantErr{{ErrSyntax, "in.jsonl:1 (record 2)"}}}},
 		{"log file truncated", `{"Records":[` + recA + "," + recB,
@@ -331,7 +331,7 @@ func TestEscapedEnvelopeValues(t *testing.T) {
 		in   string
 		want want
 	}{
-		{`{"detail-type":"AWS API Call via CloudTrai\u006c","detail":` + recA + `}`, want{names: []string{"UpdateAccessKey"}}},
+		{`{"source":"aws.\u0069am","account":"111122223333","detail-type":"AWS API Call via CloudTrai\u006c","detail":` + recA + `}`, want{names: []string{"UpdateAccessKey"}}},
 		{`{"eventSource":"aws:\u00733","eventName":"ObjectCreated:Put"}`, want{errs: []wantErr{{ErrNotRecord, "Lambda event-source record"}}}},
 		{`{"body":` + string(testutil.MustJSON(t, recB)) + `,"eventSource":"aws:sq\u0073"}`, want{names: []string{"DeleteAccessKey"}}},
 	}

@@ -23,6 +23,9 @@ var (
 	ErrCorrupt = errors.New("corrupt gzip stream")
 	// ErrRead: a path or stream could not be read.
 	ErrRead = errors.New("cannot read input")
+	// ErrTooLarge: an input is larger than the decoder's cap (Decoder.MaxInput), before or
+	// after decompression; it was refused whole and not decoded.
+	ErrTooLarge = errors.New("input too large")
 )
 
 // maxQuoted bounds how much of an input value an error message repeats.

@@ -10,7 +10,7 @@ import (
 // out with its header and provenance, the broken message as a *DecodeError naming it.
 func ExampleRecordsBytes() {
 	payload := []byte(`{"Records":[
-{"messageId":"m-1","body":"{\"detail-type\":\"AWS API Call via CloudTrail\",\"detail\":{\"eventSource\":\"iam.amazonaws.com\",\"eventName\":\"UpdateAccessKey\",\"eventID\":\"e-1\",\"recipientAccountId\":\"111122223333\"}}","eventSource":"aws:sqs"},
+{"messageId":"m-1","body":"{\"source\":\"aws.iam\",\"account\":\"111122223333\",\"detail-type\":\"AWS API Call via CloudTrail\",\"detail\":{\"eventSource\":\"iam.amazonaws.com\",\"eventName\":\"UpdateAccessKey\",\"eventID\":\"e-1\",\"recipientAccountId\":\"111122223333\"}}","eventSource":"aws:sqs"},
 {"messageId":"m-2","body":"{not json","eventSource":"aws:sqs"}
 ]}`)
 	for rec, err := range event.RecordsBytes("invocation", payload) {

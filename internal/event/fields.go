@@ -25,6 +25,8 @@ const (
 	keyBodyLambda
 	keyBodyAPI
 	keyRecords
+	keySource  // "source" of an EventBridge event
+	keyAccount // "account" of an EventBridge event
 	numKeys
 )
 
@@ -36,6 +38,7 @@ var keyNames = [numKeys]string{
 	"eventVersion", "eventSource", "eventName", "eventID", "eventTime", "eventType",
 	"awsRegion", "recipientAccountId", "errorCode",
 	"detail-type", "detail", "messageId", "MessageId", "body", "Body", "Records",
+	"source", "account",
 }
 
 // lookupKey returns the captured key named by the (unescaped) bytes k, or -1.
@@ -73,6 +76,10 @@ func lookupKey(k []byte) int {
 		return keyBodyAPI
 	case "Records":
 		return keyRecords
+	case "source":
+		return keySource
+	case "account":
+		return keyAccount
 	}
 	return -1
 }
@@ -107,6 +114,16 @@ func (f *fields) str(b []byte, k int) ([]byte, bool) {
 
 // isRecord reports whether the captured keys make the object a CloudTrail record.
 func (f *fields) isRecord() bool { return f.has(keyEventName) || f.has(keyEventSource) }
+
+// itemKeys are the captured keys that make an object an item of its own (a record, an
+// EventBridge event, an SQS message) and not only a list of items.
+const itemKeys = 1<<keyEventVersion | 1<<keyEventSource | 1<<keyEventName | 1<<keyEventID |
+	1<<keyEventTime | 1<<keyDetailType | 1<<keyDetail | 1<<keyBodyLambda | 1<<keyBodyAPI
+
+// claimsItem reports whether the object has any key of a record or an envelope. An object with
+// a "Records" array is a log file (or a Lambda SQS batch) only when it has none: a record that
+// also carries a top-level "Records" key is still classified, never read as an empty list.
+func (f *fields) claimsItem() bool { return f.seen&itemKeys != 0 }
 
 // scan modes for scanFields.
 const (
@@ -165,9 +182,11 @@ func (d *Decoder) scanFields(b []byte, i, depth int, f, detail *fields, mode, lv
 				i, err = d.scanFields(b, i, depth+1, detail, nil, 0, lvl)
 			case k == keyRecords && sp.kind == '[' && mode&streamRecords != 0 && !f.streamed:
 				cur, curLine := d.cur, d.curLine
+				d.inRecords, d.recDepth, d.recLvl = true, depth+1, lvl+1
 				i, err = d.streamArray(b, i, depth+1, lvl+1, FramingLogFile)
 				if err == nil {
 					d.cur, d.curLine = cur, curLine
+					d.inRecords = false
 				}
 				f.streamed = true
 			default:

@@ -20,7 +20,7 @@ const digestMarker = "CloudTrail-Digest"
 // Paths decodes each path in turn: "-" is stdin, a file is one input, and a directory is walked
 // recursively in lexical order, skipping hidden entries (names starting with ".") and
 // CloudTrail digest files, and decoding the files whose names end in .json, .jsonl, .ndjson or
-// .gz (symbolic links to files are followed, to directories are not). A path that cannot be
+// .gz, in any case (symbolic links to files are followed, to directories are not). A path that cannot be
 // read yields a *DecodeError wrapping ErrRead that names it, and the walk goes on.
 //
 // One buffer serves every input: Record.Raw is valid only until the iteration moves on to the
@@ -106,8 +106,9 @@ func isInputName(name string) bool {
 	if strings.Contains(name, digestMarker) {
 		return false
 	}
+	lower := strings.ToLower(name) // EVENTS.JSON, trail.Json.GZ
 	for _, ext := range inputExts {
-		if strings.HasSuffix(name, ext) {
+		if strings.HasSuffix(lower, ext) {
 			return true
 		}
 	}

@@ -24,14 +24,26 @@ func (d *Decoder) decodeReader(name string, r io.Reader) {
 		d.yieldErr(Origin{File: name}, readErr(errNoReader))
 		return
 	}
+	limit := d.maxInput()
 	buf := d.in[:0]
 	if f, ok := r.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && int64(cap(buf)) <= st.Size() {
-			buf = make([]byte, 0, st.Size()+1)
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			if st.Size() > int64(limit) {
+				d.refuse(name, tooLarge("file holds", limit))
+				return
+			}
+			if int64(cap(buf)) <= st.Size() {
+				buf = make([]byte, 0, st.Size()+1)
+			}
 		}
 	}
-	buf, err := readInto(buf, r)
+	buf, err := readInto(buf, r, limit)
 	d.in = buf
+	if errors.Is(err, ErrTooLarge) {
+		d.in = nil
+		d.refuse(name, tooLarge("input holds", limit))
+		return
+	}
 	if err == nil {
 		d.decodeInput(name, buf)
 		return
@@ -39,13 +51,23 @@ func (d *Decoder) decodeReader(name string, r io.Reader) {
 	d.name = name
 	if isGzip(buf) {
 		// A gzip stream cut by a read error is reported as the read error.
-		out, _ := d.gunzip(buf)
+		out, gerr := d.gunzip(buf)
+		if errors.Is(gerr, ErrTooLarge) {
+			d.refuse(name, tooLarge("gzip input decompresses to", limit))
+			return
+		}
 		buf = out
 	}
 	d.decode(buf, true)
 	if !d.stopped {
 		d.yieldErr(d.truncOrigin(buf), readErr(err))
 	}
+}
+
+// refuse yields err as the one item of input name.
+func (d *Decoder) refuse(name string, err error) {
+	d.name, d.index = name, 0
+	d.yieldErr(Origin{File: name}, err)
 }
 
 // errNoReader is the cause when there is nothing to read from (Paths given "-" and no stdin).

@@ -14,8 +14,11 @@
 //     BOM is skipped; CRLF line ends are whitespace.
 //   - A top-level array is a list of items, streamed element by element.
 //   - An object with a "Records" array (a CloudTrail log file, a Lambda SQS batch) is a list
-//     of items, streamed element by element; its other keys are ignored. A Records element
-//     is never itself a list.
+//     of items, streamed element by element; its other keys are ignored unless one of them
+//     is a record's or an envelope's (eventVersion, eventSource, eventName, eventID,
+//     eventTime, detail-type, detail, body, Body): then the object is also an item itself,
+//     classified as below, so a record with a top-level "Records" key is never read as an
+//     empty log file. A Records element is never itself a list.
 //   - Every other object is one item, recognised by its top-level keys, in this order:
 //     an SQS message ("messageId" and "body", or "body" with "eventSource": "aws:sqs" - a
 //     Lambda SQS event record - or "MessageId" and "Body" - ReceiveMessage output), whose body
@@ -37,7 +40,10 @@
 // ambiguous and rejected with ErrDuplicateKey. Nesting deeper than 256 levels is malformed.
 // Header fields that are absent or not strings read as empty, as encoding/json would read
 // them. A truncated or damaged gzip stream yields the records before the damage, then one
-// error (ErrTruncated, ErrCorrupt).
+// error (ErrTruncated, ErrCorrupt). An input larger than the cap (Decoder.MaxInput,
+// DefaultMaxInput = 128 MiB), before or after decompression, is refused whole with one
+// ErrTooLarge naming it; decompression never trusts the gzip trailer's size claim and holds at
+// most the cap (see gunzip), so a gzip bomb costs bounded memory.
 //
 // # Performance
 //
@@ -49,6 +55,9 @@ package event
 
 import (
 	"fmt"
+	"strconv"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Header holds the top-level CloudTrail fields that rule selection, alert ids and replay
@@ -89,10 +98,24 @@ type Origin struct {
 }
 
 func (o Origin) String() string {
+	name := SafeName(o.File)
 	if o.Line > 0 {
-		return fmt.Sprintf("%s:%d (record %d)", o.File, o.Line, o.Index)
+		return fmt.Sprintf("%s:%d (record %d)", name, o.Line, o.Index)
 	}
-	return fmt.Sprintf("%s (record %d)", o.File, o.Index)
+	return fmt.Sprintf("%s (record %d)", name, o.Index)
+}
+
+// SafeName is a file name (or any input-supplied string) fit for a terminal or a log line:
+// itself when it holds only printable characters, else Go-quoted, so control characters
+// (escape sequences, carriage returns, newlines that would forge another line) and invalid
+// UTF-8 show as escapes.
+func SafeName(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsPrint(r) && r != ' ' {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 // Framing names how a record was wrapped.

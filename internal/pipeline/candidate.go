@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/event"
 	"github.com/trailhound/trailhound/internal/rule"
+	"github.com/trailhound/trailhound/internal/state"
 )
 
 // This file splits Deliver in two, so the stateless part of a record's delivery can run
@@ -33,6 +35,10 @@ type Candidate struct {
 	// rule_error unless its delivery fails.
 	RuleError bool             `json:"rule_error,omitempty"`
 	Alerts    []CandidateAlert `json:"alerts,omitempty"`
+	// Disabled lists the disabled rules whose findings were left out (EvaluateDisabled), and
+	// Capped counts the findings over engine.MaxFindings; Settle counts both.
+	Disabled []string `json:"disabled,omitempty"`
+	Capped   int      `json:"capped,omitempty"`
 	// Warnings and Errs are reported by Settle, warnings first, then errors.
 	Warnings []error `json:"-"`
 	Errs     []error `json:"-"`
@@ -59,12 +65,31 @@ func (p *Pipeline) Prepare(ev *Evaluated) *Candidate {
 		now = p.Now
 	}
 	enrichment := enrichmentDoc(ev.enrichment)
+	// Event time is a claim: one ahead of the trusted clock is flagged in its alerts (Settle
+	// keeps it from moving any window).
+	clock, clockName := p.trustedClock(ev.rec.Origin, now)
+	var ahead time.Duration
+	if evTime, err := event.ParseTime(ev.rec.EventTime); err == nil {
+		ahead = state.Ahead(evTime, clock)
+	}
 	for _, f := range ev.findings {
+		if p.disabled(f) {
+			c.Disabled = append(c.Disabled, f.Rule.ID)
+			continue
+		}
+		if f.Excess > 0 && f.Index == 0 {
+			c.Capped += f.Excess
+			c.Warnings = append(c.Warnings, fmt.Errorf("%s: rule %s raised %d findings for one event: the first %d became alerts, %d were left out (engine.MaxFindings)",
+				ev.rec.Origin, f.Rule.ID, f.Of, engine.MaxFindings, f.Excess))
+		}
 		a, err := alert.Build(alert.Input{Finding: f, Record: ev.rec, Parsed: ev.input, Actor: ev.actor, ActorErr: ev.actorErr, Context: findingContext(f, enrichment, ev.notes), Now: now()})
 		if err != nil {
 			c.Errs = append(c.Errs, fmt.Errorf("%s: rule %s: %w", ev.rec.Origin, f.Rule.ID, err))
 			c.Outcome = RuleError
 			continue
+		}
+		if ahead > 0 {
+			flagAhead(&a, ev.rec.EventTime, clock, clockName, ahead)
 		}
 		ca := CandidateAlert{Alert: &a, rule: f.Rule}
 		if p.Policy != nil {
@@ -84,6 +109,10 @@ func (p *Pipeline) Settle(ctx context.Context, c *Candidate) Result {
 		p.report(w)
 	}
 	res := Result{Outcome: c.Outcome, Errs: append([]error(nil), c.Errs...)}
+	for _, id := range c.Disabled {
+		p.Counts.disabledBy(id)
+	}
+	p.Counts.capped.Add(int64(c.Capped))
 	if len(c.Alerts) > 0 {
 		p.deliver(ctx, c, &res)
 	}
@@ -132,6 +161,8 @@ type candidateJSON struct {
 	Outcome   string           `json:"outcome"`
 	RuleError bool             `json:"rule_error,omitempty"`
 	Alerts    []CandidateAlert `json:"alerts,omitempty"`
+	Disabled  []string         `json:"disabled,omitempty"`
+	Capped    int              `json:"capped,omitempty"`
 	Warnings  []string         `json:"warnings,omitempty"`
 	Errs      []string         `json:"errors,omitempty"`
 }
@@ -139,7 +170,7 @@ type candidateJSON struct {
 // MarshalJSON encodes the candidate, its warnings and errors as their messages.
 func (c *Candidate) MarshalJSON() ([]byte, error) {
 	return json.Marshal(candidateJSON{Origin: c.Origin, EventTime: c.EventTime, Outcome: c.Outcome.String(), RuleError: c.RuleError,
-		Alerts: c.Alerts, Warnings: messages(c.Warnings), Errs: messages(c.Errs)})
+		Alerts: c.Alerts, Disabled: c.Disabled, Capped: c.Capped, Warnings: messages(c.Warnings), Errs: messages(c.Errs)})
 }
 
 // UnmarshalJSON decodes a candidate. Its outcome must be one a candidate can have, and every
@@ -159,7 +190,7 @@ func (c *Candidate) UnmarshalJSON(b []byte) error {
 		}
 	}
 	*c = Candidate{Origin: j.Origin, EventTime: j.EventTime, Outcome: o, RuleError: j.RuleError, Alerts: j.Alerts,
-		Warnings: errorsOf(j.Warnings), Errs: errorsOf(j.Errs)}
+		Disabled: j.Disabled, Capped: j.Capped, Warnings: errorsOf(j.Warnings), Errs: errorsOf(j.Errs)}
 	return nil
 }
 

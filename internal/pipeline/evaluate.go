@@ -42,7 +42,7 @@ func (ev *Evaluated) Quiet() bool {
 // and evaluates them. rec.Raw must stay valid until Deliver.
 func (p *Pipeline) Evaluate(ctx context.Context, rec event.Record) *Evaluated {
 	ev := &Evaluated{rec: rec}
-	selected, warning := p.limitTeams(rec, p.Engine.Select(rec.EventSource, rec.EventName))
+	selected, warning := p.limitTeams(rec, p.enabled(p.Engine.Select(rec.EventSource, rec.EventName)))
 	if warning != nil {
 		ev.warnings = append(ev.warnings, warning)
 	}
@@ -55,7 +55,7 @@ func (p *Pipeline) Evaluate(ctx context.Context, rec event.Record) *Evaluated {
 		}
 		return ev
 	}
-	input, err := engine.ParseInput(rec.Raw)
+	input, err := engine.Input(rec.Raw)
 	if err != nil {
 		ev.res = Result{Outcome: Malformed, Errs: []error{&event.DecodeError{Origin: rec.Origin, Err: err}}}
 		return ev

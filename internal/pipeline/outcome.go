@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -8,13 +9,15 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/trailhound/trailhound/internal/engine"
+	"github.com/trailhound/trailhound/internal/event"
 	"github.com/trailhound/trailhound/internal/rule"
 )
 
 // Outcome is how one input record ended. Every record ends in exactly one.
 type Outcome int
 
-// The outcomes, in DESIGN.md's order.
+// The outcomes, in the order the docs list them (docs/ARCHITECTURE.md).
 const (
 	NoMatch Outcome = iota
 	Alerted
@@ -22,10 +25,15 @@ const (
 	Malformed
 	RuleError
 	SinkFailed
+	// Rejected: well-formed input refused at the trust boundary, not evaluated: an
+	// EventBridge event that AWS did not send (see event.ErrForgedEnvelope), or a bare record
+	// where only EventBridge events are admitted (event.ErrUnenveloped). Counted apart from
+	// malformed because it is a possible forgery, not a broken file; RejectReason names why.
+	Rejected
 	numOutcomes
 )
 
-var outcomeNames = [numOutcomes]string{"no_match", "alerted", "suppressed", "malformed", "rule_error", "sink_failed"}
+var outcomeNames = [numOutcomes]string{"no_match", "alerted", "suppressed", "malformed", "rule_error", "sink_failed", "rejected"}
 
 func (o Outcome) String() string {
 	if o < 0 || o >= numOutcomes {
@@ -57,7 +65,34 @@ const (
 	ReasonThresholdFolded = "threshold_folded"
 )
 
-var reasonNames = [...]string{ReasonDuplicate, ReasonDedup, ReasonThresholdPending, ReasonThresholdFolded, ReasonSuppression}
+// Reasons a record was rejected.
+const (
+	// RejectForgedEnvelope: the EventBridge envelope is not one AWS sends for its record.
+	RejectForgedEnvelope = "forged_envelope"
+	// RejectUnenveloped: a bare record reached a handler that admits only EventBridge events.
+	RejectUnenveloped = "unenveloped"
+)
+
+var rejectNames = [...]string{RejectForgedEnvelope, RejectUnenveloped}
+
+// RejectReason returns the reason a decode error is a rejection, and false for any other
+// error (a malformed input).
+func RejectReason(err error) (string, bool) {
+	switch {
+	case errors.Is(err, event.ErrForgedEnvelope):
+		return RejectForgedEnvelope, true
+	case errors.Is(err, event.ErrUnenveloped):
+		return RejectUnenveloped, true
+	}
+	return "", false
+}
+
+// ReasonStateUnavailable names an alert delivered although the state store (idempotency or
+// its dedup window) did not answer: delivery fails open (SECURITY.md), so the alert may be
+// delivered twice with the same id. Counted in Counts.StateUnavailable.
+const ReasonStateUnavailable = "state_unavailable"
+
+var reasonNames = [...]string{ReasonDuplicate, ReasonDedup, ReasonThresholdPending, ReasonThresholdFolded, ReasonSuppression, ReasonException, ReasonStaged}
 
 // Counts tallies outcomes and alerts. It is safe for concurrent use.
 type Counts struct {
@@ -67,27 +102,62 @@ type Counts struct {
 	maxSeverity atomic.Int64
 	byReason    [len(reasonNames)]atomic.Int64
 	oversize    atomic.Int64
+	byReject    [len(rejectNames)]atomic.Int64
+	capped      atomic.Int64
 	bySuppr     sync.Map // suppression id -> *atomic.Int64
+
+	undelivered      atomic.Int64
+	stateUnavailable atomic.Int64
+	byException      sync.Map // tuning exception id -> *atomic.Int64
+	byDisabled       sync.Map // disabled rule id -> *atomic.Int64
+	staged           atomic.Int64
 }
 
-// Oversize is the number of records over the pipeline's TeamInputLimit, which team rules
-// did not evaluate.
-func (c *Counts) Oversize() int64 { return c.oversize.Load() }
+// Exceptions returns how many alerts each tuning exception (by id) lowered or suppressed.
+func (c *Counts) Exceptions() map[string]int64 { return loadCounts(&c.byException) }
 
-// Suppressions returns how many alerts each team suppression (by id) kept from delivery.
-func (c *Counts) Suppressions() map[string]int64 {
+// Disabled returns how many events each disabled rule matched (counted only when the
+// pipeline evaluates disabled rules; a dedup or threshold rule raises fewer alerts).
+func (c *Counts) Disabled() map[string]int64 { return loadCounts(&c.byDisabled) }
+
+// Staged is the number of events that staged rules matched.
+func (c *Counts) Staged() int64 { return c.staged.Load() }
+
+func (c *Counts) exceptionBy(id string) { addCount(&c.byException, id) }
+
+func (c *Counts) disabledBy(id string) { addCount(&c.byDisabled, id) }
+
+func addCount(m *sync.Map, id string) {
+	n, _ := m.LoadOrStore(id, new(atomic.Int64))
+	n.(*atomic.Int64).Add(1)
+}
+
+func loadCounts(m *sync.Map) map[string]int64 {
 	out := map[string]int64{}
-	c.bySuppr.Range(func(k, v any) bool {
+	m.Range(func(k, v any) bool {
 		out[k.(string)] = v.(*atomic.Int64).Load()
 		return true
 	})
 	return out
 }
 
-func (c *Counts) suppressedBy(id string) {
-	n, _ := c.bySuppr.LoadOrStore(id, new(atomic.Int64))
-	n.(*atomic.Int64).Add(1)
-}
+// Undelivered is the number of (alert, destination) deliveries that failed: each is reported
+// on its own (Result.Errs), and its record ends sink_failed so that AWS retries it, which
+// re-sends only what failed.
+func (c *Counts) Undelivered() int64 { return c.undelivered.Load() }
+
+// StateUnavailable is the number of alerts delivered without idempotency or dedup state
+// because the state store did not answer (ReasonStateUnavailable).
+func (c *Counts) StateUnavailable() int64 { return c.stateUnavailable.Load() }
+
+// Oversize is the number of records over the pipeline's TeamInputLimit, which team rules
+// did not evaluate.
+func (c *Counts) Oversize() int64 { return c.oversize.Load() }
+
+// Suppressions returns how many alerts each team suppression (by id) kept from delivery.
+func (c *Counts) Suppressions() map[string]int64 { return loadCounts(&c.bySuppr) }
+
+func (c *Counts) suppressedBy(id string) { addCount(&c.bySuppr, id) }
 
 // Suppressed returns the number of suppressed records with this reason (Reason* constants).
 func (c *Counts) Suppressed(reason string) int64 {
@@ -97,6 +167,29 @@ func (c *Counts) Suppressed(reason string) int64 {
 		}
 	}
 	return 0
+}
+
+// FindingsCapped is the number of findings left out by engine.MaxFindings (a rule raising
+// more than that for one event).
+func (c *Counts) FindingsCapped() int64 { return c.capped.Load() }
+
+// Rejected returns the number of records rejected with this reason (Reject* constants).
+func (c *Counts) Rejected(reason string) int64 {
+	for i, r := range rejectNames {
+		if r == reason {
+			return c.byReject[i].Load()
+		}
+	}
+	return 0
+}
+
+func (c *Counts) rejected(reason string) {
+	c.Add(Rejected)
+	for i, r := range rejectNames {
+		if r == reason {
+			c.byReject[i].Add(1)
+		}
+	}
 }
 
 // Updates is the number of alert updates delivered: dedup and threshold alerts re-delivered
@@ -142,9 +235,10 @@ func (c *Counts) alerted(sev rule.Severity) {
 	}
 }
 
-// Failed reports whether any record was malformed or hit a rule error (CLI exit status 2).
+// Failed reports whether any record was malformed, rejected or hit a rule error (CLI exit
+// status 2).
 func (c *Counts) Failed() bool {
-	return c.Get(Malformed) > 0 || c.Get(RuleError) > 0 || c.Get(SinkFailed) > 0
+	return c.Get(Malformed) > 0 || c.Get(RuleError) > 0 || c.Get(SinkFailed) > 0 || c.Get(Rejected) > 0
 }
 
 // Summary is the one-line outcome summary the CLI prints and the Lambda logs.
@@ -167,14 +261,47 @@ func (c *Counts) Summary() string {
 		}
 		b.WriteString(")")
 	}
+	if c.Get(Rejected) > 0 {
+		b.WriteString(" (rejected:")
+		for _, r := range rejectNames {
+			if n := c.Rejected(r); n > 0 {
+				fmt.Fprintf(&b, " %s=%d", r, n)
+			}
+		}
+		b.WriteString(")")
+	}
 	if by := c.Suppressions(); len(by) > 0 {
 		b.WriteString("; by suppression:")
 		for _, id := range slices.Sorted(maps.Keys(by)) {
 			fmt.Fprintf(&b, " %s=%d", id, by[id])
 		}
 	}
+	if n := c.FindingsCapped(); n > 0 {
+		fmt.Fprintf(&b, "; %d findings over the cap of %d per rule per event left out", n, engine.MaxFindings)
+	}
+	for _, by := range []struct {
+		label string
+		m     map[string]int64
+	}{{"by exception", c.Exceptions()}, {"events matched by disabled rules", c.Disabled()}} {
+		if len(by.m) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "; %s:", by.label)
+		for _, id := range slices.Sorted(maps.Keys(by.m)) {
+			fmt.Fprintf(&b, " %s=%d", id, by.m[id])
+		}
+	}
+	if n := c.Staged(); n > 0 {
+		fmt.Fprintf(&b, "; %d events of staged rules", n)
+	}
 	if n := c.Oversize(); n > 0 {
 		fmt.Fprintf(&b, "; %d records over the team input limit", n)
+	}
+	if n := c.Undelivered(); n > 0 {
+		fmt.Fprintf(&b, "; %d alert deliveries failed", n)
+	}
+	if n := c.StateUnavailable(); n > 0 {
+		fmt.Fprintf(&b, "; %d alerts delivered without state (%s)", n, ReasonStateUnavailable)
 	}
 	return b.String()
 }

@@ -75,7 +75,7 @@ func newPipeline(t *testing.T, s Sink) *Pipeline {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, errs := engine.New(context.Background(), []*rule.Pack{p}, engine.Options{Lib: p.Modules})
+	e, errs := engine.New(context.Background(), []*rule.Pack{p}, engine.Options{Lib: p.Modules, Deadline: testDeadline})
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -159,7 +159,7 @@ func TestActorFailureIsCounted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, errs := engine.New(context.Background(), []*rule.Pack{p}, engine.Options{Lib: p.Modules})
+	e, errs := engine.New(context.Background(), []*rule.Pack{p}, engine.Options{Lib: p.Modules, Deadline: testDeadline})
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}

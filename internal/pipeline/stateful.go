@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -39,7 +40,20 @@ type delivery struct {
 	updates []*alert.Alert // alerts re-delivered with the same id and a higher count
 	claims  []string       // idempotency claims to release when delivery fails
 	reasons []string       // why findings raised nothing new
+	clock   time.Time      // the record's trusted clock (state.Event.Clock)
+	// prior holds, per claimed alert, the destinations an earlier partly failed delivery
+	// reached (PartialDelivery): the sinks skip them.
+	prior map[string][]string
+	// owner is the idempotency claim each alert to deliver stands for (the claims are the
+	// per-event alert ids; a threshold alert or dedup update has an id of its own).
+	owner map[*alert.Alert]string
 }
+
+// windowUnavailable is a dedup window the state store could not answer for.
+type windowUnavailable struct{ err error }
+
+func (e *windowUnavailable) Error() string { return e.err.Error() }
+func (e *windowUnavailable) Unwrap() error { return e.err }
 
 func (p *Pipeline) windows() Windows {
 	if p.Windows != nil {
@@ -62,14 +76,24 @@ func (p *Pipeline) route(ctx context.Context, r *rule.Rule, a *alert.Alert, evTi
 }
 
 func (p *Pipeline) routeDedup(ctx context.Context, r *rule.Rule, a *alert.Alert, evTime time.Time, d *delivery) error {
-	payload, err := alert.JSON(a)
-	if err != nil {
-		return fmt.Errorf("rule %s: encode alert for its dedup window: %w", r.ID, err)
+	w := p.windows()
+	ev := state.Event{ID: a.ID, Time: evTime, Clock: d.clock}
+	if k, ok := w.(state.ValueKeeper); ok && k.KeepsValues() {
+		// An in-process store keeps a copy of the alert as it is: no JSON, no compression.
+		ev.Value = keptAlert(a)
+	} else {
+		payload, err := alert.JSON(a)
+		if err != nil {
+			return fmt.Errorf("rule %s: encode alert for its dedup window: %w", r.ID, err)
+		}
+		ev.Payload = payload
 	}
 	spec := state.Spec{Kind: state.Dedup, Rule: r.ID, Key: a.Dedup.Key, Window: r.Dedup.Window.Duration}
-	dec, err := p.windows().Observe(ctx, spec, state.Event{ID: a.ID, Time: evTime, Payload: payload})
+	sctx, cancel := p.stateCtx(ctx)
+	dec, err := w.Observe(sctx, spec, ev)
+	cancel()
 	if err != nil {
-		return fmt.Errorf("rule %s: dedup window: %w", r.ID, err)
+		return &windowUnavailable{fmt.Errorf("rule %s: dedup window: %w", r.ID, err)}
 	}
 	inc := dec.Incident
 	if dec.Action == state.Raise {
@@ -78,7 +102,9 @@ func (p *Pipeline) routeDedup(ctx context.Context, r *rule.Rule, a *alert.Alert,
 		return nil
 	}
 	var first alert.Alert
-	if err := json.Unmarshal(inc.Payload, &first); err != nil {
+	if kept, ok := inc.Value.(*alert.Alert); ok {
+		first = *keptAlert(kept)
+	} else if err := json.Unmarshal(inc.Payload, &first); err != nil {
 		return fmt.Errorf("rule %s: decode the alert of dedup window %s: %w", r.ID, inc.ID, err)
 	}
 	first.Dedup = dedupOf(a.Dedup.Key, inc)
@@ -89,6 +115,16 @@ func (p *Pipeline) routeDedup(ctx context.Context, r *rule.Rule, a *alert.Alert,
 	d.updates = append(d.updates, &first)
 	d.reasons = append(d.reasons, ReasonDedup)
 	return nil
+}
+
+// keptAlert is the copy of a a dedup window keeps, and the copy of the kept alert each
+// re-delivery changes: the fields a re-delivery or a later step sets (dedup, context) are the
+// copy's own, so neither the delivered alert nor the kept one changes the other.
+func keptAlert(a *alert.Alert) *alert.Alert {
+	c := *a
+	c.Context = maps.Clone(a.Context)
+	c.Target = maps.Clone(a.Target)
+	return &c
 }
 
 // listedEvent is what a threshold alert lists about each event it stands for.
@@ -118,7 +154,9 @@ func (p *Pipeline) routeThreshold(ctx context.Context, r *rule.Rule, a *alert.Al
 		return fmt.Errorf("rule %s: encode event for its threshold window: %w", r.ID, err)
 	}
 	spec := state.Spec{Kind: state.Threshold, Rule: r.ID, Key: key, Window: th.Window.Duration, Count: th.Count}
-	dec, err := p.windows().Observe(ctx, spec, state.Event{ID: a.ID, Time: evTime, Payload: payload})
+	sctx, cancel := p.stateCtx(ctx)
+	dec, err := p.windows().Observe(sctx, spec, state.Event{ID: a.ID, Time: evTime, Clock: d.clock, Payload: payload})
+	cancel()
 	if err != nil {
 		return fmt.Errorf("rule %s: threshold window: %w", r.ID, err)
 	}
@@ -127,9 +165,13 @@ func (p *Pipeline) routeThreshold(ctx context.Context, r *rule.Rule, a *alert.Al
 		d.reasons = append(d.reasons, ReasonThresholdPending)
 		return nil
 	case state.Raise:
-		d.fresh = append(d.fresh, thresholdAlert(a, r, key, values, dec.Incident))
+		t, listed := thresholdAlert(a, r, key, values, dec.Incident)
+		p.retune(t, listed, dec.Incident.Count)
+		d.fresh = append(d.fresh, t)
 	default:
-		d.updates = append(d.updates, thresholdAlert(a, r, key, values, dec.Incident))
+		t, listed := thresholdAlert(a, r, key, values, dec.Incident)
+		p.retune(t, listed, dec.Incident.Count)
+		d.updates = append(d.updates, t)
 		d.reasons = append(d.reasons, ReasonThresholdFolded)
 	}
 	return nil
@@ -139,10 +181,11 @@ func (p *Pipeline) routeThreshold(ctx context.Context, r *rule.Rule, a *alert.Al
 // event being processed (its event, actor, remediation), with the window's id, the rule's
 // severity, the target values every listed event shares, and context.threshold listing the
 // events.
-func thresholdAlert(a *alert.Alert, r *rule.Rule, key string, values []string, inc state.Incident) *alert.Alert {
+func thresholdAlert(a *alert.Alert, r *rule.Rule, key string, values []string, inc state.Incident) (*alert.Alert, []listedEvent) {
 	t := *a
 	t.ID = inc.ID
 	t.Severity = r.Severity.String()
+	t.SeverityReasons, t.Tuning = nil, nil // the event's; the pipeline tunes t again
 	listed := make([]listedEvent, 0, len(inc.Events))
 	for _, ev := range inc.Events {
 		var le listedEvent
@@ -169,7 +212,7 @@ func thresholdAlert(a *alert.Alert, r *rule.Rule, key string, values []string, i
 	t.Summary = fmt.Sprintf("%s: %d events by %s within %s (threshold %d), from %s to %s.",
 		r.Title, inc.Count, strings.Join(who, ", "), r.Threshold.Window, r.Threshold.Count, stamp(inc.FirstSeen), stamp(inc.LastSeen))
 	t.Dedup = dedupOf(key, inc)
-	return &t
+	return &t, listed
 }
 
 // sharedTarget keeps the target values that every listed event has in common.

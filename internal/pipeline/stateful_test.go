@@ -70,7 +70,7 @@ func windowEngine(t *testing.T) *engine.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, errs := engine.New(context.Background(), []*rule.Pack{p}, engine.Options{Lib: p.Modules})
+	e, errs := engine.New(context.Background(), []*rule.Pack{p}, engine.Options{Lib: p.Modules, Deadline: testDeadline})
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}

@@ -3,6 +3,8 @@ package replay
 import (
 	"strings"
 	"time"
+
+	"github.com/trailhound/trailhound/internal/event"
 )
 
 // This file reads CloudTrail's S3 key layout:
@@ -108,10 +110,31 @@ func isInputName(name string) bool {
 	if strings.HasPrefix(name, ".") || strings.Contains(name, "CloudTrail-Digest") {
 		return false
 	}
+	lower := strings.ToLower(name) // EVENTS.JSON, trail.Json.GZ
 	for _, ext := range []string{".json.gz", ".json", ".jsonl", ".jsonl.gz", ".gz"} {
-		if strings.HasSuffix(name, ext) {
+		if strings.HasSuffix(lower, ext) {
 			return true
 		}
 	}
 	return false
 }
+
+// FileClock is the trusted clock of a record read from a log file (pipeline.Pipeline.Clock):
+// the time in the file's name (when CloudTrail wrote it: its events are from before), plus
+// fileSpan of margin. It is zero (no trusted file time: the caller falls back to the wall
+// clock) for a file whose name is not in CloudTrail's format.
+func FileClock(o event.Origin) (time.Time, string) {
+	name := o.File
+	if i := strings.LastIndexAny(name, "/\\"); i >= 0 {
+		name = name[i+1:]
+	}
+	fn, ok := ParseFileName(name)
+	if !ok {
+		return time.Time{}, ""
+	}
+	return fn.Time.Add(fileSpan), "log file name"
+}
+
+// fileSpan is the margin past the time in a log file's name within which its events' times
+// are still believed outright (state.MaxAhead is added on top).
+const fileSpan = 5 * time.Minute

@@ -10,6 +10,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/trailhound/trailhound/internal/event"
 )
 
 // Local replays a directory tree (a trail bucket synced to disk) or a single file.
@@ -145,17 +147,22 @@ func (l *Local) Read(ctx context.Context, o Object, buf []byte) ([]byte, error) 
 	return readAll(f, buf[:0], o.Size)
 }
 
-// readAll appends r to buf, sized for a body of size bytes.
+// readAll appends r to buf, sized for a body of size bytes (the size the listing gave, which
+// Run checked against the input cap). It never holds more than size+1 bytes: an object that
+// turns out larger (it changed after it was listed) is an error wrapping event.ErrTooLarge.
 func readAll(r io.Reader, buf []byte, size int64) ([]byte, error) {
-	if size > 0 && int64(cap(buf)) < size+1 {
+	if size < 0 {
+		size = 0
+	}
+	if int64(cap(buf)) < size+1 {
 		buf = make([]byte, 0, size+1)
 	}
 	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
+		n, err := r.Read(buf[len(buf) : size+1])
 		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > size {
+			return buf, fmt.Errorf("%w: more than the %d bytes listed (changed while being read)", event.ErrTooLarge, size)
+		}
 		if err == io.EOF {
 			return buf, nil
 		}

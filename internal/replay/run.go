@@ -45,6 +45,10 @@ type Options struct {
 	Workers int
 	// Progress, if set, is called after each file (from the goroutine calling Run).
 	Progress func(Stats)
+	// MaxInput caps one file, in bytes as stored and after decompression;
+	// event.DefaultMaxInput when zero. A larger file is refused (one malformed item naming
+	// it, wrapping event.ErrTooLarge) before it is read.
+	MaxInput int
 }
 
 // Stats describe a replay in progress or done.
@@ -92,7 +96,7 @@ func Run[T any](ctx context.Context, src Source, h Handler[T], opts Options) (St
 		}
 	}
 	report()
-	for r := range decodeAll(ctx, src, h, &f, files, workers) {
+	for r := range decodeAll(ctx, src, h, &f, files, workers, opts.MaxInput) {
 		for _, it := range r.items {
 			if it.err != nil {
 				h.Malformed(it.err)
@@ -127,7 +131,7 @@ type item[T any] struct {
 // decodeAll decodes files with workers goroutines and yields their results in file order.
 // At most about 2*workers results wait at once, so memory stays bounded however many files
 // there are.
-func decodeAll[T any](ctx context.Context, src Source, h Handler[T], f *Filter, files []Object, workers int) func(func(fileResult[T]) bool) {
+func decodeAll[T any](ctx context.Context, src Source, h Handler[T], f *Filter, files []Object, workers, maxInput int) func(func(fileResult[T]) bool) {
 	return func(yield func(fileResult[T]) bool) {
 		type job struct {
 			o   Object
@@ -141,6 +145,7 @@ func decodeAll[T any](ctx context.Context, src Source, h Handler[T], f *Filter, 
 			go func() {
 				defer wg.Done()
 				w := worker[T]{src: src, h: h, f: f}
+				w.dec.MaxInput = maxInput
 				for j := range jobs {
 					j.out <- w.file(ctx, j.o)
 				}
@@ -195,8 +200,18 @@ func (w *worker[T]) file(ctx context.Context, o Object) fileResult[T] {
 	if ctx.Err() != nil {
 		return r
 	}
-	buf, err := w.src.Read(ctx, o, w.buf)
-	w.buf = buf
+	limit := w.dec.MaxInput
+	if limit <= 0 {
+		limit = event.DefaultMaxInput
+	}
+	var buf []byte
+	var err error
+	if o.Size > int64(limit) {
+		err = fmt.Errorf("%w: %d bytes stored, more than the %d-byte input cap; refused, not read", event.ErrTooLarge, o.Size, limit)
+	} else {
+		buf, err = w.src.Read(ctx, o, w.buf)
+		w.buf = buf
+	}
 	if err != nil {
 		origin := event.Origin{File: name}
 		r.records = 1

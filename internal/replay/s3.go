@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/trailhound/trailhound/internal/event"
 )
 
 // S3API is the part of the S3 client a replay uses.
@@ -110,9 +112,8 @@ func (s *S3) Read(ctx context.Context, o Object, buf []byte) ([]byte, error) {
 		return buf, err
 	}
 	defer out.Body.Close()
-	size := o.Size
-	if out.ContentLength != nil {
-		size = *out.ContentLength
+	if out.ContentLength != nil && *out.ContentLength > o.Size {
+		return buf, fmt.Errorf("%w: %d bytes, %d listed (changed after it was listed)", event.ErrTooLarge, *out.ContentLength, o.Size)
 	}
-	return readAll(out.Body, buf[:0], size)
+	return readAll(out.Body, buf[:0], o.Size)
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/delivery"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/team"
 )
@@ -36,6 +37,7 @@ type Router struct {
 	subscribers []*teamRoute // teams with routes and subscriptions, sorted by name
 	healthRule  string
 	builtinTeam string
+	staging     Sender // staged rules' alerts; nil: none configured
 }
 
 type teamRoute struct {
@@ -51,12 +53,26 @@ type Options struct {
 	HealthRuleID string
 	// BuiltinTeam is the Team of built-in rules, which go to the default and subscribers.
 	BuiltinTeam string
+	// Staging is where alerts of staged rules (alert.Tuning.Staged) go, and nowhere else:
+	// the org tuning file's staging_routes. Empty: no staging route; sending a staged
+	// alert is then an error, never a silent drop.
+	Staging team.Routes
 }
+
+// StagingName names the staging route in errors and Destinations.
+const StagingName = "tuning-staging" // not a team name: those have no "-"
 
 // New builds a Router over the default sender and the teams' routes, opening one sender
 // per team that has routes.
 func New(def Sender, teams map[string]*team.Pack, open Opener, opts Options) (*Router, error) {
 	r := &Router{def: def, teams: map[string]*teamRoute{}, healthRule: opts.HealthRuleID, builtinTeam: opts.BuiltinTeam}
+	if !opts.Staging.Empty() {
+		s, err := open(StagingName, opts.Staging)
+		if err != nil {
+			return nil, fmt.Errorf("staging routes: %w", err)
+		}
+		r.staging = s
+	}
 	names := make([]string, 0, len(teams))
 	for name := range teams {
 		names = append(names, name)
@@ -95,6 +111,8 @@ func (r *Router) Destinations(a *alert.Alert) []string {
 	var out []string
 	own := r.teams[a.Rule.Team]
 	switch {
+	case a.Tuning != nil && a.Tuning.Staged:
+		out = append(out, StagingName)
 	case a.Rule.Team == r.builtinTeam || a.Rule.Team == "":
 		out = append(out, DefaultName)
 		sev, _ := rule.ParseSeverity(a.Severity)
@@ -113,14 +131,18 @@ func (r *Router) Destinations(a *alert.Alert) []string {
 	return out
 }
 
-// Send delivers each alert to its destinations, every destination concurrently. It returns
-// an error naming each destination that failed; the others are not undone (alert ids are
-// stable, so a retry updates rather than duplicates).
+// Send delivers each alert to its destinations, every destination concurrently. Each route
+// is a destination (internal/delivery): an alert an earlier attempt delivered to a route is
+// not sent there again, and the error names, per alert, each route that failed (an alert
+// that fails on a team route does not fail at the default route). The routes that succeeded
+// are not undone.
 func (r *Router) Send(ctx context.Context, alerts []*alert.Alert) error {
 	groups := map[string][]*alert.Alert{}
 	for _, a := range alerts {
 		for _, d := range r.Destinations(a) {
-			groups[d] = append(groups[d], a)
+			if !delivery.Skip(ctx, a.ID, delivery.Destination(ctx, d)) {
+				groups[d] = append(groups[d], a)
+			}
 		}
 	}
 	names := make([]string, 0, len(groups))
@@ -132,13 +154,31 @@ func (r *Router) Send(ctx context.Context, alerts []*alert.Alert) error {
 	var wg sync.WaitGroup
 	for i, d := range names {
 		s := r.def
-		if d != DefaultName {
+		switch {
+		case d == StagingName:
+			s = r.staging
+		case d != DefaultName:
 			s = r.teams[d].sender
 		}
+		if s == nil {
+			errs[i] = fmt.Errorf("route %s: not configured (staged alerts need the tuning file's staging_routes)", d)
+			continue
+		}
 		wg.Go(func() {
-			if err := s.Send(ctx, groups[d]); err != nil {
-				errs[i] = fmt.Errorf("route %s: %w", d, err)
+			group := groups[d]
+			ids := make([]string, len(group))
+			for j, a := range group {
+				ids[j] = a.ID
 			}
+			failed := delivery.Attribute(s.Send(delivery.Within(ctx, d), group), ids)
+			var routeErrs []error
+			for _, id := range ids {
+				delivery.Record(ctx, id, delivery.Destination(ctx, d), failed[id])
+				if failed[id] != nil {
+					routeErrs = append(routeErrs, &delivery.AlertError{AlertID: id, Err: fmt.Errorf("route %s: %w", d, failed[id])})
+				}
+			}
+			errs[i] = errors.Join(routeErrs...)
 		})
 	}
 	wg.Wait()

@@ -2,11 +2,14 @@ package rule
 
 import (
 	"math/rand/v2"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 const good = `# METADATA
@@ -209,4 +212,52 @@ func TestPlaceholdersMatchRegexp(t *testing.T) {
 		check(string(b))
 	}
 	check("aws iam update-access-key --user-name {{ target.user_name }} --access-key-id {{target.access_key_id}} {{{x}}} {{é}}")
+}
+
+// TestCapabilitiesAreAnAllowList: only listed builtins are available, whatever this OPA
+// version adds; every listed name is a builtin of this version (a typo would silently
+// shrink the list); teams/README.md documents exactly the list.
+func TestCapabilitiesAreAnAllowList(t *testing.T) {
+	all := map[string]bool{}
+	for _, b := range ast.CapabilitiesForThisVersion().Builtins {
+		all[b.Name] = true
+	}
+	for _, n := range AllowedBuiltins() {
+		if !all[n] {
+			t.Errorf("allow-list names %s, which this OPA version does not have", n)
+		}
+	}
+	for _, b := range Capabilities().Builtins {
+		if !BuiltinAllowed(b.Name) {
+			t.Errorf("capabilities carry %s, which is not on the allow-list", b.Name)
+		}
+	}
+	for _, n := range []string{"io.jwt.decode_verify", "io.jwt.decode", "trace", "providers.aws.sign_req", "crypto.x509.parse_and_verify_certificates", "rego.parse_module", "json.match_schema"} {
+		if BuiltinAllowed(n) {
+			t.Errorf("%s is allowed", n)
+		}
+	}
+	readme, err := os.ReadFile("../../teams/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(readme), "<!-- allowed-builtins -->")
+	doc, _, ok2 := strings.Cut(after, "<!-- /allowed-builtins -->")
+	if !ok || !ok2 {
+		t.Fatal("teams/README.md: no <!-- allowed-builtins --> section")
+	}
+	documented := map[string]bool{}
+	for _, f := range strings.FieldsFunc(doc, func(r rune) bool { return r == '`' || r == ',' || r == ' ' || r == '\n' }) {
+		documented[strings.TrimSpace(f)] = true
+	}
+	for _, n := range AllowedBuiltins() {
+		if !documented[n] {
+			t.Errorf("teams/README.md does not list allowed builtin %s", n)
+		}
+	}
+	for n := range documented {
+		if n != "" && all[n] && !BuiltinAllowed(n) {
+			t.Errorf("teams/README.md lists %s, which is not allowed", n)
+		}
+	}
 }

@@ -204,13 +204,32 @@ func (m *Metadata) Validate() error {
 				if !strings.HasPrefix(c, "aws ") {
 					bad("%s: cli entry must be an AWS CLI command starting with \"aws \": %q", where, c)
 				}
+				checkShellContexts(where+": cli entry", c, ShellContexts(c), bad)
+			}
+			for _, t := range append([]string{s.Title}, s.Console...) {
+				checkShellContexts(where, t, TextShellContexts(t), bad)
 			}
 			m.checkTemplates(where, append(append([]string{s.Title}, s.Console...), s.CLI...), bad)
 		}
 	}
 	m.checkTemplates("custom.remediation.summary", []string{m.Remediation.Summary}, bad)
 	m.checkTemplates("custom.runbook", m.Runbook, bad)
+	for _, t := range append([]string{m.Remediation.Summary}, m.Runbook...) {
+		checkShellContexts("custom.remediation.summary/runbook", t, TextShellContexts(t), bad)
+	}
 	return errors.Join(errs...)
+}
+
+// checkShellContexts refuses a placeholder that stands anywhere but as a plain shell word:
+// values are inserted shell-quoted, and quotes around them (or a substitution, or a
+// backslash) would undo that quoting when an analyst pastes the command.
+func checkShellContexts(where, t string, ctxs []string, bad func(string, ...any)) {
+	holes := Holes(t)
+	for i, c := range ctxs {
+		if c != ShellPlain {
+			bad("%s: placeholder {{%s}} stands %s; a placeholder must be a shell word of its own (its value is inserted shell-quoted), never inside quotes, a substitution or after a backslash: %q", where, holes[i].Path, c, t)
+		}
+	}
 }
 
 func (m *Metadata) checkPaths(where string, paths []string, bad func(string, ...any)) {

@@ -30,7 +30,7 @@ func (s *Set) Apply(a *alert.Alert) (pipeline.Suppression, bool) {
 			"actor_arn": d.BreakGlass.ActorARN, "owner": d.BreakGlass.Owner, "reason": d.BreakGlass.Reason,
 			"severity_before": a.Severity,
 		}
-		a.Severity = d.Severity.String()
+		alert.AddSeverityReason(a, d.Severity, "break_glass", "break-glass principal "+d.BreakGlass.ActorARN+" of team "+p.Team+" ("+d.BreakGlass.Owner+"): "+d.BreakGlass.Reason)
 	case d.Suppressed != nil:
 		sp := d.Suppressed
 		return pipeline.Suppression{

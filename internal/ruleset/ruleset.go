@@ -4,7 +4,8 @@
 // errors for the events its rules declared, a health alert) while every other pack keeps
 // working. On a reload, a team whose new pack is broken keeps its previous pack.
 //
-// A Set also applies team policy to alerts (suppressions, break-glass) for the pipeline.
+// A Set also applies team policy to alerts (suppressions, break-glass) for the pipeline, and
+// carries the org tuning file's policy (internal/tuning).
 package ruleset
 
 import (
@@ -21,6 +22,7 @@ import (
 	"github.com/trailhound/trailhound/internal/pipeline"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/team"
+	"github.com/trailhound/trailhound/internal/tuning"
 )
 
 // Candidate is one team pack offered to Build: validated (Pack) or not (Err).
@@ -68,6 +70,9 @@ type Set struct {
 	// Broken are the team packs offered to Build that are not active as offered.
 	Broken   []*Broken
 	Revision string
+	// Tuning is the org tuning file's policy, validated against these rules (KnownRules);
+	// nil when there is none. Set it before the Set is used.
+	Tuning *tuning.Policy
 
 	byEvent map[rule.EventRef][]*Broken
 	now     func() time.Time
@@ -112,6 +117,13 @@ func Build(ctx context.Context, builtin *rule.Pack, cands []Candidate, opts Opti
 		origins[c.Source.Team] = c.Source.Origin
 		if c.Err != nil {
 			b := &Broken{Team: c.Source.Team, Origin: c.Source.Origin, Err: c.Err}
+			if c.Source.FS != nil {
+				// The team file may be what is wrong (or missing): the rules' declared events
+				// still say which events the team's rules miss (rule_error for them).
+				if rp, err := rule.Load(c.Source.Origin, c.Source.Team, c.Source.Origin, c.Source.FS); err == nil {
+					b.Events = events(rp)
+				}
+			}
 			s.Broken = append(s.Broken, b)
 			brokenBy[b.Team] = b
 			continue
@@ -222,6 +234,16 @@ func (s *Set) Unavailable(eventSource, eventName string) []error {
 	out := make([]error, len(bs))
 	for i, b := range bs {
 		out[i] = &NotLoadedError{Broken: b}
+	}
+	return out
+}
+
+// KnownRules maps the id of every rule in the set to its severity, for validating a
+// tuning file against it (tuning.Validate).
+func (s *Set) KnownRules() map[string]rule.Severity {
+	out := map[string]rule.Severity{}
+	for _, r := range s.Engine.Rules() {
+		out[r.ID] = r.Severity
 	}
 	return out
 }

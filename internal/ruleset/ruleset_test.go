@@ -96,12 +96,22 @@ func TestBrokenPackIsIsolatedAndReported(t *testing.T) {
 		t.Fatalf("describe %q", d)
 	}
 
-	// A team pack that does not even load (bad team file) is broken too, without events.
+	// A team pack that does not even load (bad team file) is broken too; its rules' declared
+	// events are still read, so the events the team misses count as rule errors.
 	bad := ledger(ledgerRule)
 	bad.TeamFile = []byte("owner: x\nrouting: {}\n")
 	s, err = Build(ctx, b, Load([]team.Source{bad}, time.Now()), Options{Lib: lib})
-	if err != nil || len(s.Broken) != 1 || len(s.Broken[0].Events) != 0 || !strings.Contains(s.Broken[0].Error(), "teams/ledger/team.yaml:2") {
+	if err != nil || len(s.Broken) != 1 || len(s.Broken[0].Events) != 1 || !strings.Contains(s.Broken[0].Error(), "teams/ledger/team.yaml:2") {
 		t.Fatalf("invalid team file: %v %+v", err, s.Broken)
+	}
+	if errs := s.Unavailable("iam.amazonaws.com", "DeleteUser"); len(errs) != 1 {
+		t.Fatalf("invalid team file: unavailable %v", errs)
+	}
+	// Without a team file at all, the same.
+	bad.TeamFile = nil
+	s, err = Build(ctx, b, Load([]team.Source{bad}, time.Now()), Options{Lib: lib})
+	if err != nil || len(s.Broken) != 1 || len(s.Broken[0].Events) != 1 || !strings.Contains(s.Broken[0].Error(), "team.yaml: missing") {
+		t.Fatalf("missing team file: %v %+v", err, s.Broken)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/delivery"
 )
 
 // EventBridge event fields of an alert, for SOAR rules to match on.
@@ -51,16 +52,19 @@ type ebEntry struct {
 // Send puts the alerts in as few calls as the limits allow.
 func (s *EventBridge) Send(ctx context.Context, alerts []*alert.Alert) error {
 	entries := make([]ebEntry, 0, len(alerts))
+	var errs []error
 	for _, a := range alerts {
 		detail, err := marshalAlert(a)
 		if err != nil {
-			return err
+			errs = append(errs, &delivery.AlertError{AlertID: a.ID, Err: err})
+			continue
 		}
 		// EventBridge sizes an entry as its Source, DetailType, Detail and Resources in UTF-8
 		// plus 14 bytes for Time.
 		size := len(EventSource) + len(EventDetailType) + len(detail) + 14
 		if size > ebMaxBytes {
-			return fmt.Errorf("eventbridge: alert %s: event of %d bytes exceeds the limit of %d", a.ID, size, ebMaxBytes)
+			errs = append(errs, &delivery.AlertError{AlertID: a.ID, Err: fmt.Errorf("event of %d bytes exceeds the limit of %d", size, ebMaxBytes)})
+			continue
 		}
 		entries = append(entries, ebEntry{alertID: a.ID, size: size, entry: types.PutEventsRequestEntry{
 			EventBusName: aws.String(s.bus),
@@ -70,7 +74,6 @@ func (s *EventBridge) Send(ctx context.Context, alerts []*alert.Alert) error {
 			Time:         aws.Time(a.CreatedAt),
 		}})
 	}
-	var errs []error
 	for _, batch := range batches(entries, ebBatchEntries, ebMaxBytes, func(e ebEntry) int { return e.size }) {
 		if err := sendEntries(ctx, s.backoff, batch, func(e ebEntry) string { return e.alertID }, s.put); err != nil {
 			errs = append(errs, err)
@@ -92,7 +95,7 @@ func (s *EventBridge) put(ctx context.Context, batch []ebEntry) entryResult[ebEn
 	ids := func() []string { return alertIDs(batch, func(e ebEntry) string { return e.alertID }) }
 	out, err := s.client.PutEvents(ctx, in)
 	if err != nil {
-		return entryResult[ebEntry]{err: fmt.Errorf("put alerts %v: %w", ids(), err)}
+		return entryResult[ebEntry]{err: delivery.ForAlerts(ids(), fmt.Errorf("put: %w", err))}
 	}
 	if out.FailedEntryCount == 0 {
 		return entryResult[ebEntry]{}
@@ -110,7 +113,7 @@ func (s *EventBridge) put(ctx context.Context, batch []ebEntry) entryResult[ebEn
 		case transientCode(code):
 			res.retry = append(res.retry, batch[i])
 		default:
-			errs = append(errs, fmt.Errorf("alert %s rejected: %s: %s", batch[i].alertID, code, aws.ToString(r.ErrorMessage)))
+			errs = append(errs, &delivery.AlertError{AlertID: batch[i].alertID, Err: fmt.Errorf("rejected: %s: %s", code, aws.ToString(r.ErrorMessage))})
 		}
 	}
 	if len(res.retry) == 0 && len(errs) == 0 {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/trailhound/trailhound/internal/delivery"
 )
 
 func TestTruncateKeepsUTF8(t *testing.T) {
@@ -86,7 +88,7 @@ func TestSendEntriesRetriesTransientOnly(t *testing.T) {
 				case e == "t" && calls < 3, e == "s":
 					res.retry = append(res.retry, e)
 				case e == "p":
-					res.err = errors.New("p rejected")
+					res.err = &delivery.AlertError{AlertID: "p", Err: errors.New("rejected")}
 				}
 			}
 			return res
@@ -94,8 +96,12 @@ func TestSendEntriesRetriesTransientOnly(t *testing.T) {
 	if calls != 3 {
 		t.Errorf("%d calls, want 3", calls)
 	}
-	if err == nil || !strings.Contains(err.Error(), "p rejected") || !strings.Contains(err.Error(), "[s]") || strings.Contains(err.Error(), "[t") {
+	if err == nil || !strings.Contains(err.Error(), "alert p: rejected") || !strings.Contains(err.Error(), "alert s: still rejected") || strings.Contains(err.Error(), "alert t") {
 		t.Errorf("error %v", err)
+	}
+	// The entries still failing are attributed to their alerts; the others were delivered.
+	if failed := delivery.Attribute(err, []string{"t", "p", "s", "ok"}); failed["p"] == nil || failed["s"] == nil || failed["t"] != nil || failed["ok"] != nil {
+		t.Errorf("attributed %v", failed)
 	}
 	for n := 1; n < 10; n++ {
 		if d := DefaultBackoff.delay(n); d <= 0 || d > DefaultBackoff.Max {

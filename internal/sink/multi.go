@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/delivery"
 )
 
 // Sender delivers alerts; it is the pipeline's Sink interface, restated here so this package
@@ -21,11 +22,11 @@ type Named struct {
 	Sender
 }
 
-// Multi fans alerts out to every sink concurrently. Send returns an error naming each sink that
-// failed; the sinks that succeeded are not undone. A redelivered event therefore reaches them
-// again with the same alert id: Security Hub updates the finding in place, a FIFO queue drops
-// the duplicate within its 5-minute window, and consumers of the other sinks deduplicate by
-// alert id.
+// Multi fans alerts out to every sink concurrently. Each sink is a destination of its own
+// (internal/delivery): Multi skips the alerts an earlier attempt delivered to it, records
+// what each alert did at each sink, and returns an error made of one delivery.AlertError per
+// alert that failed somewhere, naming the sink; an alert one sink refuses (too large for
+// SQS) fails there alone, and the sinks that succeeded are not undone.
 type Multi struct {
 	Sinks []Named
 }
@@ -35,15 +36,40 @@ func (m *Multi) Send(ctx context.Context, alerts []*alert.Alert) error {
 	if len(alerts) == 0 {
 		return nil
 	}
-	if len(m.Sinks) == 1 {
-		return wrapSink(m.Sinks[0].Name, m.Sinks[0].Send(ctx, alerts))
-	}
 	errs := make([]error, len(m.Sinks))
+	if len(m.Sinks) == 1 {
+		errs[0] = sendTo(ctx, m.Sinks[0], alerts)
+		return errs[0]
+	}
 	var wg sync.WaitGroup
 	for i, s := range m.Sinks {
-		wg.Go(func() { errs[i] = wrapSink(s.Name, s.Send(ctx, alerts)) })
+		wg.Go(func() { errs[i] = sendTo(ctx, s, alerts) })
 	}
 	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// sendTo sends to one sink the alerts it has not had yet and records each alert's outcome.
+func sendTo(ctx context.Context, s Named, alerts []*alert.Alert) error {
+	dest := delivery.Destination(ctx, s.Name)
+	todo := make([]*alert.Alert, 0, len(alerts))
+	for _, a := range alerts {
+		if !delivery.Skip(ctx, a.ID, dest) {
+			todo = append(todo, a)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	ids := alertIDs(todo, func(a *alert.Alert) string { return a.ID })
+	failed := delivery.Attribute(s.Send(delivery.Within(ctx, s.Name), todo), ids)
+	var errs []error
+	for _, id := range ids {
+		delivery.Record(ctx, id, dest, failed[id])
+		if failed[id] != nil {
+			errs = append(errs, &delivery.AlertError{AlertID: id, Err: fmt.Errorf("sink %s: %w", s.Name, failed[id])})
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -54,13 +80,6 @@ func (m *Multi) Names() []string {
 		out[i] = s.Name
 	}
 	return out
-}
-
-func wrapSink(name string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("sink %s: %w", name, err)
 }
 
 // alertIDs lists the ids of alerts, for error messages.

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+
+	"github.com/trailhound/trailhound/internal/delivery"
 )
 
 // Retry policy. Two layers retry a delivery:
@@ -21,8 +23,11 @@ import (
 //     the entries rejected for a transient reason (throttling, internal error).
 //
 // Both are bounded so a delivery gives up well within the Lambda timeout (60 s in
-// deploy/template.yaml). An alert that still fails makes Send return an error: the pipeline
-// then counts sink_failed and releases the idempotency claim, and AWS redelivers the event.
+// deploy/template.yaml), and both stop at the context's deadline: the Lambda gives each
+// record of a batch a share of the invocation's remaining time. An alert that still fails
+// makes Send return an error attributed to it (delivery.AlertError): the pipeline counts it,
+// releases its claim with the destinations it reached, and AWS redelivers the event, whose
+// retry re-sends only what failed.
 
 // Retryer is the SDK retryer the AWS sinks are configured with: the standard retryer (which
 // retries throttling, 5xx and transient connection errors with exponential backoff and full
@@ -69,7 +74,8 @@ type entryResult[T any] struct {
 
 // sendEntries sends entries with send, resending the ones it marks for retry under the
 // backoff policy. It returns the permanent failures joined with the entries still failing
-// after the last attempt (described by what).
+// after the last attempt, each attributed to its alert (what names an entry's alert id;
+// delivery.AlertError), so the others count as delivered.
 func sendEntries[T any](ctx context.Context, b Backoff, entries []T, what func(T) string, send func(context.Context, []T) entryResult[T]) error {
 	attempts := max(b.Attempts, 1)
 	var errs []error
@@ -88,11 +94,15 @@ func sendEntries[T any](ctx context.Context, b Backoff, entries []T, what func(T
 			for i, e := range pending {
 				names[i] = what(e)
 			}
-			errs = append(errs, fmt.Errorf("still rejected after %d attempts: %v", attempts, names))
+			errs = append(errs, delivery.ForAlerts(names, fmt.Errorf("still rejected after %d attempts", attempts)))
 			break
 		}
 		if err := sleep(ctx, b.delay(n)); err != nil {
-			errs = append(errs, fmt.Errorf("retry interrupted with %d entries pending: %w", len(pending), err))
+			names := make([]string, len(pending))
+			for i, e := range pending {
+				names[i] = what(e)
+			}
+			errs = append(errs, delivery.ForAlerts(names, fmt.Errorf("retry interrupted: %w", err)))
 			break
 		}
 	}

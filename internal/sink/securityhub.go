@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/delivery"
 )
 
 // securityHubBatch is the most findings BatchImportFindings takes in one call.
@@ -20,6 +22,7 @@ const securityHubBatch = 100
 // securityHubAPI is the part of the Security Hub client the sink uses.
 type securityHubAPI interface {
 	BatchImportFindings(ctx context.Context, in *securityhub.BatchImportFindingsInput, optFns ...func(*securityhub.Options)) (*securityhub.BatchImportFindingsOutput, error)
+	GetFindings(ctx context.Context, in *securityhub.GetFindingsInput, optFns ...func(*securityhub.Options)) (*securityhub.GetFindingsOutput, error)
 }
 
 // callerAPI resolves the account the detector runs in.
@@ -35,6 +38,7 @@ type SecurityHub struct {
 	caller  callerAPI
 	region  string
 	backoff Backoff
+	now     func() time.Time
 
 	mu      sync.Mutex
 	account string
@@ -44,7 +48,7 @@ type SecurityHub struct {
 // is resolved with STS GetCallerIdentity on first use (no IAM permission needed), so a cold
 // start that raises nothing makes no STS call.
 func NewSecurityHub(client securityHubAPI, caller callerAPI, region string) *SecurityHub {
-	return &SecurityHub{client: client, caller: caller, region: region, backoff: DefaultBackoff}
+	return &SecurityHub{client: client, caller: caller, region: region, backoff: DefaultBackoff, now: time.Now}
 }
 
 func (s *SecurityHub) owner(ctx context.Context) (findingOwner, error) {
@@ -73,7 +77,7 @@ func (s *SecurityHub) Send(ctx context.Context, alerts []*alert.Alert) error {
 	}
 	entries := make([]hubEntry, len(alerts))
 	for i, a := range alerts {
-		entries[i] = hubEntry{alertID: a.ID, finding: o.ASFF(a)}
+		entries[i] = hubEntry{alertID: a.ID, finding: o.ASFFAt(a, s.now())}
 	}
 	return s.importFindings(ctx, entries)
 }
@@ -101,7 +105,7 @@ func (s *SecurityHub) importBatch(ctx context.Context, batch []hubEntry) entryRe
 	}
 	out, err := s.client.BatchImportFindings(ctx, in)
 	if err != nil {
-		return entryResult[hubEntry]{err: fmt.Errorf("import findings %v: %w", alertIDs(batch, func(e hubEntry) string { return e.alertID }), err)}
+		return entryResult[hubEntry]{err: delivery.ForAlerts(alertIDs(batch, func(e hubEntry) string { return e.alertID }), fmt.Errorf("import findings: %w", err))}
 	}
 	if aws.ToInt32(out.FailedCount) == 0 {
 		return entryResult[hubEntry]{}
@@ -117,7 +121,7 @@ func (s *SecurityHub) importBatch(ctx context.Context, batch []hubEntry) entryRe
 		case transientCode(code):
 			res.retry = append(res.retry, e)
 		default:
-			errs = append(errs, fmt.Errorf("finding for alert %s rejected: %s: %s", id, code, aws.ToString(f.ErrorMessage)))
+			errs = append(errs, &delivery.AlertError{AlertID: e.alertID, Err: fmt.Errorf("finding rejected: %s: %s", code, aws.ToString(f.ErrorMessage))})
 		}
 	}
 	if len(res.retry) == 0 && len(errs) == 0 {

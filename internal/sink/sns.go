@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/delivery"
 )
 
 // SNS limits: a message of at most 256 KiB (262,144 bytes of UTF-8), a subject of fewer than
@@ -61,7 +62,7 @@ func (s *SNS) Send(ctx context.Context, alerts []*alert.Alert) error {
 			in.MessageDeduplicationId = aws.String(dedupID(a))
 		}
 		if _, err := s.client.Publish(ctx, in); err != nil {
-			errs = append(errs, fmt.Errorf("publish alert %s: %w", a.ID, err))
+			errs = append(errs, &delivery.AlertError{AlertID: a.ID, Err: fmt.Errorf("publish: %w", err)})
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -72,17 +73,18 @@ func (s *SNS) Send(ctx context.Context, alerts []*alert.Alert) error {
 
 // snsSubject is "[SEVERITY] title" as printable ASCII, cut to the subject limit.
 func snsSubject(a *alert.Alert) string {
-	subj := asciiLine(fmt.Sprintf("[%s] %s", a.Severity, a.Title))
+	subj := markupSafe(asciiLine(fmt.Sprintf("[%s] %s", a.Severity, defang(a.Title))))
 	if subj == "" {
 		subj = "trailhound alert"
 	}
 	return truncate(subj, snsMaxSubject, "...")
 }
 
-// snsMessage is the alert's text rendering, cut to the SNS limit with a note saying where the
+// snsMessage is the alert's text rendering (event values defanged, markup neutralised:
+// markup.go), cut to the SNS limit with a note saying where the
 // full alert is when it does not fit.
 func snsMessage(a *alert.Alert) string {
-	msg := alert.Text(a)
+	msg := markupSafe(alert.Text(defanged(a)))
 	note := fmt.Sprintf("\n[message truncated to the SNS size limit; the full alert is %s in the triage queue and Security Hub]\n", a.ID)
 	return truncate(msg, snsMaxMessage, note)
 }

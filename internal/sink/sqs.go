@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/delivery"
 )
 
 // SQS limits: 10 entries per SendMessageBatch, and 256 KiB for one message and for the sum of
@@ -49,17 +50,20 @@ type sqsEntry struct {
 	size    int
 }
 
-// Send sends the alerts in as few batches as the limits allow.
+// Send sends the alerts in as few batches as the limits allow. An alert that cannot be sent
+// (over the message size limit, rejected by SQS) fails alone (delivery.AlertError); the
+// others are still sent.
 func (s *SQS) Send(ctx context.Context, alerts []*alert.Alert) error {
 	entries := make([]sqsEntry, 0, len(alerts))
+	var errs []error
 	for i, a := range alerts {
 		e, err := s.entry(i, a)
 		if err != nil {
-			return err
+			errs = append(errs, &delivery.AlertError{AlertID: a.ID, Err: err})
+			continue
 		}
 		entries = append(entries, e)
 	}
-	var errs []error
 	for _, batch := range batches(entries, sqsBatchEntries, sqsMaxBytes, func(e sqsEntry) int { return e.size }) {
 		if err := sendEntries(ctx, s.backoff, batch, func(e sqsEntry) string { return e.alertID }, s.sendBatch); err != nil {
 			errs = append(errs, err)
@@ -88,7 +92,7 @@ func (s *SQS) entry(i int, a *alert.Alert) (sqsEntry, error) {
 		size += len(k) + len(*v.StringValue) + len(*v.DataType)
 	}
 	if size > sqsMaxBytes {
-		return sqsEntry{}, fmt.Errorf("alert %s: message of %d bytes exceeds the SQS limit of %d", a.ID, size, sqsMaxBytes)
+		return sqsEntry{}, fmt.Errorf("message of %d bytes exceeds the SQS limit of %d", size, sqsMaxBytes)
 	}
 	e := types.SendMessageBatchRequestEntry{
 		Id:                aws.String(strconv.Itoa(i)),
@@ -111,7 +115,7 @@ func (s *SQS) sendBatch(ctx context.Context, batch []sqsEntry) entryResult[sqsEn
 	}
 	out, err := s.client.SendMessageBatch(ctx, in)
 	if err != nil {
-		return entryResult[sqsEntry]{err: fmt.Errorf("send alerts %v: %w", alertIDs(batch, func(e sqsEntry) string { return e.alertID }), err)}
+		return entryResult[sqsEntry]{err: delivery.ForAlerts(alertIDs(batch, func(e sqsEntry) string { return e.alertID }), fmt.Errorf("send: %w", err))}
 	}
 	var res entryResult[sqsEntry]
 	var errs []error
@@ -125,7 +129,7 @@ func (s *SQS) sendBatch(ctx context.Context, batch []sqsEntry) entryResult[sqsEn
 			res.retry = append(res.retry, e)
 			continue
 		}
-		errs = append(errs, fmt.Errorf("alert %s rejected: %s: %s", e.alertID, aws.ToString(f.Code), aws.ToString(f.Message)))
+		errs = append(errs, &delivery.AlertError{AlertID: e.alertID, Err: fmt.Errorf("rejected: %s: %s", aws.ToString(f.Code), aws.ToString(f.Message))})
 	}
 	res.err = errors.Join(errs...)
 	return res

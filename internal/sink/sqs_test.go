@@ -11,6 +11,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/delivery"
 )
 
 func TestSQSStandardQueue(t *testing.T) {
@@ -115,15 +116,27 @@ func TestSQSFIFODeduplicatesByAlertID(t *testing.T) {
 	}
 }
 
-func TestSQSRejectedEntryFailsSend(t *testing.T) {
+// TestSQSOversizedAlertFailsAlone: an alert over the SQS limit fails on its own; the
+// alerts sent with it are delivered (a team alert too large for SQS used to keep the
+// built-in alert of the same event out of the triage queue).
+func TestSQSOversizedAlertFailsAlone(t *testing.T) {
 	cfg := motoConfig(t)
 	c := sqs.NewFromConfig(cfg)
 	url, _ := createQueue(t, c, "triage")
 	big := testAlert(strings.Repeat("c", 32))
 	big.Event.ErrorMessage = strings.Repeat("x", sqsMaxBytes)
-	err := NewSQS(c, url).Send(context.Background(), []*alert.Alert{testAlert(strings.Repeat("d", 32)), big})
+	small := testAlert(strings.Repeat("d", 32))
+	err := NewSQS(c, url).Send(context.Background(), []*alert.Alert{small, big})
 	if err == nil || !strings.Contains(err.Error(), big.ID) {
 		t.Fatalf("oversized alert: got %v, want an error naming %s", err, big.ID)
+	}
+	// The oversized alert fails alone: the other one is in the queue, and the error is
+	// attributed to the oversized one only.
+	if failed := delivery.Attribute(err, []string{small.ID, big.ID}); failed[small.ID] != nil || failed[big.ID] == nil {
+		t.Fatalf("attributed %v", failed)
+	}
+	if msgs := drain(t, c, url); len(msgs) != 1 || decodeAlert(t, aws.ToString(msgs[0].Body)).ID != small.ID {
+		t.Fatalf("queue holds %d messages, want the small alert only", len(msgs))
 	}
 	// A queue that does not exist fails the whole send.
 	err = NewSQS(c, url+"-missing").Send(context.Background(), []*alert.Alert{testAlert(strings.Repeat("e", 32))})

@@ -92,7 +92,7 @@ func (d *Dynamo) Claim(ctx context.Context, id string, eventTime time.Time) (boo
 	_, err := d.client.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:           aws.String(d.table),
 		Item:                item,
-		ConditionExpression: aws.String("attribute_not_exists(#id) OR #exp < :now_s OR (#state = :pending AND #lease < :now_ms)"),
+		ConditionExpression: aws.String("attribute_not_exists(#id) OR #exp < :now_s OR #state = :partial OR (#state = :pending AND #lease < :now_ms)"),
 		ExpressionAttributeNames: map[string]string{
 			"#id": attrID, "#exp": attrExpiresAt, "#state": attrState, "#lease": attrLease,
 		},
@@ -100,6 +100,7 @@ func (d *Dynamo) Claim(ctx context.Context, id string, eventTime time.Time) (boo
 			":now_s":   number(now.Unix()),
 			":now_ms":  number(now.UnixMilli()),
 			":pending": &types.AttributeValueMemberS{Value: statePending},
+			":partial": &types.AttributeValueMemberS{Value: statePartial},
 		},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})

@@ -31,6 +31,9 @@ type Memory struct {
 	mu    sync.Mutex
 	ids   map[[16]byte]int64 // alert ids -> event time (Unix seconds)
 	other map[string]int64   // any other id -> event time
+	// partial holds, for ids released after a partly failed delivery, the destinations
+	// they reached (ReleasePartial).
+	partial map[string][]string
 	// swept is the event time of the last sweep; the next one comes when a claim's event
 	// time is memorySweepStep away from it.
 	swept time.Time

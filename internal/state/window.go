@@ -50,10 +50,43 @@ func (s Spec) validate() error {
 type Event struct {
 	ID   string    // unique per event and rule finding: the event's own alert id
 	Time time.Time // eventTime, never wall time
+	// Clock is the best trusted clock when the event was observed (the wall clock live, the
+	// log file's own time in a replay); zero when there is none. An event time more than
+	// MaxAhead after it is a claim no one can have made honestly (see Ahead): such an event is
+	// counted at its group's latest believed time (Clock for a new group), never moves the
+	// group's clock, and never sweeps other groups, so one poisoned eventTime cannot make the
+	// real events of any group look old.
+	Clock time.Time `json:",omitempty"`
 	// Payload is kept with the window: for Dedup, the alert the first event raised (it is
 	// re-delivered with the new count); for Threshold, the summary listed in the alert.
 	Payload []byte `json:",omitempty"`
+	// Value is kept instead of Payload by a store that keeps values in process
+	// (ValueKeeper): the caller's own copy, never encoded; other stores ignore it.
+	Value any `json:"-"`
 }
+
+// ValueKeeper is a window store that keeps Event.Value as it is and returns it in
+// Incident.Value, so an in-process caller need not encode what it keeps (MemoryWindows).
+type ValueKeeper interface {
+	KeepsValues() bool
+}
+
+// MaxAhead is how far an event time may be ahead of the trusted clock before it is not
+// believed: clock skew between AWS hosts and the observer, and a log file's events written
+// up to a few minutes after the time in its name, stay well inside it.
+const MaxAhead = 15 * time.Minute
+
+// Ahead returns how far t is ahead of clock when that is more than MaxAhead (t is then not
+// believed), and 0 otherwise or when clock is zero.
+func Ahead(t, clock time.Time) time.Duration {
+	if !clock.IsZero() && t.Sub(clock) > MaxAhead {
+		return t.Sub(clock)
+	}
+	return 0
+}
+
+// believed reports whether ev's time is believed (see Ahead).
+func (ev Event) believed() bool { return Ahead(ev.Time, ev.Clock) == 0 }
 
 // Action is what the caller must deliver for an event.
 type Action int
@@ -102,6 +135,8 @@ type Incident struct {
 	RaisedBy  string // id of the event that raised it
 	// Payload is the Dedup alert as first raised.
 	Payload []byte `json:",omitempty"`
+	// Value is the Dedup alert's Event.Value in a ValueKeeper store (then Payload is empty).
+	Value any `json:"-"`
 	// Events are the first MaxListed events (Threshold), in event-time order.
 	Events []Event `json:",omitempty"`
 	// Seen are the ids of the counted events (up to MaxTracked), so a retried event is not
@@ -137,6 +172,13 @@ type group struct {
 // apply offers ev to the group and returns what to deliver. It reports whether the group
 // changed (and must be stored).
 func (g *group) apply(s Spec, ev Event) (Decision, bool) {
+	believed := ev.believed()
+	if !believed {
+		ev.Time = g.MaxTime
+		if ev.Time.IsZero() {
+			ev.Time = ev.Clock
+		}
+	}
 	ev.Time = ev.Time.UTC()
 	for i := range g.Incidents {
 		if inc := &g.Incidents[i]; inc.counted(ev.ID) {
@@ -148,7 +190,7 @@ func (g *group) apply(s Spec, ev Event) (Decision, bool) {
 			return Decision{Action: Hold, Repeat: true, Pending: len(g.Pending)}, false
 		}
 	}
-	if ev.Time.After(g.MaxTime) {
+	if believed && ev.Time.After(g.MaxTime) {
 		g.MaxTime = ev.Time
 	}
 	var d Decision
@@ -184,7 +226,7 @@ func (g *group) dedup(s Spec, ev Event) Decision {
 		inc.fold(ev, false)
 		return Decision{Action: Update, Incident: inc.clone()}
 	}
-	inc := Incident{ID: ev.ID, Start: ev.Time, End: ev.Time.Add(s.Window), RaisedBy: ev.ID, Payload: ev.Payload}
+	inc := Incident{ID: ev.ID, Start: ev.Time, End: ev.Time.Add(s.Window), RaisedBy: ev.ID, Payload: ev.Payload, Value: ev.Value}
 	inc.fold(ev, false)
 	g.Incidents = append(g.Incidents, inc)
 	return Decision{Action: Raise, Incident: inc.clone()}

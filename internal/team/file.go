@@ -52,6 +52,15 @@ type Routes struct {
 	SQSQueueURL  string `yaml:"sqs_queue_url,omitempty" json:"sqs_queue_url,omitempty"`
 	SNSTopicARN  string `yaml:"sns_topic_arn,omitempty" json:"sns_topic_arn,omitempty"`
 	EventBusName string `yaml:"event_bus_name,omitempty" json:"event_bus_name,omitempty"`
+	// Third-party destinations. Credentials are Secrets Manager secrets (ARN or name) the
+	// function's role may read; each destination may set a minimum severity.
+	PagerDutySecret      string `yaml:"pagerduty_secret,omitempty" json:"pagerduty_secret,omitempty"`
+	PagerDutyMinSeverity string `yaml:"pagerduty_min_severity,omitempty" json:"pagerduty_min_severity,omitempty"`
+	SlackSecret          string `yaml:"slack_secret,omitempty" json:"slack_secret,omitempty"`
+	SlackMinSeverity     string `yaml:"slack_min_severity,omitempty" json:"slack_min_severity,omitempty"`
+	WebhookURL           string `yaml:"webhook_url,omitempty" json:"webhook_url,omitempty"`
+	WebhookSecret        string `yaml:"webhook_secret,omitempty" json:"webhook_secret,omitempty"`
+	WebhookMinSeverity   string `yaml:"webhook_min_severity,omitempty" json:"webhook_min_severity,omitempty"`
 }
 
 // Empty reports whether no route is set.
@@ -141,36 +150,52 @@ var yamlLineRE = regexp.MustCompile(`^line (\d+): (.*)$`)
 // Parse reads a team file strictly: unknown keys and wrong types are errors naming the file
 // and line. It does not validate values; see Validate.
 func Parse(name string, data []byte) (*File, Lines, error) {
+	var f File
+	lines, err := DecodeStrict(name, data, &f, "team file (owner is required)")
+	if err != nil {
+		return nil, nil, err
+	}
+	return &f, lines, nil
+}
+
+// DecodeStrict reads YAML (or JSON) data into out strictly, as Parse reads a team file:
+// unknown keys and wrong types are errors naming the file and line, and an empty document
+// is an error ("empty " + what). It returns the line of every mapping value and sequence
+// item (see Lines). Other configuration files (internal/tuning) use it too.
+func DecodeStrict(name string, data []byte, out any, what string) (Lines, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if len(root.Content) == 0 {
-		return nil, nil, fmt.Errorf("%s: empty team file (owner is required)", name)
+		return nil, fmt.Errorf("%s: empty %s", name, what)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	var f File
-	if err := dec.Decode(&f); err != nil {
+	if err := dec.Decode(out); err != nil {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
-			return nil, nil, fmt.Errorf("%s: %w", name, err)
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		errs := make([]error, 0, len(te.Errors))
 		for _, e := range te.Errors {
 			if m := yamlLineRE.FindStringSubmatch(e); m != nil {
-				msg := strings.Replace(m[2], " not found in type team.", " is not a key of ", 1)
+				msg := yamlTypeRE.ReplaceAllString(m[2], " is not a key of ")
 				errs = append(errs, fmt.Errorf("%s:%s: %s", name, m[1], msg))
 			} else {
 				errs = append(errs, fmt.Errorf("%s: %s", name, e))
 			}
 		}
-		return nil, nil, errors.Join(errs...)
+		return nil, errors.Join(errs...)
 	}
 	lines := Lines{}
 	collectLines(root.Content[0], "", lines)
-	return &f, lines, nil
+	return lines, nil
 }
+
+// yamlTypeRE is the Go type yaml names in an unknown-key error ("field x not found in type
+// team.File"), replaced by a phrase for people.
+var yamlTypeRE = regexp.MustCompile(` not found in type [a-z]+\.`)
 
 // collectLines records the line of every mapping value and sequence item under n.
 func collectLines(n *yaml.Node, path string, out Lines) {

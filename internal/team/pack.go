@@ -45,8 +45,10 @@ type Pack struct {
 
 // Dirs expands --rules arguments into team pack sources. A directory holding team.yaml is
 // one team pack (the team is the directory's name); any other directory is a directory of
-// team packs: each subdirectory holding team.yaml is one. A directory that is neither is an
-// error, as is a team named twice.
+// team packs: each subdirectory holding team.yaml is one, and so is each (not hidden) that
+// holds .rego files without team.yaml (a team.yml, say), whose Source has no TeamFile, so
+// Load reports it as a broken pack by name instead of leaving its rules silently unloaded.
+// A directory that is neither is an error, as is a team named twice.
 func Dirs(dirs []string) ([]Source, error) {
 	var out []Source
 	seen := map[string]string{}
@@ -66,8 +68,12 @@ func Dirs(dirs []string) ([]Source, error) {
 			}
 			packs = packs[:0]
 			for _, e := range entries {
-				if _, err := os.Stat(filepath.Join(dir, e.Name(), FileName)); e.IsDir() && err == nil {
-					packs = append(packs, filepath.Join(dir, e.Name()))
+				sub := filepath.Join(dir, e.Name())
+				if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+					continue
+				}
+				if _, err := os.Stat(filepath.Join(sub, FileName)); err == nil || holdsRego(sub) {
+					packs = append(packs, sub)
 				}
 			}
 			if len(packs) == 0 {
@@ -98,10 +104,52 @@ func DirSource(dir string) (Source, error) {
 	name := filepath.ToSlash(filepath.Clean(dir))
 	file := path.Join(name, FileName)
 	b, err := os.ReadFile(filepath.Join(dir, FileName))
+	if errors.Is(err, fs.ErrNotExist) && holdsRego(dir) {
+		// Rules without a team file: a Source without TeamFile, which Load refuses by name.
+		return Source{Team: filepath.Base(abs), Origin: name, TeamFileName: file, FS: os.DirFS(dir)}, nil
+	}
 	if err != nil {
 		return Source{}, fmt.Errorf("team pack %s: %w", dir, err)
 	}
 	return Source{Team: filepath.Base(abs), Origin: name, TeamFile: b, TeamFileName: file, FS: os.DirFS(dir)}, nil
+}
+
+// holdsRego reports whether dir holds a .rego file, at any depth (hidden entries skipped).
+func holdsRego(dir string) bool {
+	found := false
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return nil
+		case p != dir && strings.HasPrefix(d.Name(), "."):
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+		case !d.IsDir() && strings.EqualFold(filepath.Ext(d.Name()), ".rego"):
+			found = true
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return found
+}
+
+// missingTeamFile is Load's error for a pack whose rules came without a team file: it names
+// the file wanted and any look-alike found beside the rules.
+func missingTeamFile(src Source) error {
+	msg := fmt.Sprintf("%s: missing: the pack holds Rego files but no team file, so none of its rules would run", src.TeamFileName)
+	if src.FS != nil {
+		if entries, err := fs.ReadDir(src.FS, "."); err == nil {
+			for _, e := range entries {
+				n := strings.ToLower(e.Name())
+				if n != FileName && (strings.HasPrefix(n, "team.") || strings.HasPrefix(n, "team_")) {
+					msg += fmt.Sprintf(" (found %s: the team file must be named %s)", e.Name(), FileName)
+					break
+				}
+			}
+		}
+	}
+	return errors.New(msg)
 }
 
 // Load validates a team pack: the team file (see Validate; now decides expiry), every rule's
@@ -111,6 +159,9 @@ func DirSource(dir string) (Source, error) {
 func Load(src Source, now time.Time) (*Pack, error) {
 	if err := CheckName(src.Team); err != nil {
 		return nil, fmt.Errorf("team pack %s: %w", src.Origin, err)
+	}
+	if src.TeamFile == nil {
+		return nil, fmt.Errorf("team pack %s: %w", src.Origin, missingTeamFile(src))
 	}
 	f, lines, err := Parse(src.TeamFileName, src.TeamFile)
 	if err != nil {

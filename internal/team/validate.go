@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -29,6 +30,7 @@ var (
 	busRE = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`^([A-Za-z0-9._/-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/[A-Za-z0-9._/-]{1,256})$`)
 	})
+	secretRE = regexp.MustCompile(`^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}|[A-Za-z0-9/_+=.@-]{1,512})$`)
 	// reserved names would collide with the built-in pack's namespaces or ids (TH-...).
 	reserved = map[string]bool{"builtin": true, "lib": true, "th": true, "teams": true, "trailhound": true, "health": true}
 )
@@ -63,16 +65,10 @@ func Validate(team, file string, f *File, lines Lines, now time.Time) error {
 	if strings.TrimSpace(f.Owner) == "" {
 		bad("owner", "owner is required (who answers for this pack)")
 	}
-	r := f.Routes
-	if r.SQSQueueURL != "" && !queueRE().MatchString(r.SQSQueueURL) {
-		bad("routes.sqs_queue_url", "routes.sqs_queue_url %q: want a queue URL such as https://sqs.us-east-1.amazonaws.com/111122223333/payments-alerts", r.SQSQueueURL)
+	for _, e := range CheckRoutes("routes", f.Routes) {
+		bad(e.Path, "%s", e.Msg)
 	}
-	if r.SNSTopicARN != "" && !topicRE().MatchString(r.SNSTopicARN) {
-		bad("routes.sns_topic_arn", "routes.sns_topic_arn %q: want a topic ARN such as arn:aws:sns:us-east-1:111122223333:payments-alerts", r.SNSTopicARN)
-	}
-	if r.EventBusName != "" && !busRE().MatchString(r.EventBusName) {
-		bad("routes.event_bus_name", "routes.event_bus_name %q: want an event bus name or ARN", r.EventBusName)
-	}
+	validateDestinations(f.Routes, bad)
 	if f.Parameters != nil {
 		if _, err := json.Marshal(f.Parameters); err != nil {
 			bad("parameters", "parameters must be JSON data (string keys): %v", err)
@@ -151,6 +147,28 @@ func Validate(team, file string, f *File, lines Lines, now time.Time) error {
 	return errors.Join(errs...)
 }
 
+// RouteError is a problem with one route of a Routes block: Path is its key path
+// ("routes.sqs_queue_url"), for Lines.
+type RouteError struct{ Path, Msg string }
+
+// CheckRoutes validates a Routes block written under key (routes, staging_routes).
+func CheckRoutes(key string, r Routes) []RouteError {
+	var out []RouteError
+	if r.SQSQueueURL != "" && !queueRE().MatchString(r.SQSQueueURL) {
+		p := key + ".sqs_queue_url"
+		out = append(out, RouteError{p, fmt.Sprintf("%s %q: want a queue URL such as https://sqs.us-east-1.amazonaws.com/111122223333/payments-alerts", p, r.SQSQueueURL)})
+	}
+	if r.SNSTopicARN != "" && !topicRE().MatchString(r.SNSTopicARN) {
+		p := key + ".sns_topic_arn"
+		out = append(out, RouteError{p, fmt.Sprintf("%s %q: want a topic ARN such as arn:aws:sns:us-east-1:111122223333:payments-alerts", p, r.SNSTopicARN)})
+	}
+	if r.EventBusName != "" && !busRE().MatchString(r.EventBusName) {
+		p := key + ".event_bus_name"
+		out = append(out, RouteError{p, fmt.Sprintf("%s %q: want an event bus name or ARN", p, r.EventBusName)})
+	}
+	return out
+}
+
 // checkMatch validates a suppression's match block.
 func checkMatch(m Match, prefix string) []error {
 	var errs []error
@@ -206,4 +224,40 @@ func parsePrefix(s string) (netip.Prefix, error) {
 		return netip.Prefix{}, err
 	}
 	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// validateDestinations checks the third-party destinations of a team's routes: secrets named
+// by ARN or name, an https webhook URL that comes with its signing secret, and minimum
+// severities that parse and belong to a destination that is set.
+func validateDestinations(r Routes, bad func(path, format string, args ...any)) {
+	for _, s := range []struct{ path, v string }{
+		{"routes.pagerduty_secret", r.PagerDutySecret}, {"routes.slack_secret", r.SlackSecret}, {"routes.webhook_secret", r.WebhookSecret},
+	} {
+		if s.v != "" && !secretRE.MatchString(s.v) {
+			bad(s.path, "%s: want a Secrets Manager secret ARN or name (the secret holds the credential; never the credential itself)", s.path)
+		}
+	}
+	if r.WebhookURL != "" {
+		if u, err := url.Parse(r.WebhookURL); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+			bad("routes.webhook_url", "routes.webhook_url %q: want an https URL without credentials", r.WebhookURL)
+		}
+	}
+	if (r.WebhookURL == "") != (r.WebhookSecret == "") {
+		bad("routes.webhook_url", "routes.webhook_url and routes.webhook_secret go together: webhooks are always signed")
+	}
+	for _, m := range []struct{ path, v, dest string }{
+		{"routes.pagerduty_min_severity", r.PagerDutyMinSeverity, r.PagerDutySecret},
+		{"routes.slack_min_severity", r.SlackMinSeverity, r.SlackSecret},
+		{"routes.webhook_min_severity", r.WebhookMinSeverity, r.WebhookURL},
+	} {
+		if m.v == "" {
+			continue
+		}
+		if _, err := rule.ParseSeverity(m.v); err != nil {
+			bad(m.path, "%s: %v", m.path, err)
+		}
+		if m.dest == "" {
+			bad(m.path, "%s without its destination", m.path)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -68,12 +69,28 @@ func Gzip(t testing.TB, b []byte) []byte {
 	return buf.Bytes()
 }
 
-// EventBridge wraps a record as EventBridge delivers it to a target.
+// EventBridge wraps a record as EventBridge delivers it to a target: source is the AWS source
+// of the record's eventSource ("aws." + its first label; "aws.iam" when it has none) and
+// account its recipientAccountId (111122223333 when it has none), as AWS sends them.
 func EventBridge(rec []byte, detailType string) []byte {
 	dt, _ := json.Marshal(detailType)
+	var head struct {
+		EventSource        any `json:"eventSource"`
+		RecipientAccountID any `json:"recipientAccountId"`
+	}
+	_ = json.Unmarshal(rec, &head)
+	source, account := "aws.iam", "111122223333"
+	if es, ok := head.EventSource.(string); ok && strings.HasSuffix(es, ".amazonaws.com") {
+		source = "aws." + strings.TrimSuffix(es, ".amazonaws.com")
+	}
+	if a, ok := head.RecipientAccountID.(string); ok {
+		account = a
+	}
+	src, _ := json.Marshal(source)
+	acct, _ := json.Marshal(account)
 	return fmt.Appendf(nil, `{"version":"0","id":"6a7e8feb-b491-4cf7-a9f1-bf3703467718",`+
-		`"detail-type":%s,"source":"aws.iam","account":"111122223333",`+
-		`"time":"2024-01-01T00:00:00Z","region":"us-east-1","resources":[],"detail":%s}`, dt, rec)
+		`"detail-type":%s,"source":%s,"account":%s,`+
+		`"time":"2024-01-01T00:00:00Z","region":"us-east-1","resources":[],"detail":%s}`, dt, src, acct, rec)
 }
 
 // SQSLambda is one record of a Lambda SQS event whose body is body.

@@ -50,16 +50,21 @@ func ModuleRoot(t testing.TB) string {
 	}
 }
 
-// CorpusDir returns the directory of real CloudTrail records (../shared/corpus/events beside
-// the repository, or $TRAILHOUND_CORPUS).
+// CorpusEnv names the environment variable holding the corpus directory; the default is
+// ../shared/corpus beside the repository.
+const CorpusEnv = "TRAILHOUND_CORPUS"
+
+// CorpusDir returns the directory of real CloudTrail records: events/ in the corpus directory
+// ($TRAILHOUND_CORPUS, default ../shared/corpus beside the repository).
 func CorpusDir(t testing.TB) string {
 	t.Helper()
-	dir := os.Getenv("TRAILHOUND_CORPUS")
-	if dir == "" {
-		dir = filepath.Join(ModuleRoot(t), "..", "shared", "corpus", "events")
+	root := os.Getenv(CorpusEnv)
+	if root == "" {
+		root = filepath.Join(ModuleRoot(t), "..", "shared", "corpus")
 	}
+	dir := filepath.Join(root, "events")
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		Unavailable(t, "corpus directory %s not found (set TRAILHOUND_CORPUS)", dir)
+		Unavailable(t, "corpus records %s not found (set %s to the corpus directory, the one holding events/)", dir, CorpusEnv)
 	}
 	return dir
 }
@@ -187,4 +192,23 @@ func tail(path string) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// LambdaCheckEnv names the environment variable (set to 1 by `make lambda-check`) that turns
+// on the checks building the Lambda function exactly as deploy/build.sh builds it: its own
+// compile of every dependency (other flags, other platforms), minutes on a cold build cache,
+// so `go test ./...` leaves them to that target, which .ci/run runs with its own timeout.
+const LambdaCheckEnv = "TRAILHOUND_LAMBDA_CHECK"
+
+// LambdaCheck reports whether the deploy/build.sh checks are on (LambdaCheckEnv=1).
+func LambdaCheck() bool { return os.Getenv(LambdaCheckEnv) == "1" }
+
+// NeedLambdaCheck skips the test, with the reason and the way to run it, unless the
+// deploy/build.sh checks are on. It skips under CI=true too: .ci/run runs them as their own
+// step (make lambda-check).
+func NeedLambdaCheck(t testing.TB) {
+	t.Helper()
+	if !LambdaCheck() {
+		t.Skipf("skipped: builds the Lambda function with deploy/build.sh (its own compile of every dependency, minutes on a cold cache); run it with `make lambda-check` (%s=1)", LambdaCheckEnv)
+	}
 }

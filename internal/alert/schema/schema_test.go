@@ -59,3 +59,19 @@ func TestSchemaRejectsBrokenAlerts(t *testing.T) {
 		}
 	}
 }
+
+func TestSchemaAcceptsTunedAlerts(t *testing.T) {
+	a := sample(t)
+	alert.AddSeverityReason(&a, rule.Low, "exception", "sanctioned rotation")
+	a.Tuning = &alert.Tuning{Staged: true, Exception: &alert.TuningException{ID: "TUNE-001", Action: "set_severity", SeverityBefore: "HIGH", Owner: "secops@example.com", Reason: "sanctioned rotation", Expires: "2027-06-30"}}
+	if a.Severity != "LOW" || len(a.SeverityReasons) != 1 || a.SeverityReasons[0].From != "HIGH" {
+		t.Fatalf("AddSeverityReason: %+v", a.SeverityReasons)
+	}
+	if err := schema.ValidateAlert(&a); err != nil {
+		t.Fatalf("a tuned alert fails the schema: %v", err)
+	}
+	a.Tuning.Exception.Action = "raise"
+	if err := schema.ValidateAlert(&a); err == nil {
+		t.Fatal("an unknown tuning action passed the schema")
+	}
+}

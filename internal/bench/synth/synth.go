@@ -34,7 +34,7 @@ type Config struct {
 	IAMPercent float64
 }
 
-// Default is the benchmark trail of issue 7: 1,000,000 records in 200 files, 1% IAM.
+// Default is the replay benchmark's trail: 1,000,000 records in 200 files, 1% IAM.
 func Default() Config {
 	return Config{
 		Seed:       1,

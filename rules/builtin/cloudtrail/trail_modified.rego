@@ -57,6 +57,7 @@
 #           - "aws cloudtrail describe-trails --trail-name-list {{target.trail_name}} --region {{event.region}}"
 #       - title: If the change was not approved, contain the caller (IAM user caller)
 #         console:
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
 #           - "IAM > Users > {{context.actor_user_name}} > Security credentials > deactivate access key {{context.actor_long_term_key_id}} and remove the console password (Manage console access > Disable)"
 #         cli:
 #           - "aws iam update-access-key --user-name {{context.actor_user_name}} --access-key-id {{context.actor_long_term_key_id}} --status Inactive"
@@ -64,9 +65,21 @@
 #           - 'aws iam put-user-policy --user-name {{context.actor_user_name}} --policy-name trailhound-revoke-older-sessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
 #       - title: If the change was not approved, contain the caller (assumed-role caller)
 #         console:
-#           - "IAM > Roles > {{context.actor_role_name}} > Revoke sessions > Revoke active sessions (for AWSReservedSSO_ roles, revoke the permission set sessions in IAM Identity Center instead)"
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
+#           - "IAM > Roles > {{context.actor_revocable_role_name}} > Revoke sessions > Revoke active sessions"
 #         cli:
-#           - 'aws iam put-role-policy --role-name {{context.actor_role_name}} --policy-name AWSRevokeOlderSessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
+#           - 'aws iam put-role-policy --role-name {{context.actor_revocable_role_name}} --policy-name AWSRevokeOlderSessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
+#       - title: "If the change was not approved, contain the caller (IAM Identity Center caller: IAM refuses changes to its role {{context.actor_sso_role_name}})"
+#         console:
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
+#           - "IAM Identity Center console (management or delegated administrator account) > Users > the user of session {{actor.arn}} > Active sessions > Revoke all sessions; then remove or narrow their assignment of the permission set behind {{context.actor_sso_role_name}} (Multi-account permissions > AWS accounts)"
+#       - title: "If the change was not approved, contain the caller (federated user caller: its session is governed by IAM user {{context.actor_federating_user_name}}, who called GetFederationToken)"
+#         console:
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
+#           - "IAM > Users > {{context.actor_federating_user_name}} > Permissions > Create inline policy > JSON: Deny Action * on Resource * with condition DateLessThan aws:TokenIssueTime = the current UTC time; name it trailhound-revoke-older-sessions (it denies every federation token the user issued before now); then deactivate the access key the user called GetFederationToken with"
+#         cli:
+#           - 'aws iam put-user-policy --user-name {{context.actor_federating_user_name}} --policy-name trailhound-revoke-older-sessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
+#           - "aws iam list-access-keys --user-name {{context.actor_federating_user_name}}"
 #     steps:
 #       - title: Compare the trail with its template
 #         cli:
@@ -77,10 +90,13 @@
 #         console:
 #           - "Redeploy the template that defines {{context.trail_short_name}}, or repeat the approved {{event.name}} call"
 #       - title: Lift the containment of the caller
+#         console:
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
 #         cli:
 #           - "aws iam update-access-key --user-name {{context.actor_user_name}} --access-key-id {{context.actor_long_term_key_id}} --status Active"
 #           - "aws iam delete-user-policy --user-name {{context.actor_user_name}} --policy-name trailhound-revoke-older-sessions"
-#           - "aws iam delete-role-policy --role-name {{context.actor_role_name}} --policy-name AWSRevokeOlderSessions"
+#           - "aws iam delete-role-policy --role-name {{context.actor_revocable_role_name}} --policy-name AWSRevokeOlderSessions"
+#           - "aws iam delete-user-policy --user-name {{context.actor_federating_user_name}} --policy-name trailhound-revoke-older-sessions"
 #     references:
 #       - https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-management-events-with-cloudtrail.html
 #       - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html
@@ -106,7 +122,7 @@ alert contains finding if {
 		"msg": sprintf("%s %s CloudTrail trail %s in %s%s.", [ct.summary_phrase, _verb, trail.display_name, _region, _what]),
 		"target": _target,
 		"severity": _success_severity,
-		"context": object.union(ct.base_context, _extra_context),
+		"context": object.union(ct.caller_context, _extra_context),
 	}
 }
 
@@ -119,7 +135,7 @@ alert contains finding if {
 		"msg": sprintf("%s tried to change CloudTrail trail %s in %s with %s (denied: %s).", [ct.summary_phrase, trail.display_name, _region, input.eventName, ct.error_code]),
 		"target": _target,
 		"severity": "MEDIUM",
-		"context": object.union(ct.base_context, _extra_context),
+		"context": object.union(ct.caller_context, _extra_context),
 	}
 }
 
@@ -154,6 +170,17 @@ _extra_pairs contains ["trail_short_name", trail.short_name(trail.name)]
 
 _extra_pairs contains ["via_cloudformation", ct.via_cloudformation]
 
+# The reasons for a severity other than the rule's HIGH (Alert v1 severity_reasons).
+_extra_pairs contains ["escalation_reasons", ["the change blinds the detector: management write events or IAM's global service events are no longer logged where it reads them"]] if {
+	ct.success
+	trail.blinds_detector
+}
+
+_extra_pairs contains ["step_down_reasons", sort(downs)] if {
+	downs := {r | some r in _step_downs}
+	count(downs) > 0
+}
+
 _extra_pairs contains ["weakening", sort(trail.weakening)]
 
 _extra_pairs contains ["blinds_detector", trail.blinds_detector]
@@ -166,3 +193,12 @@ _extra_pairs contains ["global_events_dropped_trail", trail.name] if input.reque
 _extra_pairs contains ["single_region_trail", trail.name] if input.requestParameters.isMultiRegionTrail == false
 
 _extra_pairs contains ["validation_off_trail", trail.name] if input.requestParameters.enableLogFileValidation == false
+
+_step_downs contains "nothing in the change weakens the trail's coverage or integrity" if {
+	ct.success
+	count(trail.weakening) == 0
+}
+
+_step_downs contains ct.cloudformation_step_down if ct.success
+
+_step_downs contains sprintf("the call was denied (%s): nothing changed", [ct.error_code]) if ct.denied

@@ -99,9 +99,78 @@ test_no_alert_other_applications_rule if {
 	count(rule.alert) == 0 with input as patched(delete_rule, {"requestParameters": {"name": "copy-of-trailhound-rule"}})
 }
 
-test_no_alert_enable_or_put_rule if {
+test_no_alert_enable_rule if {
 	count(rule.alert) == 0 with input as patched(delete_rule, {"eventName": "EnableRule"})
-	count(rule.alert) == 0 with input as patched(delete_rule, {"eventName": "PutRule"})
+}
+
+# PutRule rewriting the detector rule's pattern so it matches nothing.
+put_rule := patched(delete_rule, {
+	"eventName": "PutRule",
+	"requestParameters": {"name": "trailhound-DetectorRule-1A2B3C4D", "eventPattern": "{\"source\":[\"aws.nothing\"]}", "state": "ENABLED"},
+	"responseElements": {"ruleArn": "arn:aws:events:us-east-1:111122223333:rule/trailhound-DetectorRule-1A2B3C4D"},
+})
+
+test_alert_detector_rule_pattern_rewritten if {
+	f := one(put_rule)
+	f.severity == "CRITICAL"
+	f.msg == "Developer/erin (AssumedRole) from 203.0.113.66 rewrote (pattern, schedule or state) EventBridge rule trailhound-DetectorRule-1A2B3C4D on bus default in us-east-1, which feeds trailhound."
+	f.context.event_pattern == "{\"source\":[\"aws.nothing\"]}"
+	f.context.rule_state == "ENABLED"
+}
+
+test_alert_cloudformation_put_rule_is_stepped_down if {
+	rec := patched(put_rule, {"userIdentity": object.union(put_rule.userIdentity, {"invokedBy": "cloudformation.amazonaws.com"})})
+	f := one(rec)
+	f.severity == "HIGH"
+	count(f.context.step_down_reasons) == 1
+}
+
+test_no_alert_put_rule_of_another_application if {
+	count(rule.alert) == 0 with input as patched(put_rule, {"requestParameters": {"name": "orders-nightly", "eventPattern": "{}"}})
+}
+
+test_alert_targets_put_on_detector_rule if {
+	rec := patched(delete_rule, {
+		"eventName": "PutTargets",
+		"requestParameters": {"rule": "trailhound-DetectorRule-1A2B3C4D", "targets": [{"id": "DetectorFunction", "arn": "arn:aws:lambda:us-east-1:444455556666:function:collector"}]},
+		"responseElements": {"failedEntryCount": 0, "failedEntries": []},
+	})
+	f := one(rec)
+	f.severity == "HIGH"
+	f.context.target_arns == ["arn:aws:lambda:us-east-1:444455556666:function:collector"]
+	count(f.context.step_down_reasons) == 1
+}
+
+# The central bus's permissions.
+remove_permission := patched(delete_rule, {
+	"eventName": "RemovePermission",
+	"requestParameters": {"eventBusName": "trailhound-central", "statementId": "OrganizationPutEvents"},
+})
+
+test_alert_central_bus_permission_removed if {
+	f := one(remove_permission)
+	f.severity == "CRITICAL"
+	f.msg == "Developer/erin (AssumedRole) from 203.0.113.66 removed permission OrganizationPutEvents of event bus trailhound-central in us-east-1, which carries member accounts' events to trailhound."
+	f.target == {"event_bus_name": "trailhound-central"}
+	f.context.tampered_bus_name == "trailhound-central"
+}
+
+test_alert_central_bus_policy_replaced_or_widened if {
+	replaced := one(patched(remove_permission, {"eventName": "PutPermission", "requestParameters": {"eventBusName": "trailhound-central", "policy": "{}"}}))
+	replaced.severity == "CRITICAL"
+	granted := one(patched(remove_permission, {"eventName": "PutPermission", "requestParameters": {"eventBusName": "trailhound-central", "action": "events:PutEvents", "principal": "*", "statementId": "open"}}))
+	granted.severity == "HIGH"
+	contains(granted.msg, "granted * events:PutEvents")
+}
+
+test_alert_central_bus_permission_change_denied if {
+	f := one(patched(remove_permission, {"errorCode": "AccessDeniedException", "errorMessage": "not authorized"}))
+	f.severity == "MEDIUM"
+}
+
+test_no_alert_other_buses_permissions if {
+	count(rule.alert) == 0 with input as patched(remove_permission, {"requestParameters": {"statementId": "x"}})
+	count(rule.alert) == 0 with input as patched(remove_permission, {"requestParameters": {"eventBusName": "orders-bus", "statementId": "x"}})
 }
 
 test_no_alert_deleting_a_missing_rule if {

@@ -37,6 +37,11 @@
 #           - "IAM > Users > {{target.user_name}} > Security credentials > Access keys > {{target.access_key_id}} > Actions > Deactivate"
 #         cli:
 #           - "aws iam update-access-key --user-name {{target.user_name}} --access-key-id {{target.access_key_id}} --status Inactive"
+#       - title: "The key id is masked in this record (HIDDEN_DUE_TO_SECURITY_REASONS): list the keys of {{context.masked_key_user_name}} and deactivate the one created at {{event.time}} (its CreateDate)"
+#         console:
+#           - "IAM > Users > {{context.masked_key_user_name}} > Security credentials > Access keys: the key created at {{event.time}} > Actions > Deactivate"
+#         cli:
+#           - "aws iam list-access-keys --user-name {{context.masked_key_user_name}}"
 #       - title: >-
 #           Revoke temporary credentials already issued with the key: deny every request
 #           signed with a token issued before now (this also ends the user's own current
@@ -48,6 +53,7 @@
 #           - 'aws iam put-user-policy --user-name {{target.user_name}} --policy-name trailhound-revoke-older-sessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
 #       - title: If the key was not requested, contain the caller (IAM user caller)
 #         console:
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
 #           - "IAM > Users > {{context.actor_user_name}} > Security credentials > deactivate access key {{context.actor_long_term_key_id}} and remove the console password (Manage console access > Disable)"
 #         cli:
 #           - "aws iam update-access-key --user-name {{context.actor_user_name}} --access-key-id {{context.actor_long_term_key_id}} --status Inactive"
@@ -55,9 +61,21 @@
 #           - 'aws iam put-user-policy --user-name {{context.actor_user_name}} --policy-name trailhound-revoke-older-sessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
 #       - title: If the key was not requested, contain the caller (assumed-role caller)
 #         console:
-#           - "IAM > Roles > {{context.actor_role_name}} > Revoke sessions > Revoke active sessions (for AWSReservedSSO_ roles, revoke the permission set sessions in IAM Identity Center instead)"
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
+#           - "IAM > Roles > {{context.actor_revocable_role_name}} > Revoke sessions > Revoke active sessions"
 #         cli:
-#           - 'aws iam put-role-policy --role-name {{context.actor_role_name}} --policy-name AWSRevokeOlderSessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
+#           - 'aws iam put-role-policy --role-name {{context.actor_revocable_role_name}} --policy-name AWSRevokeOlderSessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
+#       - title: "If the key was not requested, contain the caller (IAM Identity Center caller: IAM refuses changes to its role {{context.actor_sso_role_name}})"
+#         console:
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
+#           - "IAM Identity Center console (management or delegated administrator account) > Users > the user of session {{actor.arn}} > Active sessions > Revoke all sessions; then remove or narrow their assignment of the permission set behind {{context.actor_sso_role_name}} (Multi-account permissions > AWS accounts)"
+#       - title: "If the key was not requested, contain the caller (federated user caller: its session is governed by IAM user {{context.actor_federating_user_name}}, who called GetFederationToken)"
+#         console:
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
+#           - "IAM > Users > {{context.actor_federating_user_name}} > Permissions > Create inline policy > JSON: Deny Action * on Resource * with condition DateLessThan aws:TokenIssueTime = the current UTC time; name it trailhound-revoke-older-sessions (it denies every federation token the user issued before now); then deactivate the access key the user called GetFederationToken with"
+#         cli:
+#           - 'aws iam put-user-policy --user-name {{context.actor_federating_user_name}} --policy-name trailhound-revoke-older-sessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
+#           - "aws iam list-access-keys --user-name {{context.actor_federating_user_name}}"
 #     steps:
 #       - title: Review the key, the user's other keys and what the user can do
 #         console:
@@ -79,10 +97,13 @@
 #           - "aws iam update-access-key --user-name {{target.user_name}} --access-key-id {{target.access_key_id}} --status Active"
 #           - "aws iam delete-user-policy --user-name {{target.user_name}} --policy-name trailhound-revoke-older-sessions"
 #       - title: Lift the containment of the caller
+#         console:
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
 #         cli:
 #           - "aws iam update-access-key --user-name {{context.actor_user_name}} --access-key-id {{context.actor_long_term_key_id}} --status Active"
 #           - "aws iam delete-user-policy --user-name {{context.actor_user_name}} --policy-name trailhound-revoke-older-sessions"
-#           - "aws iam delete-role-policy --role-name {{context.actor_role_name}} --policy-name AWSRevokeOlderSessions"
+#           - "aws iam delete-role-policy --role-name {{context.actor_revocable_role_name}} --policy-name AWSRevokeOlderSessions"
+#           - "aws iam delete-user-policy --user-name {{context.actor_federating_user_name}} --policy-name trailhound-revoke-older-sessions"
 #     references:
 #       - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_disable-perms.html
 #       - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html
@@ -96,6 +117,7 @@ package builtin.iam.access_key_created_for_other_user
 
 import data.lib.cloudtrail as ct
 import data.lib.iam
+import data.lib.severity as sev
 
 alert contains finding if {
 	input.eventSource == "iam.amazonaws.com"
@@ -107,19 +129,66 @@ alert contains finding if {
 		"msg": sprintf("%s created %s for %s.", [ct.summary_phrase, iam.key_phrase, iam.target_phrase]),
 		"target": iam.target,
 		"severity": severity,
-		"context": object.union(ct.base_context, {
-			"acted_on_self": false,
-			"caller_is_root": ct.is_root,
-			"escalation_reasons": sort(reasons),
+		"context": object.union(ct.caller_context, extra_context),
+	}
+}
+
+# An attempt: the call failed for a reason other than a denial (the two-key quota,
+# LimitExceeded, is the usual one). The caller was allowed to create keys for the user and
+# may succeed once a key is gone. One step lower than a created key.
+alert contains finding if {
+	input.eventSource == "iam.amazonaws.com"
+	input.eventName == "CreateAccessKey"
+	input.errorCode # for OPA's rule index
+	ct.failed_not_denied
+	iam.acted_on_other_user
+
+	finding := {
+		"msg": sprintf("%s tried to create an access key for %s; the call failed with %s, not a denial, so the caller may create keys for that user.", [ct.summary_phrase, iam.target_phrase, ct.error_code]),
+		"target": iam.target,
+		"severity": attempt_severity,
+		"context": object.union(object.union(ct.caller_context, extra_context), {
+			"attempt_error_code": ct.error_code,
+			"attempt_user_name": iam.target_user_name,
 		}),
 	}
 }
 
 reasons contains "the caller belongs to another account" if ct.cross_account
 
-reasons contains "the console session was not MFA-authenticated" if ct.console_without_mfa
+reasons contains "the console session was not MFA-authenticated" if ct.console_mfa_missing
 
-# The usual case, no reason to escalate, comes first: OPA then evaluates one branch.
+step_downs contains ct.cloudformation_step_down
+
+_attempt_reason := sprintf("the call failed (%s): no key was created", [ct.error_code])
+
+# The usual case, no reason to escalate or step down, comes first: OPA then evaluates one
+# branch.
 severity := "HIGH" if {
 	count(reasons) == 0
-} else := "CRITICAL"
+	count(step_downs) == 0
+} else := _escalated if {
+	count(step_downs) == 0
+} else := sev.step_down(_escalated)
+
+_escalated := "HIGH" if count(reasons) == 0
+
+_escalated := "CRITICAL" if count(reasons) > 0
+
+attempt_severity := sev.step_down(severity)
+
+# extra_context: escalation_reasons always; step_down_reasons when there are any (a failed
+# attempt adds its own).
+extra_context := {k: v |
+	some [k, vs] in [
+		["acted_on_self", [false]],
+		["caller_is_root", [ct.is_root]],
+		["escalation_reasons", [sort(reasons)]],
+		["via_cloudformation", [ct.via_cloudformation]],
+		["step_down_reasons", [sort(_all_step_downs) | count(_all_step_downs) > 0]],
+		["masked_key_user_name", [x | x := iam.masked_key_user_name]],
+	]
+	some v in vs
+}
+
+_all_step_downs := step_downs | {_attempt_reason | ct.failed_not_denied}

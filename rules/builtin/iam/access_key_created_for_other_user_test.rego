@@ -151,3 +151,123 @@ test_no_alert_creating_a_user if {
 	rec := patched(create_key(user("alice"), "bob"), {"eventName": "CreateUser"})
 	count(rule.alert) == 0 with input as rec
 }
+
+# IAM Identity Center console sessions record mfaAuthenticated false whatever MFA the
+# identity provider enforced: not a reason to escalate.
+sso_identity := {
+	"type": "AssumedRole",
+	"principalId": "AROAEXAMPLESSO000001:alice@example.com",
+	"arn": "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_AdministratorAccess_0123456789abcdef/alice@example.com",
+	"accountId": "111122223333",
+	"accessKeyId": "ASIAEXAMPLESSO000001",
+	"sessionContext": {
+		"sessionIssuer": {
+			"type": "Role",
+			"principalId": "AROAEXAMPLESSO000001",
+			"arn": "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_0123456789abcdef",
+			"accountId": "111122223333",
+			"userName": "AWSReservedSSO_AdministratorAccess_0123456789abcdef",
+		},
+		"attributes": {"creationDate": "2026-03-01T10:00:00Z", "mfaAuthenticated": "false"},
+	},
+}
+
+sso_console_create := patched(create_key(sso_identity, "bob"), {"userAgent": "AWS Internal", "sessionCredentialFromConsole": "true"})
+
+test_alert_sso_console_session_is_not_escalated if {
+	f := one(sso_console_create)
+	f.severity == "HIGH"
+	f.context.escalation_reasons == []
+	startswith(f.context.mfa_caveat, "the session came from an external identity provider")
+	f.context.actor_sso_role_name == "AWSReservedSSO_AdministratorAccess_0123456789abcdef"
+	not f.context.actor_revocable_role_name
+}
+
+# The near miss: the same console session on an ordinary role, without MFA, is escalated.
+test_alert_plain_role_console_without_mfa_is_critical if {
+	identity := json.patch(sso_identity, [
+		{"op": "replace", "path": "/arn", "value": "arn:aws:sts::111122223333:assumed-role/Admin/alice"},
+		{"op": "replace", "path": "/sessionContext/sessionIssuer/arn", "value": "arn:aws:iam::111122223333:role/Admin"},
+		{"op": "replace", "path": "/sessionContext/sessionIssuer/userName", "value": "Admin"},
+	])
+	f := one(patched(sso_console_create, {"userIdentity": identity}))
+	f.severity == "CRITICAL"
+	f.context.escalation_reasons == ["the console session was not MFA-authenticated"]
+	f.context.actor_revocable_role_name == "Admin"
+}
+
+# A key created by CloudFormation for a stack's AWS::IAM::AccessKey is stepped down, as the
+# tamper rules do.
+cfn_identity := {
+	"type": "AssumedRole",
+	"arn": "arn:aws:sts::111122223333:assumed-role/cfn-deployer/AWSCloudFormation",
+	"accountId": "111122223333",
+	"accessKeyId": "ASIAEXAMPLECFN000001",
+	"sessionContext": {"sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::111122223333:role/cfn-deployer", "accountId": "111122223333", "userName": "cfn-deployer"}},
+	"invokedBy": "cloudformation.amazonaws.com",
+}
+
+test_alert_cloudformation_key_is_stepped_down if {
+	rec := patched(create_key(cfn_identity, "svc-app"), {"sourceIPAddress": "cloudformation.amazonaws.com", "userAgent": "cloudformation.amazonaws.com"})
+	f := one(rec)
+	f.severity == "MEDIUM"
+	f.context.via_cloudformation == true
+	count(f.context.step_down_reasons) == 1
+	startswith(f.context.step_down_reasons[0], "CloudFormation made the call on a stack's behalf")
+}
+
+test_alert_cloudformation_cross_account_is_escalated_then_stepped_down if {
+	identity := json.patch(cfn_identity, [{"op": "replace", "path": "/accountId", "value": "444455556666"}])
+	f := one(patched(create_key(identity, "svc-app"), {"sourceIPAddress": "cloudformation.amazonaws.com"}))
+	f.severity == "HIGH"
+	f.context.escalation_reasons == ["the caller belongs to another account"]
+	count(f.context.step_down_reasons) == 1
+	f.context.containment_account == "444455556666"
+}
+
+# Near miss: the same role without invokedBy (a person or a script using the deploy role).
+test_no_step_down_without_cloudformation if {
+	identity := object.remove(cfn_identity, ["invokedBy"])
+	f := one(create_key(identity, "svc-app"))
+	f.severity == "HIGH"
+	not f.context.step_down_reasons
+}
+
+# A CreateAccessKey for another user that fails for a reason other than a denial (the
+# two-key quota) is an attempt: the caller may create keys for that user.
+failed_create(code, user_name) := patched(create_key(user("alice"), user_name), {
+	"errorCode": code,
+	"errorMessage": "Cannot exceed quota for AccessKeysPerUser: 2",
+	"responseElements": null,
+})
+
+test_alert_create_key_for_another_user_at_quota if {
+	f := one(failed_create("LimitExceeded", "bob"))
+	f.severity == "MEDIUM"
+	f.msg == "alice (IAMUser) from 198.51.100.7 tried to create an access key for IAM user bob; the call failed with LimitExceeded, not a denial, so the caller may create keys for that user."
+	f.target == {"user_name": "bob"}
+	f.context.attempt_error_code == "LimitExceeded"
+	f.context.step_down_reasons == ["the call failed (LimitExceeded): no key was created"]
+}
+
+test_alert_create_key_attempt_by_cross_account_caller_is_high if {
+	rec := patched(failed_create("LimitExceededException", "bob"), {"userIdentity": patched(user("ops"), {"arn": "arn:aws:iam::444455556666:user/ops", "accountId": "444455556666"})})
+	one(rec).severity == "HIGH"
+}
+
+# Near misses: a denial is TH-IAM-007's; a failed call for one's own key is self-service.
+test_no_alert_create_key_denied if {
+	count(rule.alert) == 0 with input as failed_create("AccessDenied", "bob")
+}
+
+test_no_alert_own_key_at_quota if {
+	count(rule.alert) == 0 with input as failed_create("LimitExceeded", "alice")
+	count(rule.alert) == 0 with input as failed_create("LimitExceeded", null)
+}
+
+test_alert_masked_new_key_falls_back_to_listing_keys if {
+	rec := create_key(user("alice"), "bob")
+	f := one(json.patch(rec, [{"op": "replace", "path": "/responseElements/accessKey/accessKeyId", "value": "HIDDEN_DUE_TO_SECURITY_REASONS"}]))
+	f.context.masked_key_user_name == "bob"
+	not f.target.access_key_id
+}

@@ -36,6 +36,11 @@
 #           - "IAM > Users > {{target.user_name}} > Security credentials > Access keys > {{target.access_key_id}} > Actions > Deactivate"
 #         cli:
 #           - "aws iam update-access-key --user-name {{target.user_name}} --access-key-id {{target.access_key_id}} --status Inactive"
+#       - title: "The key id is masked in this record (HIDDEN_DUE_TO_SECURITY_REASONS): list the keys of {{context.masked_key_user_name}} and deactivate the one that is Active and was Inactive before {{event.time}} (get-access-key-last-used tells keys apart)"
+#         console:
+#           - "IAM > Users > {{context.masked_key_user_name}} > Security credentials > Access keys: the key that is Active again > Actions > Deactivate"
+#         cli:
+#           - "aws iam list-access-keys --user-name {{context.masked_key_user_name}}"
 #       - title: Deactivate the reactivated key (the root user's own key; only the root user can do this)
 #         console:
 #           - "Sign in as the root user > account menu > Security credentials > Access keys > {{context.root_access_key_id}} > Actions > Deactivate"
@@ -53,6 +58,7 @@
 #           - 'aws iam put-user-policy --user-name {{target.user_name}} --policy-name trailhound-revoke-older-sessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
 #       - title: If the caller is not a trusted administrator, contain the caller as well (IAM user caller)
 #         console:
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
 #           - "IAM > Users > {{context.actor_user_name}} > Security credentials > deactivate access key {{context.actor_long_term_key_id}} and remove the console password (Manage console access > Disable)"
 #         cli:
 #           - "aws iam update-access-key --user-name {{context.actor_user_name}} --access-key-id {{context.actor_long_term_key_id}} --status Inactive"
@@ -60,9 +66,21 @@
 #           - 'aws iam put-user-policy --user-name {{context.actor_user_name}} --policy-name trailhound-revoke-older-sessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
 #       - title: If the caller is not a trusted administrator, contain the caller as well (assumed-role caller)
 #         console:
-#           - "IAM > Roles > {{context.actor_role_name}} > Revoke sessions > Revoke active sessions (for AWSReservedSSO_ roles, revoke the permission set sessions in IAM Identity Center instead)"
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
+#           - "IAM > Roles > {{context.actor_revocable_role_name}} > Revoke sessions > Revoke active sessions"
 #         cli:
-#           - 'aws iam put-role-policy --role-name {{context.actor_role_name}} --policy-name AWSRevokeOlderSessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
+#           - 'aws iam put-role-policy --role-name {{context.actor_revocable_role_name}} --policy-name AWSRevokeOlderSessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
+#       - title: "If the caller is not a trusted administrator, contain the caller as well (IAM Identity Center caller: IAM refuses changes to its role {{context.actor_sso_role_name}})"
+#         console:
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
+#           - "IAM Identity Center console (management or delegated administrator account) > Users > the user of session {{actor.arn}} > Active sessions > Revoke all sessions; then remove or narrow their assignment of the permission set behind {{context.actor_sso_role_name}} (Multi-account permissions > AWS accounts)"
+#       - title: "If the caller is not a trusted administrator, contain the caller as well (federated user caller: its session is governed by IAM user {{context.actor_federating_user_name}}, who called GetFederationToken)"
+#         console:
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
+#           - "IAM > Users > {{context.actor_federating_user_name}} > Permissions > Create inline policy > JSON: Deny Action * on Resource * with condition DateLessThan aws:TokenIssueTime = the current UTC time; name it trailhound-revoke-older-sessions (it denies every federation token the user issued before now); then deactivate the access key the user called GetFederationToken with"
+#         cli:
+#           - 'aws iam put-user-policy --user-name {{context.actor_federating_user_name}} --policy-name trailhound-revoke-older-sessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
+#           - "aws iam list-access-keys --user-name {{context.actor_federating_user_name}}"
 #     steps:
 #       - title: Review the key and its owner's other keys
 #         console:
@@ -84,10 +102,13 @@
 #           - "aws iam update-access-key --user-name {{target.user_name}} --access-key-id {{target.access_key_id}} --status Active"
 #           - "aws iam delete-user-policy --user-name {{target.user_name}} --policy-name trailhound-revoke-older-sessions"
 #       - title: Lift the containment of the caller
+#         console:
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
 #         cli:
 #           - "aws iam update-access-key --user-name {{context.actor_user_name}} --access-key-id {{context.actor_long_term_key_id}} --status Active"
 #           - "aws iam delete-user-policy --user-name {{context.actor_user_name}} --policy-name trailhound-revoke-older-sessions"
-#           - "aws iam delete-role-policy --role-name {{context.actor_role_name}} --policy-name AWSRevokeOlderSessions"
+#           - "aws iam delete-role-policy --role-name {{context.actor_revocable_role_name}} --policy-name AWSRevokeOlderSessions"
+#           - "aws iam delete-user-policy --user-name {{context.actor_federating_user_name}} --policy-name trailhound-revoke-older-sessions"
 #     references:
 #       - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_disable-perms.html
 #       - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html
@@ -102,6 +123,7 @@ package builtin.iam.access_key_reactivated
 
 import data.lib.cloudtrail as ct
 import data.lib.iam
+import data.lib.severity as sev
 
 alert contains finding if {
 	input.eventSource == "iam.amazonaws.com"
@@ -113,7 +135,7 @@ alert contains finding if {
 		"msg": sprintf("%s reactivated %s of %s.", [ct.summary_phrase, iam.key_phrase, iam.target_phrase]),
 		"target": iam.target,
 		"severity": severity,
-		"context": object.union(ct.base_context, extra_context),
+		"context": object.union(ct.caller_context, extra_context),
 	}
 }
 
@@ -126,9 +148,15 @@ reasons contains "the caller is an assumed role" if ct.is_assumed_role
 
 reasons contains "the caller belongs to another account" if ct.cross_account
 
-reasons contains "the console session was not MFA-authenticated" if ct.console_without_mfa
+reasons contains "the console session was not MFA-authenticated" if ct.console_mfa_missing
 
-severity := "CRITICAL" if {
+# A reactivation CloudFormation made for a stack (an AWS::IAM::AccessKey set Active) is one
+# step lower; the usual case, not via CloudFormation, comes first.
+severity := _escalated if {
+	ct.via_cloudformation == false
+} else := sev.step_down(_escalated)
+
+_escalated := "CRITICAL" if {
 	ct.is_root
 } else := "HIGH" if {
 	count(reasons) > 0
@@ -143,6 +171,8 @@ extra_context := {k: v |
 		["escalation_reasons", [sort(reasons)]],
 		# iam.acted_on_root_self, spelled out: ct.is_root and iam.acted_on_self are known by now
 		["root_access_key_id", [iam.access_key_id | ct.is_root; iam.acted_on_self]],
+		["masked_key_user_name", [x | x := iam.masked_key_user_name]],
+		["step_down_reasons", [[r] | r := ct.cloudformation_step_down]],
 	]
 	some v in vs
 }

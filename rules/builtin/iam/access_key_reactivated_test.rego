@@ -210,3 +210,66 @@ test_alert_root_without_key_id_has_no_root_access_key_id if {
 	f.severity == "CRITICAL"
 	not "root_access_key_id" in object.keys(f.context)
 }
+
+# IAM Identity Center console sessions record mfaAuthenticated false whatever MFA the
+# identity provider enforced: not evidence of no MFA, so no escalation.
+sso_identity := {
+	"type": "AssumedRole",
+	"principalId": "AROAEXAMPLESSO000001:alice@example.com",
+	"arn": "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_AdministratorAccess_0123456789abcdef/alice@example.com",
+	"accountId": "111122223333",
+	"accessKeyId": "ASIAEXAMPLESSO000001",
+	"sessionContext": {
+		"sessionIssuer": {
+			"type": "Role",
+			"principalId": "AROAEXAMPLESSO000001",
+			"arn": "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_0123456789abcdef",
+			"accountId": "111122223333",
+			"userName": "AWSReservedSSO_AdministratorAccess_0123456789abcdef",
+		},
+		"attributes": {"creationDate": "2026-03-01T10:00:00Z", "mfaAuthenticated": "false"},
+	},
+}
+
+# plain_role_identity is sso_identity on an ordinary IAM role: the near miss.
+plain_role_identity := json.patch(sso_identity, [
+	{"op": "replace", "path": "/arn", "value": "arn:aws:sts::111122223333:assumed-role/Admin/alice"},
+	{"op": "replace", "path": "/sessionContext/sessionIssuer/arn", "value": "arn:aws:iam::111122223333:role/Admin"},
+	{"op": "replace", "path": "/sessionContext/sessionIssuer/userName", "value": "Admin"},
+])
+
+cfn_identity := {
+	"type": "AssumedRole",
+	"arn": "arn:aws:sts::111122223333:assumed-role/cfn-deployer/AWSCloudFormation",
+	"accountId": "111122223333",
+	"accessKeyId": "ASIAEXAMPLECFN000001",
+	"sessionContext": {"sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::111122223333:role/cfn-deployer", "accountId": "111122223333", "userName": "cfn-deployer"}},
+	"invokedBy": "cloudformation.amazonaws.com",
+}
+
+console(rec, identity) := patched(rec, {"userIdentity": identity, "userAgent": "AWS Internal", "sessionCredentialFromConsole": "true"})
+
+reactivate_bobs_key := with_params({"userName": "bob", "accessKeyId": "AKIAEXAMPLEOLDKEY001", "status": "Active"})
+
+test_alert_sso_console_reactivation_is_not_escalated_for_mfa if {
+	f := one(console(reactivate_bobs_key, sso_identity))
+	f.severity == "HIGH" # another user's key, by an assumed role: not for MFA
+	not "the console session was not MFA-authenticated" in f.context.escalation_reasons
+}
+
+test_alert_plain_role_console_reactivation_lists_mfa if {
+	f := one(console(reactivate_bobs_key, plain_role_identity))
+	"the console session was not MFA-authenticated" in f.context.escalation_reasons
+}
+
+test_alert_cloudformation_reactivation_is_stepped_down if {
+	f := one(patched(reactivate_bobs_key, {"userIdentity": cfn_identity, "sourceIPAddress": "cloudformation.amazonaws.com"}))
+	f.severity == "MEDIUM"
+	count(f.context.step_down_reasons) == 1
+}
+
+test_alert_masked_key_falls_back_to_listing_keys if {
+	f := one(with_params({"userName": "bob", "accessKeyId": "HIDDEN_DUE_TO_SECURITY_REASONS", "status": "Active"}))
+	f.context.masked_key_user_name == "bob"
+	not f.target.access_key_id
+}

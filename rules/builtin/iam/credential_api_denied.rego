@@ -35,6 +35,7 @@
 #     containment:
 #       - title: If the caller has no business calling IAM, contain it (IAM user caller)
 #         console:
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
 #           - "IAM > Users > {{context.actor_user_name}} > Security credentials > deactivate access key {{context.actor_long_term_key_id}} and remove the console password (Manage console access > Disable)"
 #         cli:
 #           - "aws iam update-access-key --user-name {{context.actor_user_name}} --access-key-id {{context.actor_long_term_key_id}} --status Inactive"
@@ -42,11 +43,25 @@
 #           - 'aws iam put-user-policy --user-name {{context.actor_user_name}} --policy-name trailhound-revoke-older-sessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
 #       - title: If the caller has no business calling IAM, contain it (assumed-role caller)
 #         console:
-#           - "IAM > Roles > {{context.actor_role_name}} > Revoke sessions > Revoke active sessions (for AWSReservedSSO_ roles, revoke the permission set sessions in IAM Identity Center instead)"
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
+#           - "IAM > Roles > {{context.actor_revocable_role_name}} > Revoke sessions > Revoke active sessions"
 #         cli:
-#           - 'aws iam put-role-policy --role-name {{context.actor_role_name}} --policy-name AWSRevokeOlderSessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
+#           - 'aws iam put-role-policy --role-name {{context.actor_revocable_role_name}} --policy-name AWSRevokeOlderSessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
+#       - title: "If the caller has no business calling IAM, contain it (IAM Identity Center caller: IAM refuses changes to its role {{context.actor_sso_role_name}})"
+#         console:
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
+#           - "IAM Identity Center console (management or delegated administrator account) > Users > the user of session {{actor.arn}} > Active sessions > Revoke all sessions; then remove or narrow their assignment of the permission set behind {{context.actor_sso_role_name}} (Multi-account permissions > AWS accounts)"
+#       - title: "If the caller has no business calling IAM, contain it (federated user caller: its session is governed by IAM user {{context.actor_federating_user_name}}, who called GetFederationToken)"
+#         console:
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
+#           - "IAM > Users > {{context.actor_federating_user_name}} > Permissions > Create inline policy > JSON: Deny Action * on Resource * with condition DateLessThan aws:TokenIssueTime = the current UTC time; name it trailhound-revoke-older-sessions (it denies every federation token the user issued before now); then deactivate the access key the user called GetFederationToken with"
+#         cli:
+#           - 'aws iam put-user-policy --user-name {{context.actor_federating_user_name}} --policy-name trailhound-revoke-older-sessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
+#           - "aws iam list-access-keys --user-name {{context.actor_federating_user_name}}"
 #     steps:
 #       - title: Review what the caller is allowed to do (IAM user caller)
+#         console:
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
 #         cli:
 #           - "aws iam list-attached-user-policies --user-name {{context.actor_user_name}}"
 #           - "aws iam list-user-policies --user-name {{context.actor_user_name}}"
@@ -58,10 +73,13 @@
 #           - "aws iam list-role-policies --role-name {{context.actor_role_name}}"
 #     backout:
 #       - title: Lift the containment of the caller
+#         console:
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
 #         cli:
 #           - "aws iam update-access-key --user-name {{context.actor_user_name}} --access-key-id {{context.actor_long_term_key_id}} --status Active"
 #           - "aws iam delete-user-policy --user-name {{context.actor_user_name}} --policy-name trailhound-revoke-older-sessions"
-#           - "aws iam delete-role-policy --role-name {{context.actor_role_name}} --policy-name AWSRevokeOlderSessions"
+#           - "aws iam delete-role-policy --role-name {{context.actor_revocable_role_name}} --policy-name AWSRevokeOlderSessions"
+#           - "aws iam delete-user-policy --user-name {{context.actor_federating_user_name}} --policy-name trailhound-revoke-older-sessions"
 #     references:
 #       - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_disable-perms.html
 #       - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html
@@ -91,9 +109,11 @@ alert contains finding if {
 		"msg": sprintf("%s was denied iam:%s on %s (%s).", [ct.summary_phrase, input.eventName, iam.target_phrase, ct.error_code]),
 		"target": iam.target,
 		"severity": severity,
-		"context": object.union(ct.base_context, {
+		"context": object.union(ct.caller_context, {
 			"acted_on_self": iam.acted_on_self,
 			"target_from_error_message": _target_from_error_message,
+			"escalation_reasons": [r | ct.cross_account; r := "the caller belongs to another account"],
+			"step_down_reasons": [r | severity == "LOW"; r := "the caller was denied an action on itself"],
 		}),
 	}
 }

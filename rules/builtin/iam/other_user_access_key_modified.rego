@@ -34,6 +34,7 @@
 #     containment:
 #       - title: If the change was not planned, contain the caller (IAM user caller)
 #         console:
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
 #           - "IAM > Users > {{context.actor_user_name}} > Security credentials > deactivate access key {{context.actor_long_term_key_id}} and remove the console password (Manage console access > Disable)"
 #         cli:
 #           - "aws iam update-access-key --user-name {{context.actor_user_name}} --access-key-id {{context.actor_long_term_key_id}} --status Inactive"
@@ -41,9 +42,21 @@
 #           - 'aws iam put-user-policy --user-name {{context.actor_user_name}} --policy-name trailhound-revoke-older-sessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
 #       - title: If the change was not planned, contain the caller (assumed-role caller)
 #         console:
-#           - "IAM > Roles > {{context.actor_role_name}} > Revoke sessions > Revoke active sessions (for AWSReservedSSO_ roles, revoke the permission set sessions in IAM Identity Center instead)"
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
+#           - "IAM > Roles > {{context.actor_revocable_role_name}} > Revoke sessions > Revoke active sessions"
 #         cli:
-#           - 'aws iam put-role-policy --role-name {{context.actor_role_name}} --policy-name AWSRevokeOlderSessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
+#           - 'aws iam put-role-policy --role-name {{context.actor_revocable_role_name}} --policy-name AWSRevokeOlderSessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
+#       - title: "If the change was not planned, contain the caller (IAM Identity Center caller: IAM refuses changes to its role {{context.actor_sso_role_name}})"
+#         console:
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
+#           - "IAM Identity Center console (management or delegated administrator account) > Users > the user of session {{actor.arn}} > Active sessions > Revoke all sessions; then remove or narrow their assignment of the permission set behind {{context.actor_sso_role_name}} (Multi-account permissions > AWS accounts)"
+#       - title: "If the change was not planned, contain the caller (federated user caller: its session is governed by IAM user {{context.actor_federating_user_name}}, who called GetFederationToken)"
+#         console:
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
+#           - "IAM > Users > {{context.actor_federating_user_name}} > Permissions > Create inline policy > JSON: Deny Action * on Resource * with condition DateLessThan aws:TokenIssueTime = the current UTC time; name it trailhound-revoke-older-sessions (it denies every federation token the user issued before now); then deactivate the access key the user called GetFederationToken with"
+#         cli:
+#           - 'aws iam put-user-policy --user-name {{context.actor_federating_user_name}} --policy-name trailhound-revoke-older-sessions --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}]}"'
+#           - "aws iam list-access-keys --user-name {{context.actor_federating_user_name}}"
 #     steps:
 #       - title: Restore a key that was deactivated without authorization
 #         console:
@@ -60,10 +73,13 @@
 #         cli:
 #           - "aws iam update-access-key --user-name {{target.user_name}} --access-key-id {{context.deactivated_key_id}} --status Inactive"
 #       - title: Lift the containment of the caller
+#         console:
+#           - "Run this in account {{context.containment_account}}, the caller's own account: the caller's user or role is not in account {{event.account}}"
 #         cli:
 #           - "aws iam update-access-key --user-name {{context.actor_user_name}} --access-key-id {{context.actor_long_term_key_id}} --status Active"
 #           - "aws iam delete-user-policy --user-name {{context.actor_user_name}} --policy-name trailhound-revoke-older-sessions"
-#           - "aws iam delete-role-policy --role-name {{context.actor_role_name}} --policy-name AWSRevokeOlderSessions"
+#           - "aws iam delete-role-policy --role-name {{context.actor_revocable_role_name}} --policy-name AWSRevokeOlderSessions"
+#           - "aws iam delete-user-policy --user-name {{context.actor_federating_user_name}} --policy-name trailhound-revoke-older-sessions"
 #     references:
 #       - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_disable-perms.html
 #       - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html
@@ -76,6 +92,7 @@ package builtin.iam.other_user_access_key_modified
 
 import data.lib.cloudtrail as ct
 import data.lib.iam
+import data.lib.severity as sev
 
 alert contains finding if {
 	input.eventSource == "iam.amazonaws.com"
@@ -87,7 +104,7 @@ alert contains finding if {
 		"msg": sprintf("%s %s %s of %s.", [ct.summary_phrase, _verb, iam.key_phrase, iam.target_phrase]),
 		"target": iam.target,
 		"severity": severity,
-		"context": object.union(ct.base_context, extra_context),
+		"context": object.union(ct.caller_context, extra_context),
 	}
 }
 
@@ -101,12 +118,21 @@ _verb := "deactivated" if {
 
 reasons contains "the caller belongs to another account" if ct.cross_account
 
-reasons contains "the console session was not MFA-authenticated" if ct.console_without_mfa
+reasons contains "the console session was not MFA-authenticated" if ct.console_mfa_missing
 
-# The usual case, no reason to escalate, comes first: OPA then evaluates one branch.
+# A change CloudFormation made for a stack (an AWS::IAM::AccessKey deleted or set Inactive)
+# is one step lower. The usual case, no reason to escalate or step down, comes first: OPA
+# then evaluates one branch.
 severity := "MEDIUM" if {
 	count(reasons) == 0
-} else := "HIGH"
+	ct.via_cloudformation == false
+} else := _escalated if {
+	ct.via_cloudformation == false
+} else := sev.step_down(_escalated)
+
+_escalated := "MEDIUM" if count(reasons) == 0
+
+_escalated := "HIGH" if count(reasons) > 0
 
 # extra_context holds each key with its value as a list of at most one element, and leaves a
 # key out when that is empty (as data.lib.cloudtrail.actor does): cheaper for OPA than a rule
@@ -115,6 +141,8 @@ extra_context := {k: v |
 	some [k, vs] in [
 		["acted_on_self", [false]],
 		["escalation_reasons", [sort(reasons)]],
+		["step_down_reasons", [[r] | r := ct.cloudformation_step_down]],
+		["via_cloudformation", [ct.via_cloudformation]],
 		["deactivated_key_id", [iam.access_key_id | _verb == "deactivated"]],
 	]
 	some v in vs

@@ -166,3 +166,67 @@ test_alert_deactivating_an_unnamed_key_has_no_deactivated_key_id if {
 	f.msg == "alice (IAMUser) from 198.51.100.7 deactivated an access key of IAM user bob."
 	not "deactivated_key_id" in object.keys(f.context)
 }
+
+# IAM Identity Center console sessions record mfaAuthenticated false whatever MFA the
+# identity provider enforced: not evidence of no MFA, so no escalation.
+sso_identity := {
+	"type": "AssumedRole",
+	"principalId": "AROAEXAMPLESSO000001:alice@example.com",
+	"arn": "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_AdministratorAccess_0123456789abcdef/alice@example.com",
+	"accountId": "111122223333",
+	"accessKeyId": "ASIAEXAMPLESSO000001",
+	"sessionContext": {
+		"sessionIssuer": {
+			"type": "Role",
+			"principalId": "AROAEXAMPLESSO000001",
+			"arn": "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_0123456789abcdef",
+			"accountId": "111122223333",
+			"userName": "AWSReservedSSO_AdministratorAccess_0123456789abcdef",
+		},
+		"attributes": {"creationDate": "2026-03-01T10:00:00Z", "mfaAuthenticated": "false"},
+	},
+}
+
+# plain_role_identity is sso_identity on an ordinary IAM role: the near miss.
+plain_role_identity := json.patch(sso_identity, [
+	{"op": "replace", "path": "/arn", "value": "arn:aws:sts::111122223333:assumed-role/Admin/alice"},
+	{"op": "replace", "path": "/sessionContext/sessionIssuer/arn", "value": "arn:aws:iam::111122223333:role/Admin"},
+	{"op": "replace", "path": "/sessionContext/sessionIssuer/userName", "value": "Admin"},
+])
+
+cfn_identity := {
+	"type": "AssumedRole",
+	"arn": "arn:aws:sts::111122223333:assumed-role/cfn-deployer/AWSCloudFormation",
+	"accountId": "111122223333",
+	"accessKeyId": "ASIAEXAMPLECFN000001",
+	"sessionContext": {"sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::111122223333:role/cfn-deployer", "accountId": "111122223333", "userName": "cfn-deployer"}},
+	"invokedBy": "cloudformation.amazonaws.com",
+}
+
+console(rec, identity) := patched(rec, {"userIdentity": identity, "userAgent": "AWS Internal", "sessionCredentialFromConsole": "true"})
+
+test_alert_sso_console_deletion_is_not_escalated if {
+	f := one(console(delete_key, sso_identity))
+	f.severity == "MEDIUM"
+	f.context.escalation_reasons == []
+	f.context.actor_sso_role_name == "AWSReservedSSO_AdministratorAccess_0123456789abcdef"
+}
+
+test_alert_plain_role_console_deletion_without_mfa_is_high if {
+	f := one(console(delete_key, plain_role_identity))
+	f.severity == "HIGH"
+	f.context.escalation_reasons == ["the console session was not MFA-authenticated"]
+}
+
+test_alert_cloudformation_deletion_is_stepped_down if {
+	f := one(patched(delete_key, {"userIdentity": cfn_identity, "sourceIPAddress": "cloudformation.amazonaws.com", "userAgent": "cloudformation.amazonaws.com"}))
+	f.severity == "LOW"
+	f.context.via_cloudformation == true
+	count(f.context.step_down_reasons) == 1
+}
+
+test_no_step_down_for_the_deploy_role_without_cloudformation if {
+	f := one(patched(deactivate_key, {"userIdentity": object.remove(cfn_identity, ["invokedBy"]), "userAgent": "aws-cli/2.17.20"}))
+	f.severity == "MEDIUM"
+	not f.context.step_down_reasons
+}

@@ -122,6 +122,8 @@ alert contains finding if {
 			"target_mfa_enabled": mfa_enabled,
 			"target_console_access": console_access,
 			"admin_reasons": object.get(target, ["groups_policies", "admin_reasons"], []),
+			"escalation_reasons": [r | severity == "CRITICAL"; r := "the user is an administrator without MFA"],
+			"step_down_reasons": [r | severity == "MEDIUM"; r := "the user is a console user without MFA, not an administrator"],
 		})),
 	}
 }

@@ -100,7 +100,7 @@ _outcome := sprintf(" (failed: %s)", [ct.error_code]) if {
 
 reasons contains "the call was signed with a root access key" if ct.long_term_key_id
 
-reasons contains "the root console session was not MFA-authenticated" if ct.console_without_mfa
+reasons contains "the root console session was not MFA-authenticated" if ct.console_mfa_missing
 
 severity := "CRITICAL" if {
 	count(reasons) > 0

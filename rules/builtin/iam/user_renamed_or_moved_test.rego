@@ -102,3 +102,70 @@ test_alert_root_move_has_no_current_user_name if {
 	not "current_user_name" in object.keys(f.context)
 	f.context.acted_on_self == true
 }
+
+# IAM Identity Center console sessions record mfaAuthenticated false whatever MFA the
+# identity provider enforced: not evidence of no MFA, so no escalation.
+sso_identity := {
+	"type": "AssumedRole",
+	"principalId": "AROAEXAMPLESSO000001:alice@example.com",
+	"arn": "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_AdministratorAccess_0123456789abcdef/alice@example.com",
+	"accountId": "111122223333",
+	"accessKeyId": "ASIAEXAMPLESSO000001",
+	"sessionContext": {
+		"sessionIssuer": {
+			"type": "Role",
+			"principalId": "AROAEXAMPLESSO000001",
+			"arn": "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_0123456789abcdef",
+			"accountId": "111122223333",
+			"userName": "AWSReservedSSO_AdministratorAccess_0123456789abcdef",
+		},
+		"attributes": {"creationDate": "2026-03-01T10:00:00Z", "mfaAuthenticated": "false"},
+	},
+}
+
+# plain_role_identity is sso_identity on an ordinary IAM role: the near miss.
+plain_role_identity := json.patch(sso_identity, [
+	{"op": "replace", "path": "/arn", "value": "arn:aws:sts::111122223333:assumed-role/Admin/alice"},
+	{"op": "replace", "path": "/sessionContext/sessionIssuer/arn", "value": "arn:aws:iam::111122223333:role/Admin"},
+	{"op": "replace", "path": "/sessionContext/sessionIssuer/userName", "value": "Admin"},
+])
+
+cfn_identity := {
+	"type": "AssumedRole",
+	"arn": "arn:aws:sts::111122223333:assumed-role/cfn-deployer/AWSCloudFormation",
+	"accountId": "111122223333",
+	"accessKeyId": "ASIAEXAMPLECFN000001",
+	"sessionContext": {"sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::111122223333:role/cfn-deployer", "accountId": "111122223333", "userName": "cfn-deployer"}},
+	"invokedBy": "cloudformation.amazonaws.com",
+}
+
+console(rec, identity) := patched(rec, {"userIdentity": identity, "userAgent": "AWS Internal", "sessionCredentialFromConsole": "true"})
+
+test_alert_sso_console_rename_is_not_escalated if {
+	f := one(console(rename, sso_identity))
+	f.severity == "MEDIUM"
+	f.context.escalation_reasons == []
+	startswith(f.context.mfa_caveat, "the session came from an external identity provider")
+}
+
+test_alert_plain_role_console_rename_without_mfa_is_escalated if {
+	f := one(console(rename, plain_role_identity))
+	f.severity == "HIGH"
+	f.context.escalation_reasons == ["the console session was not MFA-authenticated"]
+}
+
+# Only a real rename frees a name; a case-only rename or a path-only move frees none.
+test_alert_rename_frees_the_old_name if {
+	one(rename).context.freed_user_name == "bob"
+}
+
+test_alert_case_only_rename_frees_no_name if {
+	f := one(patched(rename, {"requestParameters": {"userName": "bob", "newUserName": "Bob"}}))
+	not f.context.freed_user_name
+	f.msg == "alice (IAMUser) from 198.51.100.7 renamed IAM user bob to Bob."
+}
+
+test_alert_path_move_frees_no_name if {
+	f := one(patched(rename, {"requestParameters": {"userName": "bob", "newPath": "/contractors/"}}))
+	not f.context.freed_user_name
+}

@@ -128,3 +128,73 @@ test_no_alert_reading_or_invoking_the_detector if {
 test_no_alert_unrelated_failure if {
 	count(rule.alert) == 0 with input as patched(delete_fn, {"errorCode": "ResourceNotFoundException", "errorMessage": "Function not found"})
 }
+
+# Who may invoke the detector, its aliases and the event source mappings that feed it.
+remove_permission := patched(delete_fn, {
+	"eventName": "RemovePermission20150331v2",
+	"requestParameters": {"functionName": "trailhound-DetectorFunction-Q1W2E3R4", "statementId": "DetectorRuleInvoke"},
+})
+
+test_alert_invoke_permission_removed if {
+	f := one(remove_permission)
+	f.severity == "CRITICAL"
+	f.msg == "mallory (IAMUser) from 203.0.113.66 removed invoke permission DetectorRuleInvoke from Lambda function trailhound-DetectorFunction-Q1W2E3R4 in eu-central-1, the trailhound detector."
+	f.context.change == "permission_removed"
+	not f.context.step_down_reasons
+}
+
+test_alert_invoke_permission_added if {
+	f := one(patched(remove_permission, {
+		"eventName": "AddPermission20150331v2",
+		"requestParameters": {"functionName": "trailhound-DetectorFunction-Q1W2E3R4", "statementId": "x", "action": "lambda:InvokeFunction", "principal": "444455556666"},
+	}))
+	f.severity == "HIGH"
+	contains(f.msg, "allowed 444455556666 to invoke Lambda function")
+	count(f.context.step_down_reasons) == 1
+}
+
+test_alert_alias_changed_and_created if {
+	changed := one(patched(remove_permission, {"eventName": "UpdateAlias20150331", "requestParameters": {"functionName": "trailhound-DetectorFunction-Q1W2E3R4", "name": "live", "functionVersion": "3"}}))
+	changed.severity == "HIGH"
+	created := one(patched(remove_permission, {"eventName": "CreateAlias20150331", "requestParameters": {"functionName": "trailhound-DetectorFunction-Q1W2E3R4", "name": "x", "functionVersion": "1"}}))
+	created.severity == "MEDIUM"
+}
+
+# UpdateEventSourceMapping and DeleteEventSourceMapping name the mapping by UUID: the
+# function is in the response.
+test_alert_event_source_mapping_deleted if {
+	f := one(patched(remove_permission, {
+		"eventName": "DeleteEventSourceMapping20150331",
+		"requestParameters": {"uUID": "a1b2c3d4-5678-90ab-cdef-11111EXAMPLE"},
+		"responseElements": {"uUID": "a1b2c3d4-5678-90ab-cdef-11111EXAMPLE", "functionArn": "arn:aws:lambda:eu-central-1:111122223333:function:trailhound-DetectorFunction-Q1W2E3R4", "state": "Deleting"},
+	}))
+	f.severity == "CRITICAL"
+	f.target.function_name == "trailhound-DetectorFunction-Q1W2E3R4"
+}
+
+test_alert_permission_removal_denied if {
+	f := one(patched(remove_permission, {"errorCode": "AccessDeniedException", "errorMessage": "not authorized"}))
+	f.severity == "MEDIUM"
+	f.context.step_down_reasons == ["the call was denied (AccessDeniedException): nothing changed"]
+}
+
+# Near misses: another function's permissions and mappings; a mapping whose function is not known.
+test_no_alert_other_functions_permissions_and_mappings if {
+	count(rule.alert) == 0 with input as patched(remove_permission, {"requestParameters": {"functionName": "orders-api", "statementId": "x"}})
+	count(rule.alert) == 0 with input as patched(remove_permission, {
+		"eventName": "DeleteEventSourceMapping20150331",
+		"requestParameters": {"uUID": "x"},
+		"responseElements": {"functionArn": "arn:aws:lambda:eu-central-1:111122223333:function:orders-api"},
+	})
+	count(rule.alert) == 0 with input as patched(remove_permission, {"eventName": "DeleteEventSourceMapping20150331", "requestParameters": {"uUID": "x"}, "responseElements": null})
+}
+
+test_alert_cloudformation_code_update_lists_both_step_downs if {
+	rec := patched(delete_fn, {
+		"eventName": "UpdateFunctionCode20150331v2",
+		"userIdentity": object.union(delete_fn.userIdentity, {"invokedBy": "cloudformation.amazonaws.com"}),
+	})
+	f := one(rec)
+	f.severity == "MEDIUM"
+	count(f.context.step_down_reasons) == 2
+}
