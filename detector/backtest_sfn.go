@@ -87,7 +87,7 @@ func (b *backtestRun) reduceRun(ctx context.Context, run string, out *cliOutput,
 	return b.finish(ctx, store, sum, out, threshold, false)
 }
 
-func (b *backtestRun) stateMachine(ctx context.Context, st backtest.Settings, out *cliOutput, threshold rule.Severity, machine, inventory string, ruleDirs []string, key *bundle.Key, accept, deliver bool, poll time.Duration) (int, error) {
+func (b *backtestRun) stateMachine(ctx context.Context, st backtest.Settings, out *cliOutput, threshold rule.Severity, machine, inventory string, ruleDirs []string, tuningFile string, key *bundle.Key, accept, deliver bool, poll time.Duration) (int, error) {
 	rt, _, err := b.runtime(ctx)
 	if err != nil {
 		return exitUsage, err
@@ -96,8 +96,8 @@ func (b *backtestRun) stateMachine(ctx context.Context, st backtest.Settings, ou
 	if err != nil {
 		return exitUsage, usagef("--run: %v", err)
 	}
-	if len(ruleDirs) > 0 {
-		body, err := rulesBundleOf(ruleDirs, key)
+	if len(ruleDirs) > 0 || tuningFile != "" {
+		body, err := rulesBundleOf(ctx, ruleDirs, tuningFile, key)
 		if err != nil {
 			return exitUsage, err
 		}

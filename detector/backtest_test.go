@@ -47,10 +47,13 @@ func orderedAlerts(t *testing.T, stdout string) []string {
 // filter, over a directory and over S3 (moto).
 func TestBacktestLocalMatchesReplay(t *testing.T) {
 	dir, files := replayTrail(t)
+	tuningFile := filepath.Join(t.TempDir(), "tuning.yaml")
+	if err := os.WriteFile(tuningFile, []byte(rotationTuning), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	filters := [][]string{
-		nil,
-		{"--start", "2024-03-19", "--end", "2024-03-19", "--account", "111122223333"},
-		{"--fail-on", "LOW"},
+		{"--tuning", tuningFile},
+		{"--start", "2024-03-19", "--end", "2024-03-19", "--account", "111122223333", "--fail-on", "LOW"},
 	}
 	compare := func(t *testing.T, root string, f []string) {
 		rep := runCLI(t, "", append([]string{"replay", "--format", "json", root}, f...)...)
