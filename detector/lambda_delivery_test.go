@@ -43,7 +43,11 @@ func TestLambdaDeliveryPerAlertAndDestination(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	payload := sqsBatchPayload(t, map[string]string{"m1": serviceKeyCreated})
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(serviceKeyCreated), &rec); err != nil {
+		t.Fatal(err)
+	}
+	payload := sqsBatchPayload(t, map[string]string{"m1": string(eventBridgeEvent(t, rec))})
 	invoke := func() events.SQSEventResponse {
 		t.Helper()
 		resp, err := h.Handle(context.Background(), payload)
@@ -135,8 +139,7 @@ func TestLambdaBatchBudgetsFailingSink(t *testing.T) {
 		if i > 3 {
 			rec["eventName"] = "ListUsers" // no rule: never reaches the sink
 		}
-		b, _ := json.Marshal(rec)
-		bodies[fmt.Sprintf("m%02d", i)] = string(b)
+		bodies[fmt.Sprintf("m%02d", i)] = string(eventBridgeEvent(t, rec))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Second)
 	defer cancel()
@@ -175,6 +178,10 @@ func TestLambdaStateUnavailableFailsOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if h.stateTimeout != lambdaStateTimeout || lambdaStateTimeout <= 0 {
+		t.Fatalf("state calls are not bounded: %v", h.stateTimeout)
+	}
+	h.stateTimeout = 300 * time.Millisecond // the bound, shortened for the test
 	var rec map[string]any
 	if err := json.Unmarshal([]byte(serviceKeyCreated), &rec); err != nil {
 		t.Fatal(err)
