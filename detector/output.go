@@ -15,7 +15,8 @@ import (
 	"github.com/trailhound/trailhound/internal/ruleset"
 )
 
-// This file is the CLI's alert output (scan, replay): JSON Lines for machines, or text for a
+// This file is the CLI's alert output (scan, replay): JSON Lines for machines (Alert v1, or
+// OCSF 1.6 Detection Findings), or text for a
 // person with the severity in colour on a terminal; an alert already shown in full is shown
 // again as one line (a dedup or threshold update, or a repeated delivery), and the alerts are
 // tallied for the end-of-run summary.
