@@ -43,12 +43,11 @@ func TestLambdaDeliveryPerAlertAndDestination(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rec map[string]any
-	if err := json.Unmarshal([]byte(serviceKeyCreated), &rec); err != nil {
+	var created map[string]any
+	if err := json.Unmarshal([]byte(serviceKeyCreated), &created); err != nil {
 		t.Fatal(err)
 	}
-	// The function admits only EventBridge events (the trust boundary): wrap the record.
-	payload := sqsBatchPayload(t, map[string]string{"m1": string(eventBridgeEvent(t, rec))})
+	payload := sqsBatchPayload(t, map[string]string{"m1": string(eventBridgeEvent(t, created))})
 	invoke := func() events.SQSEventResponse {
 		t.Helper()
 		resp, err := h.Handle(context.Background(), payload)
@@ -140,7 +139,7 @@ func TestLambdaBatchBudgetsFailingSink(t *testing.T) {
 		if i > 3 {
 			rec["eventName"] = "ListUsers" // no rule: never reaches the sink
 		}
-		bodies[fmt.Sprintf("m%02d", i)] = string(eventBridgeEvent(t, rec)) // EventBridge events only
+		bodies[fmt.Sprintf("m%02d", i)] = string(eventBridgeEvent(t, rec))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Second)
 	defer cancel()

@@ -41,6 +41,9 @@ func lambdaMain() {
 	if lerr != nil {
 		log.Warn("using log level info", "err", lerr)
 	}
+	if backtestMode() {
+		backtestLambdaMain(log) // the backtest function (backtest_lambda.go)
+	}
 	start := time.Now()
 	h, err := newLambdaHandler(context.Background(), os.Getenv, log, os.Stdout)
 	if err != nil {
