@@ -114,6 +114,9 @@ func (h *lambdaHandler) pipeline(ctx context.Context, log *slog.Logger) *pipelin
 			log.Info("alert tuned", "exception_id", ex.ID, "action", ex.Action, "owner", ex.Owner, "reason", ex.Reason,
 				"expires", ex.Expires, "alert_id", ex.AlertID, "rule_id", ex.RuleID, "severity_before", ex.SeverityBefore,
 				"severity_after", ex.SeverityAfter, "message_id", o.MessageID)
+			if ex.Action == "suppress" {
+				h.archiveSuppressed(ctx, log, ex.Alert)
+			}
 		}
 		p.OnSuppress = func(o event.Origin, s pipeline.Suppression) {
 			log.Info("alert suppressed", "suppression_id", s.ID, "team", s.Team, "owner", s.Owner, "reason", s.Reason,

@@ -27,8 +27,9 @@ import (
 //  1. one event gives one page, one Slack message, one signed webhook and one OCSF finding;
 //  2. the same event delivered again pages nobody and posts nothing (idempotency);
 //  3. a destination that keeps failing (Slack answering 503 with Retry-After) fails the
-//     invocation after its retries, and the Lambda retry delivers the message; PagerDuty,
-//     re-sent the same dedup_key, still holds one incident per alert.
+//     invocation after its retries while the others deliver; the Lambda retry re-sends to
+//     Slack alone: PagerDuty is not triggered again, the webhook not posted again, the triage
+//     queue not sent again (internal/delivery).
 func TestLambdaDestinationsEndToEnd(t *testing.T) {
 	testutil.NeedTool(t, "moto_server")
 	schema, class := ocsfschema.DetectionFinding(t)
@@ -143,8 +144,11 @@ func TestLambdaDestinationsEndToEnd(t *testing.T) {
 	if secondID == "" || secondID == id {
 		t.Fatalf("the other destinations did not get the second alert (pagerduty accepted %d events)", len(pd.Accepted()))
 	}
-	// Lambda retries the event: Slack gets it now; PagerDuty gets the same dedup_key again and
-	// holds one incident.
+	if wh.Deliveries(secondID) != 1 || len(env.triageAlerts(t)) != 1 {
+		t.Errorf("the destinations that work did not get the second alert once: webhook %d", wh.Deliveries(secondID))
+	}
+	// Lambda retries the event: Slack alone gets it now.
+	pdBefore, whBefore := pd.Requests(), wh.Requests()
 	sum = decodeSummary(t, api.invoke(t, eventBridgeEvent(t, second), timeout))
 	if sum.Outcomes["alerted"] != 1 {
 		t.Fatalf("retry: %+v", sum)
@@ -152,11 +156,14 @@ func TestLambdaDestinationsEndToEnd(t *testing.T) {
 	if n := len(sl.Accepted()); n != 2 {
 		t.Errorf("slack: %d messages after the retry, want 2", n)
 	}
-	if pd.Pages() != 2 {
-		t.Errorf("pagerduty: %d incidents, want 2 (one per alert; the retry's trigger carries the same dedup_key)", pd.Pages())
+	if pd.Requests() != pdBefore || pd.Triggers(secondID) != 1 || pd.Pages() != 2 {
+		t.Errorf("pagerduty: the retry sent %d more events (%d triggers of %s): only the failed destination is retried", pd.Requests()-pdBefore, pd.Triggers(secondID), secondID)
 	}
-	if wh.Deliveries(secondID) < 1 {
-		t.Errorf("webhook: no delivery of %s", secondID)
+	if wh.Requests() != whBefore || wh.Deliveries(secondID) != 1 {
+		t.Errorf("webhook: the retry posted %d more times", wh.Requests()-whBefore)
+	}
+	if got := env.triageAlerts(t); len(got) != 0 {
+		t.Errorf("triage queue: the retry sent %d more alerts", len(got))
 	}
 	fn.stop()
 	if logs := fn.stderr.String(); containsAny(logs, "R0UTING-KEY-1", "signing-key-1", "/services/T000/B000/secret") {

@@ -110,7 +110,7 @@ func TestTeamSuppressionIsCountedAndReported(t *testing.T) {
 	if r.Outcome != Suppressed || len(r.Reasons) != 1 || r.Reasons[0] != ReasonSuppression || len(sink.alerts) != 0 {
 		t.Fatalf("suppressed team alert: %+v, sink %d", r, len(sink.alerts))
 	}
-	if len(told) != 1 || told[0].ID != "PAY-S-001" || told[0].RuleID != "PAY-001" || told[0].AlertID == "" {
+	if len(told) != 1 || told[0].ID != "PAY-S-001" || told[0].RuleID != "PAY-001" || told[0].AlertID == "" || told[0].Alert == nil || told[0].Alert.ID != told[0].AlertID {
 		t.Fatalf("OnSuppress: %+v", told)
 	}
 	// The built-in rule is not suppressed by a team's policy.
@@ -254,7 +254,8 @@ func TestTuningExceptionsStagingAndBreakGlass(t *testing.T) {
 	if r := p.Process(ctx, rec("bob", "Active", "e1")); r.Outcome != Suppressed || r.Reasons[0] != ReasonException || len(sink.alerts) != 0 {
 		t.Fatalf("exception: %+v", r)
 	}
-	if len(told) != 1 || told[0].ID != "TUNE-9" || p.Counts.Exceptions()["TUNE-9"] != 1 || p.Counts.Suppressed(ReasonException) != 1 {
+	if len(told) != 1 || told[0].ID != "TUNE-9" || told[0].Alert == nil || told[0].Alert.ID != told[0].AlertID ||
+		p.Counts.Exceptions()["TUNE-9"] != 1 || p.Counts.Suppressed(ReasonException) != 1 {
 		t.Fatalf("told %+v, counts %s", told, p.Counts.Summary())
 	}
 	// Break-glass wins: an alert a team's break-glass principal raised is never tuned.

@@ -43,6 +43,9 @@ type Exception struct {
 	RuleID         string
 	SeverityBefore string
 	SeverityAfter  string // "" when suppressed
+	// Alert is the alert the exception changed or suppressed, for a sink to take back what
+	// it delivered before (sink.Archiver archives its Security Hub finding).
+	Alert *alert.Alert
 }
 
 // untuned reports whether the tuning file must leave the alert alone: a team's break-glass
@@ -60,6 +63,7 @@ func (p *Pipeline) tune(o event.Origin, a *alert.Alert, d *delivery) bool {
 	}
 	ex, suppressed := p.Tuning.Tune(a, nil)
 	if ex.ID != "" {
+		ex.Alert = a
 		p.Counts.exceptionBy(ex.ID)
 		if p.OnException != nil {
 			p.OnException(o, ex)

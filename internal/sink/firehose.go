@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/firehose/types"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/delivery"
 	"github.com/trailhound/trailhound/internal/ocsf"
 )
 
@@ -58,7 +59,7 @@ func (s *Firehose) Send(ctx context.Context, alerts []*alert.Alert) error {
 	for _, a := range alerts {
 		b, err := firehoseRecord(a)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, &delivery.AlertError{AlertID: a.ID, Err: err})
 			continue
 		}
 		entries = append(entries, fhEntry{alertID: a.ID, data: b})
@@ -103,7 +104,7 @@ func (s *Firehose) putBatch(ctx context.Context, batch []fhEntry) entryResult[fh
 	}
 	out, err := s.client.PutRecordBatch(ctx, in)
 	if err != nil {
-		return entryResult[fhEntry]{err: fmt.Errorf("put records %v: %w", alertIDs(batch, func(e fhEntry) string { return e.alertID }), err)}
+		return entryResult[fhEntry]{err: delivery.ForAlerts(alertIDs(batch, func(e fhEntry) string { return e.alertID }), fmt.Errorf("put records: %w", err))}
 	}
 	if aws.ToInt32(out.FailedPutCount) == 0 {
 		return entryResult[fhEntry]{}
@@ -119,7 +120,7 @@ func (s *Firehose) putBatch(ctx context.Context, batch []fhEntry) entryResult[fh
 			res.retry = append(res.retry, batch[i])
 			continue
 		}
-		errs = append(errs, fmt.Errorf("record of alert %s rejected: %s: %s", batch[i].alertID, code, aws.ToString(r.ErrorMessage)))
+		errs = append(errs, &delivery.AlertError{AlertID: batch[i].alertID, Err: fmt.Errorf("record rejected: %s: %s", code, aws.ToString(r.ErrorMessage))})
 	}
 	if len(res.retry) == 0 && len(errs) == 0 {
 		errs = append(errs, fmt.Errorf("put records: FailedPutCount %d but no failed record listed", aws.ToInt32(out.FailedPutCount)))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/delivery"
 	"github.com/trailhound/trailhound/internal/sink"
 	"github.com/trailhound/trailhound/internal/sink/sinktest"
 )
@@ -161,12 +162,25 @@ func TestHTTPGivesUpAtTheDeadline(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "would pass the deadline") {
 		t.Fatalf("want a give-up before the deadline, got %v", err)
 	}
-	var ae sink.AlertErrors
-	if !errors.As(err, &ae) || len(ae.FailedIDs()) != 1 || ae.FailedIDs()[0] != "a1" {
-		t.Errorf("error does not name the failed alert: %v", err)
+	if failed := delivery.Attribute(err, []string{"a1"}); failed["a1"] == nil {
+		t.Errorf("error is not attributed to the failed alert: %v", err)
 	}
 	if pd.Requests() != 1 {
 		t.Errorf("%d requests, want 1", pd.Requests())
+	}
+}
+
+// TestHTTPFailuresAreAttributedPerAlert: of two alerts, the one the destination refuses is
+// the only one failed (internal/delivery), so a retry re-sends it alone.
+func TestHTTPFailuresAreAttributedPerAlert(t *testing.T) {
+	fastBackoff(t)
+	wh := sinktest.NewWebhook(t, "k")
+	s, _ := sink.NewWebhook(wh.URL("/hook"), newKey("k"))
+	wh.FailNext(sinktest.Failure{Status: 400})
+	err := s.Send(context.Background(), []*alert.Alert{alertOf("first"), alertOf("second")})
+	failed := delivery.Attribute(err, []string{"first", "second"})
+	if failed["first"] == nil || failed["second"] != nil || wh.Deliveries("second") != 1 {
+		t.Errorf("attribution %v (err %v), want only first failed", failed, err)
 	}
 }
 

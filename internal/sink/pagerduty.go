@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/delivery"
 	"github.com/trailhound/trailhound/internal/event"
 )
 
@@ -165,53 +166,17 @@ func pagerDutyDetails(a *alert.Alert) []any {
 	return []any{&full, &lean, minimal}
 }
 
-// sendEach delivers each alert with send and returns an *AlertErrors naming those that
-// failed.
+// sendEach delivers each alert with send and returns a delivery.AlertError for each one that
+// failed, so the others count as delivered (internal/delivery).
 func sendEach(alerts []*alert.Alert, dest string, send func(*alert.Alert) error) error {
-	var failed AlertErrors
+	var failed []error
 	for _, a := range alerts {
 		if err := send(a); err != nil {
-			failed = append(failed, AlertError{AlertID: a.ID, Err: err})
+			failed = append(failed, &delivery.AlertError{AlertID: a.ID, Err: err})
 		}
 	}
 	if len(failed) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%s: %w", dest, failed)
-}
-
-// AlertError is one alert a destination did not take.
-type AlertError struct {
-	AlertID string
-	Err     error
-}
-
-// AlertErrors lists the alerts a destination did not take, so a caller can retry only those
-// (errors.As finds it in a sink's error).
-type AlertErrors []AlertError
-
-func (e AlertErrors) Error() string {
-	errs := make([]error, len(e))
-	for i, f := range e {
-		errs[i] = fmt.Errorf("alert %s: %w", f.AlertID, f.Err)
-	}
-	return errors.Join(errs...).Error()
-}
-
-// Unwrap exposes the per-alert errors to errors.Is (ErrDestinationAuth).
-func (e AlertErrors) Unwrap() []error {
-	errs := make([]error, len(e))
-	for i, f := range e {
-		errs[i] = f.Err
-	}
-	return errs
-}
-
-// FailedIDs lists the ids of the alerts that failed.
-func (e AlertErrors) FailedIDs() []string {
-	out := make([]string, len(e))
-	for i, f := range e {
-		out[i] = f.AlertID
-	}
-	return out
+	return fmt.Errorf("%s: %w", dest, errors.Join(failed...))
 }
