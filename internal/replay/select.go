@@ -4,7 +4,6 @@ import (
 	"context"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -148,19 +147,7 @@ func (s selector) dates(dirs []string) (Selection, time.Time) {
 		if !isDigits(d, []int{4, 2, 2}[level]) {
 			return Ignored, time.Time{}
 		}
-		n, _ := strconv.Atoi(d)
-		var start, end time.Time
-		switch level {
-		case 0:
-			start = time.Date(n, 1, 1, 0, 0, 0, 0, time.UTC)
-			end = start.AddDate(1, 0, 0)
-		case 1:
-			start = time.Date(from.Year(), time.Month(n), 1, 0, 0, 0, 0, time.UTC)
-			end = start.AddDate(0, 1, 0)
-		default:
-			start = time.Date(from.Year(), from.Month(), n, 0, 0, 0, 0, time.UTC)
-			end = start.AddDate(0, 0, 1)
-		}
+		start, end := datePeriod(level, d, from)
 		if !s.f.keepPeriod(start, end) {
 			return Ignored, time.Time{}
 		}

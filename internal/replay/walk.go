@@ -206,19 +206,7 @@ func (w *walker) period(ctx context.Context, dir string, level int, from time.Ti
 		if !isDigits(d, width) {
 			continue
 		}
-		n, _ := strconv.Atoi(d)
-		var start, end time.Time
-		switch level {
-		case 0:
-			start = time.Date(n, 1, 1, 0, 0, 0, 0, time.UTC)
-			end = start.AddDate(1, 0, 0)
-		case 1:
-			start = time.Date(from.Year(), time.Month(n), 1, 0, 0, 0, 0, time.UTC)
-			end = start.AddDate(0, 1, 0)
-		default:
-			start = time.Date(from.Year(), from.Month(), n, 0, 0, 0, 0, time.UTC)
-			end = start.AddDate(0, 0, 1)
-		}
+		start, end := datePeriod(level, d, from)
 		if !w.f.keepPeriod(start, end) {
 			continue
 		}
@@ -234,4 +222,22 @@ func join(dir, name string) string {
 		return name
 	}
 	return dir + "/" + name
+}
+
+// datePeriod is the time a date folder of CloudTrail's key layout covers: d is its name (the
+// digits isDigits checked) at level 0 (year), 1 (month) or 2 (day), from the start of the
+// folder above it.
+func datePeriod(level int, d string, from time.Time) (start, end time.Time) {
+	n, _ := strconv.Atoi(d)
+	switch level {
+	case 0:
+		start = time.Date(n, 1, 1, 0, 0, 0, 0, time.UTC)
+		return start, start.AddDate(1, 0, 0)
+	case 1:
+		start = time.Date(from.Year(), time.Month(n), 1, 0, 0, 0, 0, time.UTC)
+		return start, start.AddDate(0, 1, 0)
+	default:
+		start = time.Date(from.Year(), from.Month(), n, 0, 0, 0, 0, time.UTC)
+		return start, start.AddDate(0, 0, 1)
+	}
 }
