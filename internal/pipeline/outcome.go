@@ -108,9 +108,9 @@ type Counts struct {
 
 	undelivered      atomic.Int64
 	stateUnavailable atomic.Int64
-	byException sync.Map // tuning exception id -> *atomic.Int64
-	byDisabled  sync.Map // disabled rule id -> *atomic.Int64
-	staged      atomic.Int64
+	byException      sync.Map // tuning exception id -> *atomic.Int64
+	byDisabled       sync.Map // disabled rule id -> *atomic.Int64
+	staged           atomic.Int64
 }
 
 // Exceptions returns how many alerts each tuning exception (by id) lowered or suppressed.
