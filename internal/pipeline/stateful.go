@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/trailhound/trailhound/internal/alert"
-	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/state"
 )
@@ -65,8 +64,8 @@ func (p *Pipeline) windows() Windows {
 }
 
 // route decides what one built alert delivers: itself, or what its rule's window says.
-func (p *Pipeline) route(ctx context.Context, f engine.Finding, a *alert.Alert, evTime time.Time, d *delivery) error {
-	switch r := f.Rule; {
+func (p *Pipeline) route(ctx context.Context, r *rule.Rule, a *alert.Alert, evTime time.Time, d *delivery) error {
+	switch {
 	case r.Threshold != nil:
 		return p.routeThreshold(ctx, r, a, evTime, d)
 	case r.Dedup != nil:
