@@ -23,7 +23,6 @@ import (
 	"github.com/trailhound/trailhound/internal/replay"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/ruleset"
-	"github.com/trailhound/trailhound/internal/sink"
 	"github.com/trailhound/trailhound/internal/team"
 )
 
@@ -53,6 +52,7 @@ func cmdBacktest(ctx context.Context, args []string, s stdio) (int, error) {
 	batchItems := fs.Int("batch-items", 4, "--local: log files per batch")
 	poll := fs.Duration("poll", 5*time.Second, "--state-machine: how often to check the execution")
 	reduce := fs.String("reduce", "", "reduce the state machine's run at s3://bucket/prefix (its --run) in this process: for a run too large for the reduce's 15 minutes in Lambda, or to settle it again")
+	tuningFile := fs.String("tuning", "", "org tuning file (as replay's --tuning; default $"+EnvTuningConfig+"); with --state-machine it travels in the run's rules bundle")
 	inventory := fs.String("inventory", "", "--state-machine: the s3:// URL of an S3 Inventory manifest.json of the trail bucket (for a stack with ItemSource inventory)")
 	roots, err := parseFlags(fs, args)
 	if err != nil {
@@ -93,6 +93,12 @@ func cmdBacktest(ctx context.Context, args []string, s stdio) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	tuningFrom := tuningPath(*tuningFile, os.Getenv)
+	if tuningFrom != "" {
+		if set.Tuning, err = loadTuning(tuningFrom, set, time.Now()); err != nil {
+			return exitUsage, err
+		}
+	}
 	for _, b := range set.Broken {
 		s.errorf("%v", b)
 	}
@@ -121,7 +127,7 @@ func cmdBacktest(ctx context.Context, args []string, s stdio) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
-	return bt.stateMachine(ctx, settings, out, threshold, *machine, *inventory, teamDirs(ruleDirs, os.Getenv), key, *accept, *deliver, *poll)
+	return bt.stateMachine(ctx, settings, out, threshold, *machine, *inventory, teamDirs(ruleDirs, os.Getenv), tuningFrom, key, *accept, *deliver, *poll)
 }
 
 // backtestRun is one backtest command.
@@ -159,7 +165,7 @@ func (b *backtestRun) runtime(ctx context.Context) (backtest.Runtime, *s3.Client
 }
 
 // local runs the map and the reduce in process.
-func (b *backtestRun) local(ctx context.Context, st backtest.Settings, out *sink.Writer, threshold rule.Severity, workers, batchItems int, accept bool) (int, error) {
+func (b *backtestRun) local(ctx context.Context, st backtest.Settings, out *cliOutput, threshold rule.Severity, workers, batchItems int, accept bool) (int, error) {
 	rt, client, err := b.runtime(ctx)
 	if err != nil {
 		return exitUsage, err
@@ -211,7 +217,7 @@ func localStats(p backtest.LocalProgress) replay.Stats {
 
 // finish prints the reduced run: its alerts on stdout, its errors (already printed by a local
 // run) and summary on stderr, and returns replay's exit status.
-func (b *backtestRun) finish(ctx context.Context, store backtest.Store, sum *backtest.Summary, out *sink.Writer, threshold rule.Severity, printErrors bool) (int, error) {
+func (b *backtestRun) finish(ctx context.Context, store backtest.Store, sum *backtest.Summary, out *cliOutput, threshold rule.Severity, printErrors bool) (int, error) {
 	alerts, err := store.Get(ctx, backtest.AlertsKey, 1<<40)
 	if err != nil {
 		return exitPartial, err
@@ -270,20 +276,10 @@ func parseFailOn(v string) (rule.Severity, error) {
 	return sev, nil
 }
 
-// outputWriter is the alert writer for --format.
-func outputWriter(s stdio, format string) (*sink.Writer, error) {
-	f := sink.Format(strings.ToLower(format))
-	if f == "" {
-		f = sink.JSON
-		if isTerminal(s.out) {
-			f = sink.Text
-		}
-	}
-	w, err := sink.NewWriter(s.out, f)
-	if err != nil {
-		return nil, usagef("--format: %v", err)
-	}
-	return w, nil
+// outputWriter is the alert output for --format: scan's and replay's (text in colour on a
+// terminal unless NO_COLOR, an update as one line).
+func outputWriter(s stdio, format string) (*cliOutput, error) {
+	return newCLIOutput(s.out, format, "auto", os.Getenv)
 }
 
 // signingKeyOf loads --signing-key, as `rules bundle` does.
@@ -306,14 +302,24 @@ func signingKeyOf(file, alg string) (*bundle.Key, error) {
 	return key, nil
 }
 
-// rulesBundleOf writes the team packs of dirs as a bundle (signed with key when given).
-func rulesBundleOf(dirs []string, key *bundle.Key) ([]byte, error) {
-	sources, err := team.Dirs(dirs)
-	if err != nil {
-		return nil, usagef("--rules: %v", err)
+// rulesBundleOf writes the team packs of dirs, and the tuning file when given, as a bundle
+// (signed with key when given), as `rules bundle` does.
+func rulesBundleOf(ctx context.Context, dirs []string, tuningFile string, key *bundle.Key) ([]byte, error) {
+	var sources []team.Source
+	var err error
+	if len(dirs) > 0 {
+		if sources, err = team.Dirs(dirs); err != nil {
+			return nil, usagef("--rules: %v", err)
+		}
+	}
+	opts := bundle.WriteOptions{Key: key, Now: time.Now(), Revision: "backtest"}
+	if tuningFile != "" {
+		if opts.Tuning, err = tuningJSON(ctx, tuningFile, dirs); err != nil {
+			return nil, err
+		}
 	}
 	var buf bytes.Buffer
-	if err := bundle.Write(&buf, sources, bundle.WriteOptions{Key: key, Now: time.Now(), Revision: "backtest"}); err != nil {
+	if err := bundle.Write(&buf, sources, opts); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

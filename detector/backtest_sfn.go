@@ -19,7 +19,6 @@ import (
 	"github.com/trailhound/trailhound/internal/bundle"
 	"github.com/trailhound/trailhound/internal/replay"
 	"github.com/trailhound/trailhound/internal/rule"
-	"github.com/trailhound/trailhound/internal/sink"
 )
 
 // This file runs a backtest on the state machine of deploy/backtest.yaml: it uploads the
@@ -43,7 +42,7 @@ const (
 // reduceRun is `detector backtest --reduce s3://bucket/run`: the reduce of a run the state
 // machine mapped, in this process (no 15-minute limit), with the failures its ResultWriter
 // recorded.
-func (b *backtestRun) reduceRun(ctx context.Context, run string, out *sink.Writer, threshold rule.Severity, accept bool) (int, error) {
+func (b *backtestRun) reduceRun(ctx context.Context, run string, out *cliOutput, threshold rule.Severity, accept bool) (int, error) {
 	rt, client, err := b.runtime(ctx)
 	if err != nil {
 		return exitUsage, err
@@ -88,7 +87,7 @@ func (b *backtestRun) reduceRun(ctx context.Context, run string, out *sink.Write
 	return b.finish(ctx, store, sum, out, threshold, false)
 }
 
-func (b *backtestRun) stateMachine(ctx context.Context, st backtest.Settings, out *sink.Writer, threshold rule.Severity, machine, inventory string, ruleDirs []string, key *bundle.Key, accept, deliver bool, poll time.Duration) (int, error) {
+func (b *backtestRun) stateMachine(ctx context.Context, st backtest.Settings, out *cliOutput, threshold rule.Severity, machine, inventory string, ruleDirs []string, tuningFile string, key *bundle.Key, accept, deliver bool, poll time.Duration) (int, error) {
 	rt, _, err := b.runtime(ctx)
 	if err != nil {
 		return exitUsage, err
@@ -97,8 +96,8 @@ func (b *backtestRun) stateMachine(ctx context.Context, st backtest.Settings, ou
 	if err != nil {
 		return exitUsage, usagef("--run: %v", err)
 	}
-	if len(ruleDirs) > 0 {
-		body, err := rulesBundleOf(ruleDirs, key)
+	if len(ruleDirs) > 0 || tuningFile != "" {
+		body, err := rulesBundleOf(ctx, ruleDirs, tuningFile, key)
 		if err != nil {
 			return exitUsage, err
 		}

@@ -47,10 +47,13 @@ func orderedAlerts(t *testing.T, stdout string) []string {
 // filter, over a directory and over S3 (moto).
 func TestBacktestLocalMatchesReplay(t *testing.T) {
 	dir, files := replayTrail(t)
+	tuningFile := filepath.Join(t.TempDir(), "tuning.yaml")
+	if err := os.WriteFile(tuningFile, []byte(rotationTuning), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	filters := [][]string{
-		nil,
-		{"--start", "2024-03-19", "--end", "2024-03-19", "--account", "111122223333"},
-		{"--fail-on", "LOW"},
+		{"--tuning", tuningFile},
+		{"--start", "2024-03-19", "--end", "2024-03-19", "--account", "111122223333", "--fail-on", "LOW"},
 	}
 	compare := func(t *testing.T, root string, f []string) {
 		rep := runCLI(t, "", append([]string{"replay", "--format", "json", root}, f...)...)
@@ -170,7 +173,7 @@ func TestBacktestStateMachineWithMoto(t *testing.T) {
 		done <- result{cliResult{code, out.String(), errw.String()}}
 	}()
 	var execARN string
-	for deadline := time.Now().Add(60 * time.Second); execARN == ""; {
+	for deadline := time.Now().Add(5 * time.Minute); execARN == ""; { // generous: a busy machine is not a failure
 		list, err := sf.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(machine)})
 		if err != nil {
 			t.Fatal(err)
@@ -248,7 +251,7 @@ func TestBacktestStateMachineWithMoto(t *testing.T) {
 	var r result
 	select {
 	case r = <-done:
-	case <-time.After(60 * time.Second):
+	case <-time.After(5 * time.Minute):
 		t.Fatal("the CLI did not notice the execution ended")
 	}
 	if r.r.code != exitPartial || !strings.Contains(r.r.stderr, "ABORTED") || !strings.Contains(r.r.stderr, "started "+execARN) {

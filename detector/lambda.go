@@ -58,6 +58,8 @@ type lambdaHandler struct {
 	metrics     io.Writer         // EMF lines (stdout)
 	dimensions  map[string]string // EMF dimensions (FunctionName)
 	now         func() time.Time
+	// stateTimeout bounds each call to the state store (lambdaStateTimeout).
+	stateTimeout time.Duration
 
 	// rules, when set, supplies each invocation's rule set and routing sink (team packs
 	// from TEAMS_CONFIG and RULES_BUNDLE, hot-reloaded; lambda_rules.go) in place of
@@ -102,7 +104,7 @@ func (h *lambdaHandler) pipeline(ctx context.Context, log *slog.Logger) *pipelin
 		Now:         h.now,
 		OnError:     func(err error) { log.Warn("record problem", "err", err) },
 		// DynamoDB that does not answer must leave the record time to deliver (fail open).
-		StateTimeout: lambdaStateTimeout,
+		StateTimeout: h.stateTimeout,
 	}
 	if h.rules != nil {
 		set, routed := h.rules.current(ctx)

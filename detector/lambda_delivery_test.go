@@ -43,11 +43,11 @@ func TestLambdaDeliveryPerAlertAndDestination(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var created map[string]any
-	if err := json.Unmarshal([]byte(serviceKeyCreated), &created); err != nil {
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(serviceKeyCreated), &rec); err != nil {
 		t.Fatal(err)
 	}
-	payload := sqsBatchPayload(t, map[string]string{"m1": string(eventBridgeEvent(t, created))})
+	payload := sqsBatchPayload(t, map[string]string{"m1": string(eventBridgeEvent(t, rec))})
 	invoke := func() events.SQSEventResponse {
 		t.Helper()
 		resp, err := h.Handle(context.Background(), payload)
@@ -178,6 +178,10 @@ func TestLambdaStateUnavailableFailsOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if h.stateTimeout != lambdaStateTimeout || lambdaStateTimeout <= 0 {
+		t.Fatalf("state calls are not bounded: %v", h.stateTimeout)
+	}
+	h.stateTimeout = 300 * time.Millisecond // the bound, shortened for the test
 	var rec map[string]any
 	if err := json.Unmarshal([]byte(serviceKeyCreated), &rec); err != nil {
 		t.Fatal(err)

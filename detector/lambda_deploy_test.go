@@ -107,7 +107,8 @@ func createStack(t testing.TB, name, templatePath string, params map[string]stri
 		}
 	}
 	awsCLI(t, args...)
-	deadline := time.Now().Add(60 * time.Second)
+	// Waits only as long as moto takes; generous so that a busy machine is not a failure.
+	deadline := time.Now().Add(5 * time.Minute)
 	for {
 		st := awsCLI(t, "cloudformation", "describe-stacks", "--stack-name", name)["Stacks"].([]any)[0].(map[string]any)
 		switch status, _ := st["StackStatus"].(string); {
@@ -121,7 +122,7 @@ func createStack(t testing.TB, name, templatePath string, params map[string]stri
 			events := awsCLI(t, "cloudformation", "describe-stack-events", "--stack-name", name)
 			t.Fatalf("stack %s: %s %v\n%v", name, status, st["StackStatusReason"], events)
 		case time.Now().After(deadline):
-			t.Fatalf("stack %s still %s after 60s", name, status)
+			t.Fatalf("stack %s still %s after 5 minutes", name, status)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}

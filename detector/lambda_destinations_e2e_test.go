@@ -82,7 +82,7 @@ func TestLambdaDestinationsEndToEnd(t *testing.T) {
 	}
 	api := startRuntimeAPI(t)
 	fn := startFunction(t, bin, api, env.moto, fenv)
-	const timeout = 60 * time.Second
+	const timeout = 5 * time.Minute // waits only as long as the function takes; generous for a busy machine
 
 	// 1. One event: one page, one message, one signed webhook, one finding.
 	first := fixture(t, "updateaccesskey-active-other-user.json", "", "")

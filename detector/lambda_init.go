@@ -96,6 +96,8 @@ func newLambdaHandler(ctx context.Context, getenv func(string) string, log *slog
 		metrics:    metrics,
 		dimensions: map[string]string{"FunctionName": getenv("AWS_LAMBDA_FUNCTION_NAME")},
 		now:        time.Now,
+
+		stateTimeout: lambdaStateTimeout,
 	}
 	if h.dimensions["FunctionName"] == "" {
 		h.dimensions["FunctionName"] = "trailhound"

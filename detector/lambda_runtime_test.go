@@ -82,7 +82,7 @@ func (r *runtimeAPI) next(w http.ResponseWriter, req *http.Request) {
 	case inv := <-r.pending:
 		h := w.Header()
 		h.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
-		h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(time.Now().Add(60*time.Second).UnixMilli(), 10))
+		h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(time.Now().Add(5*time.Minute).UnixMilli(), 10))
 		h.Set("Lambda-Runtime-Invoked-Function-Arn", testFunctionARN)
 		h.Set("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0")
 		h.Set("Content-Type", "application/json")

@@ -10,11 +10,13 @@ import (
 	"sync"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/ocsf"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/ruleset"
 )
 
-// This file is the CLI's alert output (scan, replay): JSON Lines for machines, or text for a
+// This file is the CLI's alert output (scan, replay): JSON Lines for machines (Alert v1, or
+// OCSF 1.6 Detection Findings), or text for a
 // person with the severity in colour on a terminal; an alert already shown in full is shown
 // again as one line (a dedup or threshold update, or a repeated delivery), and the alerts are
 // tallied for the end-of-run summary.
@@ -28,6 +30,7 @@ type cliOutput struct {
 	mu    sync.Mutex
 	w     io.Writer
 	text  bool
+	ocsf  bool // JSON Lines of OCSF 1.6 Detection Findings instead of Alert v1
 	opts  alert.TextOptions
 	shown map[string]int // alert id -> dedup count last written
 	tally outputTally
@@ -42,8 +45,8 @@ type outputTally struct {
 	repeats    int            // alerts written again unchanged
 }
 
-// newCLIOutput returns the output for format ("json", "text", or "" for text on a terminal
-// and json otherwise) and color ("auto": on a terminal that has not asked for NO_COLOR or
+// newCLIOutput returns the output for format ("json", "ocsf", "text", or "" for text on a
+// terminal and json otherwise) and color ("auto": on a terminal that has not asked for NO_COLOR or
 // TERM=dumb, "always", "never"), writing to w.
 func newCLIOutput(w io.Writer, format, color string, getenv func(string) string) (*cliOutput, error) {
 	o := &cliOutput{w: w, shown: map[string]int{}}
@@ -54,8 +57,10 @@ func newCLIOutput(w io.Writer, format, color string, getenv func(string) string)
 	case "text":
 		o.text = true
 	case "json":
+	case "ocsf":
+		o.ocsf = true
 	default:
-		return nil, usagef("--format: want text or json, got %q", format)
+		return nil, usagef("--format: want text, json or ocsf, got %q", format)
 	}
 	switch strings.ToLower(color) {
 	case "", "auto":
@@ -81,6 +86,8 @@ func (o *cliOutput) Send(_ context.Context, alerts []*alert.Alert) error {
 		o.shown[a.ID] = a.Dedup.Count
 		var err error
 		switch {
+		case o.ocsf:
+			err = ocsf.WriteJSON(o.w, a)
 		case !o.text:
 			err = alert.WriteJSON(o.w, a)
 		case seen:

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/pipeline"
+	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/ruleset"
 	"github.com/trailhound/trailhound/internal/team"
 )
@@ -44,7 +46,7 @@ func teamDirs(flags []string, getenv func(string) string) []string {
 // A directory that cannot be read or holds no team pack is a usage error; a team pack
 // that is invalid or does not compile is in Set.Broken, and the others are loaded.
 func loadRuleSet(ctx context.Context, dirs []string) (*ruleset.Set, error) {
-	builtin, err := builtinPack()
+	builtin, eng, err := compiledBuiltin(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -54,11 +56,31 @@ func loadRuleSet(ctx context.Context, dirs []string) (*ruleset.Set, error) {
 			return nil, usagef("--rules: %v", err)
 		}
 	}
-	set, err := ruleset.Build(ctx, builtin, ruleset.Load(sources, time.Now()), ruleset.Options{Lib: builtin.Lib(), Deadline: ruleDeadline})
+	set, err := ruleset.Build(ctx, builtin, ruleset.Load(sources, time.Now()), ruleset.Options{Lib: builtin.Lib(), Deadline: ruleDeadline, Reuse: eng})
 	if err != nil {
 		return nil, fmt.Errorf("compile rules: %w", err)
 	}
 	return set, nil
+}
+
+// builtinCache is the built-in pack and its compilation, made once per process: a command
+// compiles it once either way, and the package's tests, which run many commands in one
+// process, do not parse and compile it again for each (it was most of their CPU time). Rule
+// sets take the compiled pack as it is (ruleset.Options.Reuse), as the Lambda does on reload.
+var builtinCache struct {
+	once sync.Once
+	pack *rule.Pack
+	eng  *engine.Engine
+	err  error
+}
+
+// compiledBuiltin returns the built-in pack and an engine that compiled it (loadBuiltin),
+// the same ones for every call.
+func compiledBuiltin(ctx context.Context) (*rule.Pack, *engine.Engine, error) {
+	builtinCache.once.Do(func() {
+		builtinCache.pack, builtinCache.eng, builtinCache.err = loadBuiltin(ctx)
+	})
+	return builtinCache.pack, builtinCache.eng, builtinCache.err
 }
 
 // withTeams wires a rule set's team side into a pipeline: policy, broken packs, the input

@@ -165,8 +165,8 @@ type Settings struct {
 	// RulesDigest names the rules the run was started with (RulesDigest); a worker or reduce
 	// that loaded other rules refuses to run.
 	RulesDigest string `json:"rules_digest,omitempty"`
-	// Tuning is reserved for the org tuning file; a run that sets it is refused until the
-	// detector reads tuning files.
+	// Tuning is reserved: a run's org tuning file travels in its rules bundle (Rules); a run
+	// that sets this field is refused.
 	Tuning string `json:"tuning,omitempty"`
 }
 
@@ -198,7 +198,7 @@ func (s Settings) Validate() error {
 		return fmt.Errorf("backtest settings: trail and run are required")
 	}
 	if s.Tuning != "" {
-		return fmt.Errorf("backtest settings: tuning %q: org tuning files are not supported by this detector yet", s.Tuning)
+		return fmt.Errorf("backtest settings: tuning %q: the org tuning file travels in the rules bundle", s.Tuning)
 	}
 	if s.Rules != "" && !strings.HasPrefix(s.Rules, "s3://") {
 		return fmt.Errorf("backtest settings: rules %q: want the s3:// URL of a rules bundle", s.Rules)

@@ -151,18 +151,19 @@ func (r *Reducer) Reduce(ctx context.Context, in ReduceInput, failed []FailedBat
 	// Files are read up to the lateness out of event order, as in replay.
 	windows.Disorder = max(state.DefaultDisorder, f.Lateness+5*time.Minute)
 	sum := &Summary{Run: s.Run, LeftOut: missing.Missing, Delivered: in.Deliver}
-	p := &pipeline.Pipeline{
-		Engine: base.Engine, Policy: base.Policy, Unloaded: base.Unloaded,
-		TeamInputLimit: base.TeamInputLimit, PackDeadline: base.PackDeadline, Now: base.Now,
-		Sink: dest, Idempotency: state.NewMemory(), Windows: windows,
-		OnError: func(err error) {
-			sum.Errors++
-			fmt.Fprintln(errorsFile, strings.ReplaceAll(err.Error(), "\n", " "))
-			if r.OnError != nil {
-				r.OnError(err)
-			}
-		},
-		OnSuppress: r.OnSuppress,
+	// A pipeline of its own (Runtime.Pipeline returns a fresh one), so everything the runtime
+	// sets on it (team policy, tuning, limits) is the worker's.
+	p, err := r.Pipeline(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	p.Sink, p.Idempotency, p.Windows, p.OnSuppress = dest, state.NewMemory(), windows, r.OnSuppress
+	p.OnError = func(err error) {
+		sum.Errors++
+		fmt.Fprintln(errorsFile, strings.ReplaceAll(err.Error(), "\n", " "))
+		if r.OnError != nil {
+			r.OnError(err)
+		}
 	}
 	err = r.outputs(ctx, store, digest, func(key string, fo *FileOutput, err error) {
 		if err != nil {

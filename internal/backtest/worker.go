@@ -60,8 +60,9 @@ type FileOutput struct {
 
 // Runtime is what the handlers need from their environment.
 type Runtime struct {
-	// Pipeline returns the pipeline a run evaluates and settles with: its engine and team
-	// policy for the rules the settings name. The worker uses only its stateless side.
+	// Pipeline returns the pipeline a run evaluates and settles with: its engine, team policy
+	// and tuning for the rules the settings name; a new Pipeline at each call, with no sink
+	// or state (the reduce sets its own). The worker uses only its stateless side.
 	Pipeline func(ctx context.Context, s Settings) (*pipeline.Pipeline, error)
 	// Trail opens the trail's root (replay.NewS3 or replay.NewLocal).
 	Trail func(ctx context.Context, trail string) (replay.Source, error)

@@ -131,3 +131,29 @@ func TestBundleTotalSizeAndEntryCaps(t *testing.T) {
 		t.Fatalf("a bundle within the limits: %v", err)
 	}
 }
+
+// FuzzRead: any bytes read as a bundle either read or are refused with a reason; never a
+// panic, and never more than the caps' worth of memory (seeds: a signed and an unsigned
+// bundle, one with extra entries, and a truncated one; CI runs the seeds).
+func FuzzRead(f *testing.F) {
+	kp := rsaPair(f)
+	signed := write(f, kp.private, "r1")
+	unsigned := write(f, nil, "r1")
+	f.Add(signed, true)
+	f.Add(unsigned, false)
+	f.Add(appendEntries(f, unsigned, 3, 1<<10, true), false)
+	f.Add(signed[:len(signed)/2], true)
+	f.Fuzz(func(t *testing.T, b []byte, withKey bool) {
+		opts := Options{MaxBytes: 1 << 20, MaxEntries: 64}
+		if withKey {
+			opts.Key = kp.public
+		}
+		c, err := Read(bytes.NewReader(b), "fuzz", opts)
+		if err == nil && (c == nil || len(c.Sources) == 0) {
+			t.Fatal("no error and no team pack")
+		}
+		if err != nil && RefusalReason(err) == "" {
+			t.Fatalf("refusal without a reason: %v", err)
+		}
+	})
+}
