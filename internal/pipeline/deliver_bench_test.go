@@ -19,12 +19,15 @@ import (
 )
 
 // raiseAll is a window store where every event raises its own alert, so a benchmark can
-// deliver the same records again and again on the path of a first event.
+// deliver the same records again and again on the path of a first event. It keeps values as
+// MemoryWindows does (state.ValueKeeper): the path of scan and replay.
 type raiseAll struct{}
+
+func (raiseAll) KeepsValues() bool { return true }
 
 func (raiseAll) Observe(_ context.Context, s state.Spec, ev state.Event) (state.Decision, error) {
 	inc := state.Incident{ID: ev.ID, Start: ev.Time, End: ev.Time.Add(s.Window), Count: 1, FirstSeen: ev.Time, LastSeen: ev.Time,
-		Payload: ev.Payload, Events: []state.Event{ev}}
+		Payload: ev.Payload, Value: ev.Value, Events: []state.Event{ev}}
 	return state.Decision{Action: state.Raise, Incident: inc}, nil
 }
 

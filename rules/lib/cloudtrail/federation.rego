@@ -80,7 +80,9 @@ federating_user_name := n if {
 }
 
 _issuer_user_name(issuer) := n if {
-	n := regex.find_all_string_submatch_n(`^arn:[^:]+:iam::[^:]*:user/(?:[^/]*/)*([^/]+)$`, issuer.arn, 1)[0][1]
+	a := issuer.arn
+	is_string(a) # a hostile record may carry another type: no builtin error
+	n := regex.find_all_string_submatch_n(`^arn:[^:]+:iam::[^:]*:user/(?:[^/]*/)*([^/]+)$`, a, 1)[0][1]
 } else := n if {
 	n := issuer.userName
 	present(n)

@@ -101,6 +101,7 @@ test_revocable_and_sso_roles if {
 test_federating_user if {
 	ct.federating_user_name == "broker" with input as federated_session
 	ct.federating_user_name == "broker" with input as json.patch(federated_session, [{"op": "remove", "path": "/userIdentity/sessionContext/sessionIssuer/arn"}])
+	ct.federating_user_name == "broker" with input as json.patch(federated_session, [{"op": "replace", "path": "/userIdentity/sessionContext/sessionIssuer/arn", "value": 1}])
 	not ct.federating_user_name with input as role_console
 	not ct.federating_user_name with input as json.patch(federated_session, [{"op": "replace", "path": "/userIdentity/sessionContext/sessionIssuer/type", "value": "Role"}])
 }
