@@ -41,3 +41,24 @@ func TestInputFacts(t *testing.T) {
 		})
 	}
 }
+
+// TestInputDropsRecordEnrichment: a record that carries an enrichment key of its own (a
+// forged or hand-made record) does not reach the rules with it: only the detector's
+// enrichment lookups (WithEnrichment) set input.enrichment.
+func TestInputDropsRecordEnrichment(t *testing.T) {
+	for _, record := range []string{
+		`{"eventTime":"2024-03-18T00:05:00Z","enrichment":{"target":{"exists":false}},"userIdentity":{"type":"IAMUser"}}`,
+		`{"eventTime":"2024-02-30T00:05:00Z","enrichment":{"target":{"exists":false}}}`, // facts declined
+	} {
+		in, err := Input([]byte(record))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := in.(ast.Object).Get(ast.StringTerm("enrichment")); e != nil {
+			t.Errorf("%s: the record's own enrichment reached the input: %v", record, e)
+		}
+		if in.(ast.Object).Get(ast.StringTerm("eventTime")) == nil {
+			t.Errorf("%s: the record's other keys were dropped: %v", record, in)
+		}
+	}
+}

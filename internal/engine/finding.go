@@ -129,6 +129,6 @@ func scalarString(v ast.Value) (string, error) {
 // WithEnrichment returns input with input.enrichment set.
 func WithEnrichment(input ast.Value, enrichment ast.Value) ast.Value {
 	obj := input.(ast.Object).Copy()
-	obj.Insert(ast.StringTerm("enrichment"), ast.NewTerm(enrichment))
+	obj.Insert(enrichmentTerm, ast.NewTerm(enrichment))
 	return obj
 }
