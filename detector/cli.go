@@ -27,6 +27,10 @@ commands:
   replay [flags] PATH|s3://bucket/prefix
                              evaluate CloudTrail log files in their S3 key layout, locally or
                              in S3 (--start, --end, --account, --region, --workers)
+  backtest [flags] s3://bucket/prefix --state-machine ARN --run s3://bucket/prefix
+  backtest [flags] --local PATH|s3://bucket/prefix
+                             replay a whole trail as a map and a reduce: on the Step Functions
+                             Distributed Map of deploy/backtest.yaml, or in this process
   rules list                 list the loaded rules
   rules test [DIR]           run the Rego unit tests of the built-in pack, or of DIR; for a team
                              pack (or a directory of them) the full verdict CI gives

@@ -37,7 +37,7 @@ func addPipelineFlags(fs *flag.FlagSet) (*pipelineFlags, error) {
 		return nil, err
 	}
 	f := &pipelineFlags{
-		format: fs.String("format", "", "output format: text or json (JSON Lines of Alert v1); default text on a terminal, json otherwise"),
+		format: fs.String("format", "", "output format: text, json (JSON Lines of Alert v1) or ocsf (JSON Lines of OCSF 1.6 Detection Findings); default text on a terminal, json otherwise"),
 		color:  fs.String("color", "auto", "severity in colour in text output: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always or never"),
 		failOn: fs.String("fail-on", "", "exit with status 1 when an alert at or above this severity is raised (INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL)"),
 		quiet:  fs.Bool("quiet", false, "do not print the outcome summary on stderr"),

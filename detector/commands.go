@@ -14,11 +14,12 @@ const lambdaBuild = false
 
 // commands are the CLI's commands, by name.
 var commands = map[string]command{
-	"scan":    cmdScan,
-	"replay":  cmdReplay,
-	"rules":   cmdRules,
-	"pattern": cmdPattern,
-	"version": cmdVersion,
+	"scan":     cmdScan,
+	"replay":   cmdReplay,
+	"rules":    cmdRules,
+	"pattern":  cmdPattern,
+	"version":  cmdVersion,
+	"backtest": cmdBacktest,
 }
 
 // cliAWSConfig is the AWS configuration of the CLI commands (scan --enrich, replay from S3):

@@ -116,6 +116,7 @@ func (h *lambdaHandler) pipeline(ctx context.Context, log *slog.Logger) *pipelin
 		p.OnSuppress = func(o event.Origin, s pipeline.Suppression) {
 			log.Info("alert suppressed", "suppression_id", s.ID, "team", s.Team, "owner", s.Owner, "reason", s.Reason,
 				"expires", s.Expires, "alert_id", s.AlertID, "rule_id", s.RuleID, "message_id", o.MessageID)
+			h.archiveSuppressed(ctx, log, s.Alert)
 		}
 	}
 	return p

@@ -24,6 +24,13 @@ var lambdaFeatures = []string{
 	"github.com/trailhound/trailhound/internal/sink.(*SecurityHub).Send",
 	"github.com/trailhound/trailhound/internal/sink.(*SNS).Send",
 	"github.com/trailhound/trailhound/internal/sink.(*EventBridge).Send",
+	"github.com/trailhound/trailhound/internal/sink.(*Firehose).Send",
+	"github.com/trailhound/trailhound/internal/sink.(*PagerDuty).Send",
+	"github.com/trailhound/trailhound/internal/sink.(*Slack).Send",
+	"github.com/trailhound/trailhound/internal/sink.(*Webhook).Send",
+	"github.com/trailhound/trailhound/internal/sink.(*Secret).Value",
+	"github.com/trailhound/trailhound/internal/sink.(*SecurityHub).Archive",
+	"github.com/trailhound/trailhound/internal/ocsf.Render",
 	"github.com/trailhound/trailhound/internal/state.(*Dynamo).Claim",
 	"github.com/trailhound/trailhound/internal/state.(*DynamoWindows).Observe",
 	"github.com/trailhound/trailhound/internal/enrich.New",
@@ -32,6 +39,10 @@ var lambdaFeatures = []string{
 	"github.com/trailhound/trailhound/internal/reload.ParseS3URL",
 	"github.com/aws/aws-sdk-go-v2/service/s3.(*Client).GetObject",
 	"github.com/trailhound/trailhound/internal/bundle.Read",
+	// The backtest function (deploy/backtest.yaml): map worker and reduce.
+	"main.backtestLambdaMain",
+	"github.com/trailhound/trailhound/internal/backtest.(*Worker).Handle",
+	"github.com/trailhound/trailhound/internal/backtest.(*Reducer).Handle",
 }
 
 // cliOnly are prefixes of functions only the CLI commands reach; the Lambda build leaves them
@@ -45,7 +56,17 @@ var cliOnly = []string{
 	"main.rulesLint",
 	"main.rulesBundle",
 	"main.rulesDoc",
-	"github.com/trailhound/trailhound/internal/replay.",
+	"main.cmdBacktest",
+	// replay's listing and driver; the backtest worker links only its key selection and
+	// record filter (replay.Filter, Select) and S3 reads.
+	"github.com/trailhound/trailhound/internal/replay.Run",
+	"github.com/trailhound/trailhound/internal/replay.plan",
+	"github.com/trailhound/trailhound/internal/replay.Plan",
+	"github.com/trailhound/trailhound/internal/replay.(*walker)",
+	"github.com/trailhound/trailhound/internal/replay.(*Local)",
+	"github.com/trailhound/trailhound/internal/replay.(*Progress)",
+	"github.com/trailhound/trailhound/internal/backtest.RunLocal",
+	"github.com/aws/aws-sdk-go-v2/service/sfn.",
 	"github.com/trailhound/trailhound/internal/verdict.",
 	"github.com/open-policy-agent/opa/v1/tester.",
 	// The SDK's default chain, for the CLI's AWS configuration (commands.go, cliAWSConfig);

@@ -43,7 +43,11 @@ func TestLambdaDeliveryPerAlertAndDestination(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	payload := sqsBatchPayload(t, map[string]string{"m1": serviceKeyCreated})
+	var created map[string]any
+	if err := json.Unmarshal([]byte(serviceKeyCreated), &created); err != nil {
+		t.Fatal(err)
+	}
+	payload := sqsBatchPayload(t, map[string]string{"m1": string(eventBridgeEvent(t, created))})
 	invoke := func() events.SQSEventResponse {
 		t.Helper()
 		resp, err := h.Handle(context.Background(), payload)
@@ -135,8 +139,7 @@ func TestLambdaBatchBudgetsFailingSink(t *testing.T) {
 		if i > 3 {
 			rec["eventName"] = "ListUsers" // no rule: never reaches the sink
 		}
-		b, _ := json.Marshal(rec)
-		bodies[fmt.Sprintf("m%02d", i)] = string(b)
+		bodies[fmt.Sprintf("m%02d", i)] = string(eventBridgeEvent(t, rec))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Second)
 	defer cancel()

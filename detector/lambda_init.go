@@ -41,6 +41,9 @@ func lambdaMain() {
 	if lerr != nil {
 		log.Warn("using log level info", "err", lerr)
 	}
+	if backtestMode() {
+		backtestLambdaMain(log) // the backtest function (backtest_lambda.go)
+	}
 	start := time.Now()
 	h, err := newLambdaHandler(context.Background(), os.Getenv, log, os.Stdout)
 	if err != nil {
@@ -84,7 +87,7 @@ func newLambdaHandler(ctx context.Context, getenv func(string) string, log *slog
 		return nil, fmt.Errorf("configure sinks: %w", err)
 	}
 	if len(sinks.Sinks) == 0 {
-		return nil, errors.New("no alert destination configured: set ALERT_QUEUE_URL, ALERT_TOPIC_ARN, ALERT_BUS_NAME or SECURITY_HUB=true")
+		return nil, errors.New("no alert destination configured: set ALERT_QUEUE_URL, ALERT_TOPIC_ARN, ALERT_BUS_NAME, SECURITY_HUB=true, ALERT_FIREHOSE_STREAM, PAGERDUTY_SECRET, SLACK_SECRET or WEBHOOK_URL with WEBHOOK_SECRET")
 	}
 	h := &lambdaHandler{
 		engine:     eng,

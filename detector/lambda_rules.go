@@ -129,7 +129,7 @@ func (r *lambdaRules) reportProblems(ctx context.Context) {
 // rule sets built with team packs, so the built-in pack is parsed and compiled once. It does
 // not fetch the bundle: the first current call does.
 func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) string, builtin *rule.Pack, builtinEngine *engine.Engine, def route.Sender, claims pipeline.Idempotency, log *slog.Logger) (*lambdaRules, error) {
-	r := &lambdaRules{def: def, open: route.AWSOpener(cfg), log: log, claims: claims, static: ruleset.FromEngine(builtinEngine)}
+	r := &lambdaRules{def: def, open: route.AWSOpener(cfg, getenv), log: log, claims: claims, static: ruleset.FromEngine(builtinEngine)}
 	var dirSources []team.Source
 	var err error
 	if dirs := teamDirs(nil, getenv); len(dirs) > 0 {

@@ -50,7 +50,7 @@ func selectedIAM(b testing.TB, e *Engine) (quiet, alerting []event.Record) {
 			if len(sel) == 0 {
 				continue
 			}
-			in, err := ParseInput(rec.Raw)
+			in, err := Input(rec.Raw)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -99,7 +99,7 @@ func BenchmarkEvaluate(b *testing.B) {
 				n++
 				c0, cpuOK := threadCPU()
 				t0 := time.Now()
-				in, err := ParseInput(rec.Raw)
+				in, err := Input(rec.Raw)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -177,7 +177,7 @@ func compilePack(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilitie
 		modules = map[string]*ast.Module{}
 	}
 	maps.Copy(modules, p.Modules)
-	compiler := ast.NewCompiler().WithCapabilities(caps)
+	compiler := newCompiler(p, lib, caps)
 	if compiler.Compile(copyModules(modules)); compiler.Failed() {
 		return nil, nil, fmt.Errorf("compile: %w", compiler.Errors)
 	}

@@ -55,7 +55,7 @@ func (p *Pipeline) Evaluate(ctx context.Context, rec event.Record) *Evaluated {
 		}
 		return ev
 	}
-	input, err := engine.ParseInput(rec.Raw)
+	input, err := engine.Input(rec.Raw)
 	if err != nil {
 		ev.res = Result{Outcome: Malformed, Errs: []error{&event.DecodeError{Origin: rec.Origin, Err: err}}}
 		return ev
@@ -92,26 +92,9 @@ func (p *Pipeline) Evaluate(ctx context.Context, rec event.Record) *Evaluated {
 }
 
 // Deliver finishes an evaluated record: it builds and delivers its alerts, counts its outcome
-// and reports its errors.
+// and reports its errors. It is Settle(Prepare(ev)).
 func (p *Pipeline) Deliver(ctx context.Context, ev *Evaluated) Result {
-	for _, w := range ev.warnings {
-		p.report(w)
-	}
-	res := ev.res
-	if len(ev.findings) > 0 {
-		p.deliver(ctx, ev, enrichmentDoc(ev.enrichment), &res)
-	}
-	if len(ev.ruleErrs) > 0 && res.Outcome != SinkFailed {
-		res.Outcome = RuleError
-	}
-	p.Counts.Add(res.Outcome)
-	if res.Outcome == Suppressed && len(res.Reasons) > 0 {
-		p.Counts.suppressed(res.Reasons[0])
-	}
-	for _, err := range res.Errs {
-		p.report(err)
-	}
-	return res
+	return p.Settle(ctx, p.Prepare(ev))
 }
 
 // Wants reports whether Evaluate would do more than count a record with this header as

@@ -161,20 +161,20 @@ func (p *Pipeline) Process(ctx context.Context, rec event.Record) Result {
 	return p.Deliver(ctx, p.Evaluate(ctx, rec))
 }
 
-func (p *Pipeline) deliver(ctx context.Context, ev *Evaluated, enrichment map[string]any, res *Result) {
-	rec, findings, notes, actor, actorErr := ev.rec, ev.findings, ev.notes, ev.actor, ev.actorErr
+// deliver applies state to a candidate's alerts and delivers what is left: team
+// suppression counts, the tuning file, idempotency, the dedup and threshold windows, the sink.
+func (p *Pipeline) deliver(ctx context.Context, c *Candidate, res *Result) {
 	now := time.Now
 	if p.Now != nil {
 		now = p.Now
 	}
-	evTime, err := event.ParseTime(rec.EventTime)
+	evTime, err := event.ParseTime(c.EventTime)
 	if err != nil {
 		evTime = now().UTC() // windows need a time; a record without a usable one gets now
 	}
-	clock, clockName := p.trustedClock(rec.Origin, now)
-	ahead := state.Ahead(evTime, clock)
+	clock, _ := p.trustedClock(c.Origin, now)
 	claimTime := evTime
-	if ahead > 0 {
+	if state.Ahead(evTime, clock) > 0 {
 		// Not believed: idempotency remembers the id from the latest believed event time this
 		// pipeline saw (the trusted clock before any), so the claim sweeps nothing.
 		claimTime = clock
@@ -185,25 +185,20 @@ func (p *Pipeline) deliver(ctx context.Context, ev *Evaluated, enrichment map[st
 		p.latest.Store(t)
 	}
 	d := delivery{clock: clock}
-	for _, f := range findings {
-		if p.disabled(f) {
+	for i := range c.Alerts {
+		ca := &c.Alerts[i]
+		a := ca.Alert
+		if ca.Suppressed != nil {
+			p.suppressed(c.Origin, *ca.Suppressed, a, &d)
 			continue
 		}
-		if f.Excess > 0 && f.Index == 0 {
-			p.Counts.capped.Add(int64(f.Excess))
-			p.report(fmt.Errorf("%s: rule %s raised %d findings for one event: the first %d became alerts, %d were left out (engine.MaxFindings)",
-				rec.Origin, f.Rule.ID, f.Of, engine.MaxFindings, f.Excess))
-		}
-		a, err := alert.Build(alert.Input{Finding: f, Record: rec, Parsed: ev.input, Actor: actor, ActorErr: actorErr, Context: findingContext(f, enrichment, notes), Now: now()})
-		if err != nil {
-			res.Errs = append(res.Errs, fmt.Errorf("%s: rule %s: %w", rec.Origin, f.Rule.ID, err))
+		r := p.ruleOf(ca)
+		if r == nil {
+			res.Errs = append(res.Errs, fmt.Errorf("%s: rule %s of a candidate alert is not loaded", c.Origin, a.Rule.ID))
 			res.Outcome = RuleError
 			continue
 		}
-		if ahead > 0 {
-			flagAhead(&a, rec.EventTime, clock, clockName, ahead)
-		}
-		if p.suppress(rec, &a, &d) || p.tune(rec, &a, &d) {
+		if p.tune(c.Origin, a, &d) {
 			continue
 		}
 		if p.Idempotency != nil {
@@ -212,14 +207,14 @@ func (p *Pipeline) deliver(ctx context.Context, ev *Evaluated, enrichment map[st
 			case errors.Is(err, state.ErrInFlight):
 				// Another invocation is delivering it: this event fails, and its retry
 				// raises the alert if that invocation dies.
-				res.Errs = append(res.Errs, fmt.Errorf("%s: idempotency check for alert %s: %w", rec.Origin, a.ID, err))
+				res.Errs = append(res.Errs, fmt.Errorf("%s: idempotency check for alert %s: %w", c.Origin, a.ID, err))
 				p.fail(ctx, &d, res)
 				return
 			case err != nil:
 				// The state store is unavailable: fail open (SECURITY.md). The alert is
 				// delivered unclaimed, so a redelivery may raise it again with the same id;
 				// consumers keep one copy per id.
-				res.Errs = append(res.Errs, fmt.Errorf("%s: idempotency check for alert %s failed; delivering it anyway (%s): %w", rec.Origin, a.ID, ReasonStateUnavailable, err))
+				res.Errs = append(res.Errs, fmt.Errorf("%s: idempotency check for alert %s failed; delivering it anyway (%s): %w", c.Origin, a.ID, ReasonStateUnavailable, err))
 				p.Counts.stateUnavailable.Add(1)
 			case !fresh:
 				d.reasons = append(d.reasons, ReasonDuplicate)
@@ -235,17 +230,17 @@ func (p *Pipeline) deliver(ctx context.Context, ev *Evaluated, enrichment map[st
 			}
 		}
 		nFresh, nUpdates := len(d.fresh), len(d.updates)
-		if err := p.route(ctx, f, &a, evTime, &d); err != nil {
+		if err := p.route(ctx, r, a, evTime, &d); err != nil {
 			var wu *windowUnavailable
 			if errors.As(err, &wu) {
 				// The dedup window's state is unavailable: fail open, raising the alert
 				// itself (a later event of the group may raise its own alert too).
-				res.Errs = append(res.Errs, fmt.Errorf("%s: delivering alert %s without its dedup window (%s): %w", rec.Origin, a.ID, ReasonStateUnavailable, err))
+				res.Errs = append(res.Errs, fmt.Errorf("%s: delivering alert %s without its dedup window (%s): %w", c.Origin, a.ID, ReasonStateUnavailable, err))
 				p.Counts.stateUnavailable.Add(1)
-				d.fresh = append(d.fresh, &a)
+				d.fresh = append(d.fresh, a)
 				continue
 			}
-			res.Errs = append(res.Errs, fmt.Errorf("%s: %w", rec.Origin, err))
+			res.Errs = append(res.Errs, fmt.Errorf("%s: %w", c.Origin, err))
 			p.fail(ctx, &d, res)
 			return
 		}
@@ -269,7 +264,7 @@ func (p *Pipeline) deliver(ctx context.Context, ev *Evaluated, enrichment map[st
 	all := append(append([]*alert.Alert{}, d.fresh...), d.updates...)
 	tracker := deliverytrack.NewTracker(d.prior)
 	if err := p.Sink.Send(deliverytrack.WithTracker(ctx, tracker), all); err != nil {
-		p.partial(ctx, rec, &d, all, err, tracker, res)
+		p.partial(ctx, c.Origin, &d, all, err, tracker, res)
 		return
 	}
 	p.commit(ctx, &d, res)
@@ -324,7 +319,7 @@ func (c leaseContext) Deadline() (time.Time, bool) { return c.parent.Deadline() 
 // claim with a failed alert is released, with the destinations the alert did reach when
 // the alert is the claim's own (PartialDelivery), so the retry AWS makes (the record ends
 // sink_failed) re-sends it only where it failed, and re-sends nothing that was delivered.
-func (p *Pipeline) partial(ctx context.Context, rec event.Record, d *delivery, all []*alert.Alert, err error, tracker *deliverytrack.Tracker, res *Result) {
+func (p *Pipeline) partial(ctx context.Context, origin event.Origin, d *delivery, all []*alert.Alert, err error, tracker *deliverytrack.Tracker, res *Result) {
 	ids := make([]string, len(all))
 	for i, a := range all {
 		ids[i] = a.ID
@@ -342,7 +337,7 @@ func (p *Pipeline) partial(ctx context.Context, rec event.Record, d *delivery, a
 		}
 		failedClaims[d.owner[a]] = true
 		p.Counts.undelivered.Add(int64(max(1, len(tracker.Failed(a.ID)))))
-		res.Errs = append(res.Errs, fmt.Errorf("%s: alert %s (rule %s) not delivered: %w", rec.Origin, a.ID, a.Rule.ID, ferr))
+		res.Errs = append(res.Errs, fmt.Errorf("%s: alert %s (rule %s) not delivered: %w", origin, a.ID, a.Rule.ID, ferr))
 	}
 	var commit []string
 	sctx, cancel := p.stateCtx(ctx)

@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
 	"github.com/trailhound/trailhound/internal/alert"
-	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/state"
 )
@@ -64,8 +64,8 @@ func (p *Pipeline) windows() Windows {
 }
 
 // route decides what one built alert delivers: itself, or what its rule's window says.
-func (p *Pipeline) route(ctx context.Context, f engine.Finding, a *alert.Alert, evTime time.Time, d *delivery) error {
-	switch r := f.Rule; {
+func (p *Pipeline) route(ctx context.Context, r *rule.Rule, a *alert.Alert, evTime time.Time, d *delivery) error {
+	switch {
 	case r.Threshold != nil:
 		return p.routeThreshold(ctx, r, a, evTime, d)
 	case r.Dedup != nil:
@@ -76,13 +76,21 @@ func (p *Pipeline) route(ctx context.Context, f engine.Finding, a *alert.Alert, 
 }
 
 func (p *Pipeline) routeDedup(ctx context.Context, r *rule.Rule, a *alert.Alert, evTime time.Time, d *delivery) error {
-	payload, err := alert.JSON(a)
-	if err != nil {
-		return fmt.Errorf("rule %s: encode alert for its dedup window: %w", r.ID, err)
+	w := p.windows()
+	ev := state.Event{ID: a.ID, Time: evTime, Clock: d.clock}
+	if k, ok := w.(state.ValueKeeper); ok && k.KeepsValues() {
+		// An in-process store keeps a copy of the alert as it is: no JSON, no compression.
+		ev.Value = keptAlert(a)
+	} else {
+		payload, err := alert.JSON(a)
+		if err != nil {
+			return fmt.Errorf("rule %s: encode alert for its dedup window: %w", r.ID, err)
+		}
+		ev.Payload = payload
 	}
 	spec := state.Spec{Kind: state.Dedup, Rule: r.ID, Key: a.Dedup.Key, Window: r.Dedup.Window.Duration}
 	sctx, cancel := p.stateCtx(ctx)
-	dec, err := p.windows().Observe(sctx, spec, state.Event{ID: a.ID, Time: evTime, Clock: d.clock, Payload: payload})
+	dec, err := w.Observe(sctx, spec, ev)
 	cancel()
 	if err != nil {
 		return &windowUnavailable{fmt.Errorf("rule %s: dedup window: %w", r.ID, err)}
@@ -94,7 +102,9 @@ func (p *Pipeline) routeDedup(ctx context.Context, r *rule.Rule, a *alert.Alert,
 		return nil
 	}
 	var first alert.Alert
-	if err := json.Unmarshal(inc.Payload, &first); err != nil {
+	if kept, ok := inc.Value.(*alert.Alert); ok {
+		first = *keptAlert(kept)
+	} else if err := json.Unmarshal(inc.Payload, &first); err != nil {
 		return fmt.Errorf("rule %s: decode the alert of dedup window %s: %w", r.ID, inc.ID, err)
 	}
 	first.Dedup = dedupOf(a.Dedup.Key, inc)
@@ -105,6 +115,16 @@ func (p *Pipeline) routeDedup(ctx context.Context, r *rule.Rule, a *alert.Alert,
 	d.updates = append(d.updates, &first)
 	d.reasons = append(d.reasons, ReasonDedup)
 	return nil
+}
+
+// keptAlert is the copy of a a dedup window keeps, and the copy of the kept alert each
+// re-delivery changes: the fields a re-delivery or a later step sets (dedup, context) are the
+// copy's own, so neither the delivered alert nor the kept one changes the other.
+func keptAlert(a *alert.Alert) *alert.Alert {
+	c := *a
+	c.Context = maps.Clone(a.Context)
+	c.Target = maps.Clone(a.Target)
+	return &c
 }
 
 // listedEvent is what a threshold alert lists about each event it stands for.

@@ -39,6 +39,9 @@ type Suppression struct {
 	Expires string // YYYY-MM-DD
 	AlertID string
 	RuleID  string
+	// Alert is the suppressed alert, for a sink to take back what it delivered before the
+	// suppression applied (sink.Archiver archives its Security Hub finding).
+	Alert *alert.Alert `json:"-"`
 }
 
 // Unloaded names rule packs that are not loaded, by the events their rules declared. Such
@@ -47,21 +50,15 @@ type Unloaded interface {
 	Unavailable(eventSource, eventName string) []error
 }
 
-// suppress applies the policy to a built alert and reports whether it was suppressed.
-func (p *Pipeline) suppress(rec event.Record, a *alert.Alert, d *delivery) bool {
-	if p.Policy == nil {
-		return false
-	}
-	s, ok := p.Policy.Apply(a)
-	if !ok {
-		return false
-	}
+// suppressed counts an alert the policy suppressed (Prepare asked it) and tells OnSuppress,
+// handing it the suppressed alert.
+func (p *Pipeline) suppressed(o event.Origin, s Suppression, a *alert.Alert, d *delivery) {
+	s.Alert = a
 	d.reasons = append(d.reasons, ReasonSuppression)
 	p.Counts.suppressedBy(s.ID)
 	if p.OnSuppress != nil {
-		p.OnSuppress(rec.Origin, s)
+		p.OnSuppress(o, s)
 	}
-	return true
 }
 
 // limitTeams leaves out team rules for records over TeamInputLimit bytes, counting the record

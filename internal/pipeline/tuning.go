@@ -54,7 +54,7 @@ func untuned(a *alert.Alert) bool {
 
 // tune applies the tuning file to a built alert and reports whether it is kept from
 // delivery (suppressed by an exception, or staged with no staging route), counting it.
-func (p *Pipeline) tune(rec event.Record, a *alert.Alert, d *delivery) bool {
+func (p *Pipeline) tune(o event.Origin, a *alert.Alert, d *delivery) bool {
 	if p.Tuning == nil || untuned(a) {
 		return false
 	}
@@ -62,7 +62,7 @@ func (p *Pipeline) tune(rec event.Record, a *alert.Alert, d *delivery) bool {
 	if ex.ID != "" {
 		p.Counts.exceptionBy(ex.ID)
 		if p.OnException != nil {
-			p.OnException(rec.Origin, ex)
+			p.OnException(o, ex)
 		}
 	}
 	switch {
@@ -122,11 +122,7 @@ func (p *Pipeline) enabled(selected []*engine.Compiled) []*engine.Compiled {
 }
 
 // disabled reports whether a finding's rule is disabled (reached with EvaluateDisabled
-// only), counting it.
+// only); Settle counts it (Candidate.Disabled).
 func (p *Pipeline) disabled(f engine.Finding) bool {
-	if p.Tuning == nil || !p.Tuning.Disabled(f.Rule.ID) {
-		return false
-	}
-	p.Counts.disabledBy(f.Rule.ID)
-	return true
+	return p.Tuning != nil && p.Tuning.Disabled(f.Rule.ID)
 }

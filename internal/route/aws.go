@@ -10,13 +10,15 @@ import (
 	"github.com/trailhound/trailhound/internal/team"
 )
 
-// AWSOpener opens a team's routes as the AWS sinks of internal/sink (SQS, SNS,
-// EventBridge), one client per service shared by every team.
-func AWSOpener(cfg aws.Config) Opener {
+// AWSOpener opens a team's routes as the sinks of internal/sink (SQS, SNS, EventBridge,
+// and the PagerDuty, Slack and webhook destinations), one client per service and one cached
+// credential per secret shared by every team. getenv supplies PAGERDUTY_EVENTS_URL.
+func AWSOpener(cfg aws.Config, getenv func(string) string) Opener {
 	var (
 		sqsClient = sqs.NewFromConfig(cfg)
 		snsClient = sns.NewFromConfig(cfg)
 		ebClient  = eventbridge.NewFromConfig(cfg)
+		dests     = sink.NewDestinationsFromConfig(cfg, getenv)
 	)
 	return func(_ string, r team.Routes) (Sender, error) {
 		m := &sink.Multi{}
@@ -29,6 +31,20 @@ func AWSOpener(cfg aws.Config) Opener {
 		if r.EventBusName != "" {
 			m.Sinks = append(m.Sinks, sink.Named{Name: "eventbridge", Sender: sink.NewEventBridge(ebClient, r.EventBusName)})
 		}
+		third, err := dests.Open(Destinations(r))
+		if err != nil {
+			return nil, err
+		}
+		m.Sinks = append(m.Sinks, third...)
 		return m, nil
+	}
+}
+
+// Destinations are the third-party destinations a team's routes name.
+func Destinations(r team.Routes) sink.DestinationConfig {
+	return sink.DestinationConfig{
+		PagerDutySecret: r.PagerDutySecret, PagerDutyMinSeverity: r.PagerDutyMinSeverity,
+		SlackSecret: r.SlackSecret, SlackMinSeverity: r.SlackMinSeverity,
+		WebhookURL: r.WebhookURL, WebhookSecret: r.WebhookSecret, WebhookMinSeverity: r.WebhookMinSeverity,
 	}
 }

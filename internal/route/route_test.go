@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -146,7 +147,7 @@ func TestAWSRoutesOnMoto(t *testing.T) {
 	defQ, payQ := queue("soc-alerts"), queue("payments-alerts")
 	def := &sink.Multi{Sinks: []sink.Named{{Name: "sqs", Sender: sink.NewSQS(c, defQ)}}}
 	teams := map[string]*team.Pack{"payments": pack(team.File{Routes: team.Routes{SQSQueueURL: payQ}, Subscriptions: team.Subscriptions{MinSeverity: "CRITICAL"}})}
-	r, err := New(def, teams, AWSOpener(cfg), opts)
+	r, err := New(def, teams, AWSOpener(cfg, os.Getenv), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

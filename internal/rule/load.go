@@ -24,6 +24,11 @@ type Pack struct {
 	Team    string // owning team, reported in alerts as rule.team
 	Rules   []*Rule
 	Modules map[string]*ast.Module // every non-test module by file name (rules and helpers)
+	// Checked marks a pack compiled with every check when the binary was built: the embedded
+	// pack, which the build's tests compile with `opa check --strict` semantics. The engine
+	// skips OPA's check-only compile stages for it (internal/engine, compile.go); every other
+	// pack (teams, bundles) gets every check.
+	Checked bool
 	// testSources holds the *_test.rego files unparsed: evaluating rules never needs them, and
 	// parsing them would double the pack's cold start. Tests parses them on demand.
 	testSources map[string]string

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -67,12 +68,42 @@ func (o findingOwner) productARN() string {
 	return fmt.Sprintf("arn:%s:securityhub:%s:%s:product/%s/default", o.partition(), o.Region, o.Account, o.Account)
 }
 
-// ASFF renders an alert as an AWS Security Finding Format finding. Id is the alert id, so a
-// redelivered event updates the same finding instead of adding one.
+// ASFF renders an alert as an AWS Security Finding Format finding updated at the alert's
+// creation time (see ASFFAt).
 func (o findingOwner) ASFF(a *alert.Alert) types.AwsSecurityFinding {
+	return o.ASFFAt(a, a.CreatedAt)
+}
+
+// ASFFAt renders an alert as an AWS Security Finding Format finding, as a finding provider
+// must write it (the Security Hub User Guide, "BatchImportFindings for finding providers"):
+//
+//   - Id is the alert id, so a redelivered event or a dedup update (the same alert id with a
+//     higher dedup.count) updates the same finding instead of adding one; UpdatedAt is the
+//     time of this import (updated, never before the alert's creation), FirstObservedAt and
+//     LastObservedAt the dedup window's, and ProductFields carry the count.
+//   - Severity and Types are set in FindingProviderFields only: Security Hub fills the
+//     top-level fields from them on a new finding, and a customer's own changes to the
+//     top-level fields (BatchUpdateFindings, automation rules) survive our updates.
+//   - Workflow is never set: Security Hub sets NEW on a new finding, and the workflow status
+//     is the analyst's (a provider's update must not reset it).
+//   - RecordState is ACTIVE; Archive re-imports it ARCHIVED.
+func (o findingOwner) ASFFAt(a *alert.Alert, updated time.Time) types.AwsSecurityFinding {
 	observed := a.CreatedAt.UTC()
 	if t, err := event.ParseTime(a.Event.Time); err == nil {
 		observed = t.UTC()
+	}
+	if updated.Before(a.CreatedAt) {
+		updated = a.CreatedAt
+	}
+	first, last := observed, observed
+	if t, err := event.ParseTime(a.Dedup.FirstSeen); err == nil && a.Dedup.FirstSeen != "" {
+		first = t.UTC()
+	}
+	if t, err := event.ParseTime(a.Dedup.LastSeen); err == nil && a.Dedup.LastSeen != "" && !t.Before(first) {
+		last = t.UTC()
+	}
+	if last.Before(first) {
+		last = first
 	}
 	f := types.AwsSecurityFinding{
 		SchemaVersion:   aws.String(asffSchemaVersion),
@@ -81,19 +112,20 @@ func (o findingOwner) ASFF(a *alert.Alert) types.AwsSecurityFinding {
 		GeneratorId:     aws.String(a.Rule.ID),
 		AwsAccountId:    aws.String(o.Account),
 		Region:          aws.String(o.Region),
-		Types:           asffTypes(a.Rule.Attack),
 		CreatedAt:       aws.String(observed.Format(asffTimeLayout)),
-		UpdatedAt:       aws.String(a.CreatedAt.UTC().Format(asffTimeLayout)),
-		FirstObservedAt: aws.String(observed.Format(asffTimeLayout)),
-		LastObservedAt:  aws.String(observed.Format(asffTimeLayout)),
-		Severity:        &types.Severity{Label: types.SeverityLabel(a.Severity), Original: aws.String(a.Severity)},
-		Title:           aws.String(truncateRunes(markupSafe(cleanLine(defang(a.Title))), asffMaxTitle)),
-		Description:     aws.String(truncateRunes(markupSafe(asffDescription(defanged(a))), asffMaxDescription)),
-		Remediation:     &types.Remediation{Recommendation: asffRecommendation(a)},
-		Resources:       o.resources(a),
-		ProductFields:   productFields(a),
-		RecordState:     types.RecordStateActive,
-		Workflow:        &types.Workflow{Status: types.WorkflowStatusNew},
+		UpdatedAt:       aws.String(updated.UTC().Format(asffTimeLayout)),
+		FirstObservedAt: aws.String(first.Format(asffTimeLayout)),
+		LastObservedAt:  aws.String(last.Format(asffTimeLayout)),
+		FindingProviderFields: &types.FindingProviderFields{
+			Severity: &types.FindingProviderSeverity{Label: asffSeverity(a.Severity), Original: aws.String(truncateRunes(cleanLine(a.Severity), 64))},
+			Types:    asffTypes(a.Rule.Attack),
+		},
+		Title:         aws.String(truncateRunes(markupSafe(cleanLine(defang(a.Title))), asffMaxTitle)),
+		Description:   aws.String(truncateRunes(markupSafe(asffDescription(defanged(a))), asffMaxDescription)),
+		Remediation:   &types.Remediation{Recommendation: asffRecommendation(a)},
+		Resources:     o.resources(a),
+		ProductFields: productFields(a),
+		RecordState:   types.RecordStateActive,
 	}
 	if u := safeURL(a.Links.CloudTrailConsole); u != "" {
 		f.SourceUrl = aws.String(u)
@@ -102,6 +134,16 @@ func (o findingOwner) ASFF(a *alert.Alert) types.AwsSecurityFinding {
 		f.Action = act
 	}
 	return f
+}
+
+// asffSeverity is the ASFF label of a severity; one ASFF does not know is HIGH (better a
+// finding triaged too early than one lost to a rejected import).
+func asffSeverity(s string) types.SeverityLabel {
+	switch l := types.SeverityLabel(s); l {
+	case types.SeverityLabelInformational, types.SeverityLabelLow, types.SeverityLabelMedium, types.SeverityLabelHigh, types.SeverityLabelCritical:
+		return l
+	}
+	return types.SeverityLabelHigh
 }
 
 // asffTypes maps the rule's ATT&CK ids ("TA0003:T1098.001") to finding types
@@ -254,6 +296,9 @@ func productFields(a *alert.Alert) map[string]string {
 		"trailhound/actor_arn":    a.Actor.ARN,
 		"trailhound/source_ip":    a.Event.SourceIP,
 		"trailhound/user_agent":   a.Event.UserAgent,
+		"trailhound/dedup_count":  strconv.Itoa(max(a.Dedup.Count, 1)),
+		"trailhound/first_seen":   a.Dedup.FirstSeen,
+		"trailhound/last_seen":    a.Dedup.LastSeen,
 	}
 	for _, k := range sortedTargetKeys(a.Target) {
 		if len(pf) >= 40 {

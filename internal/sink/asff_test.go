@@ -22,7 +22,7 @@ func TestASFFCrossAccountAndHostileValues(t *testing.T) {
 	if got := aws.ToString(f.ProductArn); got != "arn:aws-us-gov:securityhub:us-gov-west-1:999988887777:product/999988887777/default" {
 		t.Errorf("ProductArn = %s", got)
 	}
-	if got := strings.Join(f.Types, ","); got != "TTPs/Defense Evasion/T1562.008,Effects/Data Destruction" {
+	if got := strings.Join(f.FindingProviderFields.Types, ","); got != "TTPs/Defense Evasion/T1562.008,Effects/Data Destruction" {
 		t.Errorf("Types = %s", got)
 	}
 	if got := aws.ToString(f.Title); strings.ContainsAny(got, "\n\x1b") {
@@ -41,6 +41,9 @@ func TestASFFCrossAccountAndHostileValues(t *testing.T) {
 	}
 	if got := f.ProductFields["trailhound/source_ip"]; got != "2001:db8::1" {
 		t.Errorf("source_ip product field %q", got)
+	}
+	if f.Severity != nil || f.Types != nil || f.Workflow != nil {
+		t.Errorf("top-level Severity %v, Types %v or Workflow %v set: a finding provider sets FindingProviderFields only, and never the workflow", f.Severity, f.Types, f.Workflow)
 	}
 	if got := asffTypes(nil); len(got) != 1 || got[0] != "Unusual Behaviors/User" {
 		t.Errorf("types without ATT&CK = %v", got)

@@ -20,8 +20,9 @@ const (
 	EnvSecurityHub = "SECURITY_HUB"
 )
 
-// FromEnv builds the AWS sinks the environment asks for, in a fixed order: sqs, securityhub,
-// sns, eventbridge. getenv is os.Getenv in production. It returns an empty Multi when none is
+// FromEnv builds the sinks the environment asks for, in a fixed order: sqs, securityhub,
+// sns, eventbridge, firehose, then the third-party destinations pagerduty, slack and webhook
+// (destinations.go), whose credentials are read from Secrets Manager on first use. getenv is os.Getenv in production. It returns an empty Multi when none is
 // configured, and an error for a value it cannot use. cfg is the SDK configuration the clients
 // are made from: the caller's, loaded with Retryer as its retryer (in Lambda, awsenv.Load with
 // Options.Retryer; the sinks load none of their own).
@@ -51,6 +52,20 @@ func FromEnv(cfg aws.Config, getenv func(string) string) (*Multi, error) {
 	}
 	if b := strings.TrimSpace(getenv(EnvBusName)); b != "" {
 		m.Sinks = append(m.Sinks, Named{"eventbridge", NewEventBridge(eventbridge.NewFromConfig(cfg), b)})
+	}
+	fh, err := firehoseFromEnv(cfg, getenv)
+	if err != nil {
+		return nil, err
+	}
+	if fh != nil {
+		m.Sinks = append(m.Sinks, Named{"firehose", fh})
+	}
+	if dc := DestinationConfigFromEnv(getenv); !dc.Empty() {
+		dests, err := NewDestinationsFromConfig(cfg, getenv).Open(dc)
+		if err != nil {
+			return nil, err
+		}
+		m.Sinks = append(m.Sinks, dests...)
 	}
 	return m, nil
 }

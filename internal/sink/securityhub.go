@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
@@ -21,6 +22,7 @@ const securityHubBatch = 100
 // securityHubAPI is the part of the Security Hub client the sink uses.
 type securityHubAPI interface {
 	BatchImportFindings(ctx context.Context, in *securityhub.BatchImportFindingsInput, optFns ...func(*securityhub.Options)) (*securityhub.BatchImportFindingsOutput, error)
+	GetFindings(ctx context.Context, in *securityhub.GetFindingsInput, optFns ...func(*securityhub.Options)) (*securityhub.GetFindingsOutput, error)
 }
 
 // callerAPI resolves the account the detector runs in.
@@ -36,6 +38,7 @@ type SecurityHub struct {
 	caller  callerAPI
 	region  string
 	backoff Backoff
+	now     func() time.Time
 
 	mu      sync.Mutex
 	account string
@@ -45,7 +48,7 @@ type SecurityHub struct {
 // is resolved with STS GetCallerIdentity on first use (no IAM permission needed), so a cold
 // start that raises nothing makes no STS call.
 func NewSecurityHub(client securityHubAPI, caller callerAPI, region string) *SecurityHub {
-	return &SecurityHub{client: client, caller: caller, region: region, backoff: DefaultBackoff}
+	return &SecurityHub{client: client, caller: caller, region: region, backoff: DefaultBackoff, now: time.Now}
 }
 
 func (s *SecurityHub) owner(ctx context.Context) (findingOwner, error) {
@@ -74,7 +77,7 @@ func (s *SecurityHub) Send(ctx context.Context, alerts []*alert.Alert) error {
 	}
 	entries := make([]hubEntry, len(alerts))
 	for i, a := range alerts {
-		entries[i] = hubEntry{alertID: a.ID, finding: o.ASFF(a)}
+		entries[i] = hubEntry{alertID: a.ID, finding: o.ASFFAt(a, s.now())}
 	}
 	return s.importFindings(ctx, entries)
 }

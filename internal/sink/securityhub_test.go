@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
@@ -64,8 +65,9 @@ func TestSecurityHubImportsFindings(t *testing.T) {
 		"AwsAccountId": {aws.ToString(f.AwsAccountId), account},
 		"GeneratorId":  {aws.ToString(f.GeneratorId), "TH-IAM-001"},
 		"Schema":       {aws.ToString(f.SchemaVersion), "2018-10-08"},
-		"Severity":     {string(f.Severity.Label), "HIGH"},
-		"Types":        {strings.Join(f.Types, ","), "TTPs/Persistence/T1098.001"},
+		"Severity":     {string(f.FindingProviderFields.Severity.Label), "HIGH"},
+		"Types":        {strings.Join(f.FindingProviderFields.Types, ","), "TTPs/Persistence/T1098.001"},
+		"dedup_count":  {f.ProductFields["trailhound/dedup_count"], "1"},
 		"Title":        {aws.ToString(f.Title), first.Title},
 		"CreatedAt":    {aws.ToString(f.CreatedAt), "2024-05-01T12:00:00.000Z"},
 		"RecUrl":       {aws.ToString(f.Remediation.Recommendation.Url), first.Rule.References[0]},
@@ -95,16 +97,61 @@ func TestSecurityHubImportsFindings(t *testing.T) {
 		}
 	}
 
-	// Re-importing the same alert (a redelivered event) updates the finding, not adds one.
+	// Re-importing the same alert (a redelivered event, or a dedup update with a higher
+	// count) updates the finding, not adds one: UpdatedAt moves, the count is in ProductFields.
 	again := testAlert(first.ID)
 	again.Severity = "CRITICAL"
-	again.CreatedAt = first.CreatedAt.Add(60e9)
+	again.Dedup = alert.Dedup{Key: first.ID, Count: 3, FirstSeen: "2024-05-01T12:00:00Z", LastSeen: "2024-05-01T12:40:00Z"}
+	s.now = func() time.Time { return time.Date(2024, 5, 1, 12, 41, 0, 0, time.UTC) }
 	if err := s.Send(ctx, []*alert.Alert{again}); err != nil {
 		t.Fatalf("re-import: %v", err)
 	}
 	found = getFindings(t, hub, "TH-IAM-001")
-	if len(found) != 150 || found[first.ID].Severity.Label != "CRITICAL" {
-		t.Errorf("after re-import: %d findings, severity %s; want 150 and CRITICAL", len(found), found[first.ID].Severity.Label)
+	u := found[first.ID]
+	if len(found) != 150 || u.FindingProviderFields.Severity.Label != "CRITICAL" {
+		t.Errorf("after re-import: %d findings, severity %s; want 150 and CRITICAL", len(found), u.FindingProviderFields.Severity.Label)
+	}
+	for name, c := range map[string][2]string{
+		"UpdatedAt":      {aws.ToString(u.UpdatedAt), "2024-05-01T12:41:00.000Z"},
+		"CreatedAt":      {aws.ToString(u.CreatedAt), "2024-05-01T12:00:00.000Z"},
+		"LastObservedAt": {aws.ToString(u.LastObservedAt), "2024-05-01T12:40:00.000Z"},
+		"dedup_count":    {u.ProductFields["trailhound/dedup_count"], "3"},
+	} {
+		if c[0] != c[1] {
+			t.Errorf("after the dedup update: %s = %q, want %q", name, c[0], c[1])
+		}
+	}
+}
+
+// TestSecurityHubArchivesSuppressedFindings: an alert suppressed after it was imported has
+// its finding archived; an alert never imported is not imported by Archive.
+func TestSecurityHubArchivesSuppressedFindings(t *testing.T) {
+	cfg := motoConfig(t)
+	ctx := context.Background()
+	hub := securityhub.NewFromConfig(cfg)
+	s := NewSecurityHub(hub, sts.NewFromConfig(cfg), cfg.Region)
+	imported, never := testAlert(strings.Repeat("a", 32)), testAlert(strings.Repeat("b", 32))
+	if err := s.Send(ctx, []*alert.Alert{imported}); err != nil {
+		t.Fatal(err)
+	}
+	var _ Archiver = s
+	if err := s.Archive(ctx, []*alert.Alert{imported, never}); err != nil {
+		t.Fatal(err)
+	}
+	found := getFindings(t, hub, "TH-IAM-001")
+	if len(found) != 1 {
+		t.Fatalf("%d findings, want 1: Archive must not import alerts that were never imported", len(found))
+	}
+	f := found[imported.ID]
+	if f.RecordState != shtypes.RecordStateArchived {
+		t.Errorf("RecordState %s, want ARCHIVED", f.RecordState)
+	}
+	if f.Workflow != nil && f.Workflow.Status != "" && f.Workflow.Status != shtypes.WorkflowStatusNew {
+		t.Errorf("workflow changed to %s", f.Workflow.Status)
+	}
+	// Archiving again finds no ACTIVE finding and imports nothing.
+	if err := s.Archive(ctx, []*alert.Alert{imported}); err != nil {
+		t.Fatal(err)
 	}
 }
 

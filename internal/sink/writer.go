@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/ocsf"
 )
 
 // Format is how a Writer renders alerts.
@@ -18,6 +19,7 @@ type Format string
 const (
 	JSON Format = "json" // JSON Lines, one Alert v1 per line
 	Text Format = "text" // for a person
+	OCSF Format = "ocsf" // JSON Lines, one OCSF 1.6 Detection Finding per line
 )
 
 // Writer writes alerts to an io.Writer. It is safe for concurrent use.
@@ -29,8 +31,8 @@ type Writer struct {
 
 // NewWriter returns a sink writing to w in the given format.
 func NewWriter(w io.Writer, format Format) (*Writer, error) {
-	if format != JSON && format != Text {
-		return nil, fmt.Errorf("unknown output format %q (want json or text)", format)
+	if format != JSON && format != Text && format != OCSF {
+		return nil, fmt.Errorf("unknown output format %q (want json, text or ocsf)", format)
 	}
 	return &Writer{w: w, format: format}, nil
 }
@@ -40,8 +42,14 @@ func (s *Writer) Send(_ context.Context, alerts []*alert.Alert) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, a := range alerts {
-		if s.format == JSON {
+		switch s.format {
+		case JSON:
 			if err := alert.WriteJSON(s.w, a); err != nil {
+				return err
+			}
+			continue
+		case OCSF:
+			if err := ocsf.WriteJSON(s.w, a); err != nil {
 				return err
 			}
 			continue

@@ -60,6 +60,15 @@ type Event struct {
 	// Payload is kept with the window: for Dedup, the alert the first event raised (it is
 	// re-delivered with the new count); for Threshold, the summary listed in the alert.
 	Payload []byte `json:",omitempty"`
+	// Value is kept instead of Payload by a store that keeps values in process
+	// (ValueKeeper): the caller's own copy, never encoded; other stores ignore it.
+	Value any `json:"-"`
+}
+
+// ValueKeeper is a window store that keeps Event.Value as it is and returns it in
+// Incident.Value, so an in-process caller need not encode what it keeps (MemoryWindows).
+type ValueKeeper interface {
+	KeepsValues() bool
 }
 
 // MaxAhead is how far an event time may be ahead of the trusted clock before it is not
@@ -126,6 +135,8 @@ type Incident struct {
 	RaisedBy  string // id of the event that raised it
 	// Payload is the Dedup alert as first raised.
 	Payload []byte `json:",omitempty"`
+	// Value is the Dedup alert's Event.Value in a ValueKeeper store (then Payload is empty).
+	Value any `json:"-"`
 	// Events are the first MaxListed events (Threshold), in event-time order.
 	Events []Event `json:",omitempty"`
 	// Seen are the ids of the counted events (up to MaxTracked), so a retried event is not
@@ -215,7 +226,7 @@ func (g *group) dedup(s Spec, ev Event) Decision {
 		inc.fold(ev, false)
 		return Decision{Action: Update, Incident: inc.clone()}
 	}
-	inc := Incident{ID: ev.ID, Start: ev.Time, End: ev.Time.Add(s.Window), RaisedBy: ev.ID, Payload: ev.Payload}
+	inc := Incident{ID: ev.ID, Start: ev.Time, End: ev.Time.Add(s.Window), RaisedBy: ev.ID, Payload: ev.Payload, Value: ev.Value}
 	inc.fold(ev, false)
 	g.Incidents = append(g.Incidents, inc)
 	return Decision{Action: Raise, Incident: inc.clone()}

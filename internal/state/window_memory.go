@@ -62,6 +62,10 @@ func (m *MemoryWindows) sweepAfter(window time.Duration) time.Duration {
 // DefaultDisorder is the default MemoryWindows.Disorder.
 const DefaultDisorder = 2 * Lateness
 
+// KeepsValues reports that m keeps Event.Value as given (see ValueKeeper): a dedup window's
+// alert is then held as the caller's value instead of compressed JSON.
+func (m *MemoryWindows) KeepsValues() bool { return true }
+
 // NewMemoryWindows returns an empty in-memory window store.
 func NewMemoryWindows() *MemoryWindows { return &MemoryWindows{groups: map[string]*memGroup{}} }
 
@@ -84,16 +88,17 @@ func (m *MemoryWindows) Observe(_ context.Context, s Spec, ev Event) (Decision, 
 	g.window = s.Window
 	d, changed := g.apply(s, ev)
 	if changed && s.Kind == Dedup && d.Action == Raise {
-		// The group keeps the alert compressed; the caller gets it as given.
+		// The group keeps the alert compressed, or the caller's value as it is; the caller
+		// gets it as given.
 		for i := range g.Incidents {
-			if inc := &g.Incidents[i]; inc.ID == d.Incident.ID && inc.RaisedBy == ev.ID {
+			if inc := &g.Incidents[i]; inc.ID == d.Incident.ID && inc.RaisedBy == ev.ID && inc.Value == nil {
 				inc.Payload = m.packer.pack(s.Rule, ev.Payload)
 			}
 		}
 		d.Incident.Payload = ev.Payload
 		return d, nil
 	}
-	if d.Action != Hold && s.Kind == Dedup {
+	if d.Action != Hold && s.Kind == Dedup && d.Incident.Value == nil {
 		p, err := m.packer.unpack(s.Rule, d.Incident.Payload)
 		if err != nil {
 			return Decision{}, fmt.Errorf("%s window of %s: alert of incident %s: %w", s.Kind, s.Rule, d.Incident.ID, err)

@@ -52,6 +52,15 @@ type Routes struct {
 	SQSQueueURL  string `yaml:"sqs_queue_url,omitempty" json:"sqs_queue_url,omitempty"`
 	SNSTopicARN  string `yaml:"sns_topic_arn,omitempty" json:"sns_topic_arn,omitempty"`
 	EventBusName string `yaml:"event_bus_name,omitempty" json:"event_bus_name,omitempty"`
+	// Third-party destinations. Credentials are Secrets Manager secrets (ARN or name) the
+	// function's role may read; each destination may set a minimum severity.
+	PagerDutySecret      string `yaml:"pagerduty_secret,omitempty" json:"pagerduty_secret,omitempty"`
+	PagerDutyMinSeverity string `yaml:"pagerduty_min_severity,omitempty" json:"pagerduty_min_severity,omitempty"`
+	SlackSecret          string `yaml:"slack_secret,omitempty" json:"slack_secret,omitempty"`
+	SlackMinSeverity     string `yaml:"slack_min_severity,omitempty" json:"slack_min_severity,omitempty"`
+	WebhookURL           string `yaml:"webhook_url,omitempty" json:"webhook_url,omitempty"`
+	WebhookSecret        string `yaml:"webhook_secret,omitempty" json:"webhook_secret,omitempty"`
+	WebhookMinSeverity   string `yaml:"webhook_min_severity,omitempty" json:"webhook_min_severity,omitempty"`
 }
 
 // Empty reports whether no route is set.

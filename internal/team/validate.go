@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -29,6 +30,7 @@ var (
 	busRE = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`^([A-Za-z0-9._/-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/[A-Za-z0-9._/-]{1,256})$`)
 	})
+	secretRE = regexp.MustCompile(`^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}|[A-Za-z0-9/_+=.@-]{1,512})$`)
 	// reserved names would collide with the built-in pack's namespaces or ids (TH-...).
 	reserved = map[string]bool{"builtin": true, "lib": true, "th": true, "teams": true, "trailhound": true, "health": true}
 )
@@ -66,6 +68,7 @@ func Validate(team, file string, f *File, lines Lines, now time.Time) error {
 	for _, e := range CheckRoutes("routes", f.Routes) {
 		bad(e.Path, "%s", e.Msg)
 	}
+	validateDestinations(f.Routes, bad)
 	if f.Parameters != nil {
 		if _, err := json.Marshal(f.Parameters); err != nil {
 			bad("parameters", "parameters must be JSON data (string keys): %v", err)
@@ -221,4 +224,40 @@ func parsePrefix(s string) (netip.Prefix, error) {
 		return netip.Prefix{}, err
 	}
 	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// validateDestinations checks the third-party destinations of a team's routes: secrets named
+// by ARN or name, an https webhook URL that comes with its signing secret, and minimum
+// severities that parse and belong to a destination that is set.
+func validateDestinations(r Routes, bad func(path, format string, args ...any)) {
+	for _, s := range []struct{ path, v string }{
+		{"routes.pagerduty_secret", r.PagerDutySecret}, {"routes.slack_secret", r.SlackSecret}, {"routes.webhook_secret", r.WebhookSecret},
+	} {
+		if s.v != "" && !secretRE.MatchString(s.v) {
+			bad(s.path, "%s: want a Secrets Manager secret ARN or name (the secret holds the credential; never the credential itself)", s.path)
+		}
+	}
+	if r.WebhookURL != "" {
+		if u, err := url.Parse(r.WebhookURL); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+			bad("routes.webhook_url", "routes.webhook_url %q: want an https URL without credentials", r.WebhookURL)
+		}
+	}
+	if (r.WebhookURL == "") != (r.WebhookSecret == "") {
+		bad("routes.webhook_url", "routes.webhook_url and routes.webhook_secret go together: webhooks are always signed")
+	}
+	for _, m := range []struct{ path, v, dest string }{
+		{"routes.pagerduty_min_severity", r.PagerDutyMinSeverity, r.PagerDutySecret},
+		{"routes.slack_min_severity", r.SlackMinSeverity, r.SlackSecret},
+		{"routes.webhook_min_severity", r.WebhookMinSeverity, r.WebhookURL},
+	} {
+		if m.v == "" {
+			continue
+		}
+		if _, err := rule.ParseSeverity(m.v); err != nil {
+			bad(m.path, "%s: %v", m.path, err)
+		}
+		if m.dest == "" {
+			bad(m.path, "%s without its destination", m.path)
+		}
+	}
 }

@@ -21,7 +21,9 @@ present(x) if {
 
 # identity_type is userIdentity.type: Root, IAMUser, AssumedRole, FederatedUser, AWSService,
 # AWSAccount, IdentityCenterUser, Unknown, ...
-identity_type := t if {
+identity_type := input.facts.cloudtrail.identity_type if {
+	input.facts.version == 1
+} else := t if {
 	t := input.userIdentity.type
 	is_string(t)
 	t != ""
@@ -35,14 +37,18 @@ identity_type := t if {
 
 default is_root := false
 
-is_root if input.userIdentity.type == "Root"
+is_root := input.facts.cloudtrail.is_root if {
+	input.facts.version == 1
+} else := _ref_is_root
+
+_ref_is_root if input.userIdentity.type == "Root"
 
 # The root user's ARN is arn:<partition>:iam::<account>:root (what arn.is_root(caller_arn)
 # tests; one anchored pattern costs less than parsing the ARN). It reads userIdentity.arn
 # itself: an empty or masked value cannot match, and most events then never need caller_arn.
 # The endswith test is there for OPA's rule index, which reads it on input and skips the body
 # for ARNs that do not end in ":root" without evaluating it (it cannot read a pattern).
-is_root if {
+_ref_is_root if {
 	a := input.userIdentity.arn
 	is_string(a)
 	endswith(input.userIdentity.arn, ":root")
@@ -51,23 +57,33 @@ is_root if {
 
 default is_iam_user := false
 
-is_iam_user if input.userIdentity.type == "IAMUser"
+is_iam_user := input.facts.cloudtrail.is_iam_user if {
+	input.facts.version == 1
+} else if input.userIdentity.type == "IAMUser"
 
 default is_assumed_role := false
 
-is_assumed_role if input.userIdentity.type == "AssumedRole"
+is_assumed_role := input.facts.cloudtrail.is_assumed_role if {
+	input.facts.version == 1
+} else if input.userIdentity.type == "AssumedRole"
 
 default is_federated_user := false
 
-is_federated_user if input.userIdentity.type == "FederatedUser"
+is_federated_user := input.facts.cloudtrail.is_federated_user if {
+	input.facts.version == 1
+} else if input.userIdentity.type == "FederatedUser"
 
 default is_aws_service := false
 
-is_aws_service if input.userIdentity.type == "AWSService"
+is_aws_service := input.facts.cloudtrail.is_aws_service if {
+	input.facts.version == 1
+} else if input.userIdentity.type == "AWSService"
 
 # caller_arn is userIdentity.arn: the IAM user or root ARN, or the STS session ARN
 # (assumed-role/..., federated-user/...).
-caller_arn := a if {
+caller_arn := input.facts.cloudtrail.caller_arn if {
+	input.facts.version == 1
+} else := a if {
 	a := input.userIdentity.arn
 	is_string(a)
 	a != ""
@@ -81,7 +97,9 @@ caller_arn := a if {
 # service, region and account fields, (?:[^/]*/)* any path, and ([^/]+) the final segment.
 
 # caller_account is the account the caller's credentials belong to.
-caller_account := a if {
+caller_account := input.facts.cloudtrail.caller_account if {
+	input.facts.version == 1
+} else := a if {
 	a := input.userIdentity.accountId
 	is_string(a)
 	a != ""
@@ -89,7 +107,9 @@ caller_account := a if {
 }
 
 # recipient_account is the account the call was made in (falls back to the caller's).
-recipient_account := a if {
+recipient_account := input.facts.cloudtrail.recipient_account if {
+	input.facts.version == 1
+} else := a if {
 	a := input.recipientAccountId
 	is_string(a)
 	a != ""
@@ -100,7 +120,9 @@ default cross_account := false
 
 # cross_account holds when the caller's credentials belong to another account than the one
 # the call was made in.
-cross_account if {
+cross_account := input.facts.cloudtrail.cross_account if {
+	input.facts.version == 1
+} else if {
 	b := input.recipientAccountId
 	is_string(b)
 	b != ""
@@ -110,7 +132,9 @@ cross_account if {
 
 # session_issuer_arn is the IAM principal that issued the session: the role ARN for
 # AssumedRole, the IAM user ARN for FederatedUser (GetFederationToken).
-session_issuer_arn := a if {
+session_issuer_arn := input.facts.cloudtrail.session_issuer_arn if {
+	input.facts.version == 1
+} else := a if {
 	a := input.userIdentity.sessionContext.sessionIssuer.arn
 	is_string(a)
 	a != ""
@@ -119,7 +143,9 @@ session_issuer_arn := a if {
 
 # caller_user_name is the IAM user name of an IAMUser caller: the final path segment of its
 # ARN, else userIdentity.userName. Undefined for every other identity type.
-caller_user_name := _iam_user_name if input.userIdentity.type == "IAMUser"
+caller_user_name := input.facts.cloudtrail.caller_user_name if {
+	input.facts.version == 1
+} else := _iam_user_name if input.userIdentity.type == "IAMUser"
 
 # _iam_user_name: arn:<partition>:iam::<account>:user/[path/]<name> (arn.is_iam_user and
 # arn.last_segment), else userIdentity.userName.
@@ -134,7 +160,9 @@ _iam_user_name := n if {
 
 # role_name is the name of the role an AssumedRole caller assumed: from the session issuer's
 # ARN, else the issuer's userName, else the assumed-role ARN.
-role_name := _role_name if input.userIdentity.type == "AssumedRole"
+role_name := input.facts.cloudtrail.role_name if {
+	input.facts.version == 1
+} else := _role_name if input.userIdentity.type == "AssumedRole"
 
 # _role_name: the final segment of the issuer's ARN, whatever its service and resource type
 # (arn.last_segment), else the issuer's userName, else the role in the assumed-role ARN.
@@ -149,7 +177,9 @@ _role_name := n if {
 
 # role_session_name is the session name of an AssumedRole caller (often the human's name or
 # e-mail for SSO and console role switching).
-role_session_name := s if {
+role_session_name := input.facts.cloudtrail.role_session_name if {
+	input.facts.version == 1
+} else := s if {
 	input.userIdentity.type == "AssumedRole"
 	s := _assumed_role[2]
 	s != ""
@@ -161,13 +191,17 @@ role_session_name := s if {
 _assumed_role := regex.find_all_string_submatch_n(`(?s)^arn:[^:]+:sts:[^:]*:[^:]*:assumed-role/([^/]+)(?:/(.*))?$`, caller_arn, 1)[0]
 
 # federated_user_name is the name given to GetFederationToken (arn:...:federated-user/<name>).
-federated_user_name := n if {
+federated_user_name := input.facts.cloudtrail.federated_user_name if {
+	input.facts.version == 1
+} else := n if {
 	input.userIdentity.type == "FederatedUser"
 	n := regex.find_all_string_submatch_n(`^arn:[^:]+:[^:]+:[^:]*:[^:]*:federated-user/(?:[^/]*/)*([^/]+)$`, caller_arn, 1)[0][1]
 }
 
 # invoked_by is the AWS service that made the call on the caller's behalf, if any.
-invoked_by := s if {
+invoked_by := input.facts.cloudtrail.invoked_by if {
+	input.facts.version == 1
+} else := s if {
 	s := input.userIdentity.invokedBy
 	is_string(s)
 	s != ""
@@ -178,15 +212,21 @@ default via_cloudformation := false
 
 # via_cloudformation holds when CloudFormation made the call on the caller's behalf (a stack
 # create, update or delete run by the caller).
-via_cloudformation if invoked_by == "cloudformation.amazonaws.com"
+via_cloudformation := input.facts.cloudtrail.via_cloudformation if {
+	input.facts.version == 1
+} else := _ref_via_cloudformation
 
-via_cloudformation if input.sourceIPAddress == "cloudformation.amazonaws.com"
+_ref_via_cloudformation if invoked_by == "cloudformation.amazonaws.com"
+
+_ref_via_cloudformation if input.sourceIPAddress == "cloudformation.amazonaws.com"
 
 # actor_name is the short name of the caller: the IAM user name, the role name for an
 # assumed role, "root", the federated user name, or the calling service.
 # (The type tests, which caller_user_name and role_name make too, let OPA's rule index skip the
 # branches that cannot hold.)
-actor_name := caller_user_name if {
+actor_name := input.facts.cloudtrail.actor_name if {
+	input.facts.version == 1
+} else := caller_user_name if {
 	input.userIdentity.type == "IAMUser"
 	caller_user_name
 } else := role_name if {
@@ -214,7 +254,9 @@ actor_name := caller_user_name if {
 # display_name is actor_name with the session name for assumed roles ("Admin/alice").
 # (The type test, which role_session_name makes too, lets OPA's rule index skip the first
 # branch for other callers.)
-display_name := sprintf("%s/%s", [role_name, role_session_name]) if {
+display_name := input.facts.cloudtrail.display_name if {
+	input.facts.version == 1
+} else := sprintf("%s/%s", [role_name, role_session_name]) if {
 	input.userIdentity.type == "AssumedRole"
 	role_session_name
 } else := actor_name if {
@@ -223,7 +265,9 @@ display_name := sprintf("%s/%s", [role_name, role_session_name]) if {
 
 # access_key_id is the key that signed the request: AKIA... for long-term keys, ASIA... for
 # temporary (STS or console session) credentials.
-access_key_id := k if {
+access_key_id := input.facts.cloudtrail.access_key_id if {
+	input.facts.version == 1
+} else := k if {
 	k := input.userIdentity.accessKeyId
 	is_string(k)
 	k != ""
@@ -234,7 +278,9 @@ access_key_id := k if {
 # the kind update-access-key and delete-access-key accept.
 # It tests the key on input (an AKIA... string is present, so it is access_key_id): OPA's rule
 # index then skips the body for other keys without evaluating it.
-long_term_key_id := k if {
+long_term_key_id := input.facts.cloudtrail.long_term_key_id if {
+	input.facts.version == 1
+} else := k if {
 	k := input.userIdentity.accessKeyId
 	is_string(k)
 	startswith(input.userIdentity.accessKeyId, "AKIA")
@@ -249,7 +295,9 @@ long_term_key_id := k if {
 # comprehension over a literal costs OPA less than a rule body per key (a set of
 # [key, value] pairs turned into an object, as written before). base_context and lib.iam's
 # target are built the same way.
-actor := {k: v |
+actor := input.facts.cloudtrail.actor if {
+	input.facts.version == 1
+} else := {k: v |
 	some [k, vs] in [
 		["type", [x | x := identity_type]],
 		["arn", [x | x := caller_arn]],

@@ -3,7 +3,9 @@
 package lib.cloudtrail
 
 # error_code is the record's errorCode, when the call failed.
-error_code := c if {
+error_code := input.facts.cloudtrail.error_code if {
+	input.facts.version == 1
+} else := c if {
 	c := input.errorCode
 	is_string(c)
 	c != ""
@@ -11,7 +13,9 @@ error_code := c if {
 }
 
 # error_message is the record's errorMessage, when present.
-error_message := m if {
+error_message := input.facts.cloudtrail.error_message if {
+	input.facts.version == 1
+} else := m if {
 	m := input.errorMessage
 	is_string(m)
 	m != ""
@@ -21,11 +25,15 @@ error_message := m if {
 default success := false
 
 # success holds when the call did not fail (no errorCode).
-success if not error_code
+success := input.facts.cloudtrail.success if {
+	input.facts.version == 1
+} else if not error_code
 
 default failed := false
 
-failed if error_code
+failed := input.facts.cloudtrail.failed if {
+	input.facts.version == 1
+} else if error_code
 
 # denied_error_codes are the errorCode values AWS services use for authorization failures.
 denied_error_codes := {
@@ -40,4 +48,6 @@ default denied := false
 
 # denied holds when the call was refused for lack of permission (policy, SCP, permissions
 # boundary or session policy).
-denied if error_code in denied_error_codes
+denied := input.facts.cloudtrail.denied if {
+	input.facts.version == 1
+} else if error_code in denied_error_codes

@@ -8,34 +8,42 @@ console_user_agents := {"console.amazonaws.com", "signin.amazonaws.com", "AWS In
 
 default mfa_authenticated := false
 
+mfa_authenticated := input.facts.cloudtrail.mfa_authenticated if {
+	input.facts.version == 1
+} else := _ref_mfa_authenticated
+
 # mfa_authenticated holds when the session was established with MFA
 # (sessionContext.attributes.mfaAuthenticated is "true"; some pipelines turn it into a boolean).
-mfa_authenticated if input.userIdentity.sessionContext.attributes.mfaAuthenticated == "true"
+_ref_mfa_authenticated if input.userIdentity.sessionContext.attributes.mfaAuthenticated == "true"
 
-mfa_authenticated if input.userIdentity.sessionContext.attributes.mfaAuthenticated == true
+_ref_mfa_authenticated if input.userIdentity.sessionContext.attributes.mfaAuthenticated == true
 
 default console_session := false
+
+console_session := input.facts.cloudtrail.console_session if {
+	input.facts.version == 1
+} else := _ref_console_session
 
 # console_session holds for calls made from a console session: CloudTrail flags it with
 # sessionCredentialFromConsole, or the record has a sessionContext and the console's marks
 # (invokedBy signin.amazonaws.com, a console userAgent, aws-internal/ userAgents).
-console_session if input.sessionCredentialFromConsole == "true"
+_ref_console_session if input.sessionCredentialFromConsole == "true"
 
-console_session if input.sessionCredentialFromConsole == true
+_ref_console_session if input.sessionCredentialFromConsole == true
 
-console_session if {
+_ref_console_session if {
 	is_object(input.userIdentity.sessionContext)
 	input.userIdentity.invokedBy == "signin.amazonaws.com"
 }
 
 # The agents are console_user_agents, written out: OPA's rule index reads a literal set and
 # skips this body for other agents without evaluating it (it cannot see into a rule's value).
-console_session if {
+_ref_console_session if {
 	is_object(input.userIdentity.sessionContext)
 	input.userAgent in {"console.amazonaws.com", "signin.amazonaws.com", "AWS Internal"}
 }
 
-console_session if {
+_ref_console_session if {
 	is_object(input.userIdentity.sessionContext)
 	is_string(input.userAgent)
 	startswith(input.userAgent, "aws-internal/")
@@ -44,7 +52,9 @@ console_session if {
 default console_without_mfa := false
 
 # console_without_mfa holds for a console session that was not MFA-authenticated.
-console_without_mfa if {
+console_without_mfa := input.facts.cloudtrail.console_without_mfa if {
+	input.facts.version == 1
+} else if {
 	console_session
 	mfa_authenticated == false # a boolean with a default: cheaper for OPA than `not`
 }

@@ -6,7 +6,9 @@ package lib.cloudtrail
 
 # source is where the call came from: sourceIPAddress (an IP, or an AWS service name such as
 # cloudformation.amazonaws.com when a service called on the caller's behalf).
-source := s if {
+source := input.facts.cloudtrail.source if {
+	input.facts.version == 1
+} else := s if {
 	s := input.sourceIPAddress
 	is_string(s)
 	s != ""
@@ -19,7 +21,9 @@ source := s if {
 # The usual phrase, same account and a known identity type, comes first (cross_account is a
 # boolean, always defined): OPA then evaluates one branch, not failed ones before it, and
 # not _type_or_unknown either.
-summary_phrase := sprintf("%s (%s) from %s", [display_name, identity_type, source]) if {
+summary_phrase := input.facts.cloudtrail.summary_phrase if {
+	input.facts.version == 1
+} else := sprintf("%s (%s) from %s", [display_name, identity_type, source]) if {
 	cross_account == false
 	identity_type
 } else := sprintf("%s (%s) from %s", [display_name, _type_or_unknown, source]) if {
@@ -34,7 +38,9 @@ _type_or_unknown := identity_type if {
 # writes "2024-07-30T21:53:13Z"; some fixtures carry other layouts, which stay undefined).
 # The pattern rejects out-of-range fields before parsing, so odd input stays undefined instead
 # of raising a builtin error (only impossible dates such as February 30 still reach the parser).
-event_time_ns := time.parse_rfc3339_ns(t) if {
+event_time_ns := input.facts.cloudtrail.event_time_ns if {
+	input.facts.version == 1
+} else := time.parse_rfc3339_ns(t) if {
 	t := input.eventTime
 	is_string(t)
 	regex.match(`^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$`, t)
@@ -59,7 +65,9 @@ window_end := base_context.window_end
 # Remediation commands that only make sense for one kind of caller use these keys, so the
 # engine leaves them out when the key is absent. Each key comes with its value as a list of at
 # most one element, and is left out when that is empty (see actor in identity.rego for why).
-base_context := {k: v |
+base_context := input.facts.cloudtrail.base_context if {
+	input.facts.version == 1
+} else := {k: v |
 	some [k, vs] in [
 		["console_session", [console_session]],
 		["mfa_authenticated", [mfa_authenticated]],

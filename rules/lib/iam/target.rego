@@ -28,7 +28,9 @@ import data.lib.cloudtrail as ct
 #   succeeded without evaluating it, which it cannot do for a test on another rule.
 
 # requested_user_name is requestParameters.userName, when the request named a user.
-requested_user_name := n if {
+requested_user_name := input.facts.iam.requested_user_name if {
+	input.facts.version == 1
+} else := n if {
 	n := input.requestParameters.userName
 	is_string(n)
 	n != ""
@@ -37,15 +39,19 @@ requested_user_name := n if {
 
 default target_omitted := false
 
+target_omitted := input.facts.iam.target_omitted if {
+	input.facts.version == 1
+} else := _ref_target_omitted
+
 # target_omitted holds when the request did not name a user, so IAM acted on the caller. For a
 # failed call whose requestParameters CloudTrail left out entirely, the request is unknown and
 # this does not hold.
-target_omitted if {
+_ref_target_omitted if {
 	not requested_user_name
 	ct.success
 }
 
-target_omitted if {
+_ref_target_omitted if {
 	input.errorCode # for OPA's rule index (see the cost notes)
 	not requested_user_name
 	ct.error_code # the call failed
@@ -54,7 +60,9 @@ target_omitted if {
 
 # error_resource is the resource named in an authorization error message, e.g. "user bob" or
 # "arn:aws:iam::111122223333:user/ops/bob".
-error_resource := r if {
+error_resource := input.facts.iam.error_resource if {
+	input.facts.version == 1
+} else := r if {
 	m := regex.find_all_string_submatch_n(`on resource: (user [\w+=,.@-]+|arn:[^\s]+)`, ct.error_message, 1)
 	r := m[0][1]
 }
@@ -71,14 +79,18 @@ user_name_from_resource(r) := n if {
 }
 
 # error_target_user_name is the user a failed call targeted, parsed from errorMessage.
-error_target_user_name := n if {
+error_target_user_name := input.facts.iam.error_target_user_name if {
+	input.facts.version == 1
+} else := n if {
 	input.errorCode # for OPA's rule index (see the cost notes)
 	ct.error_code # the call failed
 	n := user_name_from_resource(error_resource)
 }
 
 # error_target_user_arn is the target's ARN when errorMessage gives it as an ARN.
-error_target_user_arn := error_resource if {
+error_target_user_arn := input.facts.iam.error_target_user_arn if {
+	input.facts.version == 1
+} else := error_resource if {
 	input.errorCode # for OPA's rule index (see the cost notes)
 	ct.error_code # the call failed
 	arn.is_iam_user(error_resource)
@@ -86,7 +98,9 @@ error_target_user_arn := error_resource if {
 
 # target_user_name is the IAM user the call acted on (see the resolution order above).
 # Undefined when the root user acted on itself or the target cannot be known.
-target_user_name := requested_user_name if {
+target_user_name := input.facts.iam.target_user_name if {
+	input.facts.version == 1
+} else := requested_user_name if {
 	requested_user_name
 } else := error_target_user_name if {
 	error_target_user_name
@@ -97,18 +111,22 @@ target_user_name := requested_user_name if {
 
 default acted_on_self := false
 
+acted_on_self := input.facts.iam.acted_on_self if {
+	input.facts.version == 1
+} else := _ref_acted_on_self
+
 # acted_on_self holds when the caller acted on its own identity: it named no user (IAM then
 # acts on the caller, including the root user), or it is an IAM user of the same account
 # naming exactly its own user name, or the error message names exactly its ARN.
-acted_on_self if target_omitted
+_ref_acted_on_self if target_omitted
 
-acted_on_self if {
+_ref_acted_on_self if {
 	input.userIdentity.type == "IAMUser" # ct.is_iam_user, on input so that OPA's index skips this for other callers
 	ct.cross_account == false # a boolean with a default: cheaper for OPA than `not`
 	target_user_name == ct.caller_user_name
 }
 
-acted_on_self if {
+_ref_acted_on_self if {
 	error_target_user_arn == ct.caller_arn
 }
 
@@ -116,7 +134,9 @@ default acted_on_root_self := false
 
 # acted_on_root_self holds when the root user acted on itself (e.g. created its own access
 # key: requestParameters null).
-acted_on_root_self if {
+acted_on_root_self := input.facts.iam.acted_on_root_self if {
+	input.facts.version == 1
+} else if {
 	ct.is_root
 	acted_on_self
 }
@@ -126,7 +146,9 @@ default root_created_own_access_key := false
 # root_created_own_access_key holds for a successful CreateAccessKey by the root user for
 # itself (requestParameters: null): an access key for the root user now exists. TH-IAM-004
 # reports it; TH-IAM-006 leaves it to that rule.
-root_created_own_access_key if {
+root_created_own_access_key := input.facts.iam.root_created_own_access_key if {
+	input.facts.version == 1
+} else if {
 	input.eventName == "CreateAccessKey"
 	ct.success
 	ct.is_root # acted_on_root_self, spelled out (see target_phrase)
@@ -137,7 +159,9 @@ default acted_on_other_user := false
 
 # acted_on_other_user holds when the call targeted an IAM user other than the caller. Root and
 # roles have no IAM user of their own, so any user they name is another user.
-acted_on_other_user if {
+acted_on_other_user := input.facts.iam.acted_on_other_user if {
+	input.facts.version == 1
+} else if {
 	# first: most calls act on the caller, and then target_user_name is not needed. A comparison
 	# with false (acted_on_self has a default): cheaper for OPA than `not`, which evaluates a
 	# query of its own.
@@ -147,7 +171,9 @@ acted_on_other_user if {
 
 # access_key_id is the access key the call acted on: requestParameters.accessKeyId, or the key
 # a CreateAccessKey call returned.
-access_key_id := k if {
+access_key_id := input.facts.iam.access_key_id if {
+	input.facts.version == 1
+} else := k if {
 	k := input.requestParameters.accessKeyId
 	is_string(k)
 	k != ""
@@ -160,14 +186,18 @@ access_key_id := k if {
 }
 
 # new_user_name and new_path are UpdateUser's requested rename and move.
-new_user_name := n if {
+new_user_name := input.facts.iam.new_user_name if {
+	input.facts.version == 1
+} else := n if {
 	n := input.requestParameters.newUserName
 	is_string(n)
 	n != ""
 	n != "HIDDEN_DUE_TO_SECURITY_REASONS"
 }
 
-new_path := p if {
+new_path := input.facts.iam.new_path if {
+	input.facts.version == 1
+} else := p if {
 	p := input.requestParameters.newPath
 	is_string(p)
 	p != ""
@@ -175,7 +205,9 @@ new_path := p if {
 }
 
 # key_status is the status UpdateAccessKey set ("Active" or "Inactive").
-key_status := s if {
+key_status := input.facts.iam.key_status if {
+	input.facts.version == 1
+} else := s if {
 	s := input.requestParameters.status
 	is_string(s)
 	s != ""
@@ -185,7 +217,9 @@ key_status := s if {
 # target is the finding's target object for IAM user calls: user_name, access_key_id, status,
 # new_user_name, new_path, each only when known. (A key with its value as a list of at most
 # one element, left out when that is empty: see data.lib.cloudtrail.actor.)
-target := {k: v |
+target := input.facts.iam.target if {
+	input.facts.version == 1
+} else := {k: v |
 	some [k, vs] in [
 		["user_name", [x | x := target_user_name]],
 		["access_key_id", [x | x := access_key_id]],
@@ -200,7 +234,9 @@ target := {k: v |
 # alice", "the root user itself", or "an unknown IAM user". The other-user case comes first:
 # it is the common one for findings, and acted_on_other_user (not acted_on_self, and a known
 # target) is then already evaluated, so OPA stops at the first branch.
-target_phrase := sprintf("IAM user %s", [target_user_name]) if {
+target_phrase := input.facts.iam.target_phrase if {
+	input.facts.version == 1
+} else := sprintf("IAM user %s", [target_user_name]) if {
 	acted_on_other_user
 } else := "the root user itself" if {
 	ct.is_root # acted_on_root_self, spelled out: most callers are not root, and ct.is_root is known
@@ -210,6 +246,8 @@ target_phrase := sprintf("IAM user %s", [target_user_name]) if {
 } else := "an unknown IAM user"
 
 # key_phrase names the access key for a finding's msg.
-key_phrase := sprintf("access key %s", [access_key_id]) if {
+key_phrase := input.facts.iam.key_phrase if {
+	input.facts.version == 1
+} else := sprintf("access key %s", [access_key_id]) if {
 	access_key_id
 } else := "an access key"
