@@ -31,7 +31,7 @@ import (
 // Its alerts, summary and exit status are replay's for the same trail and filter.
 func cmdBacktest(ctx context.Context, args []string, s stdio) (int, error) {
 	fs := newFlags("backtest", s, "backtest [flags] s3://bucket/prefix --state-machine ARN --run s3://bucket/prefix\n       detector backtest [flags] --local PATH|s3://bucket/prefix")
-	format := fs.String("format", "", "output format: text or json (JSON Lines of Alert v1); default text on a terminal, json otherwise")
+	format := fs.String("format", "", "output format: text, json (JSON Lines of Alert v1) or ocsf (JSON Lines of OCSF 1.6 Detection Findings); default text on a terminal, json otherwise")
 	failOn := fs.String("fail-on", "", "exit with status 1 when an alert at or above this severity is raised")
 	quiet := fs.Bool("quiet", false, "do not print the progress bar and the outcome summary on stderr")
 	start := fs.String("start", "", "events at or after this time: RFC 3339 or a date (UTC)")
