@@ -137,6 +137,13 @@ func writeTestTrail(t testing.TB, dir string) []string {
 		put(t, dir, name, gz([]byte(body)))
 		keys = append(keys, name)
 	}
+	// A record dated a day after the time in its log file's name: ahead of the trusted clock
+	// of a replay (the file's name), though not of the wall clock, so its alert is flagged and
+	// it moves no window, in replay as in a backtest.
+	aheadAt := time.Date(2024, 3, 18, 9, 40, 0, 0, time.UTC)
+	ahead := synth.Key("o-exampleorg1", "111122223333", "us-east-1", aheadAt, "ahead")
+	put(t, dir, ahead, gz([]byte(fmt.Sprintf(`{"Records":[%s]}`, deleteKeyRecord("ahead-0", "erin", aheadAt.Add(24*time.Hour))))))
+	keys = append(keys, ahead)
 	bad := synth.Key("o-exampleorg1", "444455556666", "eu-west-1", time.Date(2024, 3, 18, 9, 30, 0, 0, time.UTC), "broken")
 	put(t, dir, bad, gz([]byte(`{"Records":[{"eventVersion":"1.09",`)))
 	digest := "AWSLogs/o-exampleorg1/111122223333/CloudTrail-Digest/us-east-1/2024/03/18/111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20240318T0900Z.json.gz"
@@ -201,7 +208,7 @@ func replayOf(t testing.TB, src replay.Source, f replay.Filter) replayed {
 	}
 	windows.Disorder = max(state.DefaultDisorder, lateness+5*time.Minute)
 	p := &pipeline.Pipeline{Engine: builtinEngine(t), Sink: w, Idempotency: state.NewMemory(), Windows: windows, Now: fixedNow,
-		OnError: func(err error) { r.errors = append(r.errors, err.Error()) }}
+		Clock: replay.FileClock, OnError: func(err error) { r.errors = append(r.errors, err.Error()) }}
 	if _, err := replay.Run(context.Background(), src, replay.PipelineHandler{P: p}, replay.Options{Filter: f, Workers: 2}); err != nil {
 		t.Fatal(err)
 	}

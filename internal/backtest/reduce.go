@@ -158,6 +158,7 @@ func (r *Reducer) Reduce(ctx context.Context, in ReduceInput, failed []FailedBat
 		return nil, err
 	}
 	p.Sink, p.Idempotency, p.Windows, p.OnSuppress = dest, state.NewMemory(), windows, r.OnSuppress
+	p.Clock = replay.FileClock // windows trust the file's name, not the event time, as in replay
 	p.OnError = func(err error) {
 		sum.Errors++
 		fmt.Fprintln(errorsFile, strings.ReplaceAll(err.Error(), "\n", " "))

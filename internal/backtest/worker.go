@@ -97,6 +97,7 @@ func (w *Worker) Handle(ctx context.Context, b Batch) (BatchResult, error) {
 	if err != nil {
 		return res, err
 	}
+	p.Clock = replay.FileClock // event times are checked against the file's name, as in replay
 	digest := RulesDigest(p)
 	if s.RulesDigest != "" && s.RulesDigest != digest {
 		return res, fmt.Errorf("backtest batch: the run's rules are %s, this worker loaded %s", s.RulesDigest, digest)
