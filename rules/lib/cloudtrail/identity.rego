@@ -10,9 +10,9 @@
 #   sessionContext.sessionIssuer.arn for assumed roles.
 package lib.cloudtrail
 
-# present(x) holds for a usable string value: non-empty and not masked by CloudTrail.
-# The per-event identity fields below spell the test out inline: a call of a user function
-# costs OPA far more than the three comparisons.
+# present(x) holds for a usable string value: a string, non-empty and not masked by
+# CloudTrail (HIDDEN_DUE_TO_SECURITY_REASONS). Every helper and rule tests a value it reads
+# from the record with it.
 present(x) if {
 	is_string(x)
 	x != ""
@@ -25,9 +25,7 @@ identity_type := input.facts.cloudtrail.identity_type if {
 	input.facts.version == 1
 } else := t if {
 	t := input.userIdentity.type
-	is_string(t)
-	t != ""
-	t != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(t)
 }
 
 # The identity type tests below compare userIdentity.type itself rather than identity_type
@@ -85,9 +83,7 @@ caller_arn := input.facts.cloudtrail.caller_arn if {
 	input.facts.version == 1
 } else := a if {
 	a := input.userIdentity.arn
-	is_string(a)
-	a != ""
-	a != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(a)
 }
 
 # The names below are taken from the ARNs with one anchored regular expression each, which
@@ -101,9 +97,7 @@ caller_account := input.facts.cloudtrail.caller_account if {
 	input.facts.version == 1
 } else := a if {
 	a := input.userIdentity.accountId
-	is_string(a)
-	a != ""
-	a != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(a)
 }
 
 # recipient_account is the account the call was made in (falls back to the caller's).
@@ -111,9 +105,7 @@ recipient_account := input.facts.cloudtrail.recipient_account if {
 	input.facts.version == 1
 } else := a if {
 	a := input.recipientAccountId
-	is_string(a)
-	a != ""
-	a != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(a)
 } else := caller_account
 
 default cross_account := false
@@ -124,9 +116,7 @@ cross_account := input.facts.cloudtrail.cross_account if {
 	input.facts.version == 1
 } else if {
 	b := input.recipientAccountId
-	is_string(b)
-	b != ""
-	b != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(b)
 	caller_account != b
 }
 
@@ -136,9 +126,7 @@ session_issuer_arn := input.facts.cloudtrail.session_issuer_arn if {
 	input.facts.version == 1
 } else := a if {
 	a := input.userIdentity.sessionContext.sessionIssuer.arn
-	is_string(a)
-	a != ""
-	a != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(a)
 }
 
 # caller_user_name is the IAM user name of an IAMUser caller: the final path segment of its
@@ -153,9 +141,7 @@ _iam_user_name := n if {
 	n := regex.find_all_string_submatch_n(`^arn:[^:]+:iam:[^:]*:[^:]*:user/(?:[^/]*/)*([^/]+)$`, caller_arn, 1)[0][1]
 } else := n if {
 	n := input.userIdentity.userName
-	is_string(n)
-	n != ""
-	n != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(n)
 }
 
 # role_name is the name of the role an AssumedRole caller assumed: from the session issuer's
@@ -170,9 +156,7 @@ _role_name := n if {
 	n := regex.find_all_string_submatch_n(`^arn:[^:]+:[^:]+:[^:]*:[^:]*:(?:[^/]*/)+([^/]+)$`, session_issuer_arn, 1)[0][1]
 } else := n if {
 	n := input.userIdentity.sessionContext.sessionIssuer.userName
-	is_string(n)
-	n != ""
-	n != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(n)
 } else := _assumed_role[1]
 
 # role_session_name is the session name of an AssumedRole caller (often the human's name or
@@ -203,9 +187,7 @@ invoked_by := input.facts.cloudtrail.invoked_by if {
 	input.facts.version == 1
 } else := s if {
 	s := input.userIdentity.invokedBy
-	is_string(s)
-	s != ""
-	s != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(s)
 }
 
 default via_cloudformation := false
@@ -241,14 +223,10 @@ actor_name := input.facts.cloudtrail.actor_name if {
 	invoked_by
 } else := n if {
 	n := input.userIdentity.userName
-	is_string(n)
-	n != ""
-	n != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(n)
 } else := n if {
 	n := input.userIdentity.principalId
-	is_string(n)
-	n != ""
-	n != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(n)
 }
 
 # display_name is actor_name with the session name for assumed roles ("Admin/alice").
@@ -269,9 +247,7 @@ access_key_id := input.facts.cloudtrail.access_key_id if {
 	input.facts.version == 1
 } else := k if {
 	k := input.userIdentity.accessKeyId
-	is_string(k)
-	k != ""
-	k != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(k)
 }
 
 # long_term_key_id is access_key_id when it is an IAM user or root long-term key (AKIA...),

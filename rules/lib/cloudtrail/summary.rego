@@ -10,9 +10,7 @@ source := input.facts.cloudtrail.source if {
 	input.facts.version == 1
 } else := s if {
 	s := input.sourceIPAddress
-	is_string(s)
-	s != ""
-	s != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(s)
 } else := "an unknown address"
 
 # summary_phrase names the caller, its identity type, and where the call came from, e.g.

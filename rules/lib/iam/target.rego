@@ -32,9 +32,7 @@ requested_user_name := input.facts.iam.requested_user_name if {
 	input.facts.version == 1
 } else := n if {
 	n := input.requestParameters.userName
-	is_string(n)
-	n != ""
-	n != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	ct.present(n)
 }
 
 default target_omitted := false
@@ -175,14 +173,10 @@ access_key_id := input.facts.iam.access_key_id if {
 	input.facts.version == 1
 } else := k if {
 	k := input.requestParameters.accessKeyId
-	is_string(k)
-	k != ""
-	k != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	ct.present(k)
 } else := k if {
 	k := input.responseElements.accessKey.accessKeyId
-	is_string(k)
-	k != ""
-	k != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	ct.present(k)
 }
 
 # new_user_name and new_path are UpdateUser's requested rename and move.
@@ -190,18 +184,14 @@ new_user_name := input.facts.iam.new_user_name if {
 	input.facts.version == 1
 } else := n if {
 	n := input.requestParameters.newUserName
-	is_string(n)
-	n != ""
-	n != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	ct.present(n)
 }
 
 new_path := input.facts.iam.new_path if {
 	input.facts.version == 1
 } else := p if {
 	p := input.requestParameters.newPath
-	is_string(p)
-	p != ""
-	p != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	ct.present(p)
 }
 
 # key_status is the status UpdateAccessKey set ("Active" or "Inactive").
@@ -209,9 +199,7 @@ key_status := input.facts.iam.key_status if {
 	input.facts.version == 1
 } else := s if {
 	s := input.requestParameters.status
-	is_string(s)
-	s != ""
-	s != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	ct.present(s)
 }
 
 # target is the finding's target object for IAM user calls: user_name, access_key_id, status,
