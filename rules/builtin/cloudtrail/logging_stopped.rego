@@ -110,6 +110,7 @@ alert contains finding if {
 alert contains finding if {
 	input.eventSource == "cloudtrail.amazonaws.com"
 	input.eventName == "StopLogging"
+	input.errorCode
 	ct.denied
 
 	finding := {

@@ -105,6 +105,7 @@ alert contains finding if {
 alert contains finding if {
 	input.eventSource == "cloudtrail.amazonaws.com"
 	input.eventName == "DeleteTrail"
+	input.errorCode
 	ct.denied
 
 	finding := {

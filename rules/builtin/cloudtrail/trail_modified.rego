@@ -115,7 +115,7 @@ watched := {"UpdateTrail", "PutEventSelectors"}
 
 alert contains finding if {
 	input.eventSource == "cloudtrail.amazonaws.com"
-	watched[input.eventName] # a set lookup: cheaper than `in`
+	watched[input.eventName]
 	ct.success
 
 	finding := {
@@ -128,7 +128,8 @@ alert contains finding if {
 
 alert contains finding if {
 	input.eventSource == "cloudtrail.amazonaws.com"
-	watched[input.eventName] # a set lookup: cheaper than `in`
+	watched[input.eventName]
+	input.errorCode
 	ct.denied
 
 	finding := {
@@ -192,4 +193,7 @@ _step_downs contains "nothing in the change weakens the trail's coverage or inte
 
 _step_downs contains ct.cloudformation_step_down if ct.success
 
-_step_downs contains sprintf("the call was denied (%s): nothing changed", [ct.error_code]) if ct.denied
+_step_downs contains sprintf("the call was denied (%s): nothing changed", [ct.error_code]) if {
+	input.errorCode
+	ct.denied
+}

@@ -140,6 +140,7 @@ alert contains finding if {
 	input.eventSource == "events.amazonaws.com"
 	_action[input.eventName]
 	detector.is_detector_rule(rule_name)
+	input.errorCode
 	ct.denied
 
 	finding := {
@@ -169,6 +170,7 @@ alert contains finding if {
 	input.eventSource == "events.amazonaws.com"
 	_bus_action[input.eventName]
 	detector.is_detector_bus(_bus_param)
+	input.errorCode
 	ct.denied
 
 	finding := {
@@ -253,7 +255,10 @@ _step_downs contains "new targets or a new bus permission: the detector's own ta
 
 _step_downs contains ct.cloudformation_step_down if ct.success
 
-_step_downs contains sprintf("the call was denied (%s): nothing changed", [ct.error_code]) if ct.denied
+_step_downs contains sprintf("the call was denied (%s): nothing changed", [ct.error_code]) if {
+	input.errorCode
+	ct.denied
+}
 
 # _extra_context: tampered_bus_name gates the command that shows the central bus's policy,
 # disabled_rule_name the enable-rule command (set only for DisableRule).

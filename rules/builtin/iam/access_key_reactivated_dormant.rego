@@ -87,8 +87,7 @@ alert contains finding if {
 	input.eventSource == "iam.amazonaws.com"
 	input.eventName == "UpdateAccessKey"
 
-	# Every dormancy needs last_used, so this holds whenever the rule alerts; tested on input,
-	# OPA's rule index skips the rule for records without the lookup instead of evaluating it.
+	# Every dormancy needs last_used, so this holds whenever the rule alerts.
 	input.enrichment.target.access_key_last_used.exists == true
 	iam.key_status == "Active"
 	ct.success

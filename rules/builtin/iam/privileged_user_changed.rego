@@ -105,8 +105,7 @@ import data.lib.cloudtrail as ct
 import data.lib.iam
 
 alert contains finding if {
-	# first, and on input rather than `target`: without the lookup nothing below can hold, and
-	# OPA's rule index then skips the rule without evaluating it
+	# without the lookup nothing below can hold
 	input.enrichment.target.exists == true
 	count(risks) > 0
 	ct.success

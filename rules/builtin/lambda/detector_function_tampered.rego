@@ -189,6 +189,7 @@ alert contains finding if {
 	input.eventSource == "lambda.amazonaws.com"
 	kind[input.eventName]
 	detector.is_detector_function(detector.function_ref)
+	input.errorCode
 	ct.denied
 
 	finding := {
@@ -330,4 +331,7 @@ _step_downs contains _change_step_down if ct.success
 
 _step_downs contains ct.cloudformation_step_down if ct.success
 
-_step_downs contains sprintf("the call was denied (%s): nothing changed", [ct.error_code]) if ct.denied
+_step_downs contains sprintf("the call was denied (%s): nothing changed", [ct.error_code]) if {
+	input.errorCode
+	ct.denied
+}

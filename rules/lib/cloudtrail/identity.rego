@@ -28,10 +28,8 @@ identity_type := input.facts.cloudtrail.identity_type if {
 	present(t)
 }
 
-# The identity type tests below compare userIdentity.type itself rather than identity_type
-# (the same answer: the names compared are present strings). OPA's rule index then discards
-# a rule whose type does not match without evaluating its body, which keeps the facts that
-# do not apply to the caller from costing anything.
+# The identity type tests below compare userIdentity.type itself rather than identity_type:
+# the same answer, as the names compared are present strings (rules/lib/README.md, "Cost").
 
 default is_root := false
 
@@ -42,10 +40,7 @@ is_root := input.facts.cloudtrail.is_root if {
 _ref_is_root if input.userIdentity.type == "Root"
 
 # The root user's ARN is arn:<partition>:iam::<account>:root (what arn.is_root(caller_arn)
-# tests; one anchored pattern costs less than parsing the ARN). It reads userIdentity.arn
-# itself: an empty or masked value cannot match, and most events then never need caller_arn.
-# The endswith test is there for OPA's rule index, which reads it on input and skips the body
-# for ARNs that do not end in ":root" without evaluating it (it cannot read a pattern).
+# tests). It reads userIdentity.arn itself: an empty or masked value cannot match.
 _ref_is_root if {
 	a := input.userIdentity.arn
 	is_string(a)
@@ -88,8 +83,7 @@ caller_arn := input.facts.cloudtrail.caller_arn if {
 
 # The names below are taken from the ARNs with one anchored regular expression each, which
 # yields what parsing the ARN with data.lib.arn and picking its segments would (the tests
-# check the edge cases) at a fraction of the cost: a few expressions instead of a dozen and
-# several function calls per event. In the patterns, [^:]+ and [^:]* are the partition,
+# check the edge cases). In the patterns, [^:]+ and [^:]* are the partition,
 # service, region and account fields, (?:[^/]*/)* any path, and ([^/]+) the final segment.
 
 # caller_account is the account the caller's credentials belong to.
@@ -204,8 +198,6 @@ _ref_via_cloudformation if input.sourceIPAddress == "cloudformation.amazonaws.co
 
 # actor_name is the short name of the caller: the IAM user name, the role name for an
 # assumed role, "root", the federated user name, or the calling service.
-# (The type tests, which caller_user_name and role_name make too, let OPA's rule index skip the
-# branches that cannot hold.)
 actor_name := input.facts.cloudtrail.actor_name if {
 	input.facts.version == 1
 } else := caller_user_name if {
@@ -230,8 +222,6 @@ actor_name := input.facts.cloudtrail.actor_name if {
 }
 
 # display_name is actor_name with the session name for assumed roles ("Admin/alice").
-# (The type test, which role_session_name makes too, lets OPA's rule index skip the first
-# branch for other callers.)
 display_name := input.facts.cloudtrail.display_name if {
 	input.facts.version == 1
 } else := sprintf("%s/%s", [role_name, role_session_name]) if {
@@ -251,9 +241,8 @@ access_key_id := input.facts.cloudtrail.access_key_id if {
 }
 
 # long_term_key_id is access_key_id when it is an IAM user or root long-term key (AKIA...),
-# the kind update-access-key and delete-access-key accept.
-# It tests the key on input (an AKIA... string is present, so it is access_key_id): OPA's rule
-# index then skips the body for other keys without evaluating it.
+# the kind update-access-key and delete-access-key accept (an AKIA... string is present, so it
+# is access_key_id).
 long_term_key_id := input.facts.cloudtrail.long_term_key_id if {
 	input.facts.version == 1
 } else := k if {
@@ -264,13 +253,8 @@ long_term_key_id := input.facts.cloudtrail.long_term_key_id if {
 
 # actor is the caller as the Go alert builder reads it into Alert.actor. Keys: type, arn,
 # name, account, access_key_id, session_issuer (ARN), mfa_authenticated (boolean, always
-# present), invoked_by. A key whose value the record does not carry is left out.
-#
-# Each key comes with its value as a list of at most one element: [x | x := fact] is [] when
-# the fact is undefined, and `some v in vs` then yields no entry for the key. One object
-# comprehension over a literal costs OPA less than a rule body per key (a set of
-# [key, value] pairs turned into an object, as written before). base_context and lib.iam's
-# target are built the same way.
+# present), invoked_by. A key whose value the record does not carry is left out (an object
+# with optional keys: rules/lib/README.md).
 actor := input.facts.cloudtrail.actor if {
 	input.facts.version == 1
 } else := {k: v |

@@ -136,9 +136,7 @@ create_access_key(identity, params) := patched(iam_call("CreateAccessKey", ident
 	_user_param(params),
 )}})
 
-_user_param(params) := {"userName": n} if {
-	n := params.userName
-} else := {}
+_user_param(params) := {"userName": n | n := params.userName}
 
 # update_access_key(identity, params) is an UpdateAccessKey by identity
 # ({"userName": ..., "accessKeyId": ..., "status": "Active" | "Inactive"}).
