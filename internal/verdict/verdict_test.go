@@ -91,7 +91,7 @@ func TestVerdictFailures(t *testing.T) {
 		"no tests":     {map[string]string{"user_deleted.rego": ruleSrc}, ""},
 		"test reads built-in rules": {map[string]string{"user_deleted.rego": ruleSrc, "user_deleted_test.rego": testSrc + "\ntest_peek if data.builtin.iam.access_key_reactivated.alert\n"},
 			"teams/ops/user_deleted_test.rego:9: data.builtin.iam.access_key_reactivated.alert: data.builtin is off limits"},
-		"compile error":                 {map[string]string{"user_deleted.rego": strings.Replace(ruleSrc, `input.userIdentity.type == "Root"`, `is_root(input)`, 1), "user_deleted_test.rego": testSrc}, "undefined function is_root"},
+		"compile error": {map[string]string{"user_deleted.rego": strings.Replace(ruleSrc, `input.userIdentity.type == "Root"`, `is_root(input)`, 1), "user_deleted_test.rego": testSrc}, "undefined function is_root"},
 		"rule uses the test helpers": {map[string]string{"user_deleted.rego": ruleSrc + "\nwatched_caller if data.lib.test.iam_user(\"svc\") == input.userIdentity\n", "user_deleted_test.rego": testSrc},
 			"teams/ops/user_deleted.rego:19: data.lib.test.iam_user: data.lib.test holds the shared test helpers, which only tests (_test.rego files) may use"},
 		"test stands in for the test helpers": {map[string]string{"user_deleted.rego": ruleSrc, "user_deleted_test.rego": testSrc, "helpers_test.rego": "package lib.test\n\none(findings) := true\n"},
