@@ -20,6 +20,7 @@ import (
 
 	"github.com/trailhound/trailhound/internal/backtest"
 	"github.com/trailhound/trailhound/internal/obs"
+	"github.com/trailhound/trailhound/internal/settings"
 	"github.com/trailhound/trailhound/internal/testutil"
 )
 
@@ -203,7 +204,7 @@ func TestBacktestStateMachineWithMoto(t *testing.T) {
 	}
 
 	// Step Functions' part: the batches, then the reduce, through the function's Lambda handler.
-	t.Setenv(EnvBacktestBucket, "runs")
+	t.Setenv(settings.BacktestBucket.Name, "runs")
 	h, err := newBacktestHandler(ctx, os.Getenv, obs.NewLogger(&bytes.Buffer{}, 0))
 	if err != nil {
 		t.Fatal(err)

@@ -39,6 +39,7 @@ var lambdaFeatures = []string{
 	"github.com/trailhound/trailhound/internal/reload.ParseS3URL",
 	"github.com/aws/aws-sdk-go-v2/service/s3.(*Client).GetObject",
 	"github.com/trailhound/trailhound/internal/bundle.Read",
+	"github.com/trailhound/trailhound/internal/settings.LoadFunction",
 	// The backtest function (deploy/backtest.yaml): map worker and reduce.
 	"main.backtestLambdaMain",
 	"github.com/trailhound/trailhound/internal/backtest.(*Worker).Handle",

@@ -17,6 +17,7 @@ import (
 	"github.com/trailhound/trailhound/internal/alert"
 	"github.com/trailhound/trailhound/internal/bundle"
 	"github.com/trailhound/trailhound/internal/obs"
+	"github.com/trailhound/trailhound/internal/settings"
 )
 
 // TestLambdaTuning runs the Lambda handler on moto with TUNING_CONFIG (a file in the
@@ -40,7 +41,7 @@ func TestLambdaTuning(t *testing.T) {
 	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("trailhound-rules")}); err != nil {
 		t.Fatal(err)
 	}
-	vars := map[string]string{"ALERT_QUEUE_URL": env.triageURL, "STATE_TABLE": env.table, "ENRICH": "false", EnvTuningConfig: path}
+	vars := map[string]string{"ALERT_QUEUE_URL": env.triageURL, "STATE_TABLE": env.table, "ENRICH": "false", settings.TuningConfig.Name: path}
 	var logs syncBuffer
 	h, err := newLambdaHandler(ctx, func(k string) string { return vars[k] }, obs.NewLogger(&logs, 0), &bytes.Buffer{})
 	if err != nil {
@@ -77,7 +78,7 @@ func TestLambdaTuning(t *testing.T) {
 	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("trailhound-rules"), Key: aws.String("rules.tar.gz"), Body: bytes.NewReader(buf.Bytes())}); err != nil {
 		t.Fatal(err)
 	}
-	vars[EnvRulesBundle] = "s3://trailhound-rules/rules.tar.gz"
+	vars[settings.RulesBundle.Name] = "s3://trailhound-rules/rules.tar.gz"
 	h, err = newLambdaHandler(ctx, func(k string) string { return vars[k] }, obs.NewLogger(&logs, 0), &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +98,7 @@ func TestLambdaTuning(t *testing.T) {
 	if err := os.WriteFile(path, []byte("owner: s\nstaged: [TH-NOPE-001]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	delete(vars, EnvRulesBundle)
+	delete(vars, settings.RulesBundle.Name)
 	if _, err := newLambdaHandler(ctx, func(k string) string { return vars[k] }, obs.NewLogger(&logs, 0), &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "TUNING_CONFIG: "+path+":2:") {
 		t.Fatalf("invalid TUNING_CONFIG: %v", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/trailhound/trailhound/internal/engine"
+	"github.com/trailhound/trailhound/internal/settings"
 )
 
 // cmdPattern prints the EventBridge event pattern that routes exactly the events the loaded
@@ -23,7 +24,7 @@ func cmdPattern(ctx context.Context, args []string, s stdio) (int, error) {
 	} else if len(rest) > 0 {
 		return exitUsage, usagef("pattern takes no arguments")
 	}
-	set, err := loadRuleSet(ctx, teamDirs(dirs, os.Getenv))
+	set, err := loadRuleSet(ctx, teamDirs(dirs, settings.LoadSources(os.Getenv)))
 	if err != nil {
 		return exitUsage, err
 	}

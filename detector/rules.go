@@ -14,6 +14,7 @@ import (
 
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/rule"
+	"github.com/trailhound/trailhound/internal/settings"
 )
 
 func rulesList(ctx context.Context, args []string, s stdio) (int, error) {
@@ -24,7 +25,7 @@ func rulesList(ctx context.Context, args []string, s stdio) (int, error) {
 	if _, err := parseFlags(fs, args); err != nil {
 		return exitUsage, err
 	}
-	set, err := loadRuleSet(ctx, teamDirs(dirs, os.Getenv))
+	set, err := loadRuleSet(ctx, teamDirs(dirs, settings.LoadSources(os.Getenv)))
 	if err != nil {
 		return exitUsage, err
 	}

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -12,6 +10,7 @@ import (
 	"github.com/trailhound/trailhound/internal/pipeline"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/ruleset"
+	"github.com/trailhound/trailhound/internal/settings"
 	"github.com/trailhound/trailhound/internal/team"
 )
 
@@ -23,23 +22,12 @@ var (
 	packDeadline = pipeline.DefaultPackDeadline
 )
 
-// EnvTeamsConfig lists team pack directories (as --rules takes them), separated by the
-// path list separator (: on Linux); honoured by scan when no --rules is given, and by the
-// Lambda for packs shipped with the function.
-const EnvTeamsConfig = "TEAMS_CONFIG"
-
 // teamDirs returns the --rules directories, or those of TEAMS_CONFIG when none was given.
-func teamDirs(flags []string, getenv func(string) string) []string {
+func teamDirs(flags []string, src settings.Sources) []string {
 	if len(flags) > 0 {
 		return flags
 	}
-	var out []string
-	for _, d := range filepath.SplitList(getenv(EnvTeamsConfig)) {
-		if d = strings.TrimSpace(d); d != "" {
-			out = append(out, d)
-		}
-	}
-	return out
+	return src.TeamDirs
 }
 
 // loadRuleSet compiles the built-in pack and the team packs found in dirs (see team.Dirs).

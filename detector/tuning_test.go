@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/trailhound/trailhound/internal/settings"
 )
 
 // rotationTuning quiets the nightly key-rotation Lambda with one exception.
@@ -231,7 +233,7 @@ func TestTuningFileErrorsAreUsageErrors(t *testing.T) {
 	if res.code != exitUsage || !strings.Contains(res.stderr, "--tuning-diff needs a tuning file") {
 		t.Fatalf("exit %d\n%s", res.code, res.stderr)
 	}
-	t.Setenv(EnvTuningConfig, bad)
+	t.Setenv(settings.TuningConfig.Name, bad)
 	if res := runCLI(t, "", "scan", "-"); res.code != exitUsage {
 		t.Fatalf("TUNING_CONFIG not honoured: exit %d\n%s", res.code, res.stderr)
 	}

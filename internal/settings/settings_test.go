@@ -285,3 +285,38 @@ func TestAWS(t *testing.T) {
 		}
 	}
 }
+
+// TestTemplatesSetOnlyDeclaredVariables: every variable the deploy templates set on a
+// function is declared here (a variable nobody reads is a setting that does nothing).
+func TestTemplatesSetOnlyDeclaredVariables(t *testing.T) {
+	declared := map[string]bool{}
+	for _, v := range Vars {
+		declared[v.Name] = true
+	}
+	key := regexp.MustCompile(`^(\s+)([A-Z][A-Z0-9_]*):`)
+	for _, path := range []string{"../../deploy/template.yaml", "../../deploy/backtest.yaml"} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found, indent := 0, -1
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.TrimSpace(line) == "Variables:" {
+				indent = len(line) - len(strings.TrimLeft(line, " "))
+				continue
+			}
+			m := key.FindStringSubmatch(line)
+			if indent < 0 || m == nil || len(m[1]) <= indent {
+				indent = -1
+				continue
+			}
+			found++
+			if !declared[m[2]] {
+				t.Errorf("%s sets %s, which internal/settings does not declare", path, m[2])
+			}
+		}
+		if found == 0 {
+			t.Errorf("%s: no function environment variables found", path)
+		}
+	}
+}
