@@ -89,7 +89,7 @@ func (p *Pipeline) Prepare(ev *Evaluated) *Candidate {
 			continue
 		}
 		if ahead > 0 {
-			flagAhead(&a, ev.rec.EventTime, clock, clockName, ahead)
+			a.FlagEventTimeAhead(ev.rec.EventTime, clock, clockName, ahead)
 		}
 		ca := CandidateAlert{Alert: &a, rule: f.Rule}
 		if p.Policy != nil {
