@@ -48,7 +48,7 @@ func LoadAWS(getenv func(string) string) (AWS, error) {
 	boolean(UseDualStackEndpoint, &a.DualStack)
 	if !a.IgnoreEndpoints {
 		var err error
-		if a.EndpointURL, err = EndpointURL.String(getenv); err != nil {
+		if a.EndpointURL, err = EndpointURL.Parse(getenv); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -56,7 +56,7 @@ func LoadAWS(getenv func(string) string) (AWS, error) {
 	if a.MaxAttempts, err = MaxAttempts.Int(getenv); err != nil {
 		errs = append(errs, err)
 	}
-	if a.RetryMode, err = RetryMode.String(getenv); err != nil {
+	if a.RetryMode, err = RetryMode.Parse(getenv); err != nil {
 		errs = append(errs, err)
 	}
 	return a, errors.Join(errs...)

@@ -33,7 +33,7 @@ func LoadDestinations(getenv func(string) string) (Destinations, error) {
 	var errs []error
 	str := func(v *Var, to *string) {
 		var err error
-		if *to, err = v.String(getenv); err != nil {
+		if *to, err = v.Parse(getenv); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -187,7 +187,7 @@ func LambdaMode(getenv func(string) string) bool {
 // LoadLogLevel reads LOG_LEVEL: debug, info, warn (or warning) or error, in any case. A
 // value it cannot use is an error, with slog.LevelInfo, which the caller logs as a warning.
 func LoadLogLevel(getenv func(string) string) (slog.Level, error) {
-	s, err := LogLevel.String(getenv)
+	s, err := LogLevel.Parse(getenv)
 	if err != nil {
 		return slog.LevelInfo, err
 	}

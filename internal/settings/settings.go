@@ -94,9 +94,9 @@ func (v *Var) Value(getenv func(string) string) string {
 	return v.Default
 }
 
-// String returns v's text, or its default when it is unset: URL, ARN and Enum values
+// Parse returns v's text, or its default when it is unset: URL, ARN and Enum values
 // checked (an Enum's in its declared spelling), others as they are.
-func (v *Var) String(getenv func(string) string) (string, error) {
+func (v *Var) Parse(getenv func(string) string) (string, error) {
 	s, ok := v.lookup(getenv)
 	if !ok {
 		return v.Default, nil

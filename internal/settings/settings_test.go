@@ -185,7 +185,7 @@ func TestValues(t *testing.T) {
 		{RetryMode, "Adaptive", "adaptive", ""},
 		{RulesPublicKey, "-----BEGIN PUBLIC KEY-----\nx\n", "-----BEGIN PUBLIC KEY-----\nx\n", ""},
 	} {
-		got, err := c.v.String(env(c.v.Name, c.value))
+		got, err := c.v.Parse(env(c.v.Name, c.value))
 		if c.err != "" {
 			if err == nil || !strings.Contains(err.Error(), c.err) {
 				t.Errorf("%s=%q: %q, %v; want an error %q", c.v.Name, c.value, got, err, c.err)
