@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trailhound/trailhound/internal/setup"
+	"github.com/trailhound/trailhound/internal/settings"
 	"github.com/trailhound/trailhound/internal/testutil"
 )
 
@@ -228,7 +228,7 @@ func TestTeamPackWithoutTeamFile(t *testing.T) {
 		}
 	}
 	check("--rules", runCLI(t, "", "scan", "--format", "json", "--rules", root, events))
-	t.Setenv(setup.EnvTeamsConfig, root)
+	t.Setenv(settings.TeamsConfig.Name, root)
 	check("TEAMS_CONFIG", runCLI(t, "", "scan", "--format", "json", events))
 }
 
