@@ -72,6 +72,7 @@ func (p *Pipeline) Prepare(ev *Evaluated) *Candidate {
 	if evTime, err := event.ParseTime(ev.rec.EventTime); err == nil {
 		ahead = state.Ahead(evTime, clock)
 	}
+	fields := engine.ReadRecordFields(ev.input) // what the alerts copy from the record
 	for _, f := range ev.findings {
 		if p.disabled(f) {
 			c.Disabled = append(c.Disabled, f.Rule.ID)
@@ -82,14 +83,14 @@ func (p *Pipeline) Prepare(ev *Evaluated) *Candidate {
 			c.Warnings = append(c.Warnings, fmt.Errorf("%s: rule %s raised %d findings for one event: the first %d became alerts, %d were left out (engine.MaxFindings)",
 				ev.rec.Origin, f.Rule.ID, f.Of, engine.MaxFindings, f.Excess))
 		}
-		a, err := alert.Build(alert.Input{Finding: f, Record: ev.rec, Parsed: ev.input, Actor: ev.actor, ActorErr: ev.actorErr, Context: findingContext(f, enrichment, ev.notes), Now: now()})
+		a, err := alert.Build(alert.Input{Finding: f, Record: ev.rec, Fields: fields, Actor: ev.actor, ActorErr: ev.actorErr, Context: findingContext(f, enrichment, ev.notes), Now: now()})
 		if err != nil {
 			c.Errs = append(c.Errs, fmt.Errorf("%s: rule %s: %w", ev.rec.Origin, f.Rule.ID, err))
 			c.Outcome = RuleError
 			continue
 		}
 		if ahead > 0 {
-			flagAhead(&a, ev.rec.EventTime, clock, clockName, ahead)
+			a.FlagEventTimeAhead(ev.rec.EventTime, clock, clockName, ahead)
 		}
 		ca := CandidateAlert{Alert: &a, rule: f.Rule}
 		if p.Policy != nil {

@@ -412,26 +412,6 @@ func (p *Pipeline) trustedClock(o event.Origin, now func() time.Time) (time.Time
 	return now().UTC(), "wall clock"
 }
 
-// flagAhead marks an alert whose event time is ahead of the trusted clock: the claimed time
-// stays in event.time (it is what the record says), and the alert says it was not believed.
-func flagAhead(a *alert.Alert, claimed string, clock time.Time, clockName string, ahead time.Duration) {
-	if a.Context == nil {
-		a.Context = map[string]any{}
-	}
-	a.Context["event_time_ahead"] = map[string]any{
-		"event_time": claimed, "trusted_clock": clock.UTC().Format(time.RFC3339), "clock": clockName,
-		"ahead": ahead.Round(time.Second).String(),
-	}
-	note := fmt.Sprintf("event time is ahead of the trusted clock (%s, %s) by %s: not believed; it moved no dedup or threshold window",
-		clockName, clock.UTC().Format(time.RFC3339), ahead.Round(time.Second))
-	switch n := a.Context["notes"].(type) {
-	case []string:
-		a.Context["notes"] = append(append([]string(nil), n...), note)
-	default:
-		a.Context["notes"] = []string{note}
-	}
-}
-
 func declaredLookups(selected []*engine.Compiled) []string {
 	var out []string
 	seen := map[string]bool{}
