@@ -102,24 +102,30 @@ func decodeFinding(r *rule.Rule, v ast.Value) (Finding, error) {
 		if _, ok := fctx.(ast.Object); !ok {
 			return f, fmt.Errorf("context is %s, want an object", ast.ValueName(fctx))
 		}
-		cm, ok := contextMap(fctx)
-		if !ok {
-			x, err := ast.JSON(fctx)
-			if err != nil {
-				return f, fmt.Errorf("context: %w", err)
-			}
-			cm = x.(map[string]any)
+		cm, err := toJSON(fctx)
+		if err != nil {
+			return f, fmt.Errorf("context: %w", err)
 		}
-		f.Context = cm
+		f.Context = cm.(map[string]any)
 	}
 	return f, nil
 }
 
-// contextMap converts a finding's context to the Go values ast.JSON gives (map[string]any,
-// []any, string, json.Number, bool, nil) for the usual case, objects with string keys and
-// arrays of JSON values: ast.JSON converts each key to an interface value first, one
-// allocation per key. It reports false for anything else (a set, a key that is not a string),
-// which the caller leaves to ast.JSON.
+// toJSON is ast.JSON: v as JSON-like Go values (map[string]any, []any, string, json.Number,
+// bool, nil). Objects with string keys and arrays of such values, what findings' contexts and
+// the lib's actor hold, are converted here (contextMap): ast.JSON converts each object key to
+// an interface value first, one allocation per key. Anything else (a set, a key that is not a
+// string) is left to ast.JSON.
+func toJSON(v ast.Value) (any, error) {
+	if m, ok := contextMap(v); ok {
+		return m, nil
+	}
+	return ast.JSON(v)
+}
+
+// contextMap converts an object with string keys whose values are JSON values (strings,
+// numbers, booleans, null, arrays and objects of them) as ast.JSON does, and reports false
+// for any other value.
 func contextMap(v ast.Value) (map[string]any, bool) {
 	obj, ok := v.(ast.Object)
 	if !ok {
