@@ -65,7 +65,7 @@ func rulesList(ctx context.Context, args []string, s stdio) (int, error) {
 
 // catalogCommand regenerates rules/CATALOG.md; the test that keeps the committed catalog in
 // step with the rules tells people to run it.
-const catalogCommand = "go run ./detector rules doc --out rules/CATALOG.md"
+const catalogCommand = "go run ./cmd/detector rules doc --out rules/CATALOG.md"
 
 func rulesDoc(ctx context.Context, args []string, s stdio) (int, error) {
 	fs := newFlags("rules doc", s, "rules doc [--out FILE]")

@@ -14,7 +14,8 @@ import (
 
 // RuleDeadline and PackDeadline bound the time one rule, and one team pack's rules together,
 // may take on one event (engine.Options.Deadline, pipeline.Pipeline.PackDeadline). Tests make
-// them generous (main_test.go), so that their verdicts never depend on the machine's speed.
+// them generous (TestMain in internal/cli and internal/function), so that their verdicts
+// never depend on the machine's speed.
 var (
 	RuleDeadline = engine.DefaultDeadline
 	PackDeadline = pipeline.DefaultPackDeadline
