@@ -5,46 +5,28 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/awsenv"
 	"github.com/trailhound/trailhound/internal/bundle"
+	"github.com/trailhound/trailhound/internal/delivery"
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/pipeline"
 	"github.com/trailhound/trailhound/internal/reload"
 	"github.com/trailhound/trailhound/internal/route"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/ruleset"
+	"github.com/trailhound/trailhound/internal/settings"
 	"github.com/trailhound/trailhound/internal/setup"
 	"github.com/trailhound/trailhound/internal/team"
 	"github.com/trailhound/trailhound/internal/tuning"
-)
-
-// Rule source configuration (docs/ARCHITECTURE.md, Configuration).
-const (
-	// EnvRulesBundle is an OPA bundle of team packs: s3://bucket/key.
-	EnvRulesBundle = "RULES_BUNDLE"
-	// EnvRulesPublicKey verifies the bundle's signature: PEM text or a file path (for HS*
-	// algorithms, the shared secret). When set, an unsigned or wrongly signed bundle is
-	// refused.
-	EnvRulesPublicKey = "RULES_PUBLIC_KEY"
-	// EnvRulesKeyAlgorithm overrides the algorithm inferred from the key (RS256, ES256, ...;
-	// HS256 requires it).
-	EnvRulesKeyAlgorithm = "RULES_KEY_ALGORITHM"
-	// EnvRulesReloadSeconds is the least time between two checks of the bundle's ETag.
-	EnvRulesReloadSeconds = "RULES_RELOAD_SECONDS"
-	// EnvRulesFetchTimeoutSeconds bounds one check of the bundle (HeadObject, GetObject and
-	// the download, SDK retries included), at init and at reload; default 10.
-	EnvRulesFetchTimeoutSeconds = "RULES_FETCH_TIMEOUT_SECONDS"
 )
 
 // Metrics of the rules bundle, emitted (EMF) by the invocation after they happened.
@@ -68,7 +50,7 @@ const (
 // the invocation's metrics) and reported by a health alert; a failed check is counted
 // (bundle_unavailable).
 type lambdaRules struct {
-	def     route.Sender
+	def     delivery.Sender
 	open    route.Opener
 	log     *slog.Logger
 	claims  pipeline.Idempotency // sends each health alert once per fleet; may be nil
@@ -129,24 +111,24 @@ func (r *lambdaRules) reportProblems(ctx context.Context) {
 // used as is when there are no team packs, and its compilation of builtin is reused by the
 // rule sets built with team packs, so the built-in pack is parsed and compiled once. It does
 // not fetch the bundle: the first current call does.
-func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) string, builtin *rule.Pack, builtinEngine *engine.Engine, def route.Sender, claims pipeline.Idempotency, log *slog.Logger) (*lambdaRules, error) {
-	r := &lambdaRules{def: def, open: route.AWSOpener(cfg, getenv), log: log, claims: claims, static: ruleset.FromEngine(builtinEngine)}
+func newLambdaRules(ctx context.Context, cfg aws.Config, fn settings.Function, builtin *rule.Pack, builtinEngine *engine.Engine, def delivery.Sender, claims pipeline.Idempotency, log *slog.Logger) (*lambdaRules, error) {
+	r := &lambdaRules{def: def, open: route.AWSOpener(cfg, fn.Destinations.PagerDutyEventsURL), log: log, claims: claims, static: ruleset.FromEngine(builtinEngine)}
 	var dirSources []team.Source
 	var err error
-	if dirs := setup.TeamDirs(nil, getenv); len(dirs) > 0 {
+	if dirs := fn.Sources.TeamDirs; len(dirs) > 0 {
 		if dirSources, err = team.Dirs(dirs); err != nil {
-			return nil, fmt.Errorf("%s: %w", setup.EnvTeamsConfig, err)
+			return nil, fmt.Errorf("%s: %w", settings.TeamsConfig.Name, err)
 		}
 	}
 	var tuned *localTuning
-	if path := setup.TuningPath("", getenv); path != "" {
+	if path := fn.Sources.Tuning; path != "" {
 		data, err := setup.ReadTuning(path)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", setup.EnvTuningConfig, err)
+			return nil, fmt.Errorf("%s: %w", settings.TuningConfig.Name, err)
 		}
 		tuned = &localTuning{name: path, data: data}
 	}
-	loc := strings.TrimSpace(getenv(EnvRulesBundle))
+	loc := fn.Bundle.URL
 	lib := builtin.Lib()
 	if len(dirSources) > 0 {
 		if r.static, err = ruleset.Build(ctx, builtin, ruleset.Load(dirSources, time.Now()), ruleset.Options{Lib: lib, Reuse: builtinEngine, Deadline: setup.RuleDeadline}); err != nil {
@@ -155,7 +137,7 @@ func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) str
 	}
 	if tuned != nil {
 		if r.static.Tuning, err = tuned.load(r.static); err != nil {
-			return nil, fmt.Errorf("%s: %w", setup.EnvTuningConfig, err)
+			return nil, fmt.Errorf("%s: %w", settings.TuningConfig.Name, err)
 		}
 	}
 	if loc == "" {
@@ -163,46 +145,25 @@ func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) str
 	}
 	where, err := reload.ParseS3URL(loc)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", EnvRulesBundle, err)
+		return nil, fmt.Errorf("%s: %w", settings.RulesBundle.Name, err)
 	}
 	var key *bundle.Key
-	material, from, err := rulesKeyMaterial(ctx, func() parameterAPI { return ssm.NewFromConfig(cfg) }, getenv)
+	material, from, err := rulesKeyMaterial(ctx, func() parameterAPI { return ssm.NewFromConfig(cfg) }, fn.Bundle)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", from, err)
 	}
 	if strings.TrimSpace(material) != "" {
-		if key, err = bundle.LoadKey(material, getenv(EnvRulesKeyAlgorithm)); err != nil {
+		if key, err = bundle.LoadKey(material, fn.Bundle.KeyAlgorithm); err != nil {
 			return nil, fmt.Errorf("%s: %w", from, err)
 		}
 	} else {
-		log.Warn(EnvRulesPublicKey + " not set: the rules bundle's signature is not verified")
+		log.Warn(settings.RulesPublicKey.Name + " not set: the rules bundle's signature is not verified")
 	}
-	interval := reload.DefaultInterval
-	if v := strings.TrimSpace(getenv(EnvRulesReloadSeconds)); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("%s: want a whole number of seconds >= 1, got %q", EnvRulesReloadSeconds, v)
-		}
-		interval = time.Duration(n) * time.Second
-	}
-	timeout := reload.DefaultTimeout
-	if v := strings.TrimSpace(getenv(EnvRulesFetchTimeoutSeconds)); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("%s: want a whole number of seconds >= 1, got %q", EnvRulesFetchTimeoutSeconds, v)
-		}
-		timeout = time.Duration(n) * time.Second
-	}
-	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
-		// moto and other S3 endpoints by address, as replay does
-		o.UsePathStyle = cfg.BaseEndpoint != nil || os.Getenv("AWS_ENDPOINT_URL_S3") != ""
-		// The bundle's signature, not a response checksum, is what the detector trusts.
-		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
-	})
+	client := awsenv.NewS3(cfg, awsenv.S3Bundle)
 	build := bundleBuilder(builtin, lib, dirSources, tuned, key, where.String())
 	r.bundleLoc = where.String()
 	r.watcher = reload.New(client, where, r.static, build, reload.Options{
-		Interval: interval, Timeout: timeout, Background: true, OnProblem: r.onProblem, Log: log,
+		Interval: fn.Bundle.ReloadInterval, Timeout: fn.Bundle.FetchTimeout, Background: true, OnProblem: r.onProblem, Log: log,
 	})
 	return r, nil
 }
