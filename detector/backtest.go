@@ -186,7 +186,7 @@ func (b *backtestRun) local(ctx context.Context, st backtest.Settings, out *cliO
 	}
 	r := &backtest.Reducer{Runtime: rt,
 		OnError:    func(err error) { b.s.errorf("%v", err) },
-		OnSuppress: func(o event.Origin, sup pipeline.Suppression) { b.s.errorf("%s: %s", o, suppressionLine(sup)) },
+		OnSuppress: func(o event.Origin, sup team.Suppressed) { b.s.errorf("%s: %s", o, suppressionLine(sup)) },
 	}
 	sum, res, err := backtest.RunLocal(ctx, &backtest.Worker{Runtime: rt, Files: 1}, r, st, opts)
 	if bar != nil {

@@ -12,6 +12,8 @@ import (
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/ruleset"
 	"github.com/trailhound/trailhound/internal/state"
+	"github.com/trailhound/trailhound/internal/team"
+	"github.com/trailhound/trailhound/internal/tuning"
 )
 
 // This file is what scan and replay share: their output, rule and enrichment flags, the
@@ -88,11 +90,11 @@ func (f *pipelineFlags) open(ctx context.Context, s stdio) (*cliRun, int, error)
 		Idempotency: state.NewMemory(),
 		Windows:     state.NewMemoryWindows(),
 		OnError:     func(err error) { s.errorf("%v", err) },
-		OnSuppress:  func(o event.Origin, sup pipeline.Suppression) { s.errorf("%s: %s", o, suppressionLine(sup)) },
+		OnSuppress:  func(o event.Origin, sup team.Suppressed) { s.errorf("%s: %s", o, suppressionLine(sup)) },
 	}
 	withTeams(r.p, r.set)
 	r.p.StagingRoute = true // stdout is the staging route too: staged alerts print marked
-	r.p.OnException = func(o event.Origin, ex pipeline.Exception) {
+	r.p.OnException = func(o event.Origin, ex tuning.Applied) {
 		if ex.Action == "suppress" {
 			s.errorf("%s: alert %s of rule %s suppressed by exception %s (owner %s, expires %s): %s", o, ex.AlertID, ex.RuleID, ex.ID, ex.Owner, ex.Expires, ex.Reason)
 		}
@@ -103,7 +105,7 @@ func (f *pipelineFlags) open(ctx context.Context, s stdio) (*cliRun, int, error)
 	for _, b := range r.set.Broken {
 		s.errorf("%v", b)
 	}
-	if err := out.Send(ctx, r.set.HealthAlerts()); err != nil {
+	if err := r.p.DeliverHealth(ctx, r.set.HealthAlerts()); err != nil {
 		return nil, exitUsage, err
 	}
 	if *f.enrich {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/enrich"
-	"github.com/trailhound/trailhound/internal/pipeline"
 )
 
 // cliEnrichDefault is the default of scan's --enrich flag: the ENRICH environment variable
@@ -33,7 +32,7 @@ func cliEnrichDefault(getenv func(string) string) (bool, error) {
 // (cliAWSConfig: the SDK's default chain, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...).
 // IAM is global, so a missing region defaults to us-east-1. Credentials the chain cannot
 // provide are a usage error before any record is read, not a note on every alert.
-func newCLIEnricher(ctx context.Context, eng *engine.Engine) (pipeline.Enricher, error) {
+func newCLIEnricher(ctx context.Context, eng *engine.Engine) (engine.Enricher, error) {
 	cfg, err := cliAWSConfig(ctx, "us-east-1")
 	if err != nil {
 		return nil, usagef("--enrich: load AWS configuration: %v", err)

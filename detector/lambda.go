@@ -17,6 +17,9 @@ import (
 	"github.com/trailhound/trailhound/internal/event"
 	"github.com/trailhound/trailhound/internal/obs"
 	"github.com/trailhound/trailhound/internal/pipeline"
+	"github.com/trailhound/trailhound/internal/ruleset"
+	"github.com/trailhound/trailhound/internal/team"
+	"github.com/trailhound/trailhound/internal/tuning"
 )
 
 // The Lambda handler. An invocation is either an EventBridge event (the rule in
@@ -53,7 +56,7 @@ type lambdaHandler struct {
 	sink        pipeline.Sink
 	idempotency pipeline.Idempotency
 	windows     pipeline.Windows // lives as long as the container, like the other state
-	enricher    pipeline.Enricher
+	enricher    engine.Enricher
 	log         *slog.Logger
 	metrics     io.Writer         // EMF lines (stdout)
 	dimensions  map[string]string // EMF dimensions (FunctionName)
@@ -96,7 +99,6 @@ func (h *lambdaHandler) Handle(ctx context.Context, payload json.RawMessage) (an
 // pipeline returns a Pipeline for one invocation: shared engine, sinks and state, fresh counts.
 func (h *lambdaHandler) pipeline(ctx context.Context, log *slog.Logger) *pipeline.Pipeline {
 	p := &pipeline.Pipeline{
-		Engine:      h.engine,
 		Sink:        h.sink,
 		Idempotency: h.idempotency,
 		Windows:     h.windows,
@@ -106,11 +108,13 @@ func (h *lambdaHandler) pipeline(ctx context.Context, log *slog.Logger) *pipelin
 		// DynamoDB that does not answer must leave the record time to deliver (fail open).
 		StateTimeout: h.stateTimeout,
 	}
-	if h.rules != nil {
+	if h.rules == nil {
+		p.Rules = ruleset.FromEngine(h.engine) // the built-in pack alone (tests)
+	} else {
 		set, routed := h.rules.current(ctx)
 		withTeams(p, set)
 		p.Sink = routed
-		p.OnException = func(o event.Origin, ex pipeline.Exception) {
+		p.OnException = func(o event.Origin, ex tuning.Applied) {
 			log.Info("alert tuned", "exception_id", ex.ID, "action", ex.Action, "owner", ex.Owner, "reason", ex.Reason,
 				"expires", ex.Expires, "alert_id", ex.AlertID, "rule_id", ex.RuleID, "severity_before", ex.SeverityBefore,
 				"severity_after", ex.SeverityAfter, "message_id", o.MessageID)
@@ -118,7 +122,7 @@ func (h *lambdaHandler) pipeline(ctx context.Context, log *slog.Logger) *pipelin
 				h.archiveSuppressed(ctx, log, ex.Alert)
 			}
 		}
-		p.OnSuppress = func(o event.Origin, s pipeline.Suppression) {
+		p.OnSuppress = func(o event.Origin, s team.Suppressed) {
 			log.Info("alert suppressed", "suppression_id", s.ID, "team", s.Team, "owner", s.Owner, "reason", s.Reason,
 				"expires", s.Expires, "alert_id", s.AlertID, "rule_id", s.RuleID, "message_id", o.MessageID)
 			h.archiveSuppressed(ctx, log, s.Alert)

@@ -9,7 +9,6 @@ import (
 	"github.com/trailhound/trailhound/internal/crossaccount"
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/enrich"
-	"github.com/trailhound/trailhound/internal/pipeline"
 )
 
 // Enrichment configuration (docs/ARCHITECTURE.md, Configuration).
@@ -27,7 +26,7 @@ const (
 // newEnricher returns the IAM enricher, or nil when ENRICH=false. It looks up the users of
 // the function's own account with the function's credentials, and those of a member account
 // through ENRICH_ROLE_NAME (internal/crossaccount).
-func newEnricher(cfg aws.Config, eng *engine.Engine, getenv func(string) string) (pipeline.Enricher, error) {
+func newEnricher(cfg aws.Config, eng *engine.Engine, getenv func(string) string) (engine.Enricher, error) {
 	switch v := strings.ToLower(strings.TrimSpace(getenv(EnvEnrich))); v {
 	case "false", "0", "no":
 		return nil, nil

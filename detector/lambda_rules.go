@@ -148,7 +148,7 @@ func newLambdaRules(ctx context.Context, cfg aws.Config, getenv func(string) str
 	loc := strings.TrimSpace(getenv(EnvRulesBundle))
 	lib := builtin.Lib()
 	if len(dirSources) > 0 {
-		if r.static, err = ruleset.Build(ctx, builtin, ruleset.Load(dirSources, time.Now()), ruleset.Options{Lib: lib, Reuse: builtinEngine, Deadline: ruleDeadline}); err != nil {
+		if r.static, err = ruleset.Build(ctx, builtin, ruleset.Load(dirSources, time.Now()), ruleset.Options{Lib: lib, Reuse: builtinEngine, Deadline: ruleDeadline, PackDeadline: packDeadline}); err != nil {
 			return nil, err
 		}
 	}
@@ -224,7 +224,7 @@ func bundleBuilder(builtin *rule.Pack, lib map[string]*ast.Module, dirSources []
 			revision = "revision " + c.Revision + ", " + revision
 		}
 		sources := append(append([]team.Source{}, dirSources...), c.Sources...)
-		set, err := ruleset.Build(ctx, builtin, ruleset.Load(sources, time.Now()), ruleset.Options{Lib: lib, Previous: current, Revision: revision, Deadline: ruleDeadline})
+		set, err := ruleset.Build(ctx, builtin, ruleset.Load(sources, time.Now()), ruleset.Options{Lib: lib, Previous: current, Revision: revision, Deadline: ruleDeadline, PackDeadline: packDeadline})
 		if err != nil {
 			return nil, err
 		}

@@ -16,11 +16,11 @@ import (
 )
 
 // ruleDeadline and packDeadline bound the time one rule, and one team pack's rules together,
-// may take on one event (engine.Options.Deadline, pipeline.Pipeline.PackDeadline). Tests make
+// may take on one event (engine.Options.Deadline, ruleset.Options.PackDeadline). Tests make
 // them generous (main_test.go), so that their verdicts never depend on the machine's speed.
 var (
 	ruleDeadline = engine.DefaultDeadline
-	packDeadline = pipeline.DefaultPackDeadline
+	packDeadline = ruleset.DefaultPackDeadline
 )
 
 // EnvTeamsConfig lists team pack directories (as --rules takes them), separated by the
@@ -56,7 +56,7 @@ func loadRuleSet(ctx context.Context, dirs []string) (*ruleset.Set, error) {
 			return nil, usagef("--rules: %v", err)
 		}
 	}
-	set, err := ruleset.Build(ctx, builtin, ruleset.Load(sources, time.Now()), ruleset.Options{Lib: builtin.Lib(), Deadline: ruleDeadline, Reuse: eng})
+	set, err := ruleset.Build(ctx, builtin, ruleset.Load(sources, time.Now()), ruleset.Options{Lib: builtin.Lib(), Deadline: ruleDeadline, PackDeadline: packDeadline, Reuse: eng})
 	if err != nil {
 		return nil, fmt.Errorf("compile rules: %w", err)
 	}
@@ -83,19 +83,15 @@ func compiledBuiltin(ctx context.Context) (*rule.Pack, *engine.Engine, error) {
 	return builtinCache.pack, builtinCache.eng, builtinCache.err
 }
 
-// withTeams wires a rule set's team side into a pipeline: policy, broken packs, the input
-// size cap and the per-pack deadline.
+// withTeams hands a pipeline its rule set. Staged alerts are delivered when the set's
+// tuning file has staging routes (the Lambda's router sends them there); the CLI sets
+// StagingRoute itself, as it prints staged alerts marked.
 func withTeams(p *pipeline.Pipeline, set *ruleset.Set) {
-	p.Engine = set.Engine
-	p.Policy = set
-	p.Unloaded = set
-	p.TeamInputLimit = ruleset.DefaultInputLimit
-	p.PackDeadline = packDeadline
-	withTuning(p, set)
+	p.Rules, p.StagingRoute = set, set.HasStagingRoutes()
 }
 
 // suppressionLine describes a suppressed alert for logs and stderr.
-func suppressionLine(s pipeline.Suppression) string {
+func suppressionLine(s team.Suppressed) string {
 	return fmt.Sprintf("alert %s of rule %s suppressed by %s (team %s, owner %s, expires %s): %s",
 		s.AlertID, s.RuleID, s.ID, s.Team, s.Owner, s.Expires, s.Reason)
 }

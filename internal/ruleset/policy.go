@@ -2,7 +2,6 @@ package ruleset
 
 import (
 	"github.com/trailhound/trailhound/internal/alert"
-	"github.com/trailhound/trailhound/internal/pipeline"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/team"
 )
@@ -11,10 +10,10 @@ import (
 // break-glass principal raises the alert's severity and notes it in context.break_glass; a
 // matching suppression keeps it from delivery. Built-in alerts are never touched: a team's
 // policy covers its own rules only.
-func (s *Set) Apply(a *alert.Alert) (pipeline.Suppression, bool) {
+func (s *Set) Apply(a *alert.Alert) (team.Suppressed, bool) {
 	p := s.Teams[a.Rule.Team]
 	if p == nil {
-		return pipeline.Suppression{}, false
+		return team.Suppressed{}, false
 	}
 	sev, _ := rule.ParseSeverity(a.Severity)
 	d := p.Policy.Decide(team.Facts{
@@ -33,10 +32,10 @@ func (s *Set) Apply(a *alert.Alert) (pipeline.Suppression, bool) {
 		alert.AddSeverityReason(a, d.Severity, "break_glass", "break-glass principal "+d.BreakGlass.ActorARN+" of team "+p.Team+" ("+d.BreakGlass.Owner+"): "+d.BreakGlass.Reason)
 	case d.Suppressed != nil:
 		sp := d.Suppressed
-		return pipeline.Suppression{
+		return team.Suppressed{
 			ID: sp.ID, Team: p.Team, Owner: sp.Owner, Reason: sp.Reason, Expires: sp.Expires.String(),
 			AlertID: a.ID, RuleID: a.Rule.ID,
 		}, true
 	}
-	return pipeline.Suppression{}, false
+	return team.Suppressed{}, false
 }

@@ -14,12 +14,12 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/trailhound/trailhound/internal/engine"
-	"github.com/trailhound/trailhound/internal/pipeline"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/team"
 	"github.com/trailhound/trailhound/internal/tuning"
@@ -57,8 +57,14 @@ type Options struct {
 	// Revision names where the candidates came from (a bundle's revision and ETag), for
 	// logs and health alerts.
 	Revision string
-	// Now is the clock suppressions expire on; time.Now when nil.
+	// Now is the clock suppressions and tuning exceptions expire on; time.Now when nil.
 	Now func() time.Time
+	// PackDeadline bounds the time one team pack's rules take together on one event;
+	// DefaultPackDeadline when zero.
+	PackDeadline time.Duration
+	// InputLimit is the record size in bytes above which team rules are not evaluated;
+	// DefaultInputLimit when zero.
+	InputLimit int
 }
 
 // Set is a compiled, ready rule set. It is immutable and safe for concurrent use.
@@ -73,9 +79,14 @@ type Set struct {
 	// Tuning is the org tuning file's policy, validated against these rules (KnownRules);
 	// nil when there is none. Set it before the Set is used.
 	Tuning *tuning.Policy
+	// InputLimit is the record size in bytes above which team rules are not evaluated (see
+	// Select).
+	InputLimit int
 
-	byEvent map[rule.EventRef][]*Broken
-	now     func() time.Time
+	byEvent   map[rule.EventRef][]*Broken
+	now       func() time.Time
+	tunerOnce sync.Once
+	tuner     *tuning.Applier
 }
 
 // Broken is a team pack that failed to load or compile.
@@ -102,9 +113,12 @@ func (b *Broken) Error() string {
 // packs are listed in Set.Broken; a team that had a pack in opts.Previous keeps it. Build
 // fails only when the built-in pack or the lib does not compile, which is a build defect.
 func Build(ctx context.Context, builtin *rule.Pack, cands []Candidate, opts Options) (*Set, error) {
-	s := &Set{Teams: map[string]*team.Pack{}, Revision: opts.Revision, byEvent: map[rule.EventRef][]*Broken{}, now: opts.Now}
+	s := &Set{Teams: map[string]*team.Pack{}, Revision: opts.Revision, byEvent: map[rule.EventRef][]*Broken{}, now: opts.Now, InputLimit: opts.InputLimit}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.InputLimit <= 0 {
+		s.InputLimit = DefaultInputLimit
 	}
 	brokenBy := map[string]*Broken{}
 	origins := map[string]string{}
@@ -172,7 +186,7 @@ func Build(ctx context.Context, builtin *rule.Pack, cands []Candidate, opts Opti
 // FromEngine is the set of an engine compiled from the built-in pack alone: no team packs.
 // It saves compiling the built-in pack twice when there are no team packs to add.
 func FromEngine(eng *engine.Engine) *Set {
-	return &Set{Engine: eng, Teams: map[string]*team.Pack{}, byEvent: map[rule.EventRef][]*Broken{}, now: time.Now}
+	return &Set{Engine: eng, Teams: map[string]*team.Pack{}, byEvent: map[rule.EventRef][]*Broken{}, now: time.Now, InputLimit: DefaultInputLimit}
 }
 
 // compile builds an engine from the built-in pack and the active team packs, moving team
@@ -187,7 +201,11 @@ func (s *Set) compile(ctx context.Context, builtin *rule.Pack, opts Options, reu
 	for _, t := range teams {
 		packs = append(packs, s.Teams[t].Rules)
 	}
-	eng, errs := engine.New(ctx, packs, engine.Options{Lib: opts.Lib, Deadline: opts.Deadline, Reuse: reuse})
+	packDeadline := opts.PackDeadline
+	if packDeadline <= 0 {
+		packDeadline = DefaultPackDeadline
+	}
+	eng, errs := engine.New(ctx, packs, engine.Options{Lib: opts.Lib, Deadline: opts.Deadline, Reuse: reuse, PackDeadline: packDeadline, TrustedTeam: BuiltinTeam})
 	for _, err := range errs {
 		var pe *engine.PackError
 		if !errors.As(err, &pe) || pe.Team == builtin.Team || pe.Pack == "lib" {
@@ -285,13 +303,17 @@ func orNone(s string) string {
 	return s
 }
 
-// BuiltinTeam is the Team of the built-in pack's rules.
-const BuiltinTeam = pipeline.BuiltinTeam
+// BuiltinTeam is the Team of the built-in pack's rules; every other team is a team pack.
+const BuiltinTeam = "builtin"
 
 // DefaultInputLimit is the record size above which team rules are not evaluated
-// (pipeline.Pipeline.TeamInputLimit): 64 KiB, far above ordinary IAM records, so a team
-// rule's cost stays bounded on the rare huge record. Built-in rules still evaluate it.
+// (Set.InputLimit): 64 KiB, far above ordinary IAM records, so a team rule's cost stays
+// bounded on the rare huge record. Built-in rules still evaluate it.
 const DefaultInputLimit = 64 << 10
+
+// DefaultPackDeadline bounds the time one team pack's rules may take together on one event
+// (Options.PackDeadline); the built-in pack is bound only by each rule's deadline.
+const DefaultPackDeadline = 500 * time.Millisecond
 
 // NotLoadedError is the rule error of an event that a broken team pack's rules declared:
 // they did not evaluate it. The load error itself is reported once, when the set is built.

@@ -63,19 +63,20 @@ func (p *Pipeline) windows() Windows {
 	return p.defaultWindows
 }
 
-// route decides what one built alert delivers: itself, or what its rule's window says.
-func (p *Pipeline) route(ctx context.Context, r *rule.Rule, a *alert.Alert, evTime time.Time, d *delivery) error {
+// observeWindow decides what one built alert delivers: itself, or what its rule's dedup or
+// threshold window says.
+func (p *Pipeline) observeWindow(ctx context.Context, r *rule.Rule, a *alert.Alert, evTime time.Time, d *delivery) error {
 	switch {
 	case r.Threshold != nil:
-		return p.routeThreshold(ctx, r, a, evTime, d)
+		return p.observeThreshold(ctx, r, a, evTime, d)
 	case r.Dedup != nil:
-		return p.routeDedup(ctx, r, a, evTime, d)
+		return p.observeDedup(ctx, r, a, evTime, d)
 	}
 	d.fresh = append(d.fresh, a)
 	return nil
 }
 
-func (p *Pipeline) routeDedup(ctx context.Context, r *rule.Rule, a *alert.Alert, evTime time.Time, d *delivery) error {
+func (p *Pipeline) observeDedup(ctx context.Context, r *rule.Rule, a *alert.Alert, evTime time.Time, d *delivery) error {
 	w := p.windows()
 	ev := state.Event{ID: a.ID, Time: evTime, Clock: d.clock}
 	if k, ok := w.(state.ValueKeeper); ok && k.KeepsValues() {
@@ -138,7 +139,7 @@ type listedEvent struct {
 	Target    map[string]string `json:"target,omitempty"`
 }
 
-func (p *Pipeline) routeThreshold(ctx context.Context, r *rule.Rule, a *alert.Alert, evTime time.Time, d *delivery) error {
+func (p *Pipeline) observeThreshold(ctx context.Context, r *rule.Rule, a *alert.Alert, evTime time.Time, d *delivery) error {
 	th := r.Threshold
 	fields := alert.Fields(a)
 	values := make([]string, len(th.By))
