@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"runtime"
@@ -225,11 +224,11 @@ func (b *backtestRun) finish(ctx context.Context, store backtest.Store, sum *bac
 	sc := bufio.NewScanner(bytes.NewReader(alerts))
 	sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
 	for sc.Scan() {
-		var a alert.Alert
-		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
+		a, err := alert.Decode(sc.Bytes())
+		if err != nil {
 			return exitPartial, fmt.Errorf("%s: %w", store.URL(backtest.AlertsKey), err)
 		}
-		if err := out.Send(ctx, []*alert.Alert{&a}); err != nil {
+		if err := out.Send(ctx, []*alert.Alert{a}); err != nil {
 			return exitPartial, err
 		}
 	}

@@ -87,7 +87,7 @@ func (p *Pipeline) Prepare(ev *Evaluated) *Candidate {
 			continue
 		}
 		if ahead > 0 {
-			flagAhead(&a, ev.rec.EventTime, clock, clockName, ahead)
+			a.FlagEventTimeAhead(ev.rec.EventTime, clock, clockName, ahead)
 		}
 		ca := CandidateAlert{Alert: &a, rule: f.Rule}
 		if s, ok := p.Rules.Apply(&a); ok {
@@ -107,26 +107,6 @@ func MalformedCandidate(err error) *Candidate {
 		c.Origin = de.Origin
 	}
 	return c
-}
-
-// flagAhead marks an alert whose event time is ahead of the trusted clock: the claimed time
-// stays in event.time (it is what the record says), and the alert says it was not believed.
-func flagAhead(a *alert.Alert, claimed string, clock time.Time, clockName string, ahead time.Duration) {
-	if a.Context == nil {
-		a.Context = map[string]any{}
-	}
-	a.Context["event_time_ahead"] = map[string]any{
-		"event_time": claimed, "trusted_clock": clock.UTC().Format(time.RFC3339), "clock": clockName,
-		"ahead": ahead.Round(time.Second).String(),
-	}
-	note := fmt.Sprintf("event time is ahead of the trusted clock (%s, %s) by %s: not believed; it moved no dedup or threshold window",
-		clockName, clock.UTC().Format(time.RFC3339), ahead.Round(time.Second))
-	switch n := a.Context["notes"].(type) {
-	case []string:
-		a.Context["notes"] = append(append([]string(nil), n...), note)
-	default:
-		a.Context["notes"] = []string{note}
-	}
 }
 
 // candidateJSON is a Candidate's encoding: errors as their messages.

@@ -22,8 +22,7 @@ const (
 // untuned reports whether the tuning file must leave the alert alone: a team's break-glass
 // principal raised it.
 func untuned(a *alert.Alert) bool {
-	_, ok := a.Context["break_glass"]
-	return ok
+	return a.BrokeGlass()
 }
 
 // tune applies the tuning file to a built alert and reports whether it is kept from
@@ -59,7 +58,7 @@ func (p *Pipeline) tune(o event.Origin, a *alert.Alert, d *delivery) bool {
 // rule's severity and stands for the listed events (and, when truncated, more): the
 // exception's target_user must match the target of each, so an unlisted event counts as an
 // unknown user. Not counted again: its events were counted as they came.
-func (p *Pipeline) retune(a *alert.Alert, listed []listedEvent, count int) {
+func (p *Pipeline) retune(a *alert.Alert, listed []alert.ListedEvent, count int) {
 	t := p.Rules.Tuner()
 	if t == nil || untuned(a) {
 		return

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
-	"strings"
 	"time"
 
 	"github.com/trailhound/trailhound/internal/alert"
@@ -81,7 +79,7 @@ func (p *Pipeline) observeDedup(ctx context.Context, r *rule.Rule, a *alert.Aler
 	ev := state.Event{ID: a.ID, Time: evTime, Clock: d.clock}
 	if k, ok := w.(state.ValueKeeper); ok && k.KeepsValues() {
 		// An in-process store keeps a copy of the alert as it is: no JSON, no compression.
-		ev.Value = keptAlert(a)
+		ev.Value = a.Clone()
 	} else {
 		payload, err := alert.JSON(a)
 		if err != nil {
@@ -98,45 +96,21 @@ func (p *Pipeline) observeDedup(ctx context.Context, r *rule.Rule, a *alert.Aler
 	}
 	inc := dec.Incident
 	if dec.Action == state.Raise {
-		a.Dedup = dedupOf(a.Dedup.Key, inc)
+		a.SetSeen(seenOf(inc))
 		d.fresh = append(d.fresh, a)
 		return nil
 	}
-	var first alert.Alert
-	if kept, ok := inc.Value.(*alert.Alert); ok {
-		first = *keptAlert(kept)
-	} else if err := json.Unmarshal(inc.Payload, &first); err != nil {
-		return fmt.Errorf("rule %s: decode the alert of dedup window %s: %w", r.ID, inc.ID, err)
+	// The kept alert is the window's own (a store that keeps values) or its JSON (one that
+	// stores it): DedupUpdate copies it either way.
+	first, ok := inc.Value.(*alert.Alert)
+	if !ok {
+		if first, err = alert.Decode(inc.Payload); err != nil {
+			return fmt.Errorf("rule %s: decode the alert of dedup window %s: %w", r.ID, inc.ID, err)
+		}
 	}
-	first.Dedup = dedupOf(a.Dedup.Key, inc)
-	if first.Context == nil {
-		first.Context = map[string]any{}
-	}
-	first.Context["dedup_latest_event_id"] = a.Event.ID
-	d.updates = append(d.updates, &first)
+	d.updates = append(d.updates, alert.DedupUpdate(first, a.Dedup.Key, a.Event.ID, seenOf(inc)))
 	d.reasons = append(d.reasons, ReasonDedup)
 	return nil
-}
-
-// keptAlert is the copy of a a dedup window keeps, and the copy of the kept alert each
-// re-delivery changes: the fields a re-delivery or a later step sets (dedup, context) are the
-// copy's own, so neither the delivered alert nor the kept one changes the other.
-func keptAlert(a *alert.Alert) *alert.Alert {
-	c := *a
-	c.Context = maps.Clone(a.Context)
-	c.Target = maps.Clone(a.Target)
-	return &c
-}
-
-// listedEvent is what a threshold alert lists about each event it stands for.
-type listedEvent struct {
-	EventID   string            `json:"event_id"`
-	EventTime string            `json:"event_time"`
-	EventName string            `json:"event_name"`
-	AlertID   string            `json:"alert_id"`
-	Summary   string            `json:"summary"`
-	SourceIP  string            `json:"source_ip,omitempty"`
-	Target    map[string]string `json:"target,omitempty"`
 }
 
 func (p *Pipeline) observeThreshold(ctx context.Context, r *rule.Rule, a *alert.Alert, evTime time.Time, d *delivery) error {
@@ -147,10 +121,7 @@ func (p *Pipeline) observeThreshold(ctx context.Context, r *rule.Rule, a *alert.
 		values[i] = fields[path]
 	}
 	key := alert.DedupKey(r.ID, values)
-	payload, err := json.Marshal(listedEvent{
-		EventID: a.Event.ID, EventTime: a.Event.Time, EventName: a.Event.Name, AlertID: a.ID,
-		Summary: a.Summary, SourceIP: a.Event.SourceIP, Target: a.Target,
-	})
+	payload, err := json.Marshal(alert.Listed(a))
 	if err != nil {
 		return fmt.Errorf("rule %s: encode event for its threshold window: %w", r.ID, err)
 	}
@@ -178,65 +149,22 @@ func (p *Pipeline) observeThreshold(ctx context.Context, r *rule.Rule, a *alert.
 	return nil
 }
 
-// thresholdAlert is the one alert of a reached threshold. It is built on the alert of the
-// event being processed (its event, actor, remediation), with the window's id, the rule's
-// severity, the target values every listed event shares, and context.threshold listing the
-// events.
-func thresholdAlert(a *alert.Alert, r *rule.Rule, key string, values []string, inc state.Incident) (*alert.Alert, []listedEvent) {
-	t := *a
-	t.ID = inc.ID
-	t.Severity = r.Severity.String()
-	t.SeverityReasons, t.Tuning = nil, nil // the event's; the pipeline tunes t again
-	listed := make([]listedEvent, 0, len(inc.Events))
+// thresholdAlert is the one alert of a reached threshold (alert.Threshold), built on a, and
+// the events it lists.
+func thresholdAlert(a *alert.Alert, r *rule.Rule, key string, values []string, inc state.Incident) (*alert.Alert, []alert.ListedEvent) {
+	listed := make([]alert.ListedEvent, 0, len(inc.Events))
 	for _, ev := range inc.Events {
-		var le listedEvent
+		var le alert.ListedEvent
 		if json.Unmarshal(ev.Payload, &le) == nil {
 			listed = append(listed, le)
 		}
 	}
-	t.Target = sharedTarget(listed)
-	by := make(map[string]string, len(values))
-	var who []string
-	for i, path := range r.Threshold.By {
-		by[path] = values[i]
-		who = append(who, values[i])
-	}
-	t.Context = make(map[string]any, len(a.Context)+1)
-	for k, v := range a.Context {
-		t.Context[k] = v
-	}
-	t.Context["threshold"] = map[string]any{
-		"count": inc.Count, "threshold": r.Threshold.Count, "window": r.Threshold.Window.String(), "by": by,
-		"window_start": stamp(inc.Start), "window_end": stamp(inc.End), "events": listed,
-		"events_truncated": inc.Count > len(listed),
-	}
-	t.Summary = fmt.Sprintf("%s: %d events by %s within %s (threshold %d), from %s to %s.",
-		r.Title, inc.Count, strings.Join(who, ", "), r.Threshold.Window, r.Threshold.Count, stamp(inc.FirstSeen), stamp(inc.LastSeen))
-	t.Dedup = dedupOf(key, inc)
-	return &t, listed
+	return alert.Threshold(a, r, alert.ThresholdWindow{
+		ID: inc.ID, Key: key, Values: values, Seen: seenOf(inc), Start: inc.Start, End: inc.End, Events: listed,
+	}), listed
 }
 
-// sharedTarget keeps the target values that every listed event has in common.
-func sharedTarget(listed []listedEvent) map[string]string {
-	out := map[string]string{}
-	if len(listed) == 0 {
-		return out
-	}
-	for k, v := range listed[0].Target {
-		out[k] = v
-	}
-	for _, le := range listed[1:] {
-		for k, v := range out {
-			if le.Target[k] != v {
-				delete(out, k)
-			}
-		}
-	}
-	return out
+// seenOf is what a window's incident counted.
+func seenOf(inc state.Incident) alert.Seen {
+	return alert.Seen{Count: inc.Count, First: inc.FirstSeen, Last: inc.LastSeen}
 }
-
-func dedupOf(key string, inc state.Incident) alert.Dedup {
-	return alert.Dedup{Key: key, Count: max(inc.Count, 1), FirstSeen: stamp(inc.FirstSeen), LastSeen: stamp(inc.LastSeen)}
-}
-
-func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }

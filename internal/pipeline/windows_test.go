@@ -198,7 +198,7 @@ func TestThresholdRaisesOneAlertPerActor(t *testing.T) {
 	if m.ID != state.ThresholdID("TH-P-030", m.Dedup.Key, base.Add(time.Minute)) {
 		t.Fatalf("threshold alert id %s is not the window's deterministic id", m.ID)
 	}
-	listed := th["events"].([]listedEvent)
+	listed := th["events"].([]alert.ListedEvent)
 	if len(listed) != 3 || listed[0].EventID != "m1" || listed[2].EventID != "m3" || listed[1].Target["user_name"] != "u7" {
 		t.Fatalf("listed events: %+v", listed)
 	}

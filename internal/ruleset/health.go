@@ -1,8 +1,6 @@
 package ruleset
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -29,14 +27,6 @@ func (s *Set) HealthAlerts() []*alert.Alert {
 // and to the default route. Its id is derived from the team, pack, revision and error, so
 // every container that loads the same broken pack raises the same id.
 func HealthAlert(b *Broken, revision string, now time.Time) *alert.Alert {
-	h := sha256.New()
-	for _, s := range []string{b.Team, b.Origin, revision, b.Err.Error(), b.Kept} {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
-	}
-	key := hex.EncodeToString(h.Sum(nil))
-	id := alert.ID(HealthRuleID, b.Team, key, 0, 1)
-	stamp := now.UTC().Format(time.RFC3339)
 	effect := "none of its rules are evaluated"
 	if b.Kept != "" {
 		effect = "the previous pack from " + b.Kept + " stays active"
@@ -50,28 +40,20 @@ func HealthAlert(b *Broken, revision string, now time.Time) *alert.Alert {
 	if revision != "" {
 		ctx["revision"] = revision
 	}
-	return &alert.Alert{
-		SchemaVersion: alert.SchemaVersion,
-		ID:            id,
-		CreatedAt:     now.UTC().Truncate(time.Millisecond),
-		Severity:      rule.High.String(),
-		Title:         "Team rule pack not loaded",
-		Summary:       fmt.Sprintf("Rule pack %s of team %s is not loaded, so %s: %s", b.Origin, b.Team, effect, firstLine),
-		Rule: alert.Rule{
-			ID: HealthRuleID, Title: "Team rule pack not loaded", Version: "1", Team: b.Team,
-			Severity: rule.High.String(), Attack: []string{}, Compliance: map[string][]string{}, References: []string{},
-		},
-		Event:   alert.Event{Name: "RulePackLoad", Source: "trailhound", Time: stamp},
-		Target:  map[string]string{"team": b.Team, "pack": b.Origin},
-		Context: ctx,
-		Remediation: alert.Remediation{
-			Summary:     fmt.Sprintf("Fix the pack and publish it again: `detector rules test %s` gives the verdict CI gives.", b.Origin),
-			Containment: []alert.Step{}, Steps: []alert.Step{}, Backout: []alert.Step{}, References: []string{},
-		},
+	return alert.Health(alert.HealthInput{
+		RuleID: HealthRuleID, Team: b.Team,
+		Title:       "Team rule pack not loaded",
+		Summary:     fmt.Sprintf("Rule pack %s of team %s is not loaded, so %s: %s", b.Origin, b.Team, effect, firstLine),
+		Severity:    rule.High,
+		EventName:   "RulePackLoad",
+		Target:      map[string]string{"team": b.Team, "pack": b.Origin},
+		Context:     ctx,
+		Remediation: fmt.Sprintf("Fix the pack and publish it again: `detector rules test %s` gives the verdict CI gives.", b.Origin),
 		Runbook: []string{
 			"Read context.error: it names the file and line that failed.",
 			fmt.Sprintf("Until the pack loads, events of %s's rules (context.events) are not evaluated by them; review them another way if the outage is long.", b.Team),
 		},
-		Dedup: alert.Dedup{Key: id, Count: 1, FirstSeen: stamp, LastSeen: stamp},
-	}
+		IDParts: []string{b.Team, b.Origin, revision, b.Err.Error(), b.Kept},
+		Now:     now,
+	})
 }

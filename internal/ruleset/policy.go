@@ -22,14 +22,7 @@ func (s *Set) Apply(a *alert.Alert) (team.Suppressed, bool) {
 	}, s.now())
 	switch {
 	case d.BreakGlass != nil:
-		if a.Context == nil {
-			a.Context = map[string]any{}
-		}
-		a.Context["break_glass"] = map[string]any{
-			"actor_arn": d.BreakGlass.ActorARN, "owner": d.BreakGlass.Owner, "reason": d.BreakGlass.Reason,
-			"severity_before": a.Severity,
-		}
-		alert.AddSeverityReason(a, d.Severity, "break_glass", "break-glass principal "+d.BreakGlass.ActorARN+" of team "+p.Team+" ("+d.BreakGlass.Owner+"): "+d.BreakGlass.Reason)
+		a.BreakGlass(d.Severity, p.Team, d.BreakGlass.ActorARN, d.BreakGlass.Owner, d.BreakGlass.Reason)
 	case d.Suppressed != nil:
 		sp := d.Suppressed
 		return team.Suppressed{

@@ -84,10 +84,8 @@ func firehoseRecord(a *alert.Alert) ([]byte, error) {
 		return nil, err
 	}
 	if len(b)+1 > firehoseMaxRecord {
-		lean := *a
-		lean.Context = map[string]any{"trimmed": "the enrichment context did not fit Firehose's record size limit; the full alert is in the triage queue"}
-		lean.Remediation.Steps, lean.Remediation.Backout, lean.Runbook = nil, nil, nil
-		if b, err = ocsf.JSON(&lean); err != nil {
+		lean := a.Trimmed("the enrichment context did not fit Firehose's record size limit; the full alert is in the triage queue")
+		if b, err = ocsf.JSON(lean); err != nil {
 			return nil, err
 		}
 		if len(b)+1 > firehoseMaxRecord {

@@ -154,16 +154,14 @@ func pagerDutyEvent(a *alert.Alert, routingKey string) ([]byte, error) {
 // alert without its enrichment context and remediation steps, then its identifying fields.
 func pagerDutyDetails(a *alert.Alert) []any {
 	full := *a
-	lean := *a
-	lean.Context = map[string]any{"trimmed": "the enrichment context did not fit PagerDuty's event size limit; the full alert is in the triage queue"}
-	lean.Remediation.Steps, lean.Remediation.Backout, lean.Runbook = nil, nil, nil
+	lean := a.Trimmed("the enrichment context did not fit PagerDuty's event size limit; the full alert is in the triage queue")
 	minimal := map[string]any{
 		"alert_id": a.ID, "rule_id": a.Rule.ID, "severity": a.Severity,
 		"event_id": truncateRunes(a.Event.ID, 200), "event_name": truncateRunes(a.Event.Name, 200),
 		"account": truncateRunes(a.Event.Account, 200), "actor_arn": truncateRunes(a.Actor.ARN, 2048),
 		"trimmed": "the alert did not fit PagerDuty's event size limit; the full alert is in the triage queue",
 	}
-	return []any{&full, &lean, minimal}
+	return []any{&full, lean, minimal}
 }
 
 // sendEach delivers each alert with send and returns a delivery.AlertError for each one that

@@ -57,16 +57,13 @@ func (ap *Applier) Tune(a *alert.Alert, targetUsers []string) (Applied, bool) {
 	if !d.Staged && d.Exception == nil {
 		return Applied{}, false
 	}
-	t := &alert.Tuning{Staged: d.Staged}
-	a.Tuning = t
+	a.MarkTuned(d.Staged)
 	e := d.Exception
 	if e == nil {
 		return Applied{}, false
 	}
 	before := a.Severity
-	t.Exception = &alert.TuningException{
-		ID: e.ID, Action: string(d.Action), SeverityBefore: before, Owner: e.Owner, Reason: e.Reason, Expires: e.Expires.String(),
-	}
+	a.MarkException(e.ID, string(d.Action), e.Owner, e.Reason, e.Expires.String())
 	ex := Applied{
 		ID: e.ID, Action: string(d.Action), Owner: e.Owner, Reason: e.Reason, Expires: e.Expires.String(),
 		AlertID: a.ID, RuleID: a.Rule.ID, SeverityBefore: before,
