@@ -1,11 +1,13 @@
-// Package ruleset assembles the rules a detector runs: the built-in pack plus team packs
-// from directories or a bundle, each compiled on its own (internal/engine), so that a team
-// pack that fails to load or compile is reported (Broken: an error naming the pack, rule
-// errors for the events its rules declared, a health alert) while every other pack keeps
-// working. On a reload, a team whose new pack is broken keeps its previous pack.
-//
-// A Set also applies team policy to alerts (suppressions, break-glass) for the pipeline, and
-// carries the org tuning file's policy (internal/tuning).
+// Package ruleset is the one runtime of rule packs: it assembles the rules a detector runs,
+// the built-in pack plus team packs from directories or a signed bundle, each compiled on its
+// own (internal/engine), so that a team pack that fails to load or compile is reported
+// (Broken: an error naming the pack, rule errors for the events its rules declared, a health
+// alert) while every other pack keeps working; on a reload (runtime.go, internal/reload), a
+// team whose new pack is broken keeps its previous pack. A Set is what the pipeline runs
+// (pipeline.RuleSet): what a record selects, the teams' policy (suppressions, break-glass)
+// and the org tuning file's (internal/tuning). The Runtime keeps the active Set of a process,
+// routes its alerts over the teams' routes (internal/route) and hands over the health alerts
+// it owes, which the pipeline delivers.
 package ruleset
 
 import (
