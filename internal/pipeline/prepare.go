@@ -91,7 +91,8 @@ func (p *Pipeline) Prepare(ev *Evaluated) *Candidate {
 		}
 		ca := CandidateAlert{Alert: &a, rule: f.Rule}
 		if s, ok := p.Rules.Apply(&a); ok {
-			ca.Suppressed = &s
+			suppressed := s // allocated only for a suppressed alert
+			ca.Suppressed = &suppressed
 		}
 		c.Alerts = append(c.Alerts, ca)
 	}
