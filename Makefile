@@ -10,7 +10,7 @@ test:
 # the linked features, the size, and the end-to-end tests on that binary. `go test ./...`
 # skips them with this reason; .ci/run runs this target.
 lambda-check:
-	TRAILHOUND_LAMBDA_CHECK=1 go test -count=1 -timeout 45m -run '^TestLambda(Build|EndToEnd|Size)' ./detector/ ./internal/bench/
+	TRAILHOUND_LAMBDA_CHECK=1 go test -count=1 -timeout 45m -run '^TestLambda(Build|EndToEnd|Size)' ./internal/function/ ./internal/bench/
 
 # .ci/run from a fresh clone of HEAD, with an empty build cache, while two CPU-bound
 # processes compete: what a new user's first run sees (.ci/cold-check).

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Builds the Lambda function: detector's Lambda build, for provided.al2023 on arm64.
+# Builds the Lambda function (cmd/bootstrap: the function alone, no CLI command) for
+# provided.al2023 on arm64.
 #
 #     deploy/build.sh [-host] [OUT [GO BUILD FLAGS...]]
 #
@@ -8,7 +9,6 @@
 # OUT are added last, so they win (the tests pass -ldflags= to keep the symbol table).
 #
 # What the flags do, and why (deploy/README.md, Build):
-#   -tags lambda         the function alone: no CLI command is linked (detector/commands_lambda.go)
 #   -tags lambda.norpc   aws-lambda-go without its net/rpc mode, which provided.al2023 never uses
 #   -trimpath, -ldflags "-s -w"
 #                        no local paths, no symbol table, no DWARF
@@ -43,7 +43,7 @@ mkdir -p "$(dirname "$out")"
 
 cd "$root"
 CGO_ENABLED=0 GOOS=$goos GOARCH=$goarch exec go build \
-	-tags lambda,lambda.norpc \
+	-tags lambda.norpc \
 	-trimpath \
 	-ldflags '-s -w' \
 	-gcflags 'all=-l' \
@@ -57,4 +57,4 @@ CGO_ENABLED=0 GOOS=$goos GOARCH=$goarch exec go build \
 	-gcflags 'github.com/open-policy-agent/opa/v1/storage/...=' \
 	-gcflags 'github.com/open-policy-agent/opa/v1/metrics=' \
 	-gcflags 'github.com/cespare/xxhash/...=' \
-	-o "$out" "$@" ./detector
+	-o "$out" "$@" ./cmd/bootstrap

@@ -1,7 +1,9 @@
 // Package alert owns Alert v1, the contract every sink and downstream consumer depends on:
 // the type (field names are fixed; adding is fine, renaming is breaking), the deterministic
 // id, remediation templates filled from the event with every CLI value shell-quoted, and the
-// renderers for people (text) and machines (JSON).
+// renderers for people (text) and machines (JSON). It is the only package that builds an
+// alert (Build, Threshold, DedupUpdate, Health) or changes one (the methods in change.go);
+// the others read the fields.
 package alert
 
 import "time"

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/open-policy-agent/opa/v1/ast"
-
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/event"
 )
@@ -21,10 +19,10 @@ import (
 type Input struct {
 	Finding engine.Finding
 	Record  event.Record
-	// Parsed is Record.Raw as the rules saw it (engine.ParseInput, maybe with enrichment), if
-	// the caller has it: the record fields the alert copies are then read from it instead of
-	// decoding Raw again.
-	Parsed ast.Value
+	// Fields are the record fields the alert copies that are not in Record.Header, if the
+	// caller read them from the record the rules saw (engine.ReadRecordFields): Raw is then
+	// not decoded again. When they are not Known (the zero value), they are read from Raw.
+	Fields engine.RecordFields
 	// Actor is the caller as resolved by the lib (data.lib.cloudtrail.actor); nil if it could
 	// not be resolved, in which case ActorErr says why and the alert notes it.
 	Actor    map[string]any
@@ -36,7 +34,7 @@ type Input struct {
 
 // Build turns a finding into an Alert v1 with its remediation filled in.
 func Build(in Input) (Alert, error) {
-	sourceIP, userAgent, errorMessage, identityAccount, readOnly, odd, err := recordFields(in.Record.Raw, in.Parsed)
+	sourceIP, userAgent, errorMessage, identityAccount, readOnly, odd, err := recordFields(in.Record.Raw, in.Fields)
 	if err != nil {
 		return Alert{}, err
 	}

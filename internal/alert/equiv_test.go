@@ -291,8 +291,8 @@ func FuzzRecordFields(f *testing.F) {
 			// encoding/json keeps a string over a later null.
 			return
 		}
-		ip, ua, em, acct, ro, odd, err := recordFields(raw, parsed)
-		wip, wua, wem, wacct, wro, wodd, werr := recordFields(raw, nil) // encoding/json
+		ip, ua, em, acct, ro, odd, err := recordFields(raw, engine.ReadRecordFields(parsed))
+		wip, wua, wem, wacct, wro, wodd, werr := recordFields(raw, engine.RecordFields{}) // encoding/json
 		if (err != nil) != (werr != nil) || ip != wip || ua != wua || em != wem || acct != wacct || ro != wro || len(odd) != len(wodd) {
 			t.Fatalf("%q: from the parsed record %q %q %q %q %v %v; encoding/json %q %q %q %q %v %v",
 				raw, ip, ua, em, acct, ro, err, wip, wua, wem, wacct, wro, werr)

@@ -4,10 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
-	"unicode/utf8"
 
-	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/trailhound/trailhound/internal/engine"
 )
 
 // eventFields are the record fields the alert copies that are not in the event.Header.
@@ -22,13 +20,14 @@ type eventFields struct {
 }
 
 // recordFields reads the eventFields of a record: sourceIPAddress, userAgent, errorMessage,
-// readOnly (whether it is true) and userIdentity.accountId. From parsed, the record as the
-// rules saw it, when it is given and plain; otherwise (and with encoding/json's answer in
-// every case) from raw. A field of a type AWS does not send (userAgent: 5) does not lose the
-// alert: it is shown as its JSON text, and odd names it (see tolerantFields).
-func recordFields(raw []byte, parsed ast.Value) (sourceIP, userAgent, errorMessage, accountID string, readOnly bool, odd []string, err error) {
-	if f, ok := parsedFields(parsed); ok {
-		return f[0], f[1], f[2], f[3], f.readOnly(parsed), nil, nil
+// readOnly (whether it is true) and userIdentity.accountId. From read, the fields the caller
+// read from the record as the rules saw it (engine.ReadRecordFields), when they are Known;
+// otherwise (with the same answer) from raw. A field of a type AWS does not send
+// (userAgent: 5) does not lose the alert: it is shown as its JSON text, and odd names it (see
+// tolerantFields).
+func recordFields(raw []byte, read engine.RecordFields) (sourceIP, userAgent, errorMessage, accountID string, readOnly bool, odd []string, err error) {
+	if read.Known() {
+		return read.SourceIP, read.UserAgent, read.ErrorMessage, read.AccountID, read.ReadOnly, nil, nil
 	}
 	var ef eventFields
 	if err := json.Unmarshal(raw, &ef); err != nil {
@@ -79,100 +78,6 @@ func tolerantFields(raw []byte) (sourceIP, userAgent, errorMessage, accountID st
 		}
 	}
 	return sourceIP, userAgent, errorMessage, accountID, readOnly, odd, nil
-}
-
-// plainFields are sourceIPAddress, userAgent, errorMessage and userIdentity.accountId.
-type plainFields [4]string
-
-var (
-	topFieldNames      = []string{"sourceIPAddress", "userAgent", "errorMessage", "readOnly", "userIdentity"}
-	identityFieldNames = []string{"accountId"}
-)
-
-// parsedFields reads the fields from the parsed record where that gives what encoding/json
-// gives: ok is false for anything else (a field of another type, a key matching a field only
-// case-insensitively, invalid UTF-8), which is then read from the raw record.
-func parsedFields(v ast.Value) (f plainFields, ok bool) {
-	obj, isObj := v.(ast.Object)
-	if !isObj || foldedKey(obj, topFieldNames) {
-		return f, false
-	}
-	for i, key := range topFieldNames[:3] {
-		if f[i], ok = stringAt(obj, key); !ok {
-			return f, false
-		}
-	}
-	switch id := valueAt(obj, "userIdentity").(type) {
-	case nil, ast.Null:
-	case ast.Object:
-		if foldedKey(id, identityFieldNames) {
-			return f, false
-		}
-		if f[3], ok = stringAt(id, "accountId"); !ok {
-			return f, false
-		}
-	default:
-		return f, false
-	}
-	return f, true
-}
-
-// readOnly is isTrue of the record's readOnly.
-func (plainFields) readOnly(v ast.Value) bool {
-	switch x := valueAt(v.(ast.Object), "readOnly").(type) {
-	case ast.Boolean:
-		return bool(x)
-	case ast.String:
-		return strings.EqualFold(string(x), "true")
-	}
-	return false
-}
-
-// fieldTerms are the field names as terms, made once.
-var fieldTerms = func() map[string]*ast.Term {
-	m := map[string]*ast.Term{}
-	for _, n := range append(topFieldNames, identityFieldNames...) {
-		m[n] = ast.StringTerm(n)
-	}
-	return m
-}()
-
-// valueAt is obj[key] (one of the field names), nil when absent.
-func valueAt(obj ast.Object, key string) ast.Value {
-	if t := obj.Get(fieldTerms[key]); t != nil {
-		return t.Value
-	}
-	return nil
-}
-
-// stringAt is obj[key] as encoding/json decodes it into a string: "" when absent or null;
-// !ok for another type or invalid UTF-8.
-func stringAt(obj ast.Object, key string) (string, bool) {
-	switch x := valueAt(obj, key).(type) {
-	case nil, ast.Null:
-		return "", true
-	case ast.String:
-		return string(x), utf8.ValidString(string(x))
-	}
-	return "", false
-}
-
-// foldedKey reports whether obj has a key equal to one of names only case-insensitively,
-// which encoding/json would take for that field.
-func foldedKey(obj ast.Object, names []string) bool {
-	folded := false
-	obj.Foreach(func(k, _ *ast.Term) {
-		s, isStr := k.Value.(ast.String)
-		if !isStr || folded {
-			return
-		}
-		for _, n := range names {
-			if string(s) != n && strings.EqualFold(string(s), n) {
-				folded = true
-			}
-		}
-	})
-	return folded
 }
 
 // validNumber reports whether s is a JSON number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?

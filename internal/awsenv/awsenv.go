@@ -7,7 +7,7 @@
 // runtime sets the execution role's credentials in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
 // and AWS_SESSION_TOKEN, and the region in AWS_REGION. Load reads those and the few other
 // AWS_* settings that cost no code, so the function binary leaves the rest out (1.3 MB of
-// the stripped arm64 binary). The CLI keeps config.LoadDefaultConfig (detector/commands.go).
+// the stripped arm64 binary). The CLI keeps config.LoadDefaultConfig (internal/cli/commands.go).
 //
 // Read, as the SDK's default chain reads them:
 //

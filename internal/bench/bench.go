@@ -58,7 +58,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	r.TrailBytes = sizeOf(files)
 	detector := filepath.Join(o.Dir, "detector")
-	if err := goBuild(ctx, o.Module, detector, nil, "-trimpath", "./detector"); err != nil {
+	if err := goBuild(ctx, o.Module, detector, nil, "-trimpath", "./cmd/detector"); err != nil {
 		return nil, err
 	}
 	variants := []variant{

@@ -70,6 +70,7 @@ func (p *Pipeline) Prepare(ev *Evaluated) *Candidate {
 	if evTime, err := event.ParseTime(ev.rec.EventTime); err == nil {
 		ahead = state.Ahead(evTime, clock)
 	}
+	fields := engine.ReadRecordFields(ev.eval.Input) // what the alerts copy from the record
 	for _, f := range ev.eval.Findings {
 		if p.disabled(f) {
 			c.Disabled = append(c.Disabled, f.Rule.ID)
@@ -80,7 +81,7 @@ func (p *Pipeline) Prepare(ev *Evaluated) *Candidate {
 			c.Warnings = append(c.Warnings, fmt.Errorf("%s: rule %s raised %d findings for one event: the first %d became alerts, %d were left out (engine.MaxFindings)",
 				ev.rec.Origin, f.Rule.ID, f.Of, engine.MaxFindings, f.Excess))
 		}
-		a, err := alert.Build(alert.Input{Finding: f, Record: ev.rec, Parsed: ev.eval.Input, Actor: ev.eval.Actor, ActorErr: ev.eval.ActorErr, Context: findingContext(f, enrichment, ev.eval.Notes), Now: now()})
+		a, err := alert.Build(alert.Input{Finding: f, Record: ev.rec, Fields: fields, Actor: ev.eval.Actor, ActorErr: ev.eval.ActorErr, Context: findingContext(f, enrichment, ev.eval.Notes), Now: now()})
 		if err != nil {
 			c.Errs = append(c.Errs, fmt.Errorf("%s: rule %s: %w", ev.rec.Origin, f.Rule.ID, err))
 			c.Outcome = RuleError

@@ -1,0 +1,216 @@
+package function
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/trailhound/trailhound/internal/backtest"
+	"github.com/trailhound/trailhound/internal/bundle"
+	"github.com/trailhound/trailhound/internal/engine"
+	"github.com/trailhound/trailhound/internal/pipeline"
+	"github.com/trailhound/trailhound/internal/reload"
+	"github.com/trailhound/trailhound/internal/replay"
+	"github.com/trailhound/trailhound/internal/rule"
+	"github.com/trailhound/trailhound/internal/ruleset"
+	"github.com/trailhound/trailhound/internal/setup"
+	"github.com/trailhound/trailhound/internal/sink"
+)
+
+// EnvBacktestBucket, set on the backtest function of deploy/backtest.yaml, makes the Lambda
+// a backtest worker and reduce (internal/backtest) instead of the live detector. Runs write
+// under this bucket only, and a run's rules bundle must be in it.
+const EnvBacktestBucket = "BACKTEST_BUCKET"
+
+// backtestMode reports whether the function is the backtest function.
+func backtestMode() bool { return strings.TrimSpace(os.Getenv(EnvBacktestBucket)) != "" }
+
+// backtestLambdaMain serves backtest invocations; it never returns.
+func backtestLambdaMain(log *slog.Logger) {
+	h, err := NewBacktestHandler(context.Background(), os.Getenv, log)
+	if err != nil {
+		log.Error("init failed", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(h.Handle)
+}
+
+// BacktestHandler handles the two invocations of a backtest state machine: a batch of the
+// Distributed Map ({"Items": [...], "BatchInput": {"Settings": ...}}) and the reduce
+// ({"Reduce": Settings, "Map": ..., ...}).
+type BacktestHandler struct {
+	bucket  string
+	worker  *backtest.Worker
+	reducer *backtest.Reducer
+	log     *slog.Logger
+}
+
+func NewBacktestHandler(ctx context.Context, getenv func(string) string, log *slog.Logger) (*BacktestHandler, error) {
+	builtin, eng, err := setup.LoadBuiltin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := lambdaAWSConfig()
+	if err != nil {
+		return nil, err
+	}
+	var key *bundle.Key
+	if material := getenv(EnvRulesPublicKey); strings.TrimSpace(material) != "" {
+		if key, err = bundle.LoadKey(material, getenv(EnvRulesKeyAlgorithm)); err != nil {
+			return nil, fmt.Errorf("%s: %w", EnvRulesPublicKey, err)
+		}
+	}
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.UsePathStyle = cfg.BaseEndpoint != nil || os.Getenv("AWS_ENDPOINT_URL_S3") != ""
+		o.DisableLogOutputChecksumValidationSkipped = true
+	})
+	h := &BacktestHandler{bucket: strings.TrimSpace(getenv(EnvBacktestBucket)), log: log}
+	rules := &runRules{client: client, bucket: h.bucket, builtin: builtin, engine: eng, key: key, log: log}
+	rt := backtest.Runtime{
+		Pipeline: rules.pipeline,
+		Trail: func(_ context.Context, trail string) (replay.Source, error) {
+			if !replay.IsS3URL(trail) {
+				return nil, fmt.Errorf("trail %q: want s3://bucket/prefix", trail)
+			}
+			return replay.NewS3(client, trail)
+		},
+		Store: func(_ context.Context, run string) (backtest.Store, error) { return backtest.NewS3Store(client, run) },
+	}
+	h.worker = &backtest.Worker{Runtime: rt}
+	h.reducer = &backtest.Reducer{Runtime: rt,
+		Results: func(_ context.Context, bucket string) (backtest.Store, error) {
+			return &backtest.S3Store{Client: client, Bucket: bucket}, nil
+		},
+		OnError: func(err error) { log.Warn("record problem", "err", err) },
+	}
+	if dest, err := sink.FromEnv(cfg, getenv); err != nil {
+		return nil, fmt.Errorf("configure sinks: %w", err)
+	} else if len(dest.Sinks) > 0 {
+		h.reducer.Destinations = dest
+	}
+	log.Info("backtest function configured", "bucket", h.bucket, "rules_key", key != nil, "destinations", h.reducer.Destinations != nil)
+	return h, nil
+}
+
+// Handle dispatches on the payload's shape.
+func (h *BacktestHandler) Handle(ctx context.Context, payload json.RawMessage) (any, error) {
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &probe); err != nil {
+		return nil, fmt.Errorf("backtest payload: %w", err)
+	}
+	switch {
+	case probe["Items"] != nil:
+		b, err := backtest.DecodeBatch(payload)
+		if err != nil {
+			return nil, err
+		}
+		if err := h.allowed(b.BatchInput.Settings); err != nil {
+			return nil, err
+		}
+		res, err := h.worker.Handle(ctx, b)
+		h.log.Info("batch", "items", res.Items, "kept", res.Kept, "records", res.Records, "candidates", res.Candidates, "err", err)
+		return res, err
+	case probe["Reduce"] != nil:
+		var in backtest.ReduceInput
+		dec := json.NewDecoder(bytes.NewReader(payload))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&in); err != nil {
+			return nil, fmt.Errorf("backtest reduce input: %w", err)
+		}
+		if err := h.allowed(in.Reduce); err != nil {
+			return nil, err
+		}
+		sum, err := h.reducer.Handle(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		h.log.Info("reduced", "summary", sum.Outcome, "left_out", len(sum.LeftOut), "delivered", sum.Delivered)
+		sum.LeftOut = nil // in summary.json; keep the state's output small
+		return sum, nil
+	}
+	return nil, errors.New("not a backtest payload: want a Distributed Map batch (Items, BatchInput) or a reduce (Reduce)")
+}
+
+// allowed refuses runs that write outside the function's bucket or read rules from elsewhere.
+func (h *BacktestHandler) allowed(s backtest.Settings) error {
+	for what, u := range map[string]string{"run": s.Run, "rules": s.Rules} {
+		if u == "" && what == "rules" {
+			continue
+		}
+		bucket, _, err := backtest.ParseS3URL(u)
+		if err != nil {
+			return fmt.Errorf("backtest %s: %w", what, err)
+		}
+		if bucket != h.bucket {
+			return fmt.Errorf("backtest %s %s: this function works in s3://%s only (%s)", what, u, h.bucket, EnvBacktestBucket)
+		}
+	}
+	return nil
+}
+
+// runRules builds the pipeline of a run: the built-in pack, and the team packs of the run's
+// bundle (verified with RULES_PUBLIC_KEY when set), cached by bundle URL.
+type runRules struct {
+	client  *s3.Client
+	bucket  string
+	builtin *rule.Pack
+	engine  *engine.Engine
+	key     *bundle.Key
+	log     *slog.Logger
+
+	mu   sync.Mutex
+	sets map[string]*ruleset.Set
+}
+
+func (r *runRules) pipeline(ctx context.Context, s backtest.Settings) (*pipeline.Pipeline, error) {
+	set, err := r.set(ctx, s.Rules)
+	if err != nil {
+		return nil, err
+	}
+	p := &pipeline.Pipeline{}
+	setup.WithTeams(p, set)
+	return p, nil
+}
+
+func (r *runRules) set(ctx context.Context, url string) (*ruleset.Set, error) {
+	if url == "" {
+		return ruleset.FromEngine(r.engine), nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if set, ok := r.sets[url]; ok {
+		return set, nil
+	}
+	where, err := reload.ParseS3URL(url)
+	if err != nil {
+		return nil, fmt.Errorf("backtest rules: %w", err)
+	}
+	out, err := r.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(where.Bucket), Key: aws.String(where.Key)})
+	if err != nil {
+		return nil, fmt.Errorf("backtest rules %s: %w", url, err)
+	}
+	defer out.Body.Close()
+	if r.key == nil {
+		r.log.Warn(EnvRulesPublicKey + " not set: the run's rules bundle is not verified")
+	}
+	build := bundleBuilder(r.builtin, r.builtin.Lib(), nil, nil, r.key, url)
+	set, err := build(ctx, out.Body, reload.Version{ETag: aws.ToString(out.ETag)}, ruleset.FromEngine(r.engine))
+	if err != nil {
+		return nil, err
+	}
+	if r.sets == nil {
+		r.sets = map[string]*ruleset.Set{}
+	}
+	r.sets[url] = set
+	return set, nil
+}
