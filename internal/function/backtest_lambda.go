@@ -203,7 +203,7 @@ func (r *runRules) set(ctx context.Context, url string) (*ruleset.Set, error) {
 	if r.key == nil {
 		r.log.Warn(EnvRulesPublicKey + " not set: the run's rules bundle is not verified")
 	}
-	build := bundleBuilder(r.builtin, r.builtin.Lib(), nil, nil, r.key, url)
+	build := ruleset.BundleBuilder(r.builtin, nil, nil, r.key, url, ruleset.Options{Lib: r.builtin.Lib(), Deadline: setup.RuleDeadline, PackDeadline: setup.PackDeadline})
 	set, err := build(ctx, out.Body, reload.Version{ETag: aws.ToString(out.ETag)}, ruleset.FromEngine(r.engine))
 	if err != nil {
 		return nil, err

@@ -18,12 +18,12 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/trailhound/trailhound/internal/alert"
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/event"
 	"github.com/trailhound/trailhound/internal/obs"
 	"github.com/trailhound/trailhound/internal/pipeline"
 	"github.com/trailhound/trailhound/internal/ruleset"
-	"github.com/trailhound/trailhound/internal/setup"
 	"github.com/trailhound/trailhound/internal/team"
 	"github.com/trailhound/trailhound/internal/tuning"
 )
@@ -70,10 +70,10 @@ type lambdaHandler struct {
 	// stateTimeout bounds each call to the state store (lambdaStateTimeout).
 	stateTimeout time.Duration
 
-	// rules, when set, supplies each invocation's rule set and routing sink (team packs
-	// from TEAMS_CONFIG and RULES_BUNDLE, hot-reloaded; lambda_rules.go) in place of
-	// engine and sink.
-	rules *lambdaRules
+	// rules, when set, supplies each invocation's rule set, its routing sink and the health
+	// alerts owed (team packs from TEAMS_CONFIG and RULES_BUNDLE, hot-reloaded;
+	// lambda_rules.go wires it) in place of engine and sink.
+	rules *ruleset.Runtime
 }
 
 // invocationSummary is the response to an EventBridge invocation (Lambda discards it for
@@ -90,7 +90,14 @@ func (h *lambdaHandler) Handle(ctx context.Context, payload json.RawMessage) (an
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		log = log.With("request_id", lc.AwsRequestID)
 	}
-	inv := &invocation{h: h, log: log, p: h.pipeline(ctx, log)}
+	var active *ruleset.Active
+	if h.rules != nil {
+		active = h.rules.Current(ctx)
+	}
+	inv := &invocation{h: h, log: log, p: h.pipeline(ctx, log, active)}
+	if active != nil {
+		deliverHealth(ctx, inv.p, active.Health, log)
+	}
 	var resp any
 	var err error
 	if batch, ok := sqsBatch(payload); ok {
@@ -102,8 +109,10 @@ func (h *lambdaHandler) Handle(ctx context.Context, payload json.RawMessage) (an
 	return resp, err
 }
 
-// pipeline returns a Pipeline for one invocation: shared engine, sinks and state, fresh counts.
-func (h *lambdaHandler) pipeline(ctx context.Context, log *slog.Logger) *pipeline.Pipeline {
+// pipeline returns a Pipeline for one invocation: the active rule set and its routing sink
+// (the built-in pack and h.sink without a rule set runtime, in tests), shared state, fresh
+// counts.
+func (h *lambdaHandler) pipeline(ctx context.Context, log *slog.Logger, active *ruleset.Active) *pipeline.Pipeline {
 	p := &pipeline.Pipeline{
 		Sink:        h.sink,
 		Idempotency: h.idempotency,
@@ -114,12 +123,10 @@ func (h *lambdaHandler) pipeline(ctx context.Context, log *slog.Logger) *pipelin
 		// DynamoDB that does not answer must leave the record time to deliver (fail open).
 		StateTimeout: h.stateTimeout,
 	}
-	if h.rules == nil {
+	if active == nil {
 		p.Rules = ruleset.FromEngine(h.engine) // the built-in pack alone (tests)
 	} else {
-		set, routed := h.rules.current(ctx)
-		setup.WithTeams(p, set)
-		p.Sink = routed
+		p.Rules, p.Sink, p.StagingRoute = active.Set, active.Sink, active.StagingRoute
 		p.OnException = func(o event.Origin, ex tuning.Applied) {
 			log.Info("alert tuned", "exception_id", ex.ID, "action", ex.Action, "owner", ex.Owner, "reason", ex.Reason,
 				"expires", ex.Expires, "alert_id", ex.AlertID, "rule_id", ex.RuleID, "severity_before", ex.SeverityBefore,
@@ -135,6 +142,21 @@ func (h *lambdaHandler) pipeline(ctx context.Context, log *slog.Logger) *pipelin
 		}
 	}
 	return p
+}
+
+// deliverHealth delivers the health alerts the rule set runtime owes through p, logging
+// each one delivered and the ones that were not.
+func deliverHealth(ctx context.Context, p *pipeline.Pipeline, alerts []*alert.Alert, log *slog.Logger) {
+	if len(alerts) == 0 {
+		return
+	}
+	before := p.Counts.Health()
+	if err := p.DeliverHealth(ctx, alerts); err != nil {
+		log.Error("health alert not delivered", "err", err)
+	}
+	if n := p.Counts.Health() - before; n > 0 {
+		log.Info("health alerts delivered", "delivered", n, "owed", len(alerts))
+	}
 }
 
 // invocation is the state of one Handle call.
@@ -316,7 +338,7 @@ func (inv *invocation) finish(err error) {
 	inv.metrics.Count("alert_delivery_failed", c.Undelivered())
 	inv.metrics.Count(pipeline.ReasonStateUnavailable, c.StateUnavailable())
 	if inv.h.rules != nil {
-		for name, n := range inv.h.rules.drainMetrics() {
+		for name, n := range inv.h.rules.Metrics() {
 			inv.metrics.Count(name, n)
 		}
 	}

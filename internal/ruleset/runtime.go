@@ -39,6 +39,8 @@ const (
 type TuningFile struct {
 	Name string
 	Data []byte
+	// From names the setting the file came from (TUNING_CONFIG), for NewRuntime's errors.
+	From string
 }
 
 // Load validates and compiles the tuning file against set's rules.
@@ -121,13 +123,16 @@ func NewRuntime(ctx context.Context, opts RuntimeOptions) (*Runtime, error) {
 		set, err := Build(ctx, opts.Builtin, Load(opts.Teams, time.Now()),
 			Options{Lib: opts.Builtin.Lib(), Deadline: opts.Deadline, PackDeadline: opts.PackDeadline, Reuse: opts.BuiltinEngine})
 		if err != nil {
-			return nil, fmt.Errorf("compile rules: %w", err)
+			return nil, err
 		}
 		rt.static = set
 	}
 	if opts.Tuning != nil {
 		var err error
 		if rt.static.Tuning, err = opts.Tuning.Load(rt.static); err != nil {
+			if opts.Tuning.From != "" {
+				err = fmt.Errorf("%s: %w", opts.Tuning.From, err)
+			}
 			return nil, err
 		}
 	}
