@@ -178,7 +178,7 @@ func (r *runRules) pipeline(ctx context.Context, s backtest.Settings) (*pipeline
 		return nil, err
 	}
 	p := &pipeline.Pipeline{}
-	setup.WithTeams(p, set)
+	p.Rules, p.StagingRoute = set, set.HasStagingRoutes()
 	return p, nil
 }
 

@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/trailhound/trailhound/internal/engine"
-	"github.com/trailhound/trailhound/internal/pipeline"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/ruleset"
 	"github.com/trailhound/trailhound/internal/team"
@@ -59,13 +58,6 @@ func CompiledBuiltin(ctx context.Context) (*rule.Pack, *engine.Engine, error) {
 		builtinCache.pack, builtinCache.eng, builtinCache.err = LoadBuiltin(ctx)
 	})
 	return builtinCache.pack, builtinCache.eng, builtinCache.err
-}
-
-// WithTeams hands a pipeline its rule set. Staged alerts are delivered when the set's
-// tuning file has staging routes (the Lambda's router sends them there); the CLI sets
-// StagingRoute itself, as it prints staged alerts marked.
-func WithTeams(p *pipeline.Pipeline, set *ruleset.Set) {
-	p.Rules, p.StagingRoute = set, set.HasStagingRoutes()
 }
 
 // SuppressionLine describes a suppressed alert for logs and stderr.
