@@ -1,6 +1,10 @@
 package facts
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
 
 // The names below are read from ARNs as rules/lib/cloudtrail/identity.rego's anchored
 // patterns read them, without a regular expression (which allocates for its groups):
@@ -63,6 +67,36 @@ func issuerName(t str) string {
 		return finalSegment(res)
 	}
 	return ""
+}
+
+// issuerUserName is the final segment of arn:<p>:iam::<a>:user/[path/]<name> (the region
+// empty), else "": the IAM user of a federated user's session issuer. t may be any term.
+func issuerUserName(t *ast.Term) string {
+	if t == nil {
+		return ""
+	}
+	a, ok := t.Value.(ast.String)
+	if !ok {
+		return ""
+	}
+	rest, ok := strings.CutPrefix(string(a), "arn:")
+	if !ok {
+		return ""
+	}
+	partition, rest, ok := strings.Cut(rest, ":")
+	if !ok || partition == "" {
+		return ""
+	}
+	if rest, ok = strings.CutPrefix(rest, "iam::"); !ok {
+		return ""
+	}
+	if _, rest, ok = strings.Cut(rest, ":"); !ok { // account
+		return ""
+	}
+	if !strings.HasPrefix(rest, "user/") {
+		return ""
+	}
+	return finalSegment(rest)
 }
 
 // federatedName is the final segment of arn:<p>:<s>:<r>:<a>:federated-user/[path/]<name>.

@@ -7,12 +7,14 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
-// The patterns of rules/lib/cloudtrail/identity.rego the ARN readers stand for.
+// The patterns of rules/lib/cloudtrail/identity.rego (and federation.rego's issuer user) the
+// ARN readers stand for.
 var (
 	libIAMUser   = regexp.MustCompile(`^arn:[^:]+:iam:[^:]*:[^:]*:user/(?:[^/]*/)*([^/]+)$`)
 	libIssuer    = regexp.MustCompile(`^arn:[^:]+:[^:]+:[^:]*:[^:]*:(?:[^/]*/)+([^/]+)$`)
 	libAssumed   = regexp.MustCompile(`(?s)^arn:[^:]+:sts:[^:]*:[^:]*:assumed-role/([^/]+)(?:/(.*))?$`)
 	libFederated = regexp.MustCompile(`^arn:[^:]+:[^:]+:[^:]*:[^:]*:federated-user/(?:[^/]*/)*([^/]+)$`)
+	libIssuerIAM = regexp.MustCompile(`^arn:[^:]+:iam::[^:]*:user/(?:[^/]*/)*([^/]+)$`)
 )
 
 func group(re *regexp.Regexp, s string, n int) string {
@@ -35,6 +37,9 @@ func checkARN(t *testing.T, a string) {
 	if got, want := federatedName(term), group(libFederated, a, 1); got != want {
 		t.Errorf("federatedName(%q) = %q, the lib's pattern %q", a, got, want)
 	}
+	if got, want := issuerUserName(term), group(libIssuerIAM, a, 1); got != want {
+		t.Errorf("issuerUserName(%q) = %q, the lib's pattern %q", a, got, want)
+	}
 	role, session, ok := assumedRole(term)
 	m := libAssumed.FindStringSubmatch(a)
 	if ok != (m != nil) || (ok && (role != m[1] || session != m[2])) {
@@ -52,6 +57,7 @@ var arnSeeds = []string{
 	"arn:aws:sts::1:assumed-role/A/b/c\nd", "arn:aws:sts::1:federated-user/bob", "arn:aws:sts::1:federated-user/p/bob",
 	"arn:aws:sts::1:federated-user/", "arn:aws::1:2:x/y", "arn:aws:s3:::bucket/key", "ARN:aws:iam::1:user/a", "arn:aws:iam::1:user/a\n",
 	"", "arn:", "arn:a:b:c:d:", "arn:a:b:c:d:/", "arn:a:b:c:d:e/f/g",
+	"arn:aws:iam:us-east-1:1:user/a", "arn:aws:iam:::user/a", "arn:aws:iam::1:user/p:q/a", "arn:aws:iam::1:1:user/a",
 }
 
 func TestARNReadersMatchLibPatterns(t *testing.T) {

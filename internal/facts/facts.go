@@ -87,9 +87,13 @@ type calc struct {
 	isRoot, isIAMUser, isAssumedRole, isFederatedUser, isAWSService             bool
 	crossAccount, viaCloudFormation, success, denied                            bool
 	mfa, console                                                                bool
-	eventTimeNS                                                                 int64
-	hasTime                                                                     bool
-	windowStart, windowEnd                                                      string
+	// lib.cloudtrail, federation.rego: identity providers and containment
+	identityCenterSession, idpSession, consoleMFAMissing, failedNotDenied bool
+	mfaCaveat, revocableRoleName, ssoRoleName, federatingUserName         str
+	containmentAccount, cloudFormationStepDown                            str
+	eventTimeNS                                                           int64
+	hasTime                                                               bool
+	windowStart, windowEnd                                                string
 
 	// lib.iam
 	requestedUserName, errorResourceT, errorTargetUserName, errorTargetUserARN str
@@ -97,11 +101,14 @@ type calc struct {
 	targetPhrase, keyPhrase                                                    str
 	targetOmitted, actedOnSelf, actedOnRootSelf, rootCreatedOwnKey             bool
 	actedOnOtherUser                                                           bool
+	// lib.iam, masked.rego
+	keyMasked         bool
+	maskedKeyUserName str
 
-	slab  [24]ast.Term     // the derived strings' terms
-	nslab int              // terms of slab in use
-	pairs [78][2]*ast.Term // the objects' members, before ast.NewObject copies them
-	free  [][2]*ast.Term   // the part of pairs not yet handed out
+	slab  [24]ast.Term      // the derived strings' terms
+	nslab int               // terms of slab in use
+	pairs [104][2]*ast.Term // the objects' members, before ast.NewObject copies them
+	free  [][2]*ast.Term    // the part of pairs not yet handed out
 }
 
 // str returns a term holding v, from the slab while it lasts.
@@ -118,6 +125,8 @@ func (c *calc) str(v string) *ast.Term {
 // Constant phrases, one term each for every record.
 var (
 	rootTerm       = ast.StringTerm("root")
+	mfaCaveat      = ast.StringTerm("the session came from an external identity provider (IAM Identity Center, SAML or web identity): CloudTrail records mfaAuthenticated false whatever MFA the provider enforced; check the provider's sign-in log")
+	cfnStepDown    = ast.StringTerm("CloudFormation made the call on a stack's behalf (invokedBy cloudformation.amazonaws.com): a stack deployment, not a person at a prompt")
 	unknownCaller  = ast.StringTerm("an unknown caller")
 	unknownAddress = ast.StringTerm("an unknown address")
 	rootItself     = ast.StringTerm("the root user itself")
@@ -135,6 +144,8 @@ func (c *calc) derive() bool {
 	c.names()
 	c.phrases()
 	c.target()
+	c.federation()
+	c.masked()
 	return true
 }
 
@@ -360,6 +371,60 @@ func (c *calc) target() {
 		c.keyPhrase = c.str("access key " + s(c.iamAccessKeyID))
 	} else {
 		c.keyPhrase = anAccessKey
+	}
+}
+
+// federation derives rules/lib/cloudtrail/federation.rego's facts: identity provider
+// sessions, their MFA caveat, and what containment of the caller needs.
+func (c *calc) federation() {
+	typ := value(c.uidType)
+	c.identityCenterSession = (c.isAssumedRole && c.roleName != nil && strings.HasPrefix(s(c.roleName), "AWSReservedSSO_")) ||
+		isStr(typ, "IdentityCenterUser")
+	c.idpSession = c.identityCenterSession || isStr(typ, "SAMLUser") || isStr(typ, "WebIdentityUser")
+	if !c.idpSession && c.isAssumedRole {
+		web := get(c.sc, kWebIDFederationData)
+		p, ok := get(web, kFederatedProvider).(ast.String)
+		c.idpSession = ok && p != ""
+	}
+	c.consoleMFAMissing = c.console && !c.mfa && !c.idpSession
+	if c.console && c.idpSession {
+		c.mfaCaveat = mfaCaveat
+	}
+	if c.isAssumedRole {
+		if c.identityCenterSession {
+			c.ssoRoleName = c.roleName
+		} else {
+			c.revocableRoleName = c.roleName
+		}
+	}
+	if c.isFederatedUser && c.issuer != nil && isStr(get(c.issuer, kType), "IAMUser") {
+		if n := issuerUserName(termOf(c.issuer, kARN)); n != "" {
+			c.federatingUserName = c.str(n)
+		} else {
+			c.federatingUserName = present(termOf(c.issuer, kUserName))
+		}
+	}
+	if c.crossAccount {
+		c.containmentAccount = c.callerAccount
+	}
+	if c.viaCloudFormation {
+		c.cloudFormationStepDown = cfnStepDown
+	}
+	c.failedNotDenied = c.errorCode != nil && !c.denied
+}
+
+// masked derives rules/lib/iam/masked.rego's facts: an access key id the record names only
+// as masked.
+func (c *calc) masked() {
+	if c.iamAccessKeyID != nil {
+		return
+	}
+	rp := get(c.rec, kRequestParameters)
+	re, _ := get(c.rec, kResponseElements).(ast.Object)
+	key := get(re, kAccessKey)
+	c.keyMasked = isStr(get(rp, kAccessKeyID), masked) || isStr(get(key, kAccessKeyID), masked)
+	if c.keyMasked {
+		c.maskedKeyUserName = c.targetUserName
 	}
 }
 

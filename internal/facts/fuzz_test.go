@@ -25,6 +25,11 @@ func FuzzDifferential(f *testing.F) {
 	f.Add(uint8(5), []byte{10, 5, 28, 20}, "jackson")          // a record's own facts key
 	f.Add(uint8(6), []byte{25, 40, 24, 41, 9, 7}, "a/b c")     // console session, MFA as a boolean
 	f.Add(uint8(7), []byte{4, 26, 6, 27, 3, 28}, "ops/deploy") // cross account, session issuer
+	f.Add(uint8(9), []byte{}, "web")                           // web identity, key masked in the response
+	f.Add(uint8(5), []byte{8, 64}, "broker")                   // federated user, issuer ARN with a region
+	f.Add(uint8(5), []byte{34, 68}, "broker")                  // federated user, issuer ARN not a string
+	f.Add(uint8(1), []byte{0, 57, 31, 60, 14, 66}, "x")        // SAML user, web identity, failed not denied
+	f.Add(uint8(6), []byte{17, 3, 33, 69}, "k")                // SSO caller, masked key ids
 	f.Fuzz(func(t *testing.T, base uint8, ops []byte, val string) {
 		h := getHarness(t)
 		raw := mutate(fuzzBases[int(base)%len(fuzzBases)], ops, val)
@@ -52,6 +57,8 @@ var fuzzBases = []string{
 	`{"eventVersion":"1.09","userIdentity":{"type":"AssumedRole","principalId":"AROAX:deploy","arn":"arn:aws:sts::444455556666:assumed-role/Deployer/deploy","accountId":"444455556666","accessKeyId":"ASIAX","invokedBy":"cloudformation.amazonaws.com","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::444455556666:role/Deployer","accountId":"444455556666","userName":"Deployer"},"attributes":{"mfaAuthenticated":"false"}}},"eventTime":"2024-03-18T00:05:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","awsRegion":"eu-west-1","sourceIPAddress":"cloudformation.amazonaws.com","userAgent":"cloudformation.amazonaws.com","requestParameters":{"name":"arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail"},"responseElements":null,"eventID":"e8","readOnly":false,"eventType":"AwsApiCall","recipientAccountId":"111122223333"}`,
 	// 8: an AWS service call
 	`{"eventVersion":"1.09","userIdentity":{"type":"AWSService","invokedBy":"lambda.amazonaws.com"},"eventTime":"2024-03-18T00:05:00Z","eventSource":"iam.amazonaws.com","eventName":"UpdateAccessKey","awsRegion":"us-east-1","sourceIPAddress":"lambda.amazonaws.com","userAgent":"lambda.amazonaws.com","requestParameters":{"userName":"gina","accessKeyId":"AKIAGINA","status":"Inactive"},"responseElements":null,"eventID":"e9","readOnly":false,"eventType":"AwsApiCall","recipientAccountId":"111122223333"}`,
+	// 9: a web identity role in the console creating a key for another user, its id masked
+	`{"eventVersion":"1.09","userIdentity":{"type":"AssumedRole","principalId":"AROAWEB:web","arn":"arn:aws:sts::111122223333:assumed-role/WebRole/web","accountId":"111122223333","accessKeyId":"ASIAWEB","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::111122223333:role/WebRole","accountId":"111122223333","userName":"WebRole"},"webIdFederationData":{"federatedProvider":"accounts.google.com","attributes":{}},"attributes":{"mfaAuthenticated":"false"}}},"eventTime":"2024-03-18T00:05:00Z","eventSource":"iam.amazonaws.com","eventName":"CreateAccessKey","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.13","userAgent":"console.amazonaws.com","requestParameters":{"userName":"hank"},"responseElements":{"accessKey":{"accessKeyId":"HIDDEN_DUE_TO_SECURITY_REASONS","status":"Active","userName":"hank"}},"eventID":"e10","readOnly":false,"eventType":"AwsApiCall","recipientAccountId":"111122223333","sessionCredentialFromConsole":"true"}`,
 }
 
 // fuzzPaths are the fields mutations change ("." separates object keys).
@@ -66,6 +73,11 @@ var fuzzPaths = []string{
 	"requestParameters.newUserName", "requestParameters.newPath", "responseElements",
 	"responseElements.accessKey.accessKeyId", "sourceIPAddress", "userAgent",
 	"sessionCredentialFromConsole", "eventName", "eventTime", "facts", "facts.version",
+	// identity providers, federation and containment (federation.rego), masked keys
+	"userIdentity.sessionContext.sessionIssuer.type",
+	"userIdentity.sessionContext.webIdFederationData.federatedProvider",
+	"userIdentity.sessionContext.webIdFederationData", "responseElements.accessKey",
+	"userIdentity.sessionContext.sessionIssuer",
 }
 
 // fuzzValue is the value of index i, built around val; deleteField removes the field.
@@ -97,6 +109,14 @@ func fuzzValue(i int, val string) any {
 		map[string]any{"userName": val}, map[string]any{"sessionIssuer": map[string]any{"arn": "arn:aws:iam::111122223333:role/" + val}},
 		map[string]any{"version": json.Number("1"), "cloudtrail": map[string]any{"is_root": true, "summary_phrase": val}},
 		json.Number("1"), json.Number("1e400"),
+		// identity providers, federation and containment
+		"SAMLUser", "WebIdentityUser", "Role", "accounts.google.com", "AWSReservedSSO_" + val,
+		"arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_" + val,
+		"arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_1/" + val,
+		"arn:aws:iam:us-east-1:111122223333:user/" + val, "arn:aws:iam::111122223333:user/" + val + "\n",
+		"LimitExceeded", "EntityAlreadyExists",
+		map[string]any{"type": "IAMUser", "arn": []any{val}, "userName": val},
+		map[string]any{"accessKeyId": "HIDDEN_DUE_TO_SECURITY_REASONS", "status": "Active"},
 	}
 	return values[i%len(values)]
 }

@@ -34,6 +34,8 @@ var (
 	kNewUserName                  = ast.StringTerm("newUserName")
 	kNewPath                      = ast.StringTerm("newPath")
 	kStatus                       = ast.StringTerm("status")
+	kWebIDFederationData          = ast.StringTerm("webIdFederationData")
+	kFederatedProvider            = ast.StringTerm("federatedProvider")
 )
 
 // KeyTerm is Key as a term, for setting input.facts.
@@ -63,14 +65,18 @@ func init() {
 		"error_code", "error_message", "success", "failed", "denied", "mfa_authenticated",
 		"console_session", "console_without_mfa", "source", "summary_phrase", "event_time_ns",
 		"base_context", "window_start", "window_end",
-		// actor and base_context keys
+		"identity_center_session", "idp_session", "console_mfa_missing", "mfa_caveat",
+		"revocable_role_name", "sso_role_name", "federating_user_name", "containment_account",
+		"containment_context", "caller_context", "cloudformation_step_down", "failed_not_denied",
+		// actor, base_context and containment_context keys
 		"type", "arn", "name", "account", "session_issuer", "actor_user_name", "actor_role_name",
-		"actor_long_term_key_id",
+		"actor_long_term_key_id", "actor_revocable_role_name", "actor_sso_role_name",
+		"actor_federating_user_name",
 		// lib.iam
 		"requested_user_name", "target_omitted", "error_resource", "error_target_user_name",
 		"error_target_user_arn", "target_user_name", "acted_on_self", "acted_on_root_self",
 		"root_created_own_access_key", "acted_on_other_user", "new_user_name", "new_path",
-		"key_status", "target", "target_phrase", "key_phrase",
+		"key_status", "target", "target_phrase", "key_phrase", "key_masked", "masked_key_user_name",
 		// target keys
 		"user_name", "status",
 	} {
@@ -133,7 +139,22 @@ func (c *calc) value() ast.Value {
 	bc.str("window_start", win[0])
 	bc.str("window_end", win[1])
 
-	ct := c.builder(40)
+	// containment_context, and caller_context: base_context's members and its.
+	cc := c.builder(5)
+	cc.str("actor_revocable_role_name", c.revocableRoleName)
+	cc.str("actor_sso_role_name", c.ssoRoleName)
+	cc.str("actor_federating_user_name", c.federatingUserName)
+	cc.str("containment_account", c.containmentAccount)
+	cc.str("mfa_caveat", c.mfaCaveat)
+	baseContext := c.object(bc.pairs)
+	containment, callerContext := ast.InternedEmptyObject, baseContext // the usual case
+	if len(cc.pairs) > 0 {
+		caller := c.builder(len(bc.pairs) + len(cc.pairs))
+		caller.pairs = append(append(caller.pairs, bc.pairs...), cc.pairs...)
+		containment, callerContext = c.object(cc.pairs), c.object(caller.pairs)
+	}
+
+	ct := c.builder(46)
 	ct.str("identity_type", c.identityType)
 	ct.bool("is_root", c.isRoot)
 	ct.bool("is_iam_user", c.isIAMUser)
@@ -169,7 +190,19 @@ func (c *calc) value() ast.Value {
 	if c.hasTime {
 		ct.term("event_time_ns", c.number(c.eventTimeNS))
 	}
-	ct.term("base_context", c.object(bc.pairs))
+	ct.term("base_context", baseContext)
+	ct.bool("identity_center_session", c.identityCenterSession)
+	ct.bool("idp_session", c.idpSession)
+	ct.bool("console_mfa_missing", c.consoleMFAMissing)
+	ct.str("mfa_caveat", c.mfaCaveat)
+	ct.str("revocable_role_name", c.revocableRoleName)
+	ct.str("sso_role_name", c.ssoRoleName)
+	ct.str("federating_user_name", c.federatingUserName)
+	ct.str("containment_account", c.containmentAccount)
+	ct.term("containment_context", containment)
+	ct.term("caller_context", callerContext)
+	ct.str("cloudformation_step_down", c.cloudFormationStepDown)
+	ct.bool("failed_not_denied", c.failedNotDenied)
 
 	tg := c.builder(5)
 	tg.str("user_name", c.targetUserName)
@@ -178,7 +211,7 @@ func (c *calc) value() ast.Value {
 	tg.str("new_user_name", c.newUserName)
 	tg.str("new_path", c.newPath)
 
-	iam := c.builder(17)
+	iam := c.builder(19)
 	iam.str("requested_user_name", c.requestedUserName)
 	iam.bool("target_omitted", c.targetOmitted)
 	iam.str("error_resource", c.errorResourceT)
@@ -196,6 +229,8 @@ func (c *calc) value() ast.Value {
 	iam.term("target", c.object(tg.pairs))
 	iam.str("target_phrase", c.targetPhrase)
 	iam.str("key_phrase", c.keyPhrase)
+	iam.bool("key_masked", c.keyMasked)
+	iam.str("masked_key_user_name", c.maskedKeyUserName)
 
 	return ast.NewObject(
 		[2]*ast.Term{key("version"), versionTerm},
@@ -213,13 +248,16 @@ var names = map[string][]string{
 		"via_cloudformation", "actor_name", "display_name", "access_key_id", "long_term_key_id", "actor",
 		"error_code", "error_message", "success", "failed", "denied", "mfa_authenticated",
 		"console_session", "console_without_mfa", "source", "summary_phrase", "event_time_ns",
-		"base_context",
+		"base_context", "identity_center_session", "idp_session", "console_mfa_missing", "mfa_caveat",
+		"revocable_role_name", "sso_role_name", "federating_user_name", "containment_account",
+		"containment_context", "caller_context", "cloudformation_step_down", "failed_not_denied",
 	},
 	"iam": {
 		"requested_user_name", "target_omitted", "error_resource", "error_target_user_name",
 		"error_target_user_arn", "target_user_name", "acted_on_self", "acted_on_root_self",
 		"root_created_own_access_key", "acted_on_other_user", "access_key_id", "new_user_name",
-		"new_path", "key_status", "target", "target_phrase", "key_phrase",
+		"new_path", "key_status", "target", "target_phrase", "key_phrase", "key_masked",
+		"masked_key_user_name",
 	},
 }
 

@@ -8,7 +8,11 @@ default key_masked := false
 
 # key_masked holds when the record names an access key only as HIDDEN_DUE_TO_SECURITY_REASONS
 # (in the request, or in CreateAccessKey's response) and no usable id elsewhere.
-key_masked if {
+key_masked := input.facts.iam.key_masked if {
+	input.facts.version == 1
+} else := _ref_key_masked
+
+_ref_key_masked if {
 	not access_key_id
 	_masked_key
 }
@@ -19,4 +23,6 @@ _masked_key if input.responseElements.accessKey.accessKeyId == "HIDDEN_DUE_TO_SE
 
 # masked_key_user_name is the target user of a call whose key id is masked: the user whose
 # keys to list (aws iam list-access-keys) to find the key by creation time.
-masked_key_user_name := target_user_name if key_masked
+masked_key_user_name := input.facts.iam.masked_key_user_name if {
+	input.facts.version == 1
+} else := target_user_name if key_masked
