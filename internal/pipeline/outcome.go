@@ -257,7 +257,10 @@ func (c *Counts) Summary() string {
 	if n := c.Updates(); n > 0 {
 		fmt.Fprintf(&b, ", %d updates", n)
 	}
-	if n := c.Health(); n > 0 {
+	switch n := c.Health(); {
+	case n == 1:
+		b.WriteString(", 1 health alert")
+	case n > 1:
 		fmt.Fprintf(&b, ", %d health alerts", n)
 	}
 	if c.Get(Suppressed) > 0 {
