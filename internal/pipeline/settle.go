@@ -17,6 +17,21 @@ import (
 // candidates one at a time, in input order, so windows decide as they do when the same
 // records are processed one by one.
 
+// delivery collects what one record's findings deliver.
+type delivery struct {
+	fresh   []*alert.Alert // new alerts
+	updates []*alert.Alert // alerts re-delivered with the same id and a higher count
+	claims  []string       // idempotency claims to release when delivery fails
+	reasons []string       // why findings raised nothing new
+	clock   time.Time      // the record's trusted clock (state.Event.Clock)
+	// prior holds, per claimed alert, the destinations an earlier partly failed delivery
+	// reached (PartialDelivery): the sinks skip them.
+	prior map[string][]string
+	// owner is the idempotency claim each alert to deliver stands for (the claims are the
+	// per-event alert ids; a threshold alert or dedup update has an id of its own).
+	owner map[*alert.Alert]string
+}
+
 // Settle finishes a candidate: it applies state to its alerts and delivers them, counts the
 // record's outcome and reports its warnings and errors.
 func (p *Pipeline) Settle(ctx context.Context, c *Candidate) Result {

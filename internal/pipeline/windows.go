@@ -32,21 +32,6 @@ type Windows interface {
 	Observe(ctx context.Context, s state.Spec, ev state.Event) (state.Decision, error)
 }
 
-// delivery collects what one record's findings deliver.
-type delivery struct {
-	fresh   []*alert.Alert // new alerts
-	updates []*alert.Alert // alerts re-delivered with the same id and a higher count
-	claims  []string       // idempotency claims to release when delivery fails
-	reasons []string       // why findings raised nothing new
-	clock   time.Time      // the record's trusted clock (state.Event.Clock)
-	// prior holds, per claimed alert, the destinations an earlier partly failed delivery
-	// reached (PartialDelivery): the sinks skip them.
-	prior map[string][]string
-	// owner is the idempotency claim each alert to deliver stands for (the claims are the
-	// per-event alert ids; a threshold alert or dedup update has an id of its own).
-	owner map[*alert.Alert]string
-}
-
 // windowUnavailable is a dedup window the state store could not answer for.
 type windowUnavailable struct{ err error }
 
