@@ -33,6 +33,20 @@ func NewEnrichment(v ast.Value) Enrichment { return Enrichment{v} }
 // Value is input.enrichment's value; nil when there is none.
 func (en Enrichment) Value() ast.Value { return en.value }
 
+// Doc is input.enrichment as plain Go values (map[string]any, []any, string, json.Number,
+// bool), for alert contexts; nil when there is none.
+func (en Enrichment) Doc() map[string]any {
+	if en.value == nil {
+		return nil
+	}
+	j, err := ast.JSON(en.value)
+	if err != nil {
+		return nil
+	}
+	m, _ := j.(map[string]any)
+	return m
+}
+
 // Evaluation is what EvaluateRecord found for one record.
 type Evaluation struct {
 	// Input is the rules' input (the record, input.facts and input.enrichment), which the

@@ -62,7 +62,7 @@ func (p *Pipeline) Prepare(ev *Evaluated) *Candidate {
 	if p.Now != nil {
 		now = p.Now
 	}
-	enrichment := enrichmentDoc(ev.eval.Enrichment.Value())
+	enrichment := ev.eval.Enrichment.Doc()
 	// Event time is a claim: one ahead of the trusted clock is flagged in its alerts (Settle
 	// keeps it from moving any window).
 	clock, clockName := p.trustedClock(ev.rec.Origin, now)
