@@ -155,7 +155,7 @@ func (c *Counts) Undelivered() int64 { return c.undelivered.Load() }
 // because the state store did not answer (ReasonStateUnavailable).
 func (c *Counts) StateUnavailable() int64 { return c.stateUnavailable.Load() }
 
-// Oversize is the number of records over the pipeline's TeamInputLimit, which team rules
+// Oversize is the number of records over the rule set's input limit, which team rules
 // did not evaluate.
 func (c *Counts) Oversize() int64 { return c.oversize.Load() }
 

@@ -6,7 +6,7 @@ import (
 	"github.com/trailhound/trailhound/internal/team"
 )
 
-// Apply runs the policy of the team that owns the alert's rule (pipeline.Policy): a
+// Apply runs the policy of the team that owns the alert's rule (pipeline.RuleSet): a
 // break-glass principal raises the alert's severity and notes it in context.break_glass; a
 // matching suppression keeps it from delivery. Built-in alerts are never touched: a team's
 // policy covers its own rules only.

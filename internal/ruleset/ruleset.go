@@ -245,7 +245,7 @@ func events(p *rule.Pack) []rule.EventRef {
 
 // Unavailable returns a rule error for each broken team pack, not replaced by a previous
 // one, whose rules declared this event: the event was not evaluated by that team's rules
-// (pipeline.Unavailable).
+// (pipeline.RuleSet).
 func (s *Set) Unavailable(eventSource, eventName string) []error {
 	bs := s.byEvent[rule.EventRef{Source: eventSource, Name: eventName}]
 	if len(bs) == 0 {
