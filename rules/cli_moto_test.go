@@ -417,7 +417,7 @@ func functionZip() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// builtinEngine loads the embedded pack as the detector does (detector/load.go).
+// builtinEngine loads the embedded pack as the detector does (internal/setup/load.go).
 func builtinEngine(t *testing.T) *engine.Engine {
 	t.Helper()
 	p, err := rule.Load("builtin", "builtin", "rules", FS)

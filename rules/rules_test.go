@@ -16,6 +16,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/format"
 
 	"github.com/trailhound/trailhound/internal/regotest"
+	"github.com/trailhound/trailhound/internal/rule"
 )
 
 // Test naming convention for rule tests (enforced by TestRuleTestsHavePositiveAndNegativeCases):
@@ -177,12 +178,73 @@ func TestRegoUnitTests(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no Rego tests found")
 	}
-	for p := range mods {
-		if isTestFile(p) && perFile[p] == 0 {
+	for p, m := range mods {
+		if isTestFile(p) && perFile[p] == 0 && !isTestHelper(m) {
 			t.Errorf("%s holds no test_ rules", p)
 		}
 	}
 	t.Logf("%d Rego tests ran", n)
+}
+
+// isTestHelper reports whether m is a module of the shared test helpers, package lib.test
+// (lib/test/*_test.rego): test-only, but holding helpers, not tests.
+func isTestHelper(m *ast.Module) bool { return m.Package.Path.Equal(rule.TestLibRef) }
+
+// TestTestHelpersAreTestOnly: the shared test helpers (data.lib.test) are never a rule and
+// never needed to evaluate one. They define no `alert` and carry no rule metadata, no module
+// outside a _test.rego file refers to them, and the built-in pack as the detector loads it
+// holds them with its tests only (not among the modules it compiles).
+func TestTestHelpersAreTestOnly(t *testing.T) {
+	mods := parseAll(t)
+	helpers := 0
+	for p, m := range mods {
+		if isTestHelper(m) {
+			helpers++
+			for _, r := range m.Rules {
+				if r.Head.Name == "alert" || strings.HasPrefix(r.Head.Name.String(), "test_") {
+					t.Errorf("%s:%d: the test helpers define no alert and no tests", p, r.Location.Row)
+				}
+			}
+			for _, a := range m.Annotations {
+				if a.Custom != nil {
+					t.Errorf("%s: the test helpers carry no rule metadata (custom)", p)
+				}
+			}
+		}
+		if isTestFile(p) {
+			continue
+		}
+		ast.WalkRefs(m, func(r ast.Ref) bool {
+			if r.HasPrefix(rule.TestLibRef) {
+				t.Errorf("%s: refers to %s: only tests may use the test helpers", p, r)
+			}
+			return false
+		})
+		for _, imp := range m.Imports {
+			if r, ok := imp.Path.Value.(ast.Ref); ok && r.HasPrefix(rule.TestLibRef) {
+				t.Errorf("%s: imports %s: only tests may use the test helpers", p, r)
+			}
+		}
+	}
+	if helpers == 0 {
+		t.Fatal("no module of package lib.test: where did the test helpers go?")
+	}
+	pack, err := rule.Load("builtin", "builtin", "rules", FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, m := range pack.Modules {
+		if isTestHelper(m) {
+			t.Errorf("%s is among the modules the detector compiles", name)
+		}
+	}
+	th, err := pack.TestHelpers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(th) != helpers {
+		t.Errorf("TestHelpers returned %d modules, want the %d of package lib.test", len(th), helpers)
+	}
 }
 
 var (
@@ -203,6 +265,20 @@ func TestLayout(t *testing.T) {
 		}
 		var want string
 		switch {
+		case strings.HasPrefix(p, "lib/test/"):
+			// The shared test helpers, package lib.test, are test-only: every file ends in
+			// _test.rego, so the loader parses them only when tests run. test_test.rego tests them.
+			if !isTestFile(p) {
+				t.Errorf("%s: the test helpers in lib/test/ live in _test.rego files", p)
+			}
+			want = "lib.test"
+			if p == "lib/test/test_test.rego" {
+				want = "lib.test_test"
+			}
+			if pkg != want {
+				t.Errorf("%s: package %s, want %s", p, pkg, want)
+			}
+			continue
 		case libPath.MatchString(base):
 			want = "lib." + libPath.FindStringSubmatch(base)[1]
 		case rulePath.MatchString(base):

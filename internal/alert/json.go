@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/trailhound/trailhound/internal/event"
 )
 
 // appendAlert appends the JSON of a, exactly as encoding/json encodes an Alert (the tests
@@ -289,7 +291,7 @@ func appendJSONStringOK(b []byte, s string) ([]byte, bool) { return appendJSONSt
 
 // isJSONNumber is encoding/json's test of a json.Number it writes as is.
 func isJSONNumber(n json.Number) bool {
-	return validNumber(string(n))
+	return event.IsNumber(string(n))
 }
 
 // appendJSONString appends s as encoding/json does, with HTML escaping: <, > and & as \u003c,

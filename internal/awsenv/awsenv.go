@@ -9,7 +9,8 @@
 // AWS_* settings that cost no code, so the function binary leaves the rest out (1.3 MB of
 // the stripped arm64 binary). The CLI keeps config.LoadDefaultConfig (internal/cli/commands.go).
 //
-// Read, as the SDK's default chain reads them:
+// The variables are declared and parsed in internal/settings (settings.AWS); read, as the
+// SDK's default chain reads them:
 //
 //	AWS_REGION, else AWS_DEFAULT_REGION, else Options.DefaultRegion
 //	AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_ACCOUNT_ID
@@ -36,28 +37,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go/logging"
-)
 
-// Environment variables Load reads.
-const (
-	EnvRegion               = "AWS_REGION"
-	EnvDefaultRegion        = "AWS_DEFAULT_REGION"
-	EnvAccessKeyID          = "AWS_ACCESS_KEY_ID"
-	EnvSecretAccessKey      = "AWS_SECRET_ACCESS_KEY"
-	EnvSessionToken         = "AWS_SESSION_TOKEN"
-	EnvAccountID            = "AWS_ACCOUNT_ID"
-	EnvEndpointURL          = "AWS_ENDPOINT_URL" // and AWS_ENDPOINT_URL_<SERVICE>
-	EnvIgnoreEndpoints      = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"
-	EnvMaxAttempts          = "AWS_MAX_ATTEMPTS"
-	EnvRetryMode            = "AWS_RETRY_MODE"
-	EnvUseFIPSEndpoint      = "AWS_USE_FIPS_ENDPOINT"
-	EnvUseDualStackEndpoint = "AWS_USE_DUALSTACK_ENDPOINT"
+	"github.com/trailhound/trailhound/internal/settings"
 )
 
 // CredentialsSource is the Source of the credentials Load's provider returns.
@@ -76,78 +62,63 @@ type Options struct {
 	Retryer func() aws.Retryer
 }
 
-// Load returns the SDK configuration the environment describes; getenv is os.Getenv in
-// production. It fails only for a value it cannot parse. Missing credentials are reported
-// when they are needed, as with the SDK's default chain: the configuration's Credentials
-// then return an error wrapping ErrNoCredentials, so a caller can check its own settings
-// first and call cfg.Credentials.Retrieve itself to fail early.
+// Load returns the SDK configuration the environment describes (settings.LoadAWS, then New);
+// getenv is os.Getenv in production. It fails only for a value it cannot parse.
 //
 // The service clients read AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> from the process
 // environment too, to decide which of the two wins; pass os.Getenv to have them agree.
 func Load(getenv func(string) string, o Options) (aws.Config, error) {
-	src := &source{getenv: getenv}
+	a, err := settings.LoadAWS(getenv)
+	if err != nil {
+		return aws.Config{}, err
+	}
+	return New(a, o), nil
+}
+
+// New returns the SDK configuration of a. Missing credentials are reported when they are
+// needed, as with the SDK's default chain: the configuration's Credentials then return an
+// error wrapping ErrNoCredentials, so a caller can check its own settings first and call
+// cfg.Credentials.Retrieve itself to fail early.
+func New(a settings.AWS, o Options) aws.Config {
 	cfg := aws.Config{
-		Region:        firstSet(getenv, EnvRegion, EnvDefaultRegion),
-		Credentials:   credentialsFrom(getenv),
+		Region:        a.Region,
+		Credentials:   credentialsFrom(a),
 		Logger:        logging.NewStandardLogger(os.Stderr), // as config.LoadDefaultConfig
-		ConfigSources: []any{src},
+		ConfigSources: []any{&source{a}},
 	}
 	if cfg.Region == "" {
 		cfg.Region = o.DefaultRegion
 	}
-
-	var err error
-	if src.ignoreEndpoints, err = parseBool(getenv, EnvIgnoreEndpoints); err != nil {
-		return aws.Config{}, err
-	}
-	if u := getenv(EnvEndpointURL); u != "" && !src.ignoreEndpoints {
-		cfg.BaseEndpoint = aws.String(u)
-	}
-	if src.fips, err = parseBool(getenv, EnvUseFIPSEndpoint); err != nil {
-		return aws.Config{}, err
-	}
-	if src.dualStack, err = parseBool(getenv, EnvUseDualStackEndpoint); err != nil {
-		return aws.Config{}, err
-	}
-
-	maxAttempts := 0
-	if v := getenv(EnvMaxAttempts); v != "" {
-		if maxAttempts, err = strconv.Atoi(v); err != nil || maxAttempts < 0 {
-			return aws.Config{}, fmt.Errorf("%s: want a whole number of attempts, got %q", EnvMaxAttempts, v)
-		}
-	}
-	var mode aws.RetryMode
-	if v := getenv(EnvRetryMode); v != "" {
-		if mode, err = aws.ParseRetryMode(v); err != nil {
-			return aws.Config{}, fmt.Errorf("%s: want standard or adaptive, got %q", EnvRetryMode, v)
-		}
+	if a.EndpointURL != "" {
+		cfg.BaseEndpoint = aws.String(a.EndpointURL)
 	}
 	if o.Retryer != nil {
 		cfg.Retryer = o.Retryer
 	} else {
-		cfg.RetryMaxAttempts, cfg.RetryMode = maxAttempts, mode
+		cfg.RetryMaxAttempts, cfg.RetryMode = a.MaxAttempts, aws.RetryMode(a.RetryMode)
 	}
-	return cfg, nil
+	return cfg
 }
 
-// credentialsFrom returns the static credentials of the environment, or a provider that
-// says which variables are missing.
-func credentialsFrom(getenv func(string) string) aws.CredentialsProvider {
-	id, secret := getenv(EnvAccessKeyID), getenv(EnvSecretAccessKey)
-	if id == "" || secret == "" {
+// credentialsFrom returns the static credentials of a, or a provider that says which
+// variables are missing.
+func credentialsFrom(a settings.AWS) aws.CredentialsProvider {
+	if a.AccessKeyID == "" || a.SecretAccessKey == "" {
 		var missing []string
-		for _, k := range []string{EnvAccessKeyID, EnvSecretAccessKey} {
-			if getenv(k) == "" {
-				missing = append(missing, k)
+		for _, v := range []struct {
+			name, value string
+		}{{settings.AccessKeyID.Name, a.AccessKeyID}, {settings.SecretAccessKey.Name, a.SecretAccessKey}} {
+			if v.value == "" {
+				missing = append(missing, v.name)
 			}
 		}
 		return noCredentials(strings.Join(missing, " and "))
 	}
 	return credentials.StaticCredentialsProvider{Value: aws.Credentials{
-		AccessKeyID:     id,
-		SecretAccessKey: secret,
-		SessionToken:    getenv(EnvSessionToken),
-		AccountID:       getenv(EnvAccountID),
+		AccessKeyID:     a.AccessKeyID,
+		SecretAccessKey: a.SecretAccessKey,
+		SessionToken:    a.SessionToken,
+		AccountID:       a.AccountID,
 		Source:          CredentialsSource,
 	}}
 }
@@ -163,29 +134,22 @@ func (n noCredentials) Retrieve(context.Context) (aws.Credentials, error) {
 // source is the configuration source the service clients consult (through
 // aws.Config.ConfigSources) for the settings aws.Config has no field for. Its methods match
 // the SDK's internal/configsources interfaces.
-type source struct {
-	getenv          func(string) string
-	ignoreEndpoints bool
-	fips, dualStack bool
-}
+type source struct{ a settings.AWS }
 
 // GetServiceBaseEndpoint returns AWS_ENDPOINT_URL_<SERVICE> for the SDK service ID sdkID.
 func (s *source) GetServiceBaseEndpoint(_ context.Context, sdkID string) (string, bool, error) {
-	if s.ignoreEndpoints {
-		return "", false, nil
-	}
-	u := s.getenv(EnvEndpointURL + "_" + strings.ReplaceAll(strings.ToUpper(sdkID), " ", "_"))
+	u := s.a.ServiceEndpoint(sdkID)
 	return u, u != "", nil
 }
 
 // GetIgnoreConfiguredEndpoints reports AWS_IGNORE_CONFIGURED_ENDPOINT_URLS.
 func (s *source) GetIgnoreConfiguredEndpoints(context.Context) (bool, bool, error) {
-	return s.ignoreEndpoints, s.ignoreEndpoints, nil
+	return s.a.IgnoreEndpoints, s.a.IgnoreEndpoints, nil
 }
 
 // GetUseFIPSEndpoint reports AWS_USE_FIPS_ENDPOINT=true.
 func (s *source) GetUseFIPSEndpoint(context.Context) (aws.FIPSEndpointState, bool, error) {
-	if !s.fips {
+	if !s.a.FIPS {
 		return aws.FIPSEndpointStateUnset, false, nil
 	}
 	return aws.FIPSEndpointStateEnabled, true, nil
@@ -193,30 +157,8 @@ func (s *source) GetUseFIPSEndpoint(context.Context) (aws.FIPSEndpointState, boo
 
 // GetUseDualStackEndpoint reports AWS_USE_DUALSTACK_ENDPOINT=true.
 func (s *source) GetUseDualStackEndpoint(context.Context) (aws.DualStackEndpointState, bool, error) {
-	if !s.dualStack {
+	if !s.a.DualStack {
 		return aws.DualStackEndpointStateUnset, false, nil
 	}
 	return aws.DualStackEndpointStateEnabled, true, nil
-}
-
-// firstSet returns the value of the first of keys that is set.
-func firstSet(getenv func(string) string, keys ...string) string {
-	for _, k := range keys {
-		if v := getenv(k); v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-// parseBool reads a true/false setting (either case, as the SDK); unset is false.
-func parseBool(getenv func(string) string, key string) (bool, error) {
-	switch v := getenv(key); {
-	case v == "", strings.EqualFold(v, "false"):
-		return false, nil
-	case strings.EqualFold(v, "true"):
-		return true, nil
-	default:
-		return false, fmt.Errorf("%s: want true or false, got %q", key, v)
-	}
 }

@@ -41,7 +41,7 @@ func coldStart(ctx context.Context, detector, dir string, runs int) (time.Durati
 	return walls[len(walls)/2], nil
 }
 
-// lambdaSize builds the function as deploy/build.sh builds it (the Lambda build, stripped,
+// lambdaSize builds the function as deploy/build.sh builds it (cmd/bootstrap, stripped,
 // linux/arm64) and returns its size in bytes.
 func lambdaSize(ctx context.Context, module, dir string) (int64, error) {
 	out, err := filepath.Abs(filepath.Join(dir, "bootstrap"))

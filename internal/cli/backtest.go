@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/awsenv"
 	"github.com/trailhound/trailhound/internal/backtest"
 	"github.com/trailhound/trailhound/internal/bundle"
 	"github.com/trailhound/trailhound/internal/event"
@@ -20,6 +21,7 @@ import (
 	"github.com/trailhound/trailhound/internal/replay"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/ruleset"
+	"github.com/trailhound/trailhound/internal/settings"
 	"github.com/trailhound/trailhound/internal/setup"
 	"github.com/trailhound/trailhound/internal/team"
 )
@@ -50,7 +52,7 @@ func cmdBacktest(ctx context.Context, args []string, s stdio) (int, error) {
 	batchItems := fs.Int("batch-items", 4, "--local: log files per batch")
 	poll := fs.Duration("poll", 5*time.Second, "--state-machine: how often to check the execution")
 	reduce := fs.String("reduce", "", "reduce the state machine's run at s3://bucket/prefix (its --run) in this process: for a run too large for the reduce's 15 minutes in Lambda, or to settle it again")
-	tuningFile := fs.String("tuning", "", "org tuning file (as replay's --tuning; default $"+setup.EnvTuningConfig+"); with --state-machine it travels in the run's rules bundle")
+	tuningFile := fs.String("tuning", "", "org tuning file (as replay's --tuning; default $"+settings.TuningConfig.Name+"); with --state-machine it travels in the run's rules bundle")
 	inventory := fs.String("inventory", "", "--state-machine: the s3:// URL of an S3 Inventory manifest.json of the trail bucket (for a stack with ItemSource inventory)")
 	roots, err := parseFlags(fs, args)
 	if err != nil {
@@ -86,12 +88,13 @@ func cmdBacktest(ctx context.Context, args []string, s stdio) (int, error) {
 	if _, err := replayFilter(*start, *end, accounts, regions); err != nil {
 		return ExitUsage, err
 	}
+	src := settings.LoadSources(os.Getenv)
 	settings := backtest.Settings{Trail: trail, Run: *runURL, Start: *start, End: *end, Accounts: splitList(accounts), Regions: splitList(regions), Lateness: lateness.String()}
-	set, err := loadRuleSet(ctx, setup.TeamDirs(ruleDirs, os.Getenv))
+	set, err := loadRuleSet(ctx, setup.TeamDirs(ruleDirs, src))
 	if err != nil {
 		return ExitUsage, err
 	}
-	tuningFrom := setup.TuningPath(*tuningFile, os.Getenv)
+	tuningFrom := setup.TuningPath(*tuningFile, src)
 	if tuningFrom != "" {
 		if set.Tuning, err = setup.LoadTuning(tuningFrom, set, time.Now()); err != nil {
 			return ExitUsage, err
@@ -125,7 +128,7 @@ func cmdBacktest(ctx context.Context, args []string, s stdio) (int, error) {
 	if err != nil {
 		return ExitUsage, err
 	}
-	return bt.stateMachine(ctx, settings, out, threshold, *machine, *inventory, setup.TeamDirs(ruleDirs, os.Getenv), tuningFrom, key, *accept, *deliver, *poll)
+	return bt.stateMachine(ctx, settings, out, threshold, *machine, *inventory, setup.TeamDirs(ruleDirs, src), tuningFrom, key, *accept, *deliver, *poll)
 }
 
 // backtestRun is one backtest command.
@@ -142,10 +145,7 @@ func (b *backtestRun) runtime(ctx context.Context) (backtest.Runtime, *s3.Client
 	if err != nil {
 		return backtest.Runtime{}, nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
-		o.UsePathStyle = cfg.BaseEndpoint != nil || os.Getenv("AWS_ENDPOINT_URL_S3") != ""
-		o.DisableLogOutputChecksumValidationSkipped = true
-	})
+	client := awsenv.NewS3(cfg, awsenv.S3Trail)
 	return backtest.Runtime{
 		Pipeline: func(context.Context, backtest.Settings) (*pipeline.Pipeline, error) {
 			p := &pipeline.Pipeline{}
@@ -277,7 +277,7 @@ func parseFailOn(v string) (rule.Severity, error) {
 // outputWriter is the alert output for --format: scan's and replay's (text in colour on a
 // terminal unless NO_COLOR, an update as one line).
 func outputWriter(s stdio, format string) (*cliOutput, error) {
-	return newCLIOutput(s.out, format, "auto", os.Getenv)
+	return newCLIOutput(s.out, format, "auto", settings.LoadTerminal(os.Getenv))
 }
 
 // signingKeyOf loads --signing-key, as `rules bundle` does.

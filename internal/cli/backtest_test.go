@@ -21,6 +21,7 @@ import (
 	"github.com/trailhound/trailhound/internal/backtest"
 	"github.com/trailhound/trailhound/internal/function"
 	"github.com/trailhound/trailhound/internal/obs"
+	"github.com/trailhound/trailhound/internal/settings"
 	"github.com/trailhound/trailhound/internal/testutil"
 )
 
@@ -204,7 +205,7 @@ func TestBacktestStateMachineWithMoto(t *testing.T) {
 	}
 
 	// Step Functions' part: the batches, then the reduce, through the function's Lambda handler.
-	t.Setenv(function.EnvBacktestBucket, "runs")
+	t.Setenv(settings.BacktestBucket.Name, "runs")
 	h, err := function.NewBacktestHandler(ctx, os.Getenv, obs.NewLogger(&bytes.Buffer{}, 0))
 	if err != nil {
 		t.Fatal(err)

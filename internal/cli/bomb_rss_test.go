@@ -19,7 +19,7 @@ import (
 // stays under 300 MB. It takes a few seconds and a build, so it runs only with
 // TRAILHOUND_RSS_TEST=1:
 //
-//	TRAILHOUND_RSS_TEST=1 go test ./detector -run TestScanGzipBombPeakRSS -v
+//	TRAILHOUND_RSS_TEST=1 go test ./internal/cli -run TestScanGzipBombPeakRSS -v
 func TestScanGzipBombPeakRSS(t *testing.T) {
 	if os.Getenv("TRAILHOUND_RSS_TEST") != "1" {
 		t.Skip("set TRAILHOUND_RSS_TEST=1 to build the detector and measure its peak RSS on a 1 GiB gzip bomb")

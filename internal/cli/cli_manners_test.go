@@ -10,14 +10,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/trailhound/trailhound/internal/setup"
+	"github.com/trailhound/trailhound/internal/settings"
 	"github.com/trailhound/trailhound/internal/testutil"
-	"github.com/trailhound/trailhound/internal/version"
 )
 
 // fakeTerminal stands in for a terminal on stdin or stdout (isTerminal, isTerminalReader).
@@ -83,15 +81,6 @@ func TestVersion(t *testing.T) {
 		if r.code != ExitOK || !strings.HasPrefix(r.stdout, "detector ") || !strings.Contains(r.stdout, runtime.Version()) || r.stderr != "" {
 			t.Errorf("detector %v: exit %d, stdout %q, stderr %q", args, r.code, r.stdout, r.stderr)
 		}
-	}
-	// The build information's parts, as a VCS-stamped build has them.
-	bi := &debug.BuildInfo{Main: debug.Module{Path: "github.com/trailhound/trailhound", Version: "v1.2.3"}, Settings: []debug.BuildSetting{
-		{Key: "vcs.revision", Value: "0123456789abcdef0123456789abcdef01234567"}, {Key: "vcs.time", Value: "2026-12-01T10:00:00Z"}, {Key: "vcs.modified", Value: "true"}}}
-	if got, want := version.Of(bi), "detector v1.2.3, revision 0123456789abcdef0123456789abcdef01234567+dirty (2026-12-01T10:00:00Z), "+runtime.Version(); got != want {
-		t.Errorf("version.Of: %q, want %q", got, want)
-	}
-	if got := version.Of(nil); !strings.Contains(got, "revision unknown") {
-		t.Errorf("version.Of(nil): %q", got)
 	}
 	// A binary built with VCS stamping in a git clone (the go command looks for a .git
 	// directory: a worktree's .git file is not one) names the commit it was built from.
@@ -244,7 +233,7 @@ func TestTeamPackWithoutTeamFile(t *testing.T) {
 		}
 	}
 	check("--rules", runCLI(t, "", "scan", "--format", "json", "--rules", root, events))
-	t.Setenv(setup.EnvTeamsConfig, root)
+	t.Setenv(settings.TeamsConfig.Name, root)
 	check("TEAMS_CONFIG", runCLI(t, "", "scan", "--format", "json", events))
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/trailhound/trailhound/internal/pipeline"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/ruleset"
+	"github.com/trailhound/trailhound/internal/settings"
 	"github.com/trailhound/trailhound/internal/setup"
 	"github.com/trailhound/trailhound/internal/state"
 	"github.com/trailhound/trailhound/internal/team"
@@ -34,9 +35,11 @@ type pipelineFlags struct {
 
 // addPipelineFlags defines the shared flags on fs.
 func addPipelineFlags(fs *flag.FlagSet) (*pipelineFlags, error) {
-	enrichDefault, err := cliEnrichDefault(os.Getenv)
+	// ENRICH, else off: the CLI runs on laptops with no AWS account, so IAM lookups are
+	// opt-in there; the Lambda turns them on by default.
+	enrichment, err := settings.LoadEnrichment(os.Getenv, false)
 	if err != nil {
-		return nil, err
+		return nil, usagef("%v", err)
 	}
 	f := &pipelineFlags{
 		format: fs.String("format", "", "output format: text, json (JSON Lines of Alert v1) or ocsf (JSON Lines of OCSF 1.6 Detection Findings); default text on a terminal, json otherwise"),
@@ -45,9 +48,9 @@ func addPipelineFlags(fs *flag.FlagSet) (*pipelineFlags, error) {
 		quiet:  fs.Bool("quiet", false, "do not print the outcome summary on stderr"),
 	}
 	fs.Var(&f.ruleDirs, "rules", "team rule packs: a team pack directory (teams/payments) or a directory of them (teams); repeatable; default $TEAMS_CONFIG")
-	f.tuning = fs.String("tuning", "", "org tuning file (exceptions, staged and disabled rules; see rules/TUNING.md); default $"+setup.EnvTuningConfig)
+	f.tuning = fs.String("tuning", "", "org tuning file (exceptions, staged and disabled rules; see rules/TUNING.md); default $"+settings.TuningConfig.Name)
 	f.diff = fs.Bool("tuning-diff", false, "print on stderr what the tuning file changed: alerts before and after, per exception, staged and disabled rule (disabled rules are evaluated to count what they would have raised)")
-	f.enrich = fs.Bool("enrich", enrichDefault, "look up the IAM facts rules declare (custom.enrich: key age and last use, MFA, admin rights, tags) with your AWS credentials; read-only calls; default $ENRICH, else off")
+	f.enrich = fs.Bool("enrich", enrichment.On, "look up the IAM facts rules declare (custom.enrich: key age and last use, MFA, admin rights, tags) with your AWS credentials; read-only calls; default $ENRICH, else off")
 	return f, nil
 }
 
@@ -70,16 +73,17 @@ func (f *pipelineFlags) open(ctx context.Context, s stdio) (*cliRun, int, error)
 			return nil, ExitUsage, usagef("--fail-on: %v", err)
 		}
 	}
-	out, err := newCLIOutput(s.out, *f.format, *f.color, os.Getenv)
+	out, err := newCLIOutput(s.out, *f.format, *f.color, settings.LoadTerminal(os.Getenv))
 	if err != nil {
 		return nil, ExitUsage, err
 	}
 	r.out = out
-	rt, err := openRuntime(ctx, setup.TeamDirs(f.ruleDirs, os.Getenv), setup.TuningPath(*f.tuning, os.Getenv), out)
+	src := settings.LoadSources(os.Getenv)
+	rt, err := openRuntime(ctx, setup.TeamDirs(f.ruleDirs, src), setup.TuningPath(*f.tuning, src), out)
 	if err != nil {
 		return nil, ExitUsage, err
 	}
-	if *f.diff && setup.TuningPath(*f.tuning, os.Getenv) == "" {
+	if *f.diff && setup.TuningPath(*f.tuning, src) == "" {
 		return nil, ExitUsage, usagef("%v", errTuningUnset)
 	}
 	active := rt.Init(ctx)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,20 +12,6 @@ import (
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/enrich"
 )
-
-// cliEnrichDefault is the default of scan's --enrich flag: the ENRICH environment variable
-// (docs/ARCHITECTURE.md, Configuration: honoured by the CLI too), else off. The CLI runs on laptops with
-// no AWS account, so IAM lookups are opt-in there; the Lambda turns them on by default.
-func cliEnrichDefault(getenv func(string) string) (bool, error) {
-	switch v := strings.ToLower(strings.TrimSpace(getenv("ENRICH"))); v {
-	case "", "false", "0", "no":
-		return false, nil
-	case "true", "1", "yes":
-		return true, nil
-	default:
-		return false, usagef("ENRICH: want true or false, got %q", v)
-	}
-}
 
 // newCLIEnricher builds the IAM enricher with the user's AWS credentials and settings
 // (cliAWSConfig: the SDK's default chain, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...).

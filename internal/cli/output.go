@@ -13,6 +13,7 @@ import (
 	"github.com/trailhound/trailhound/internal/ocsf"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/ruleset"
+	"github.com/trailhound/trailhound/internal/settings"
 )
 
 // This file is the CLI's alert output (scan, replay): JSON Lines for machines (Alert v1, or
@@ -48,7 +49,7 @@ type outputTally struct {
 // newCLIOutput returns the output for format ("json", "ocsf", "text", or "" for text on a
 // terminal and json otherwise) and color ("auto": on a terminal that has not asked for NO_COLOR or
 // TERM=dumb, "always", "never"), writing to w.
-func newCLIOutput(w io.Writer, format, color string, getenv func(string) string) (*cliOutput, error) {
+func newCLIOutput(w io.Writer, format, color string, term settings.Terminal) (*cliOutput, error) {
 	o := &cliOutput{w: w, shown: map[string]int{}}
 	o.tally.bySeverity, o.tally.byRule = map[string]int{}, map[string]int{}
 	switch strings.ToLower(format) {
@@ -64,7 +65,7 @@ func newCLIOutput(w io.Writer, format, color string, getenv func(string) string)
 	}
 	switch strings.ToLower(color) {
 	case "", "auto":
-		o.opts.Color = isTerminal(w) && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
+		o.opts.Color = isTerminal(w) && term.Color()
 	case "always":
 		o.opts.Color = true
 	case "never":

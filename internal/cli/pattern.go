@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/trailhound/trailhound/internal/engine"
+	"github.com/trailhound/trailhound/internal/settings"
 	"github.com/trailhound/trailhound/internal/setup"
 )
 
@@ -24,7 +25,7 @@ func cmdPattern(ctx context.Context, args []string, s stdio) (int, error) {
 	} else if len(rest) > 0 {
 		return ExitUsage, usagef("pattern takes no arguments")
 	}
-	set, err := loadRuleSet(ctx, setup.TeamDirs(dirs, os.Getenv))
+	set, err := loadRuleSet(ctx, setup.TeamDirs(dirs, settings.LoadSources(os.Getenv)))
 	if err != nil {
 		return ExitUsage, err
 	}

@@ -3,13 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
 	"runtime"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
+	"github.com/trailhound/trailhound/internal/awsenv"
 	"github.com/trailhound/trailhound/internal/replay"
 	"github.com/trailhound/trailhound/internal/state"
 )
@@ -132,12 +130,7 @@ func replaySource(ctx context.Context, root string) (replay.Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
-		o.UsePathStyle = cfg.BaseEndpoint != nil || os.Getenv("AWS_ENDPOINT_URL_S3") != ""
-		// CloudTrail writes its files without checksums: validation is skipped for every
-		// GetObject, which the SDK would otherwise log each time.
-		o.DisableLogOutputChecksumValidationSkipped = true
-	})
+	client := awsenv.NewS3(cfg, awsenv.S3Trail)
 	src, err := replay.NewS3(client, root)
 	if err != nil {
 		return nil, usagef("%v", err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/rule"
+	"github.com/trailhound/trailhound/internal/settings"
 	"github.com/trailhound/trailhound/internal/setup"
 )
 
@@ -25,7 +26,7 @@ func rulesList(ctx context.Context, args []string, s stdio) (int, error) {
 	if _, err := parseFlags(fs, args); err != nil {
 		return ExitUsage, err
 	}
-	set, err := loadRuleSet(ctx, setup.TeamDirs(dirs, os.Getenv))
+	set, err := loadRuleSet(ctx, setup.TeamDirs(dirs, settings.LoadSources(os.Getenv)))
 	if err != nil {
 		return ExitUsage, err
 	}
@@ -64,7 +65,7 @@ func rulesList(ctx context.Context, args []string, s stdio) (int, error) {
 
 // catalogCommand regenerates rules/CATALOG.md; the test that keeps the committed catalog in
 // step with the rules tells people to run it.
-const catalogCommand = "go run ./detector rules doc --out rules/CATALOG.md"
+const catalogCommand = "go run ./cmd/detector rules doc --out rules/CATALOG.md"
 
 func rulesDoc(ctx context.Context, args []string, s stdio) (int, error) {
 	fs := newFlags("rules doc", s, "rules doc [--out FILE]")

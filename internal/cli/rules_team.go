@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,29 +105,7 @@ func rulesTest(ctx context.Context, args []string, s stdio) (int, error) {
 	if err != nil {
 		return ExitPartial, err
 	}
-	passed, failed := 0, 0
-	for _, r := range results {
-		status := "PASS"
-		switch {
-		case r.Skip:
-			status = "SKIP"
-		case !r.Pass:
-			status = "FAIL"
-			failed++
-		default:
-			passed++
-		}
-		if *verbose || status == "FAIL" {
-			fmt.Fprintf(s.out, "%s %s:%d %s.%s", status, r.File, r.Line, r.Package, r.Name)
-			if r.Err != "" {
-				fmt.Fprintf(s.out, ": %s", r.Err)
-			}
-			fmt.Fprintln(s.out)
-			if status == "FAIL" && r.Output != "" {
-				fmt.Fprintf(s.out, "    output: %s\n", r.Output)
-			}
-		}
-	}
+	passed, failed := printTests(s.out, "", results, *verbose)
 	fmt.Fprintf(s.out, "%d passed, %d failed\n", passed, failed)
 	if len(results) == 0 {
 		return ExitPartial, fmt.Errorf("no Rego tests found")
@@ -214,26 +193,7 @@ func printVerdict(s stdio, rep *verdict.Report, verbose bool, minCoverage float6
 	for _, p := range rep.Problems {
 		fmt.Fprintf(w, "  PROBLEM %s\n", strings.ReplaceAll(p.Error(), "\n", "\n    "))
 	}
-	passed, failedTests := 0, 0
-	for _, t := range rep.Tests {
-		status := testStatus(t)
-		switch status {
-		case "PASS":
-			passed++
-		case "FAIL":
-			failedTests++
-		}
-		if verbose || status == "FAIL" {
-			fmt.Fprintf(w, "  %s %s:%d %s.%s", status, t.File, t.Line, t.Package, t.Name)
-			if t.Err != "" {
-				fmt.Fprintf(w, ": %s", t.Err)
-			}
-			fmt.Fprintln(w)
-			if status == "FAIL" && t.Output != "" {
-				fmt.Fprintf(w, "      output: %s\n", t.Output)
-			}
-		}
-	}
+	passed, failedTests := printTests(w, "  ", rep.Tests, verbose)
 	if rep.Coverage != nil {
 		fmt.Fprintf(w, "  tests: %d passed, %d failed\n", passed, failedTests)
 		if len(rep.Tests) == 0 {
@@ -253,6 +213,32 @@ func printVerdict(s stdio, rep *verdict.Report, verbose bool, minCoverage float6
 		verdict = "FAIL"
 	}
 	fmt.Fprintf(w, "%s team %s\n", verdict, rep.Team)
+}
+
+// printTests prints the failed tests (every test with verbose), each line after indent, and
+// counts the passed and the failed ones (a skipped test is neither): for the built-in pack's
+// tests and for a team pack's.
+func printTests(w io.Writer, indent string, results []regotest.TestResult, verbose bool) (passed, failed int) {
+	for _, t := range results {
+		status := testStatus(t)
+		switch status {
+		case "PASS":
+			passed++
+		case "FAIL":
+			failed++
+		}
+		if verbose || status == "FAIL" {
+			fmt.Fprintf(w, "%s%s %s:%d %s.%s", indent, status, t.File, t.Line, t.Package, t.Name)
+			if t.Err != "" {
+				fmt.Fprintf(w, ": %s", t.Err)
+			}
+			fmt.Fprintln(w)
+			if status == "FAIL" && t.Output != "" {
+				fmt.Fprintf(w, "%s    output: %s\n", indent, t.Output)
+			}
+		}
+	}
+	return passed, failed
 }
 
 func testStatus(t regotest.TestResult) string {

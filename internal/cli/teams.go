@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/trailhound/trailhound/internal/route"
+	"github.com/trailhound/trailhound/internal/delivery"
 	"github.com/trailhound/trailhound/internal/ruleset"
 	"github.com/trailhound/trailhound/internal/setup"
 	"github.com/trailhound/trailhound/internal/team"
@@ -38,7 +38,7 @@ func loadRuleSet(ctx context.Context, dirs []string) (*ruleset.Set, error) {
 // every alert, staged ones included, going to out (the CLI has no routes). A directory that
 // cannot be read or holds no team pack, and a tuning file that does not read or validate,
 // are usage errors.
-func openRuntime(ctx context.Context, dirs []string, tuningPath string, out route.Sender) (*ruleset.Runtime, error) {
+func openRuntime(ctx context.Context, dirs []string, tuningPath string, out delivery.Sender) (*ruleset.Runtime, error) {
 	builtin, eng, err := setup.CompiledBuiltin(ctx)
 	if err != nil {
 		return nil, err

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/trailhound/trailhound/internal/bundle"
-	"github.com/trailhound/trailhound/internal/setup"
+	"github.com/trailhound/trailhound/internal/settings"
 	"github.com/trailhound/trailhound/internal/testutil"
 )
 
@@ -74,7 +74,7 @@ func TestScanWithABrokenTeamPack(t *testing.T) {
 		t.Fatalf("no --rules: exit %d\n%s", r.code, r.stderr)
 	}
 	// TEAMS_CONFIG stands in for --rules.
-	t.Setenv(setup.EnvTeamsConfig, filepath.Join(root, "payments"))
+	t.Setenv(settings.TeamsConfig.Name, filepath.Join(root, "payments"))
 	if r := runCLI(t, "", "scan", "--format", "json", events); r.code != ExitOK || !slices.Contains(ruleTeams(t, r.stdout), "PAYMENTS-001/payments") {
 		t.Fatalf("TEAMS_CONFIG: exit %d\n%s", r.code, r.stderr)
 	}

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trailhound/trailhound/internal/setup"
+	"github.com/trailhound/trailhound/internal/settings"
 )
 
 // rotationTuning quiets the nightly key-rotation Lambda with one exception.
@@ -233,7 +233,7 @@ func TestTuningFileErrorsAreUsageErrors(t *testing.T) {
 	if res.code != ExitUsage || !strings.Contains(res.stderr, "--tuning-diff needs a tuning file") {
 		t.Fatalf("exit %d\n%s", res.code, res.stderr)
 	}
-	t.Setenv(setup.EnvTuningConfig, bad)
+	t.Setenv(settings.TuningConfig.Name, bad)
 	if res := runCLI(t, "", "scan", "-"); res.code != ExitUsage {
 		t.Fatalf("TUNING_CONFIG not honoured: exit %d\n%s", res.code, res.stderr)
 	}

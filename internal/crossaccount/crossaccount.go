@@ -160,7 +160,8 @@ func (a *Accounts) identity(ctx context.Context) (account, partition string, err
 }
 
 // assumeRole is the credentials provider of a member account's session. (The SDK's stscreds
-// does the same; the Lambda build leaves the credentials providers out, lambda_build_test.go.)
+// does the same; cmd/bootstrap leaves the credentials providers out, see
+// internal/function/lambda_build_test.go.)
 // aws.CredentialsCache calls it when the session is about to expire.
 type assumeRole struct {
 	sts      STSAPI

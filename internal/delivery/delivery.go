@@ -22,7 +22,15 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/trailhound/trailhound/internal/alert"
 )
+
+// Sender delivers alerts: a sink, a fan-out, or what the pipeline delivers to. Send returns
+// an error if any alert was not delivered (AlertErrors when it can tell which).
+type Sender interface {
+	Send(ctx context.Context, alerts []*alert.Alert) error
+}
 
 // AlertError is the failure of one alert at the destination that returned it.
 type AlertError struct {

@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/trailhound/trailhound/internal/event"
 )
 
 // This file turns a record's JSON into the Rego input value in one pass, without the detour
@@ -301,35 +303,12 @@ func (p *inputParser) str() (string, bool) {
 // number reads a JSON number, kept as its literal text (json.Number, as OPA decodes it).
 func (p *inputParser) number() (*ast.Term, bool) {
 	start := p.i
-	if p.b[p.i] == '-' {
-		p.i++
-	}
-	switch {
-	case p.i < len(p.b) && p.b[p.i] == '0':
-		p.i++
-	case p.i < len(p.b) && isDigit(p.b[p.i]):
-		p.digits()
-	default:
+	end, problem := event.NumberEnd(p.b, p.i)
+	if problem != "" {
 		return nil, false
 	}
-	if p.i < len(p.b) && p.b[p.i] == '.' {
-		p.i++
-		if p.i >= len(p.b) || !isDigit(p.b[p.i]) {
-			return nil, false
-		}
-		p.digits()
-	}
-	exp := p.i < len(p.b) && (p.b[p.i] == 'e' || p.b[p.i] == 'E')
-	if exp {
-		p.i++
-		if p.i < len(p.b) && (p.b[p.i] == '+' || p.b[p.i] == '-') {
-			p.i++
-		}
-		if p.i >= len(p.b) || !isDigit(p.b[p.i]) {
-			return nil, false
-		}
-		p.digits()
-	}
+	p.i = end
+	exp := bytes.IndexAny(p.b[start:end], "eE") >= 0
 	lit := p.s[start:p.i]
 	if t := ast.InternedIntNumberTermFromString(lit); t != nil {
 		return t, true
@@ -345,14 +324,6 @@ func (p *inputParser) number() (*ast.Term, bool) {
 	}
 	return p.term(ast.Number(lit)), true
 }
-
-func (p *inputParser) digits() {
-	for p.i < len(p.b) && isDigit(p.b[p.i]) {
-		p.i++
-	}
-}
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // keyCache interns object key terms (string -> *ast.Term): CloudTrail records repeat a few
 // hundred distinct keys. It stops growing at maxKeys, so hostile input cannot grow it without

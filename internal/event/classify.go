@@ -2,6 +2,7 @@ package event
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 )
 
@@ -12,6 +13,20 @@ import (
 // cloudTrailDetailSuffix ends every EventBridge detail-type that carries a CloudTrail record
 // ("AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail", ...).
 const cloudTrailDetailSuffix = "via CloudTrail"
+
+// FirstFraming reports how the first item of the input b is framed, as RecordsBytes would
+// yield it (a record, or an error: an SQS message whose body does not decode is still
+// FramingSQS), and false when b holds no item. Only the first item is decoded. The Lambda
+// function tells an SQS batch from an EventBridge event by it.
+func FirstFraming(b []byte) (Framing, bool) {
+	for rec, err := range RecordsBytes("", b) {
+		if de, ok := errors.AsType[*DecodeError](err); ok {
+			return de.Origin.Framing, true
+		}
+		return rec.Origin.Framing, true
+	}
+	return "", false
+}
 
 // emitObject classifies the object b[start:end], scanned into fr, and yields what it holds:
 // a record, or an error. A log file's records were already yielded while it was scanned.

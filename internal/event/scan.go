@@ -129,38 +129,11 @@ func isDigit(c byte) bool { return c-'0' < 10 }
 
 // scanNumber scans a JSON number starting at b[i].
 func scanNumber(b []byte, i int) (int, *syntaxError) {
-	if b[i] == '-' {
-		i++
+	end, problem := NumberEnd(b, i)
+	if problem != "" {
+		return end, errAt(b, end, problem)
 	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case i < len(b) && isDigit(b[i]):
-		for i++; i < len(b) && isDigit(b[i]); i++ {
-		}
-	default:
-		return i, errAt(b, i, "in numeric literal")
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		if i >= len(b) || !isDigit(b[i]) {
-			return i, errAt(b, i, "after decimal point in numeric literal")
-		}
-		for i++; i < len(b) && isDigit(b[i]); i++ {
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		if i >= len(b) || !isDigit(b[i]) {
-			return i, errAt(b, i, "in exponent of numeric literal")
-		}
-		for i++; i < len(b) && isDigit(b[i]); i++ {
-		}
-	}
-	return i, nil
+	return end, nil
 }
 
 // scanLiteral scans true, false or null starting at b[i].

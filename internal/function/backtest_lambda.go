@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strings"
 	"sync"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/trailhound/trailhound/internal/awsenv"
 	"github.com/trailhound/trailhound/internal/backtest"
 	"github.com/trailhound/trailhound/internal/bundle"
 	"github.com/trailhound/trailhound/internal/engine"
@@ -23,19 +23,15 @@ import (
 	"github.com/trailhound/trailhound/internal/replay"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/ruleset"
+	"github.com/trailhound/trailhound/internal/settings"
 	"github.com/trailhound/trailhound/internal/setup"
 	"github.com/trailhound/trailhound/internal/sink"
 )
 
-// EnvBacktestBucket, set on the backtest function of deploy/backtest.yaml, makes the Lambda
-// a backtest worker and reduce (internal/backtest) instead of the live detector. Runs write
-// under this bucket only, and a run's rules bundle must be in it.
-const EnvBacktestBucket = "BACKTEST_BUCKET"
-
-// backtestMode reports whether the function is the backtest function.
-func backtestMode() bool { return strings.TrimSpace(os.Getenv(EnvBacktestBucket)) != "" }
-
-// backtestLambdaMain serves backtest invocations; it never returns.
+// backtestLambdaMain serves backtest invocations; it never returns. BACKTEST_BUCKET, set on
+// the backtest function of deploy/backtest.yaml, makes the Lambda a backtest worker and
+// reduce (internal/backtest) instead of the live detector: runs write under this bucket
+// only, and a run's rules bundle must be in it.
 func backtestLambdaMain(log *slog.Logger) {
 	h, err := NewBacktestHandler(context.Background(), os.Getenv, log)
 	if err != nil {
@@ -56,6 +52,10 @@ type BacktestHandler struct {
 }
 
 func NewBacktestHandler(ctx context.Context, getenv func(string) string, log *slog.Logger) (*BacktestHandler, error) {
+	conf, err := settings.LoadBacktest(getenv)
+	if err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
 	builtin, eng, err := setup.LoadBuiltin(ctx)
 	if err != nil {
 		return nil, err
@@ -65,16 +65,13 @@ func NewBacktestHandler(ctx context.Context, getenv func(string) string, log *sl
 		return nil, err
 	}
 	var key *bundle.Key
-	if material := getenv(EnvRulesPublicKey); strings.TrimSpace(material) != "" {
-		if key, err = bundle.LoadKey(material, getenv(EnvRulesKeyAlgorithm)); err != nil {
-			return nil, fmt.Errorf("%s: %w", EnvRulesPublicKey, err)
+	if conf.PublicKey != "" {
+		if key, err = bundle.LoadKey(conf.PublicKey, conf.KeyAlgorithm); err != nil {
+			return nil, fmt.Errorf("%s: %w", settings.RulesPublicKey.Name, err)
 		}
 	}
-	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
-		o.UsePathStyle = cfg.BaseEndpoint != nil || os.Getenv("AWS_ENDPOINT_URL_S3") != ""
-		o.DisableLogOutputChecksumValidationSkipped = true
-	})
-	h := &BacktestHandler{bucket: strings.TrimSpace(getenv(EnvBacktestBucket)), log: log}
+	client := awsenv.NewS3(cfg, awsenv.S3Trail)
+	h := &BacktestHandler{bucket: conf.Bucket, log: log}
 	rules := &runRules{client: client, bucket: h.bucket, builtin: builtin, engine: eng, key: key, log: log}
 	rt := backtest.Runtime{
 		Pipeline: rules.pipeline,
@@ -93,7 +90,7 @@ func NewBacktestHandler(ctx context.Context, getenv func(string) string, log *sl
 		},
 		OnError: func(err error) { log.Warn("record problem", "err", err) },
 	}
-	if dest, err := sink.FromEnv(cfg, getenv); err != nil {
+	if dest, err := sink.FromSettings(cfg, conf.Destinations); err != nil {
 		return nil, fmt.Errorf("configure sinks: %w", err)
 	} else if len(dest.Sinks) > 0 {
 		h.reducer.Destinations = dest
@@ -152,7 +149,7 @@ func (h *BacktestHandler) allowed(s backtest.Settings) error {
 			return fmt.Errorf("backtest %s: %w", what, err)
 		}
 		if bucket != h.bucket {
-			return fmt.Errorf("backtest %s %s: this function works in s3://%s only (%s)", what, u, h.bucket, EnvBacktestBucket)
+			return fmt.Errorf("backtest %s %s: this function works in s3://%s only (%s)", what, u, h.bucket, settings.BacktestBucket.Name)
 		}
 	}
 	return nil
@@ -201,7 +198,7 @@ func (r *runRules) set(ctx context.Context, url string) (*ruleset.Set, error) {
 	}
 	defer out.Body.Close()
 	if r.key == nil {
-		r.log.Warn(EnvRulesPublicKey + " not set: the run's rules bundle is not verified")
+		r.log.Warn(settings.RulesPublicKey.Name + " not set: the run's rules bundle is not verified")
 	}
 	build := ruleset.BundleBuilder(r.builtin, nil, nil, r.key, url, ruleset.Options{Lib: r.builtin.Lib(), Deadline: setup.RuleDeadline, PackDeadline: setup.PackDeadline})
 	set, err := build(ctx, out.Body, reload.Version{ETag: aws.ToString(out.ETag)}, ruleset.FromEngine(r.engine))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/enrich"
+	"github.com/trailhound/trailhound/internal/settings"
 	"github.com/trailhound/trailhound/internal/setup"
 	"github.com/trailhound/trailhound/internal/testutil"
 )
@@ -295,7 +296,11 @@ func TestOperatorOptionsCreateInMoto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := newEnricher(cfg, eng, func(k string) string { s, _ := vars[k].(string); return s })
+	conf, err := settings.LoadEnrichment(func(k string) string { s, _ := vars[k].(string); return s }, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := newEnricher(cfg, eng, conf)
 	if err != nil || e == nil {
 		t.Fatalf("enricher: %v", err)
 	}

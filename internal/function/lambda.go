@@ -6,7 +6,6 @@
 package function
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -168,19 +167,15 @@ type invocation struct {
 	alerts  []string
 }
 
-// sqsBatch reports whether payload is an SQS batch, and decodes it.
+// sqsBatch reports whether payload is an SQS batch (an event source mapping's: its first
+// item is an SQS message to the event decoder, and it is an SQSEvent whose first record came
+// from aws:sqs), and decodes it.
 func sqsBatch(payload []byte) (events.SQSEvent, bool) {
-	var probe struct {
-		Records []struct {
-			EventSource string `json:"eventSource"`
-		} `json:"Records"`
-	}
-	if !bytes.Contains(payload, []byte(`"aws:sqs"`)) || json.Unmarshal(payload, &probe) != nil ||
-		len(probe.Records) == 0 || probe.Records[0].EventSource != "aws:sqs" {
+	if framing, ok := event.FirstFraming(payload); !ok || framing != event.FramingSQS {
 		return events.SQSEvent{}, false
 	}
 	var batch events.SQSEvent
-	if err := json.Unmarshal(payload, &batch); err != nil {
+	if err := json.Unmarshal(payload, &batch); err != nil || len(batch.Records) == 0 || batch.Records[0].EventSource != "aws:sqs" {
 		return events.SQSEvent{}, false
 	}
 	return batch, true

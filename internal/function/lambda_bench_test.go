@@ -12,7 +12,7 @@ import (
 // serving SQS, Security Hub, SNS, DynamoDB and IAM (for enrichment), configured as
 // deploy/template.yaml configures the function. Run (deploy/README.md, "Benchmark"):
 //
-//	go test ./detector -run '^$' -bench 'Lambda' -benchtime 5x
+//	go test ./internal/function -run '^$' -bench 'Lambda' -benchtime 5x
 //
 // Each reports the median over its runs; moto's round trips (a few ms each) are included,
 // as AWS's would be.

@@ -40,6 +40,7 @@ var lambdaFeatures = []string{
 	"github.com/trailhound/trailhound/internal/reload.ParseS3URL",
 	"github.com/aws/aws-sdk-go-v2/service/s3.(*Client).GetObject",
 	"github.com/trailhound/trailhound/internal/bundle.Read",
+	"github.com/trailhound/trailhound/internal/settings.LoadFunction",
 	// The backtest function (deploy/backtest.yaml): map worker and reduce.
 	"github.com/trailhound/trailhound/internal/function.backtestLambdaMain",
 	"github.com/trailhound/trailhound/internal/backtest.(*Worker).Handle",

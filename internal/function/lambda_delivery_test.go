@@ -18,7 +18,7 @@ import (
 
 	"github.com/trailhound/trailhound/internal/alert"
 	"github.com/trailhound/trailhound/internal/obs"
-	"github.com/trailhound/trailhound/internal/setup"
+	"github.com/trailhound/trailhound/internal/settings"
 	"github.com/trailhound/trailhound/internal/testutil"
 )
 
@@ -35,10 +35,10 @@ func TestLambdaDeliveryPerAlertAndDestination(t *testing.T) {
 		return regexp.MustCompile(`(?m)^  sqs_queue_url: .*\n  sns_topic_arn: .*$`).ReplaceAllString(s, "  sqs_queue_url: "+missing)
 	})
 	vars := map[string]string{
-		"ALERT_QUEUE_URL":    env.triageURL,
-		"STATE_TABLE":        env.table,
-		"ENRICH":             "false",
-		setup.EnvTeamsConfig: root + "/payments",
+		"ALERT_QUEUE_URL":         env.triageURL,
+		"STATE_TABLE":             env.table,
+		"ENRICH":                  "false",
+		settings.TeamsConfig.Name: root + "/payments",
 	}
 	var logs, metrics syncBuffer
 	h, err := newLambdaHandler(context.Background(), func(k string) string { return vars[k] }, obs.NewLogger(&logs, 0), &metrics)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/trailhound/trailhound/internal/awsenv"
 	"github.com/trailhound/trailhound/internal/obs"
+	"github.com/trailhound/trailhound/internal/settings"
 	"github.com/trailhound/trailhound/internal/setup"
 	"github.com/trailhound/trailhound/internal/sink"
 	"github.com/trailhound/trailhound/internal/state"
@@ -24,18 +24,15 @@ import (
 
 //go:generate go test -run ^TestDeployTemplatesCarryDetectorPattern$ -count=1 -update-pattern .
 
-// EnvStateTable names the DynamoDB idempotency table (docs/ARCHITECTURE.md, Configuration).
-const EnvStateTable = "STATE_TABLE"
-
 // LambdaMode reports whether the process was started by AWS Lambda (or a Runtime API
 // emulator): then it is the function handler instead of the CLI.
-func LambdaMode() bool { return os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" }
+func LambdaMode() bool { return settings.LambdaMode(os.Getenv) }
 
 // Main initialises the handler and serves invocations from the Lambda Runtime API until
 // the process is stopped; it never returns. An initialisation error exits the process with
 // status 1 after logging it: Lambda reports the init failure and retries.
 func Main() {
-	level, lerr := obs.ParseLevel(os.Getenv(obs.EnvLogLevel))
+	level, lerr := settings.LoadLogLevel(os.Getenv)
 	log := obs.NewLogger(os.Stderr, level)
 	// The Lambda library reports handler errors through the standard log package: route it
 	// through the same JSON handler so every line of the log is JSON.
@@ -43,7 +40,7 @@ func Main() {
 	if lerr != nil {
 		log.Warn("using log level info", "err", lerr)
 	}
-	if backtestMode() {
+	if settings.BacktestMode(os.Getenv) {
 		backtestLambdaMain(log) // the backtest function (backtest_lambda.go)
 	}
 	start := time.Now()
@@ -69,13 +66,18 @@ func lambdaAWSConfig() (aws.Config, error) {
 	return cfg, nil
 }
 
-// newLambdaHandler builds the handler from the environment: the built-in rule pack, the sinks
-// (sink.FromEnv; at least one is required, since alerts would otherwise only reach a log),
+// newLambdaHandler builds the handler from the environment (internal/settings; getenv is
+// os.Getenv in production): the built-in rule pack, the sinks
+// (sink.FromSettings; at least one is required, since alerts would otherwise only reach a log),
 // the idempotency store (DynamoDB when STATE_TABLE is set, else per-container memory) and the
 // IAM enricher (unless ENRICH=false). The idempotency store and the dedup and threshold
 // windows share the STATE_TABLE. Once every setting is checked, and before the first AWS
 // call (the rules bundle), it fails when the environment holds no AWS credentials.
 func newLambdaHandler(ctx context.Context, getenv func(string) string, log *slog.Logger, metrics io.Writer) (*lambdaHandler, error) {
+	fn, err := settings.LoadFunction(getenv)
+	if err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
 	builtin, eng, err := setup.LoadBuiltin(ctx)
 	if err != nil {
 		return nil, err
@@ -84,7 +86,7 @@ func newLambdaHandler(ctx context.Context, getenv func(string) string, log *slog
 	if err != nil {
 		return nil, err
 	}
-	sinks, err := sink.FromEnv(cfg, getenv)
+	sinks, err := sink.FromSettings(cfg, fn.Destinations)
 	if err != nil {
 		return nil, fmt.Errorf("configure sinks: %w", err)
 	}
@@ -96,15 +98,12 @@ func newLambdaHandler(ctx context.Context, getenv func(string) string, log *slog
 		sink:       sinks,
 		log:        log,
 		metrics:    metrics,
-		dimensions: map[string]string{"FunctionName": getenv("AWS_LAMBDA_FUNCTION_NAME")},
+		dimensions: map[string]string{"FunctionName": fn.FunctionName},
 		now:        time.Now,
 
 		stateTimeout: lambdaStateTimeout,
 	}
-	if h.dimensions["FunctionName"] == "" {
-		h.dimensions["FunctionName"] = "trailhound"
-	}
-	if table := strings.TrimSpace(getenv(EnvStateTable)); table != "" {
+	if table := fn.StateTable; table != "" {
 		ddb := dynamodb.NewFromConfig(cfg)
 		h.idempotency = state.NewDynamo(ddb, table) // claims are committed by the pipeline
 		h.windows = state.NewDynamoWindows(ddb, table)
@@ -113,10 +112,10 @@ func newLambdaHandler(ctx context.Context, getenv func(string) string, log *slog
 		h.idempotency = state.NewMemory()
 		h.windows = state.NewMemoryWindows()
 	}
-	if h.rules, err = newLambdaRules(ctx, cfg, getenv, builtin, eng, sinks, log); err != nil {
+	if h.rules, err = newLambdaRules(ctx, cfg, fn, builtin, eng, sinks, log); err != nil {
 		return nil, err
 	}
-	if h.enricher, err = newEnricher(cfg, eng, getenv); err != nil {
+	if h.enricher, err = newEnricher(cfg, eng, fn.Enrichment); err != nil {
 		return nil, err
 	}
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
@@ -126,6 +125,6 @@ func newLambdaHandler(ctx context.Context, getenv func(string) string, log *slog
 	// the health alerts of the rules it activates.
 	active := h.rules.Init(ctx)
 	deliverHealth(ctx, h.pipeline(ctx, log, active), active.Health, log)
-	log.Info("configured", "sinks", sinks.Names(), "rules", len(eng.Rules()), "state_table", getenv(EnvStateTable) != "", "enrich", h.enricher != nil)
+	log.Info("configured", "sinks", sinks.Names(), "rules", len(eng.Rules()), "state_table", fn.StateTable != "", "enrich", h.enricher != nil)
 	return h, nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/trailhound/trailhound/internal/cli"
 	"github.com/trailhound/trailhound/internal/obs"
+	"github.com/trailhound/trailhound/internal/settings"
 	"github.com/trailhound/trailhound/internal/testutil"
 )
 
@@ -68,10 +69,10 @@ func TestRulesPublicKeyFromSSM(t *testing.T) {
 
 	start := func(parameter string) (string, error) {
 		vars := map[string]string{
-			"ALERT_QUEUE_URL":          queue,
-			"ENRICH":                   "false",
-			EnvRulesBundle:             "s3://my-rules-bucket/trailhound/teams.tar.gz",
-			EnvRulesPublicKeyParameter: parameter,
+			"ALERT_QUEUE_URL":                     queue,
+			"ENRICH":                              "false",
+			settings.RulesBundle.Name:             "s3://my-rules-bucket/trailhound/teams.tar.gz",
+			settings.RulesPublicKeyParameter.Name: parameter,
 		}
 		var logs syncBuffer
 		_, err := newLambdaHandler(ctx, func(k string) string { return vars[k] }, obs.NewLogger(&logs, 0), &bytes.Buffer{})
@@ -96,11 +97,20 @@ func TestRulesPublicKeyFromSSM(t *testing.T) {
 	}
 }
 
+// TestRulesKeyMaterialRefusesBothSettings: the function refuses to start with both key
+// settings, before it reads any parameter (settings.LoadBundle refuses them).
 func TestRulesKeyMaterialRefusesBothSettings(t *testing.T) {
-	env := map[string]string{EnvRulesPublicKey: "-----BEGIN PUBLIC KEY-----", EnvRulesPublicKeyParameter: "/k"}
+	env := map[string]string{"ALERT_QUEUE_URL": "http://127.0.0.1:1/q", settings.RulesBundle.Name: "s3://b/k",
+		settings.RulesPublicKey.Name: "-----BEGIN PUBLIC KEY-----", settings.RulesPublicKeyParameter.Name: "/k"}
+	var logs bytes.Buffer
+	_, err := newLambdaHandler(context.Background(), func(k string) string { return env[k] }, obs.NewLogger(&logs, 0), &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "not both") {
+		t.Fatalf("both set: err %v", err)
+	}
+	// The key as text: no parameter read.
 	called := false
-	_, _, err := rulesKeyMaterial(context.Background(), func() parameterAPI { called = true; return nil }, func(k string) string { return env[k] })
-	if err == nil || !strings.Contains(err.Error(), "not both") || called {
-		t.Fatalf("both set: err %v, SSM called %t", err, called)
+	material, from, err := rulesKeyMaterial(context.Background(), func() parameterAPI { called = true; return nil }, settings.Bundle{PublicKey: "pem"})
+	if err != nil || material != "pem" || from != settings.RulesPublicKey.Name || called {
+		t.Fatalf("key as text: %q from %s, err %v, SSM called %t", material, from, err, called)
 	}
 }

@@ -26,7 +26,7 @@ import (
 	"github.com/trailhound/trailhound/internal/alert"
 	"github.com/trailhound/trailhound/internal/bundle"
 	"github.com/trailhound/trailhound/internal/obs"
-	"github.com/trailhound/trailhound/internal/setup"
+	"github.com/trailhound/trailhound/internal/settings"
 	"github.com/trailhound/trailhound/internal/team"
 	"github.com/trailhound/trailhound/internal/testutil"
 )
@@ -81,12 +81,12 @@ func TestLambdaTeamBundle(t *testing.T) {
 	publish("r1", nil)
 
 	vars := map[string]string{
-		"ALERT_QUEUE_URL":     env.triageURL,
-		"STATE_TABLE":         env.table,
-		"ENRICH":              "false",
-		EnvRulesBundle:        "s3://trailhound-rules/teams.tar.gz",
-		EnvRulesPublicKey:     string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})),
-		EnvRulesReloadSeconds: "1",
+		"ALERT_QUEUE_URL":                env.triageURL,
+		"STATE_TABLE":                    env.table,
+		"ENRICH":                         "false",
+		settings.RulesBundle.Name:        "s3://trailhound-rules/teams.tar.gz",
+		settings.RulesPublicKey.Name:     string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})),
+		settings.RulesReloadSeconds.Name: "1",
 	}
 	var logs, metrics syncBuffer
 	h, err := newLambdaHandler(ctx, func(k string) string { return vars[k] }, obs.NewLogger(&logs, 0), &metrics)
@@ -232,10 +232,10 @@ func TestLambdaRulesConfigurationErrors(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		"teams dir missing": {map[string]string{setup.EnvTeamsConfig: filepath.Join(t.TempDir(), "nope")}, "TEAMS_CONFIG"},
-		"bundle not s3":     {map[string]string{EnvRulesBundle: "https://bucket/key"}, "RULES_BUNDLE"},
-		"bad key":           {map[string]string{EnvRulesBundle: "s3://b/k", EnvRulesPublicKey: "-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n"}, "RULES_PUBLIC_KEY"},
-		"bad interval":      {map[string]string{EnvRulesBundle: "s3://b/k", EnvRulesReloadSeconds: "0"}, "RULES_RELOAD_SECONDS"},
+		"teams dir missing": {map[string]string{settings.TeamsConfig.Name: filepath.Join(t.TempDir(), "nope")}, "TEAMS_CONFIG"},
+		"bundle not s3":     {map[string]string{settings.RulesBundle.Name: "https://bucket/key"}, "RULES_BUNDLE"},
+		"bad key":           {map[string]string{settings.RulesBundle.Name: "s3://b/k", settings.RulesPublicKey.Name: "-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n"}, "RULES_PUBLIC_KEY"},
+		"bad interval":      {map[string]string{settings.RulesBundle.Name: "s3://b/k", settings.RulesReloadSeconds.Name: "0"}, "RULES_RELOAD_SECONDS"},
 	}
 	for name, c := range cases {
 		env := map[string]string{}
@@ -269,12 +269,12 @@ func TestLambdaInitWithHangingBundleEndpoint(t *testing.T) {
 	t.Cleanup(func() { close(release); srv.Close() })
 	t.Setenv("AWS_ENDPOINT_URL_S3", srv.URL)
 	vars := map[string]string{
-		"ALERT_QUEUE_URL":           env.triageURL,
-		"STATE_TABLE":               env.table,
-		"ENRICH":                    "false",
-		EnvRulesBundle:              "s3://trailhound-rules/teams.tar.gz",
-		EnvRulesFetchTimeoutSeconds: "1",
-		EnvRulesReloadSeconds:       "1",
+		"ALERT_QUEUE_URL":                      env.triageURL,
+		"STATE_TABLE":                          env.table,
+		"ENRICH":                               "false",
+		settings.RulesBundle.Name:              "s3://trailhound-rules/teams.tar.gz",
+		settings.RulesFetchTimeoutSeconds.Name: "1",
+		settings.RulesReloadSeconds.Name:       "1",
 	}
 	var logs, metrics syncBuffer
 	type result struct {

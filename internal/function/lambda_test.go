@@ -19,6 +19,9 @@ func TestSQSBatchDetection(t *testing.T) {
 		"cloudtrail log file":                  {`{"Records":[{"eventSource":"iam.amazonaws.com","eventName":"GetUser","userAgent":"aws:sqs"}]}`, false},
 		"empty batch":                          {`{"Records":[]}`, false},
 		"not json":                             {`aws:sqs`, false},
+		"sqs batch, body not a record":         {`{"Records":[{"messageId":"m1","body":"not json","eventSource":"aws:sqs"}]}`, true},
+		"receive-message messages":             {`[{"MessageId":"m1","Body":"{}"}]`, false},
+		"sqs-shaped records, other source":     {`{"Records":[{"messageId":"m1","body":"{}","eventSource":"aws:kinesis"}]}`, false},
 	}
 	for name, c := range cases {
 		batch, ok := sqsBatch([]byte(c.payload))

@@ -17,7 +17,7 @@ import (
 	"github.com/trailhound/trailhound/internal/alert"
 	"github.com/trailhound/trailhound/internal/bundle"
 	"github.com/trailhound/trailhound/internal/obs"
-	"github.com/trailhound/trailhound/internal/setup"
+	"github.com/trailhound/trailhound/internal/settings"
 	"github.com/trailhound/trailhound/internal/testutil"
 )
 
@@ -42,7 +42,7 @@ func TestLambdaTuning(t *testing.T) {
 	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("trailhound-rules")}); err != nil {
 		t.Fatal(err)
 	}
-	vars := map[string]string{"ALERT_QUEUE_URL": env.triageURL, "STATE_TABLE": env.table, "ENRICH": "false", setup.EnvTuningConfig: path}
+	vars := map[string]string{"ALERT_QUEUE_URL": env.triageURL, "STATE_TABLE": env.table, "ENRICH": "false", settings.TuningConfig.Name: path}
 	var logs syncBuffer
 	h, err := newLambdaHandler(ctx, func(k string) string { return vars[k] }, obs.NewLogger(&logs, 0), &bytes.Buffer{})
 	if err != nil {
@@ -79,7 +79,7 @@ func TestLambdaTuning(t *testing.T) {
 	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("trailhound-rules"), Key: aws.String("rules.tar.gz"), Body: bytes.NewReader(buf.Bytes())}); err != nil {
 		t.Fatal(err)
 	}
-	vars[EnvRulesBundle] = "s3://trailhound-rules/rules.tar.gz"
+	vars[settings.RulesBundle.Name] = "s3://trailhound-rules/rules.tar.gz"
 	h, err = newLambdaHandler(ctx, func(k string) string { return vars[k] }, obs.NewLogger(&logs, 0), &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +99,7 @@ func TestLambdaTuning(t *testing.T) {
 	if err := os.WriteFile(path, []byte("owner: s\nstaged: [TH-NOPE-001]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	delete(vars, EnvRulesBundle)
+	delete(vars, settings.RulesBundle.Name)
 	if _, err := newLambdaHandler(ctx, func(k string) string { return vars[k] }, obs.NewLogger(&logs, 0), &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "TUNING_CONFIG: "+path+":2:") {
 		t.Fatalf("invalid TUNING_CONFIG: %v", err)
 	}

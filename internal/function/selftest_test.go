@@ -1,5 +1,3 @@
-//go:build !lambda
-
 package function
 
 import (
@@ -14,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/trailhound/trailhound/internal/cli"
 	"github.com/trailhound/trailhound/internal/obs"
 	"github.com/trailhound/trailhound/internal/selftest"
 	"github.com/trailhound/trailhound/internal/testutil"
@@ -98,14 +95,5 @@ func TestSelftest(t *testing.T) {
 	_ = json.Unmarshal([]byte(aws.ToString(r.Messages[0].Body)), &a)
 	if a.Event.ID != "trailhound-selftest-"+o.Nonce {
 		t.Errorf("the canned alert's event id %q, want trailhound-selftest-%s", a.Event.ID, o.Nonce)
-	}
-}
-
-func TestSelftestUsage(t *testing.T) {
-	for _, args := range [][]string{{"selftest"}, {"selftest", "--function", "f"}, {"selftest", "--queue", "q"}, {"selftest", "--function", "f", "--queue", "q", "extra"}} {
-		var out, errw bytes.Buffer
-		if code := cli.Run(context.Background(), args, strings.NewReader(""), &out, &errw); code != cli.ExitUsage {
-			t.Errorf("%v: exit %d, want %d (%s)", args, code, cli.ExitUsage, errw.String())
-		}
 	}
 }

@@ -4,15 +4,11 @@
 package obs
 
 import (
-	"fmt"
 	"io"
 	"log/slog"
 	"strings"
 	"unicode/utf8"
 )
-
-// EnvLogLevel is the environment variable that sets the log level.
-const EnvLogLevel = "LOG_LEVEL"
 
 // maxAttrLen bounds a logged string value. Error messages can quote input values (the decoder
 // cuts them to 80 bytes); this is a second line of defence against an event ending up in a log.
@@ -26,22 +22,8 @@ var deniedKeys = map[string]bool{
 	"credentials": true, "authorization": true,
 }
 
-// ParseLevel reads a LOG_LEVEL value: debug, info, warn or error (any case); empty is info.
-func ParseLevel(s string) (slog.Level, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "info":
-		return slog.LevelInfo, nil
-	case "debug":
-		return slog.LevelDebug, nil
-	case "warn", "warning":
-		return slog.LevelWarn, nil
-	case "error":
-		return slog.LevelError, nil
-	}
-	return 0, fmt.Errorf("%s: want debug, info, warn or error, got %q", EnvLogLevel, s)
-}
-
-// NewLogger returns a JSON logger writing one object per line to w at level, with denied
+// NewLogger returns a JSON logger writing one object per line to w at level (LOG_LEVEL:
+// internal/settings), with denied
 // attributes dropped and long strings cut.
 func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: guard}))

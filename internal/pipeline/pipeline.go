@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	deliverytrack "github.com/trailhound/trailhound/internal/delivery"
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/event"
 	"github.com/trailhound/trailhound/internal/state"
@@ -20,10 +21,8 @@ import (
 	"github.com/trailhound/trailhound/internal/tuning"
 )
 
-// Sink delivers alerts. Send returns an error if any alert was not delivered.
-type Sink interface {
-	Send(ctx context.Context, alerts []*alert.Alert) error
-}
+// Sink is what the pipeline delivers to: the one sender interface of internal/delivery.
+type Sink = deliverytrack.Sender
 
 // Idempotency remembers which alert ids were raised, so a duplicate delivery of an event
 // (Lambda and EventBridge retries, multi-region trails, replays) raises nothing new.

@@ -6,21 +6,23 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/trailhound/trailhound/internal/delivery"
 	"github.com/trailhound/trailhound/internal/sink"
 	"github.com/trailhound/trailhound/internal/team"
 )
 
 // AWSOpener opens a team's routes as the sinks of internal/sink (SQS, SNS, EventBridge,
 // and the PagerDuty, Slack and webhook destinations), one client per service and one cached
-// credential per secret shared by every team. getenv supplies PAGERDUTY_EVENTS_URL.
-func AWSOpener(cfg aws.Config, getenv func(string) string) Opener {
+// credential per secret shared by every team. pagerDutyURL is PagerDuty's endpoint ("" for
+// the real one; PAGERDUTY_EVENTS_URL in the environment).
+func AWSOpener(cfg aws.Config, pagerDutyURL string) Opener {
 	var (
 		sqsClient = sqs.NewFromConfig(cfg)
 		snsClient = sns.NewFromConfig(cfg)
 		ebClient  = eventbridge.NewFromConfig(cfg)
-		dests     = sink.NewDestinationsFromConfig(cfg, getenv)
+		dests     = sink.NewDestinationsFromConfig(cfg, pagerDutyURL)
 	)
-	return func(_ string, r team.Routes) (Sender, error) {
+	return func(_ string, r team.Routes) (delivery.Sender, error) {
 		m := &sink.Multi{}
 		if r.SQSQueueURL != "" {
 			m.Sinks = append(m.Sinks, sink.Named{Name: "sqs", Sender: sink.NewSQS(sqsClient, r.SQSQueueURL)})

@@ -40,14 +40,13 @@ func TestTeamThirdPartyRoutes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	t.Setenv(sink.EnvPagerDutyEventsURL, pd.URL("/v2/enqueue"))
 	routes := team.Routes{
 		PagerDutySecret: "payments/pagerduty", PagerDutyMinSeverity: "CRITICAL",
 		SlackSecret: "payments/slack", SlackMinSeverity: "MEDIUM",
 		WebhookURL: wh.URL("/hook"), WebhookSecret: "payments/webhook",
 	}
 	def := &recorder{}
-	r, err := New(def, map[string]*team.Pack{"payments": pack(team.File{Routes: routes})}, AWSOpener(cfg, os.Getenv), opts)
+	r, err := New(def, map[string]*team.Pack{"payments": pack(team.File{Routes: routes})}, AWSOpener(cfg, pd.URL("/v2/enqueue")), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,30 +19,25 @@ import (
 	"github.com/trailhound/trailhound/internal/team"
 )
 
-// Sender delivers alerts (pipeline.Sink, sink.Sender).
-type Sender interface {
-	Send(ctx context.Context, alerts []*alert.Alert) error
-}
-
 // Opener builds the sender for a team's routes (see AWSOpener).
-type Opener func(teamName string, r team.Routes) (Sender, error)
+type Opener func(teamName string, r team.Routes) (delivery.Sender, error)
 
 // DefaultName names the default route in errors and Destinations.
 const DefaultName = "default"
 
-// Router is a Sender that picks each alert's destinations. It is safe for concurrent use.
+// Router is a delivery.Sender that picks each alert's destinations. It is safe for concurrent use.
 type Router struct {
-	def         Sender
+	def         delivery.Sender
 	teams       map[string]*teamRoute
 	subscribers []*teamRoute // teams with routes and subscriptions, sorted by name
 	healthRule  string
 	builtinTeam string
-	staging     Sender // staged rules' alerts; nil: none configured
+	staging     delivery.Sender // staged rules' alerts; nil: none configured
 }
 
 type teamRoute struct {
 	name        string
-	sender      Sender // nil: the team has no routes
+	sender      delivery.Sender // nil: the team has no routes
 	ids         map[string]bool
 	minSeverity rule.Severity
 }
@@ -64,7 +59,7 @@ const StagingName = "tuning-staging" // not a team name: those have no "-"
 
 // New builds a Router over the default sender and the teams' routes, opening one sender
 // per team that has routes.
-func New(def Sender, teams map[string]*team.Pack, open Opener, opts Options) (*Router, error) {
+func New(def delivery.Sender, teams map[string]*team.Pack, open Opener, opts Options) (*Router, error) {
 	r := &Router{def: def, teams: map[string]*teamRoute{}, healthRule: opts.HealthRuleID, builtinTeam: opts.BuiltinTeam}
 	if !opts.Staging.Empty() {
 		s, err := open(StagingName, opts.Staging)

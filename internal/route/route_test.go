@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/delivery"
 	"github.com/trailhound/trailhound/internal/sink"
 	"github.com/trailhound/trailhound/internal/team"
 	"github.com/trailhound/trailhound/internal/testutil"
@@ -54,7 +54,7 @@ func mk(id, ruleID, teamName, severity string) *alert.Alert {
 
 // teams: payments (routes, subscribed to TH-IAM-001 and CRITICAL), ops (routes, subscribed
 // to HIGH), ledger (no routes).
-func newRouter(t *testing.T, def Sender, senders map[string]*recorder) *Router {
+func newRouter(t *testing.T, def delivery.Sender, senders map[string]*recorder) *Router {
 	t.Helper()
 	q := team.Routes{SQSQueueURL: "https://sqs.us-east-1.amazonaws.com/111122223333/q"}
 	teams := map[string]*team.Pack{
@@ -62,7 +62,7 @@ func newRouter(t *testing.T, def Sender, senders map[string]*recorder) *Router {
 		"ops":      pack(team.File{Routes: q, Subscriptions: team.Subscriptions{MinSeverity: "HIGH"}}),
 		"ledger":   pack(team.File{Subscriptions: team.Subscriptions{MinSeverity: "LOW"}}),
 	}
-	r, err := New(def, teams, func(name string, _ team.Routes) (Sender, error) {
+	r, err := New(def, teams, func(name string, _ team.Routes) (delivery.Sender, error) {
 		senders[name] = &recorder{}
 		return senders[name], nil
 	}, opts)
@@ -147,7 +147,7 @@ func TestAWSRoutesOnMoto(t *testing.T) {
 	defQ, payQ := queue("soc-alerts"), queue("payments-alerts")
 	def := &sink.Multi{Sinks: []sink.Named{{Name: "sqs", Sender: sink.NewSQS(c, defQ)}}}
 	teams := map[string]*team.Pack{"payments": pack(team.File{Routes: team.Routes{SQSQueueURL: payQ}, Subscriptions: team.Subscriptions{MinSeverity: "CRITICAL"}})}
-	r, err := New(def, teams, AWSOpener(cfg, os.Getenv), opts)
+	r, err := New(def, teams, AWSOpener(cfg, ""), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

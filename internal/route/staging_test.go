@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/delivery"
 	"github.com/trailhound/trailhound/internal/team"
 )
 
@@ -16,7 +17,7 @@ func TestStagedAlertsGoToTheStagingRouteOnly(t *testing.T) {
 	o := opts
 	o.Staging = q
 	def := &recorder{}
-	r, err := New(def, teams, func(name string, _ team.Routes) (Sender, error) {
+	r, err := New(def, teams, func(name string, _ team.Routes) (delivery.Sender, error) {
 		senders[name] = &recorder{}
 		return senders[name], nil
 	}, o)

@@ -227,6 +227,15 @@ var LibRef = ast.MustParseRef("data.lib")
 // IsLib reports whether m is a shared helper module (package lib.*).
 func IsLib(m *ast.Module) bool { return m.Package.Path.HasPrefix(LibRef) }
 
+// TestLibRef is the package of the shared Rego test helpers (rules/lib/test: record
+// builders, patched, one, assertions). They live in _test.rego files, so a pack holds them
+// with its tests (Tests, TestHelpers): they are parsed only when tests run, never compiled
+// into the detector and never evaluated as rules.
+var TestLibRef = ast.MustParseRef("data.lib.test")
+
+// IsTestLib reports whether m is a module of the shared Rego test helpers (package lib.test).
+func IsTestLib(m *ast.Module) bool { return m.Package.Path.Equal(TestLibRef) }
+
 // Lib returns the pack's shared helper modules (package lib.*), keyed by file name.
 func (p *Pack) Lib() map[string]*ast.Module {
 	out := map[string]*ast.Module{}

@@ -26,6 +26,18 @@ func (p *Pack) Tests() (map[string]*ast.Module, error) {
 	return out, nil
 }
 
+// TestHelpers parses the pack's shared Rego test helpers (package lib.test, in _test.rego
+// files under rules/lib/test), keyed by file name: what a team pack's tests may import
+// beside the lib. The built-in pack holds them; a pack without them returns an empty map.
+func (p *Pack) TestHelpers() (map[string]*ast.Module, error) {
+	tests, err := p.Tests()
+	if err != nil {
+		return nil, err
+	}
+	maps.DeleteFunc(tests, func(_ string, m *ast.Module) bool { return !IsTestLib(m) })
+	return tests, nil
+}
+
 // AllModules returns the pack's modules and parsed tests in one map, for regotest.Run.
 func (p *Pack) AllModules() (map[string]*ast.Module, error) {
 	tests, err := p.Tests()

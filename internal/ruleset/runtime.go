@@ -10,6 +10,7 @@ import (
 
 	"github.com/trailhound/trailhound/internal/alert"
 	"github.com/trailhound/trailhound/internal/bundle"
+	"github.com/trailhound/trailhound/internal/delivery"
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/reload"
 	"github.com/trailhound/trailhound/internal/route"
@@ -77,7 +78,7 @@ type RuntimeOptions struct {
 	// Default is where alerts go that no team route takes (the default route). Open opens
 	// the senders of the teams' routes and the tuning file's staging routes; when nil, every
 	// alert, staged ones included, goes to Default (the CLI prints them all).
-	Default route.Sender
+	Default delivery.Sender
 	Open    route.Opener
 	// Log, when set, is told when a set becomes active, and about broken packs and unusable
 	// routes.
@@ -106,7 +107,7 @@ type Runtime struct {
 // pipeline (DeliverHealth).
 type Active struct {
 	Set  *Set
-	Sink route.Sender
+	Sink delivery.Sender
 	// StagingRoute: Sink delivers the alerts of staged rules (pipeline.Pipeline.StagingRoute).
 	StagingRoute bool
 	Health       []*alert.Alert

@@ -7,9 +7,9 @@ import (
 	"testing"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/delivery"
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/pipeline"
-	"github.com/trailhound/trailhound/internal/route"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/state"
 	"github.com/trailhound/trailhound/internal/team"
@@ -50,7 +50,7 @@ func TestRuntimeHealthAndRouting(t *testing.T) {
 		t.Fatal(err)
 	}
 	act := rt.Init(ctx)
-	if act.Sink != route.Sender(def) || !act.StagingRoute || act.Set.Teams["payments"] == nil {
+	if act.Sink != delivery.Sender(def) || !act.StagingRoute || act.Set.Teams["payments"] == nil {
 		t.Fatalf("CLI runtime: sink %T, staging %v, teams %v", act.Sink, act.StagingRoute, act.Set.TeamNames())
 	}
 	if len(act.Health) != 1 || act.Health[0].Rule.ID != HealthRuleID || act.Health[0].Rule.Team != "ledger" {
@@ -72,7 +72,7 @@ func TestRuntimeHealthAndRouting(t *testing.T) {
 	// With an opener, the payments team's alerts go to its routes only; built-in ones to the
 	// default route (and to the teams subscribed to them).
 	opened := map[string]*sentTo{}
-	open := func(name string, _ team.Routes) (route.Sender, error) {
+	open := func(name string, _ team.Routes) (delivery.Sender, error) {
 		opened[name] = &sentTo{}
 		return opened[name], nil
 	}

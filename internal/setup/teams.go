@@ -3,41 +3,30 @@ package setup
 import (
 	"context"
 	"fmt"
-	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/ruleset"
+	"github.com/trailhound/trailhound/internal/settings"
 	"github.com/trailhound/trailhound/internal/team"
 )
 
 // RuleDeadline and PackDeadline bound the time one rule, and one team pack's rules together,
 // may take on one event (engine.Options.Deadline, ruleset.Options.PackDeadline). Tests make
-// them generous (main_test.go), so that their verdicts never depend on the machine's speed.
+// them generous (TestMain in internal/cli and internal/function), so that their verdicts
+// never depend on the machine's speed.
 var (
 	RuleDeadline = engine.DefaultDeadline
 	PackDeadline = ruleset.DefaultPackDeadline
 )
 
-// EnvTeamsConfig lists team pack directories (as --rules takes them), separated by the
-// path list separator (: on Linux); honoured by scan when no --rules is given, and by the
-// Lambda for packs shipped with the function.
-const EnvTeamsConfig = "TEAMS_CONFIG"
-
 // TeamDirs returns the --rules directories, or those of TEAMS_CONFIG when none was given.
-func TeamDirs(flags []string, getenv func(string) string) []string {
+func TeamDirs(flags []string, src settings.Sources) []string {
 	if len(flags) > 0 {
 		return flags
 	}
-	var out []string
-	for _, d := range filepath.SplitList(getenv(EnvTeamsConfig)) {
-		if d = strings.TrimSpace(d); d != "" {
-			out = append(out, d)
-		}
-	}
-	return out
+	return src.TeamDirs
 }
 
 // builtinCache is the built-in pack and its compilation, made once per process: a command

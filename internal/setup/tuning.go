@@ -4,27 +4,24 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/trailhound/trailhound/internal/ruleset"
+	"github.com/trailhound/trailhound/internal/settings"
 	"github.com/trailhound/trailhound/internal/tuning"
 )
-
-// EnvTuningConfig is the path of the org tuning file (internal/tuning): honoured by scan
-// and replay when no --tuning is given, and by the Lambda (a path inside the deployment
-// package or a layer, as TEAMS_CONFIG). A tuning file in the rules bundle wins over it.
-const EnvTuningConfig = "TUNING_CONFIG"
 
 // maxTuningBytes bounds a tuning file: it is read whole.
 const maxTuningBytes = 1 << 20
 
-// TuningPath returns the --tuning file, or TUNING_CONFIG's when none was given.
-func TuningPath(flag string, getenv func(string) string) string {
+// TuningPath returns the --tuning file, or TUNING_CONFIG's when none was given (in Lambda, a
+// path inside the deployment package or a layer, as TEAMS_CONFIG; a tuning file in the rules
+// bundle wins over it).
+func TuningPath(flag string, src settings.Sources) string {
 	if flag != "" {
 		return flag
 	}
-	return strings.TrimSpace(getenv(EnvTuningConfig))
+	return src.Tuning
 }
 
 // ReadTuning reads a tuning file, refusing one over maxTuningBytes before buffering it.

@@ -3,34 +3,19 @@ package sink
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/firehose"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/delivery"
 	"github.com/trailhound/trailhound/internal/rule"
 )
 
-// Environment variables that configure the third-party destinations and the Firehose stream
-// of the default route (docs/ARCHITECTURE.md, Configuration). Secrets are named (ARN or name), never
-// given as values.
-const (
-	EnvPagerDutySecret      = "PAGERDUTY_SECRET"       // secret holding the Events API v2 routing key
-	EnvPagerDutyEventsURL   = "PAGERDUTY_EVENTS_URL"   // endpoint override (tests)
-	EnvPagerDutyMinSeverity = "PAGERDUTY_MIN_SEVERITY" // default HIGH
-	EnvSlackSecret          = "SLACK_SECRET"           // secret holding the incoming-webhook URL
-	EnvSlackMinSeverity     = "SLACK_MIN_SEVERITY"     // default: every alert
-	EnvWebhookURL           = "WEBHOOK_URL"
-	EnvWebhookSecret        = "WEBHOOK_SECRET" // secret holding the HMAC signing key
-	EnvWebhookMinSeverity   = "WEBHOOK_MIN_SEVERITY"
-	EnvFirehoseStream       = "ALERT_FIREHOSE_STREAM" // OCSF Detection Findings
-)
-
 // Default minimum severities: PagerDuty pages a person, so only HIGH and CRITICAL by default;
-// the other destinations take every alert unless told otherwise.
+// the other destinations take every alert unless told otherwise. The same for the default
+// route and a team's (internal/settings documents it for PAGERDUTY_MIN_SEVERITY).
 const DefaultPagerDutyMinSeverity = "HIGH"
 
 // JSON keys a secret stored as a JSON object holds the credential under.
@@ -55,16 +40,6 @@ type DestinationConfig struct {
 // Empty reports whether no destination is named.
 func (c DestinationConfig) Empty() bool { return c == DestinationConfig{} }
 
-// DestinationConfigFromEnv reads the default route's destinations from the environment.
-func DestinationConfigFromEnv(getenv func(string) string) DestinationConfig {
-	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
-	return DestinationConfig{
-		PagerDutySecret: get(EnvPagerDutySecret), PagerDutyMinSeverity: get(EnvPagerDutyMinSeverity),
-		SlackSecret: get(EnvSlackSecret), SlackMinSeverity: get(EnvSlackMinSeverity),
-		WebhookURL: get(EnvWebhookURL), WebhookSecret: get(EnvWebhookSecret), WebhookMinSeverity: get(EnvWebhookMinSeverity),
-	}
-}
-
 // Destinations opens the third-party destinations of routes, sharing one Secrets Manager
 // client and one cached Credential per secret between them (a secret named by the default
 // route and by a team is read once per container). It is safe for concurrent use.
@@ -82,10 +57,9 @@ func NewDestinations(client secretsAPI, pagerDutyURL string) *Destinations {
 	return &Destinations{client: client, pagerDutyURL: pagerDutyURL, secrets: map[string]*Secret{}}
 }
 
-// NewDestinationsFromConfig is NewDestinations with a Secrets Manager client made from cfg
-// and PAGERDUTY_EVENTS_URL from the environment.
-func NewDestinationsFromConfig(cfg aws.Config, getenv func(string) string) *Destinations {
-	return NewDestinations(secretsmanager.NewFromConfig(cfg), strings.TrimSpace(getenv(EnvPagerDutyEventsURL)))
+// NewDestinationsFromConfig is NewDestinations with a Secrets Manager client made from cfg.
+func NewDestinationsFromConfig(cfg aws.Config, pagerDutyURL string) *Destinations {
+	return NewDestinations(secretsmanager.NewFromConfig(cfg), pagerDutyURL)
 }
 
 func (d *Destinations) secret(id, field string) (*Secret, error) {
@@ -167,7 +141,7 @@ func (d *Destinations) Open(c DestinationConfig) ([]Named, error) {
 // MinSeverity passes on only the alerts at or above Min.
 type MinSeverity struct {
 	Min rule.Severity
-	Sender
+	delivery.Sender
 }
 
 // Send delivers the alerts at or above Min; it drops the others (they are delivered to the
@@ -188,7 +162,7 @@ func (m MinSeverity) Send(ctx context.Context, alerts []*alert.Alert) error {
 }
 
 // atLeast wraps s in a MinSeverity filter when min is set.
-func atLeast(min string, s Sender) (Sender, error) {
+func atLeast(min string, s delivery.Sender) (delivery.Sender, error) {
 	if min == "" {
 		return s, nil
 	}
@@ -200,13 +174,4 @@ func atLeast(min string, s Sender) (Sender, error) {
 		return s, nil
 	}
 	return MinSeverity{Min: sev, Sender: s}, nil
-}
-
-// firehoseFromEnv opens the Firehose sink ALERT_FIREHOSE_STREAM names.
-func firehoseFromEnv(cfg aws.Config, getenv func(string) string) (*Firehose, error) {
-	name := strings.TrimSpace(getenv(EnvFirehoseStream))
-	if name == "" {
-		return nil, nil
-	}
-	return NewFirehose(firehose.NewFromConfig(cfg), name)
 }

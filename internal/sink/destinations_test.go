@@ -10,18 +10,19 @@ import (
 
 	"github.com/trailhound/trailhound/internal/alert"
 	"github.com/trailhound/trailhound/internal/rule"
+	"github.com/trailhound/trailhound/internal/settings"
 )
 
-func TestFromEnvDestinations(t *testing.T) {
+func TestFromSettingsDestinations(t *testing.T) {
 	cfg := aws.Config{Region: "us-east-1"}
 	env := map[string]string{
-		EnvPagerDutySecret: "trailhound/pagerduty",
-		EnvSlackSecret:     "arn:aws:secretsmanager:us-east-1:111122223333:secret:slack-AbCdEf",
-		EnvWebhookURL:      "https://soar.example.com/hooks/trailhound",
-		EnvWebhookSecret:   "trailhound/webhook",
-		EnvFirehoseStream:  "trailhound-findings",
+		settings.PagerDutySecret.Name: "trailhound/pagerduty",
+		settings.SlackSecret.Name:     "arn:aws:secretsmanager:us-east-1:111122223333:secret:slack-AbCdEf",
+		settings.WebhookURL.Name:      "https://soar.example.com/hooks/trailhound",
+		settings.WebhookSecret.Name:   "trailhound/webhook",
+		settings.FirehoseStream.Name:  "trailhound-findings",
 	}
-	m, err := FromEnv(cfg, func(k string) string { return env[k] })
+	m, err := fromEnv(cfg, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,18 +33,18 @@ func TestFromEnvDestinations(t *testing.T) {
 		t.Errorf("pagerduty is not behind the default minimum severity HIGH: %#v", m.Sinks[1].Sender)
 	}
 	bad := map[string]map[string]string{
-		"plain routing key":          {EnvPagerDutySecret: "R0UTING KEY WITH SPACES"},
-		"unsigned webhook":           {EnvWebhookURL: "https://soar.example.com/x"},
-		"secret without url":         {EnvWebhookSecret: "k"},
-		"http webhook":               {EnvWebhookURL: "http://soar.example.com/x", EnvWebhookSecret: "k"},
-		"bad min severity":           {EnvSlackSecret: "s", EnvSlackMinSeverity: "URGENT"},
-		"min severity, no secret":    {EnvPagerDutyMinSeverity: "LOW"},
-		"firehose arn":               {EnvFirehoseStream: "arn:aws:firehose:us-east-1:1:deliverystream/x"},
-		"pagerduty url not https":    {EnvPagerDutySecret: "pd", EnvPagerDutyEventsURL: "http://events.example.com/v2/enqueue"},
-		"secret arn of another kind": {EnvSlackSecret: "arn:aws:ssm:us-east-1:111122223333:parameter/slack"},
+		"plain routing key":          {settings.PagerDutySecret.Name: "R0UTING KEY WITH SPACES"},
+		"unsigned webhook":           {settings.WebhookURL.Name: "https://soar.example.com/x"},
+		"secret without url":         {settings.WebhookSecret.Name: "k"},
+		"http webhook":               {settings.WebhookURL.Name: "http://soar.example.com/x", settings.WebhookSecret.Name: "k"},
+		"bad min severity":           {settings.SlackSecret.Name: "s", settings.SlackMinSeverity.Name: "URGENT"},
+		"min severity, no secret":    {settings.PagerDutyMinSeverity.Name: "LOW"},
+		"firehose arn":               {settings.FirehoseStream.Name: "arn:aws:firehose:us-east-1:1:deliverystream/x"},
+		"pagerduty url not https":    {settings.PagerDutySecret.Name: "pd", settings.PagerDutyEventsURL.Name: "http://events.example.com/v2/enqueue"},
+		"secret arn of another kind": {settings.SlackSecret.Name: "arn:aws:ssm:us-east-1:111122223333:parameter/slack"},
 	}
 	for name, env := range bad {
-		if _, err := FromEnv(cfg, func(k string) string { return env[k] }); err == nil {
+		if _, err := fromEnv(cfg, env); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}

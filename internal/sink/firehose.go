@@ -42,7 +42,7 @@ type Firehose struct {
 // NewFirehose returns a sink putting records on stream (a delivery stream name).
 func NewFirehose(client firehoseAPI, stream string) (*Firehose, error) {
 	if !firehoseStreamName.MatchString(stream) {
-		return nil, fmt.Errorf("%s: %q is not a delivery stream name", EnvFirehoseStream, stream)
+		return nil, fmt.Errorf("%q is not a delivery stream name", stream)
 	}
 	return &Firehose{client: client, stream: stream, backoff: DefaultBackoff}, nil
 }

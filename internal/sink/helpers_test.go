@@ -13,6 +13,7 @@ import (
 
 	"github.com/trailhound/trailhound/internal/alert"
 	"github.com/trailhound/trailhound/internal/awsenv"
+	"github.com/trailhound/trailhound/internal/settings"
 	"github.com/trailhound/trailhound/internal/testutil"
 )
 
@@ -101,4 +102,14 @@ func decodeAlert(t *testing.T, s string) alert.Alert {
 		t.Fatalf("alert JSON: %v\n%s", err, s)
 	}
 	return a
+}
+
+// fromEnv is what the Lambda does with its environment: settings.LoadDestinations, then
+// FromSettings.
+func fromEnv(cfg aws.Config, env map[string]string) (*Multi, error) {
+	d, err := settings.LoadDestinations(func(k string) string { return env[k] })
+	if err != nil {
+		return nil, err
+	}
+	return FromSettings(cfg, d)
 }

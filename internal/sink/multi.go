@@ -10,16 +10,10 @@ import (
 	"github.com/trailhound/trailhound/internal/delivery"
 )
 
-// Sender delivers alerts; it is the pipeline's Sink interface, restated here so this package
-// does not import the pipeline.
-type Sender interface {
-	Send(ctx context.Context, alerts []*alert.Alert) error
-}
-
-// Named is a Sender with a name for error messages and logs ("sqs", "securityhub", ...).
+// Named is a sender with a name for error messages and logs ("sqs", "securityhub", ...).
 type Named struct {
 	Name string
-	Sender
+	delivery.Sender
 }
 
 // Multi fans alerts out to every sink concurrently. Each sink is a destination of its own

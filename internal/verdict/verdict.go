@@ -2,7 +2,8 @@
 // validation, every rule's METADATA, the namespace and capability checks (package
 // teams.<team>.*, ids prefixed by the team, data limited to data.lib.* and the team's own,
 // no denied builtins), compilation on its own with the shared lib exactly as the detector
-// compiles it, the Rego unit tests, and test coverage of the team's rule files.
+// compiles it, the Rego unit tests (which may import the shared test helpers, data.lib.test),
+// and test coverage of the team's rule files.
 // `detector rules lint` runs the static part, `detector rules test` all of it.
 package verdict
 
@@ -29,8 +30,8 @@ const DefaultMinCoverage = 80.0
 
 // Options configure Check.
 type Options struct {
-	// Builtin is the built-in pack: its lib modules are compiled in, and subscription ids
-	// must name its rules.
+	// Builtin is the built-in pack: subscription ids must name its rules, and its shared
+	// test helpers (data.lib.test, rule.Pack.TestHelpers) are compiled in with the tests.
 	Builtin *rule.Pack
 	// Lib holds the lib modules (package lib.*).
 	Lib map[string]*ast.Module
@@ -115,6 +116,17 @@ func Check(ctx context.Context, src team.Source, opts Options) *Report {
 		return rep
 	}
 	modules := maps.Clone(opts.Lib)
+	if opts.Builtin != nil {
+		// The shared test helpers (data.lib.test): team tests import them as the built-in
+		// tests do. They come from the built-in pack only (a team's modules are teams.<team>.*,
+		// so none can stand in for them) and are compiled for the tests alone.
+		helpers, err := opts.Builtin.TestHelpers()
+		if err != nil {
+			rep.Problems = append(rep.Problems, err)
+			return rep
+		}
+		maps.Copy(modules, helpers)
+	}
 	maps.Copy(modules, p.Rules.Modules)
 	maps.Copy(modules, tests)
 	results, cov, err := regotest.Run(ctx, modules, regotest.Options{Coverage: true})

@@ -91,7 +91,11 @@ func TestVerdictFailures(t *testing.T) {
 		"no tests":     {map[string]string{"user_deleted.rego": ruleSrc}, ""},
 		"test reads built-in rules": {map[string]string{"user_deleted.rego": ruleSrc, "user_deleted_test.rego": testSrc + "\ntest_peek if data.builtin.iam.access_key_reactivated.alert\n"},
 			"teams/ops/user_deleted_test.rego:9: data.builtin.iam.access_key_reactivated.alert: data.builtin is off limits"},
-		"compile error":                 {map[string]string{"user_deleted.rego": strings.Replace(ruleSrc, `input.userIdentity.type == "Root"`, `is_root(input)`, 1), "user_deleted_test.rego": testSrc}, "undefined function is_root"},
+		"compile error": {map[string]string{"user_deleted.rego": strings.Replace(ruleSrc, `input.userIdentity.type == "Root"`, `is_root(input)`, 1), "user_deleted_test.rego": testSrc}, "undefined function is_root"},
+		"rule uses the test helpers": {map[string]string{"user_deleted.rego": ruleSrc + "\nwatched_caller if data.lib.test.iam_user(\"svc\") == input.userIdentity\n", "user_deleted_test.rego": testSrc},
+			"teams/ops/user_deleted.rego:19: data.lib.test.iam_user: data.lib.test holds the shared test helpers, which only tests (_test.rego files) may use"},
+		"test stands in for the test helpers": {map[string]string{"user_deleted.rego": ruleSrc, "user_deleted_test.rego": testSrc, "helpers_test.rego": "package lib.test\n\none(findings) := true\n"},
+			"package data.lib.test: team ops's packages are teams.ops.<name>"},
 		"test package outside the team": {map[string]string{"user_deleted.rego": ruleSrc, "x_test.rego": "package ops_test\n\ntest_x if true\n"}, "package data.ops_test: team ops's packages are teams.ops.<name>"},
 	}
 	for name, c := range cases {
@@ -117,5 +121,45 @@ func TestVerdictFailures(t *testing.T) {
 	rep := Check(context.Background(), src, options(t))
 	if len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0].Error(), "TH-NOPE-001 is not a built-in rule") {
 		t.Fatalf("unknown subscription: %v", rep.Problems)
+	}
+}
+
+// TestTeamTestsImportTheSharedHelpers: a team's tests import data.lib.test (record builders,
+// patched, one) as the built-in tests do, and the verdict compiles it in for them only.
+func TestTeamTestsImportTheSharedHelpers(t *testing.T) {
+	helperTest := `package teams.ops.user_deleted_test
+
+import data.lib.test
+import data.teams.ops.user_deleted as rule
+
+test_alert_root_deletes_a_user if {
+	rec := test.iam_call("DeleteUser", test.root, {"userName": "x"})
+	f := test.one(rule.alert) with input as rec
+	test.equals(f.msg, "deleted by root")
+}
+
+test_alert_watched_user if {
+	rec := test.iam_call("DeleteUser", test.iam_user("alice"), {"userName": "svc"})
+	test.equals(count(rule.alert), 1) with input as rec
+}
+`
+	rep := Check(context.Background(), source(map[string]string{"user_deleted.rego": ruleSrc, "user_deleted_test.rego": helperTest}), options(t))
+	if len(rep.Problems) > 0 || len(rep.Tests) != 2 {
+		t.Fatalf("report %+v", rep)
+	}
+	for _, r := range rep.Tests {
+		if !r.Pass || r.Package != "data.teams.ops.user_deleted_test" {
+			t.Fatalf("test %+v", r)
+		}
+	}
+	if rep.Coverage == nil || rep.Coverage.Percent != 100 || len(rep.Coverage.Files) != 1 {
+		t.Fatalf("coverage %+v: only the team's rule file counts", rep.Coverage)
+	}
+	// Without the built-in pack there are no helpers: the tests do not compile.
+	opts := options(t)
+	opts.Builtin = nil
+	rep = Check(context.Background(), source(map[string]string{"user_deleted.rego": ruleSrc, "user_deleted_test.rego": helperTest}), opts)
+	if !rep.Failed(0) {
+		t.Fatalf("passed without the helpers: %+v", rep)
 	}
 }

@@ -110,6 +110,7 @@ alert contains finding if {
 alert contains finding if {
 	input.eventSource == "cloudtrail.amazonaws.com"
 	input.eventName == "StopLogging"
+	input.errorCode
 	ct.denied
 
 	finding := {
@@ -131,8 +132,10 @@ _success_severity := severity.step_down("CRITICAL") if {
 
 _target := {"trail_name": n | n := trail.name}
 
-_extra_context := {k: v | some [k, v] in _extra_pairs}
-
-_extra_pairs contains ["trail_short_name", trail.short_name(trail.name)]
-
-_extra_pairs contains ["via_cloudformation", ct.via_cloudformation]
+_extra_context := {k: v |
+	some [k, vs] in [
+		["trail_short_name", [x | x := trail.short_name(trail.name)]],
+		["via_cloudformation", [ct.via_cloudformation]],
+	]
+	some v in vs
+}

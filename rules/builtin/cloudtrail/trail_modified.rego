@@ -115,7 +115,7 @@ watched := {"UpdateTrail", "PutEventSelectors"}
 
 alert contains finding if {
 	input.eventSource == "cloudtrail.amazonaws.com"
-	watched[input.eventName] # a set lookup: cheaper than `in`
+	watched[input.eventName]
 	ct.success
 
 	finding := {
@@ -128,7 +128,8 @@ alert contains finding if {
 
 alert contains finding if {
 	input.eventSource == "cloudtrail.amazonaws.com"
-	watched[input.eventName] # a set lookup: cheaper than `in`
+	watched[input.eventName]
+	input.errorCode
 	ct.denied
 
 	finding := {
@@ -164,35 +165,26 @@ _success_severity := severity.step_down(_base_severity) if {
 
 _target := {"trail_name": n | n := trail.name}
 
-_extra_context := {k: v | some [k, v] in _extra_pairs}
-
-_extra_pairs contains ["trail_short_name", trail.short_name(trail.name)]
-
-_extra_pairs contains ["via_cloudformation", ct.via_cloudformation]
-
-# The reasons for a severity other than the rule's HIGH (Alert v1 severity_reasons).
-_extra_pairs contains ["escalation_reasons", ["the change blinds the detector: management write events or IAM's global service events are no longer logged where it reads them"]] if {
-	ct.success
-	trail.blinds_detector
+# _extra_context holds escalation_reasons and step_down_reasons, the reasons for a severity
+# other than the rule's HIGH (Alert v1 severity_reasons), and the keys that gate the restore
+# commands (*_trail): each is set only when this event turned that off.
+_extra_context := {k: v |
+	some [k, vs] in [
+		["trail_short_name", [x | x := trail.short_name(trail.name)]],
+		["via_cloudformation", [ct.via_cloudformation]],
+		["escalation_reasons", [[_blinds_reason] | ct.success; trail.blinds_detector]],
+		["step_down_reasons", [sort(_step_downs) | count(_step_downs) > 0]],
+		["weakening", [sort(trail.weakening)]],
+		["blinds_detector", [trail.blinds_detector]],
+		["management_events_dropped_trail", [trail.name | trail.management_events_dropped]],
+		["global_events_dropped_trail", [trail.name | input.requestParameters.includeGlobalServiceEvents == false]],
+		["single_region_trail", [trail.name | input.requestParameters.isMultiRegionTrail == false]],
+		["validation_off_trail", [trail.name | input.requestParameters.enableLogFileValidation == false]],
+	]
+	some v in vs
 }
 
-_extra_pairs contains ["step_down_reasons", sort(downs)] if {
-	downs := {r | some r in _step_downs}
-	count(downs) > 0
-}
-
-_extra_pairs contains ["weakening", sort(trail.weakening)]
-
-_extra_pairs contains ["blinds_detector", trail.blinds_detector]
-
-# Keys that gate the restore commands: each is set only when this event turned that off.
-_extra_pairs contains ["management_events_dropped_trail", trail.name] if trail.management_events_dropped
-
-_extra_pairs contains ["global_events_dropped_trail", trail.name] if input.requestParameters.includeGlobalServiceEvents == false
-
-_extra_pairs contains ["single_region_trail", trail.name] if input.requestParameters.isMultiRegionTrail == false
-
-_extra_pairs contains ["validation_off_trail", trail.name] if input.requestParameters.enableLogFileValidation == false
+_blinds_reason := "the change blinds the detector: management write events or IAM's global service events are no longer logged where it reads them"
 
 _step_downs contains "nothing in the change weakens the trail's coverage or integrity" if {
 	ct.success
@@ -201,4 +193,7 @@ _step_downs contains "nothing in the change weakens the trail's coverage or inte
 
 _step_downs contains ct.cloudformation_step_down if ct.success
 
-_step_downs contains sprintf("the call was denied (%s): nothing changed", [ct.error_code]) if ct.denied
+_step_downs contains sprintf("the call was denied (%s): nothing changed", [ct.error_code]) if {
+	input.errorCode
+	ct.denied
+}

@@ -140,6 +140,7 @@ alert contains finding if {
 	input.eventSource == "events.amazonaws.com"
 	_action[input.eventName]
 	detector.is_detector_rule(rule_name)
+	input.errorCode
 	ct.denied
 
 	finding := {
@@ -169,6 +170,7 @@ alert contains finding if {
 	input.eventSource == "events.amazonaws.com"
 	_bus_action[input.eventName]
 	detector.is_detector_bus(_bus_param)
+	input.errorCode
 	ct.denied
 
 	finding := {
@@ -253,38 +255,45 @@ _step_downs contains "new targets or a new bus permission: the detector's own ta
 
 _step_downs contains ct.cloudformation_step_down if ct.success
 
-_step_downs contains sprintf("the call was denied (%s): nothing changed", [ct.error_code]) if ct.denied
+_step_downs contains sprintf("the call was denied (%s): nothing changed", [ct.error_code]) if {
+	input.errorCode
+	ct.denied
+}
 
-_extra_context := {k: v | some [k, v] in _extra_pairs}
+# _extra_context: tampered_bus_name gates the command that shows the central bus's policy,
+# disabled_rule_name the enable-rule command (set only for DisableRule).
+_extra_context := {k: v |
+	some [k, vs] in [
+		["via_cloudformation", [ct.via_cloudformation]],
+		["step_down_reasons", [sort(_step_downs) | count(_step_downs) > 0]],
+		["tampered_bus_name", [bus_name | _bus_action[input.eventName]]],
+		["event_pattern", [x | x := _event_pattern]],
+		["rule_state", [x | x := _rule_state]],
+		["target_arns", [x | x := _target_arns]],
+		["disabled_rule_name", [rule_name | input.eventName == "DisableRule"]],
+		["removed_target_ids", [x | x := _removed_target_ids]],
+	]
+	some v in vs
+}
 
-_extra_pairs contains ["via_cloudformation", ct.via_cloudformation]
-
-_extra_pairs contains ["step_down_reasons", sort(_step_downs)] if count(_step_downs) > 0
-
-# tampered_bus_name gates the command that shows the central bus's policy.
-_extra_pairs contains ["tampered_bus_name", bus_name] if _bus_action[input.eventName]
-
-_extra_pairs contains ["event_pattern", p] if {
+_event_pattern := p if {
 	input.eventName == "PutRule"
 	p := input.requestParameters.eventPattern
 	is_string(p)
 }
 
-_extra_pairs contains ["rule_state", st] if {
+_rule_state := st if {
 	input.eventName == "PutRule"
 	st := input.requestParameters.state
 	is_string(st)
 }
 
-_extra_pairs contains ["target_arns", arns] if {
+_target_arns := arns if {
 	input.eventName == "PutTargets"
 	arns := [t.arn | some t in input.requestParameters.targets; is_string(t.arn)]
 }
 
-# disabled_rule_name gates the enable-rule command: set only for DisableRule.
-_extra_pairs contains ["disabled_rule_name", rule_name] if input.eventName == "DisableRule"
-
-_extra_pairs contains ["removed_target_ids", ids] if {
+_removed_target_ids := ids if {
 	input.eventName == "RemoveTargets"
 	ids := [id | some id in input.requestParameters.ids; is_string(id)]
 }

@@ -139,7 +139,7 @@ alert contains finding if {
 alert contains finding if {
 	input.eventSource == "iam.amazonaws.com"
 	input.eventName == "CreateAccessKey"
-	input.errorCode # for OPA's rule index
+	input.errorCode
 	ct.failed_not_denied
 	iam.acted_on_other_user
 
@@ -162,8 +162,6 @@ step_downs contains ct.cloudformation_step_down
 
 _attempt_reason := sprintf("the call failed (%s): no key was created", [ct.error_code])
 
-# The usual case, no reason to escalate or step down, comes first: OPA then evaluates one
-# branch.
 severity := "HIGH" if {
 	count(reasons) == 0
 	count(step_downs) == 0

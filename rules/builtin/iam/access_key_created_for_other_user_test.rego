@@ -1,59 +1,17 @@
 package builtin.iam.access_key_created_for_other_user_test
 
 import data.builtin.iam.access_key_created_for_other_user as rule
-
-# patched(rec, patch) is rec with the top-level keys of patch replaced (not merged).
-patched(rec, patch) := object.union(object.remove(rec, object.keys(patch)), patch)
-
-user(name) := {
-	"type": "IAMUser",
-	"principalId": "AIDAEXAMPLE000000001",
-	"arn": sprintf("arn:aws:iam::111122223333:user/%s", [name]),
-	"accountId": "111122223333",
-	"accessKeyId": "AKIAEXAMPLE000000001",
-	"userName": name,
-}
+import data.lib.test
 
 # A CreateAccessKey record as CloudTrail writes it (IAM user, CLI, long-term key).
-create_key(identity, user_name) := {
-	"eventVersion": "1.09",
-	"userIdentity": identity,
-	"eventTime": "2026-03-01T10:30:00Z",
-	"eventSource": "iam.amazonaws.com",
-	"eventName": "CreateAccessKey",
-	"awsRegion": "us-east-1",
-	"sourceIPAddress": "198.51.100.7",
-	"userAgent": "aws-cli/1.45.11 Python/3.11.7 Linux/6.1 botocore/1.43.11",
-	"requestParameters": _params(user_name),
-	"responseElements": {"accessKey": object.union(
-		{
-			"accessKeyId": "AKIAEXAMPLENEWKEY001",
-			"status": "Active",
-			"createDate": "Mar 1, 2026 10:30:00 AM",
-		},
-		_params(user_name),
-	)},
-	"requestID": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
-	"eventID": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
-	"readOnly": false,
-	"eventType": "AwsApiCall",
-	"managementEvent": true,
-	"recipientAccountId": "111122223333",
-	"eventCategory": "Management",
-}
+create_key(identity, user_name) := test.create_access_key(identity, _params(user_name))
 
 _params(user_name) := {"userName": user_name} if user_name != null
 
 _params(null) := {}
 
-one(rec) := f if {
-	alerts := rule.alert with input as rec
-	count(alerts) == 1
-	some f in alerts
-}
-
 test_alert_user_creates_key_for_another_user if {
-	f := one(create_key(user("user1"), "user2"))
+	f := test.one(rule.alert) with input as create_key(test.iam_user("user1"), "user2")
 	f.severity == "HIGH"
 	f.msg == "user1 (IAMUser) from 198.51.100.7 created access key AKIAEXAMPLENEWKEY001 for IAM user user2."
 	f.target == {"user_name": "user2", "access_key_id": "AKIAEXAMPLENEWKEY001"}
@@ -61,22 +19,22 @@ test_alert_user_creates_key_for_another_user if {
 }
 
 test_alert_jackson_creates_key_for_jack if {
-	one(create_key(user("jackson"), "jack")).target.user_name == "jack"
+	test.one(rule.alert).target.user_name == "jack" with input as create_key(test.iam_user("jackson"), "jack")
 }
 
 test_alert_jack_creates_key_for_jackson if {
-	one(create_key(user("jack"), "jackson")).target.user_name == "jackson"
+	test.one(rule.alert).target.user_name == "jackson" with input as create_key(test.iam_user("jack"), "jackson")
 }
 
 # Peer fixture quirk: the ARN says jackson, userIdentity.userName says user1. The ARN wins.
 test_alert_mismatched_user_name_does_not_hide_another_user if {
-	identity := patched(user("jackson"), {"userName": "user1"})
-	one(create_key(identity, "user1")).target.user_name == "user1"
+	identity := test.patched(test.iam_user("jackson"), {"userName": "user1"})
+	test.one(rule.alert).target.user_name == "user1" with input as create_key(identity, "user1")
 }
 
 test_alert_root_creates_key_for_a_user if {
 	rec := create_key({"type": "Root", "arn": "arn:aws:iam::111122223333:root", "accountId": "111122223333", "principalId": "111122223333"}, "tracy")
-	f := one(rec)
+	f := test.one(rule.alert) with input as rec
 	f.context.caller_is_root == true
 	f.msg == "root (Root) from 198.51.100.7 created access key AKIAEXAMPLENEWKEY001 for IAM user tracy."
 }
@@ -92,24 +50,24 @@ test_alert_assumed_role_creates_key if {
 		},
 		"svc-reporting",
 	)
-	f := one(rec)
+	f := test.one(rule.alert) with input as rec
 	f.severity == "HIGH"
 	f.context.actor_role_name == "Deployer"
 }
 
 test_alert_console_without_mfa_is_critical if {
-	identity := object.union(user("alice"), {
+	identity := object.union(test.iam_user("alice"), {
 		"accessKeyId": "ASIAEXAMPLECONSOLE01",
 		"sessionContext": {"attributes": {"creationDate": "2026-03-01T10:00:00Z", "mfaAuthenticated": "false"}},
 		"invokedBy": "signin.amazonaws.com",
 	})
-	rec := patched(create_key(identity, "bob"), {"userAgent": "signin.amazonaws.com"})
-	one(rec).severity == "CRITICAL"
+	rec := test.patched(create_key(identity, "bob"), {"userAgent": "signin.amazonaws.com"})
+	test.one(rule.alert).severity == "CRITICAL" with input as rec
 }
 
 test_alert_cross_account_caller_is_critical if {
-	identity := patched(user("ops"), {"arn": "arn:aws:iam::444455556666:user/ops", "accountId": "444455556666"})
-	f := one(create_key(identity, "ops"))
+	identity := test.patched(test.iam_user("ops"), {"arn": "arn:aws:iam::444455556666:user/ops", "accountId": "444455556666"})
+	f := test.one(rule.alert) with input as create_key(identity, "ops")
 	f.severity == "CRITICAL"
 	f.context.escalation_reasons == ["the caller belongs to another account"]
 }
@@ -117,28 +75,28 @@ test_alert_cross_account_caller_is_critical if {
 # Near misses: a user creating their own (second) key is self-service.
 
 test_no_alert_user_creates_own_key_by_name if {
-	count(rule.alert) == 0 with input as create_key(user("user1"), "user1")
+	count(rule.alert) == 0 with input as create_key(test.iam_user("user1"), "user1")
 }
 
 test_no_alert_user_creates_own_second_key_without_user_name if {
-	count(rule.alert) == 0 with input as create_key(user("alice"), null)
+	count(rule.alert) == 0 with input as create_key(test.iam_user("alice"), null)
 }
 
 test_no_alert_root_creates_its_own_key if {
-	rec := patched(create_key({"type": "Root", "arn": "arn:aws:iam::111122223333:root", "accountId": "111122223333"}, null), {"requestParameters": null})
+	rec := test.patched(create_key({"type": "Root", "arn": "arn:aws:iam::111122223333:root", "accountId": "111122223333"}, null), {"requestParameters": null})
 	count(rule.alert) == 0 with input as rec
 }
 
 test_no_alert_failed_creation if {
 	rec := object.remove(
-		patched(create_key(user("some_iam_user"), "bob"), {"errorCode": "LimitExceededException", "errorMessage": "Cannot exceed quota for AccessKeysPerUser: 2"}),
+		test.patched(create_key(test.iam_user("some_iam_user"), "bob"), {"errorCode": "LimitExceededException", "errorMessage": "Cannot exceed quota for AccessKeysPerUser: 2"}),
 		["requestParameters", "responseElements"],
 	)
 	count(rule.alert) == 0 with input as rec
 }
 
 test_no_alert_denied_creation if {
-	rec := patched(create_key(user("alice"), "bob"), {
+	rec := test.patched(create_key(test.iam_user("alice"), "bob"), {
 		"errorCode": "AccessDenied",
 		"errorMessage": "User: arn:aws:iam::111122223333:user/alice is not authorized to perform: iam:CreateAccessKey on resource: user bob because no identity-based policy allows the iam:CreateAccessKey action",
 		"requestParameters": null,
@@ -148,7 +106,7 @@ test_no_alert_denied_creation if {
 }
 
 test_no_alert_creating_a_user if {
-	rec := patched(create_key(user("alice"), "bob"), {"eventName": "CreateUser"})
+	rec := test.patched(create_key(test.iam_user("alice"), "bob"), {"eventName": "CreateUser"})
 	count(rule.alert) == 0 with input as rec
 }
 
@@ -172,10 +130,10 @@ sso_identity := {
 	},
 }
 
-sso_console_create := patched(create_key(sso_identity, "bob"), {"userAgent": "AWS Internal", "sessionCredentialFromConsole": "true"})
+sso_console_create := test.patched(create_key(sso_identity, "bob"), {"userAgent": "AWS Internal", "sessionCredentialFromConsole": "true"})
 
 test_alert_sso_console_session_is_not_escalated if {
-	f := one(sso_console_create)
+	f := test.one(rule.alert) with input as sso_console_create
 	f.severity == "HIGH"
 	f.context.escalation_reasons == []
 	startswith(f.context.mfa_caveat, "the session came from an external identity provider")
@@ -190,7 +148,7 @@ test_alert_plain_role_console_without_mfa_is_critical if {
 		{"op": "replace", "path": "/sessionContext/sessionIssuer/arn", "value": "arn:aws:iam::111122223333:role/Admin"},
 		{"op": "replace", "path": "/sessionContext/sessionIssuer/userName", "value": "Admin"},
 	])
-	f := one(patched(sso_console_create, {"userIdentity": identity}))
+	f := test.one(rule.alert) with input as test.patched(sso_console_create, {"userIdentity": identity})
 	f.severity == "CRITICAL"
 	f.context.escalation_reasons == ["the console session was not MFA-authenticated"]
 	f.context.actor_revocable_role_name == "Admin"
@@ -208,8 +166,8 @@ cfn_identity := {
 }
 
 test_alert_cloudformation_key_is_stepped_down if {
-	rec := patched(create_key(cfn_identity, "svc-app"), {"sourceIPAddress": "cloudformation.amazonaws.com", "userAgent": "cloudformation.amazonaws.com"})
-	f := one(rec)
+	rec := test.patched(create_key(cfn_identity, "svc-app"), {"sourceIPAddress": "cloudformation.amazonaws.com", "userAgent": "cloudformation.amazonaws.com"})
+	f := test.one(rule.alert) with input as rec
 	f.severity == "MEDIUM"
 	f.context.via_cloudformation == true
 	count(f.context.step_down_reasons) == 1
@@ -218,7 +176,7 @@ test_alert_cloudformation_key_is_stepped_down if {
 
 test_alert_cloudformation_cross_account_is_escalated_then_stepped_down if {
 	identity := json.patch(cfn_identity, [{"op": "replace", "path": "/accountId", "value": "444455556666"}])
-	f := one(patched(create_key(identity, "svc-app"), {"sourceIPAddress": "cloudformation.amazonaws.com"}))
+	f := test.one(rule.alert) with input as test.patched(create_key(identity, "svc-app"), {"sourceIPAddress": "cloudformation.amazonaws.com"})
 	f.severity == "HIGH"
 	f.context.escalation_reasons == ["the caller belongs to another account"]
 	count(f.context.step_down_reasons) == 1
@@ -228,21 +186,21 @@ test_alert_cloudformation_cross_account_is_escalated_then_stepped_down if {
 # Near miss: the same role without invokedBy (a person or a script using the deploy role).
 test_no_step_down_without_cloudformation if {
 	identity := object.remove(cfn_identity, ["invokedBy"])
-	f := one(create_key(identity, "svc-app"))
+	f := test.one(rule.alert) with input as create_key(identity, "svc-app")
 	f.severity == "HIGH"
 	not f.context.step_down_reasons
 }
 
 # A CreateAccessKey for another user that fails for a reason other than a denial (the
 # two-key quota) is an attempt: the caller may create keys for that user.
-failed_create(code, user_name) := patched(create_key(user("alice"), user_name), {
+failed_create(code, user_name) := test.patched(create_key(test.iam_user("alice"), user_name), {
 	"errorCode": code,
 	"errorMessage": "Cannot exceed quota for AccessKeysPerUser: 2",
 	"responseElements": null,
 })
 
 test_alert_create_key_for_another_user_at_quota if {
-	f := one(failed_create("LimitExceeded", "bob"))
+	f := test.one(rule.alert) with input as failed_create("LimitExceeded", "bob")
 	f.severity == "MEDIUM"
 	f.msg == "alice (IAMUser) from 198.51.100.7 tried to create an access key for IAM user bob; the call failed with LimitExceeded, not a denial, so the caller may create keys for that user."
 	f.target == {"user_name": "bob"}
@@ -251,8 +209,8 @@ test_alert_create_key_for_another_user_at_quota if {
 }
 
 test_alert_create_key_attempt_by_cross_account_caller_is_high if {
-	rec := patched(failed_create("LimitExceededException", "bob"), {"userIdentity": patched(user("ops"), {"arn": "arn:aws:iam::444455556666:user/ops", "accountId": "444455556666"})})
-	one(rec).severity == "HIGH"
+	rec := test.patched(failed_create("LimitExceededException", "bob"), {"userIdentity": test.patched(test.iam_user("ops"), {"arn": "arn:aws:iam::444455556666:user/ops", "accountId": "444455556666"})})
+	test.one(rule.alert).severity == "HIGH" with input as rec
 }
 
 # Near misses: a denial is TH-IAM-007's; a failed call for one's own key is self-service.
@@ -266,8 +224,8 @@ test_no_alert_own_key_at_quota if {
 }
 
 test_alert_masked_new_key_falls_back_to_listing_keys if {
-	rec := create_key(user("alice"), "bob")
-	f := one(json.patch(rec, [{"op": "replace", "path": "/responseElements/accessKey/accessKeyId", "value": "HIDDEN_DUE_TO_SECURITY_REASONS"}]))
+	rec := create_key(test.iam_user("alice"), "bob")
+	f := test.one(rule.alert) with input as json.patch(rec, [{"op": "replace", "path": "/responseElements/accessKey/accessKeyId", "value": "HIDDEN_DUE_TO_SECURITY_REASONS"}])
 	f.context.masked_key_user_name == "bob"
 	not f.target.access_key_id
 }

@@ -151,7 +151,7 @@ reasons contains "the caller belongs to another account" if ct.cross_account
 reasons contains "the console session was not MFA-authenticated" if ct.console_mfa_missing
 
 # A reactivation CloudFormation made for a stack (an AWS::IAM::AccessKey set Active) is one
-# step lower; the usual case, not via CloudFormation, comes first.
+# step lower.
 severity := _escalated if {
 	ct.via_cloudformation == false
 } else := sev.step_down(_escalated)
@@ -162,14 +162,11 @@ _escalated := "CRITICAL" if {
 	count(reasons) > 0
 } else := "MEDIUM"
 
-# extra_context holds each key with its value as a list of at most one element, and leaves a
-# key out when that is empty (as data.lib.cloudtrail.actor does): cheaper for OPA than a rule
-# per optional key.
 extra_context := {k: v |
 	some [k, vs] in [
 		["acted_on_self", [iam.acted_on_self]],
 		["escalation_reasons", [sort(reasons)]],
-		# iam.acted_on_root_self, spelled out: ct.is_root and iam.acted_on_self are known by now
+		# iam.acted_on_root_self, spelled out
 		["root_access_key_id", [iam.access_key_id | ct.is_root; iam.acted_on_self]],
 		["masked_key_user_name", [x | x := iam.masked_key_user_name]],
 		["step_down_reasons", [[r] | r := ct.cloudformation_step_down]],

@@ -87,8 +87,7 @@ alert contains finding if {
 	input.eventSource == "iam.amazonaws.com"
 	input.eventName == "UpdateAccessKey"
 
-	# Every dormancy needs last_used, so this holds whenever the rule alerts; tested on input,
-	# OPA's rule index skips the rule for records without the lookup instead of evaluating it.
+	# Every dormancy needs last_used, so this holds whenever the rule alerts.
 	input.enrichment.target.access_key_last_used.exists == true
 	iam.key_status == "Active"
 	ct.success
@@ -132,20 +131,16 @@ dormancies contains "which had never been used" if {
 
 known_age if event_key.age_days >= 0
 
-facts := {k: v | some [k, v] in _fact_pairs}
-
-_fact_pairs contains ["never_used", last_used.used == false]
-
-_fact_pairs contains ["days_unused", last_used.days_unused]
-
-_fact_pairs contains ["last_used_date", last_used.last_used_date]
-
-_fact_pairs contains ["last_used_service", last_used.service_name]
-
-_fact_pairs contains ["last_used_region", last_used.region]
-
-_fact_pairs contains ["key_age_days", event_key.age_days]
-
-_fact_pairs contains ["key_created", event_key.create_date]
-
-_fact_pairs contains ["acted_on_self", iam.acted_on_self]
+facts := {k: v |
+	some [k, vs] in [
+		["never_used", [x | x := last_used.used == false]],
+		["days_unused", [x | x := last_used.days_unused]],
+		["last_used_date", [x | x := last_used.last_used_date]],
+		["last_used_service", [x | x := last_used.service_name]],
+		["last_used_region", [x | x := last_used.region]],
+		["key_age_days", [x | x := event_key.age_days]],
+		["key_created", [x | x := event_key.create_date]],
+		["acted_on_self", [iam.acted_on_self]],
+	]
+	some v in vs
+}

@@ -1,36 +1,13 @@
 package builtin.iam.access_key_reactivated_dormant_test
 
 import data.builtin.iam.access_key_reactivated_dormant as rule
+import data.lib.test
 
 # alice reactivates bob's key; the enrichment says what IAM knew about the key.
-base := {
-	"eventVersion": "1.09",
-	"userIdentity": {
-		"type": "IAMUser",
-		"principalId": "AIDAEXAMPLEALICE0001",
-		"arn": "arn:aws:iam::111122223333:user/alice",
-		"accountId": "111122223333",
-		"accessKeyId": "AKIAEXAMPLEALICE0001",
-		"userName": "alice",
-	},
-	"eventTime": "2026-03-01T10:30:00Z",
-	"eventSource": "iam.amazonaws.com",
-	"eventName": "UpdateAccessKey",
-	"awsRegion": "us-east-1",
-	"sourceIPAddress": "198.51.100.7",
-	"userAgent": "aws-cli/1.45.11",
-	"requestParameters": {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"},
-	"responseElements": null,
-	"eventID": "7f0c9a52-3d6e-4b1a-8f2e-0a1b2c3d4e5f",
-	"readOnly": false,
-	"eventType": "AwsApiCall",
-	"recipientAccountId": "111122223333",
-}
+base := test.update_access_key(test.iam_user("alice"), {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"})
 
-# patched(rec, patch) is rec with the top-level keys of patch replaced (object.union would
+# test.patched(rec, patch) is rec with the top-level keys of patch replaced (object.union would
 # merge nested objects).
-patched(rec, patch) := object.union(object.remove(rec, object.keys(patch)), patch)
-
 key := {"access_key_id": "AKIAEXAMPLEBOBKEY001", "status": "Active", "create_date": "2025-01-10T08:00:00Z", "age_days": 415}
 
 used(days) := {
@@ -46,7 +23,7 @@ used(days) := {
 
 never_used := {"access_key_id": "AKIAEXAMPLEBOBKEY001", "exists": true, "used": false, "used_after_event": false}
 
-enriched(rec, last_used) := patched(rec, {"enrichment": {
+enriched(rec, last_used) := test.patched(rec, {"enrichment": {
 	"reference_time": "2026-03-01T10:30:00Z",
 	"unavailable": [],
 	"target": {
@@ -80,14 +57,14 @@ test_alert_never_used if {
 }
 
 test_alert_never_used_without_key_age if {
-	rec := patched(base, {"enrichment": {"target": {"user_name": "bob", "exists": true, "access_key_last_used": never_used}}})
+	rec := test.patched(base, {"enrichment": {"target": {"user_name": "bob", "exists": true, "access_key_last_used": never_used}}})
 	some f in rule.alert with input as rec
 	f.context.dormancy == "which had never been used"
 }
 
 # Acting on one's own key (no userName) is still a dormant credential coming back.
 test_alert_own_key if {
-	rec := patched(base, {"requestParameters": {"accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"}})
+	rec := test.patched(base, {"requestParameters": {"accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"}})
 	some f in rule.alert with input as enriched(rec, never_used)
 	f.context.acted_on_self == true
 }
@@ -103,7 +80,7 @@ test_no_alert_used_after_event if {
 }
 
 test_no_alert_deactivation if {
-	rec := patched(base, {"requestParameters": {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Inactive"}})
+	rec := test.patched(base, {"requestParameters": {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Inactive"}})
 	count(rule.alert) == 0 with input as enriched(rec, never_used)
 }
 

@@ -1,76 +1,27 @@
 package builtin.iam.access_key_reactivated_test
 
 import data.builtin.iam.access_key_reactivated as rule
-
-# patched(rec, patch) is rec with the top-level keys of patch replaced (not merged).
-patched(rec, patch) := object.union(object.remove(rec, object.keys(patch)), patch)
+import data.lib.test
 
 # An UpdateAccessKey record as CloudTrail writes it (IAM user, CLI, long-term key).
-base := {
-	"eventVersion": "1.09",
-	"userIdentity": {
-		"type": "IAMUser",
-		"principalId": "AIDAEXAMPLEALICE0001",
-		"arn": "arn:aws:iam::111122223333:user/alice",
+base := test.update_access_key(test.iam_user("alice"), {"accessKeyId": "AKIAEXAMPLEOLDKEY001", "status": "Active"})
+
+with_params(params) := test.patched(base, {"requestParameters": params})
+
+assumed_role_identity := test.patched(test.assumed_role("Admin", "carol"), {"sessionContext": {
+	"sessionIssuer": {
+		"type": "Role",
+		"principalId": "AROAEXAMPLEADMIN0001",
+		"arn": "arn:aws:iam::111122223333:role/Admin",
 		"accountId": "111122223333",
-		"accessKeyId": "AKIAEXAMPLEALICE0001",
-		"userName": "alice",
+		"userName": "Admin",
 	},
-	"eventTime": "2026-03-01T10:30:00Z",
-	"eventSource": "iam.amazonaws.com",
-	"eventName": "UpdateAccessKey",
-	"awsRegion": "us-east-1",
-	"sourceIPAddress": "198.51.100.7",
-	"userAgent": "aws-cli/1.45.11 Python/3.11.7 Linux/6.1 botocore/1.43.11",
-	"requestParameters": {"accessKeyId": "AKIAEXAMPLEOLDKEY001", "status": "Active"},
-	"responseElements": null,
-	"requestID": "0f3a1c55-7d6e-4f0e-9a55-3c1f1d5e2b10",
-	"eventID": "5b1e3c2a-4d6f-4e8a-9b0c-1d2e3f4a5b6c",
-	"readOnly": false,
-	"eventType": "AwsApiCall",
-	"managementEvent": true,
-	"recipientAccountId": "111122223333",
-	"eventCategory": "Management",
-}
-
-with_params(params) := patched(base, {"requestParameters": params})
-
-assumed_role_identity := {
-	"type": "AssumedRole",
-	"principalId": "AROAEXAMPLEADMIN0001:carol",
-	"arn": "arn:aws:sts::111122223333:assumed-role/Admin/carol",
-	"accountId": "111122223333",
-	"accessKeyId": "ASIAEXAMPLESESSION01",
-	"sessionContext": {
-		"sessionIssuer": {
-			"type": "Role",
-			"principalId": "AROAEXAMPLEADMIN0001",
-			"arn": "arn:aws:iam::111122223333:role/Admin",
-			"accountId": "111122223333",
-			"userName": "Admin",
-		},
-		"webIdFederationData": {},
-		"attributes": {"creationDate": "2026-03-01T10:00:00Z", "mfaAuthenticated": "true"},
-	},
-}
-
-root_identity := {
-	"type": "Root",
-	"principalId": "111122223333",
-	"arn": "arn:aws:iam::111122223333:root",
-	"accountId": "111122223333",
-	"accessKeyId": "ASIAEXAMPLEROOT00001",
-	"sessionContext": {"attributes": {"creationDate": "2026-03-01T10:00:00Z", "mfaAuthenticated": "true"}},
-}
-
-one(rec) := f if {
-	alerts := rule.alert with input as rec
-	count(alerts) == 1
-	some f in alerts
-}
+	"webIdFederationData": {},
+	"attributes": {"creationDate": "2026-03-01T10:00:00Z", "mfaAuthenticated": "true"},
+}})
 
 test_alert_user_reactivates_own_key_is_medium if {
-	f := one(base)
+	f := test.one(rule.alert) with input as base
 	f.severity == "MEDIUM"
 	f.msg == "alice (IAMUser) from 198.51.100.7 reactivated access key AKIAEXAMPLEOLDKEY001 of their own IAM user alice."
 	f.target == {"user_name": "alice", "access_key_id": "AKIAEXAMPLEOLDKEY001", "status": "Active"}
@@ -81,7 +32,7 @@ test_alert_user_reactivates_own_key_is_medium if {
 }
 
 test_alert_another_users_key_is_high if {
-	f := one(with_params({"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"}))
+	f := test.one(rule.alert) with input as with_params({"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"})
 	f.severity == "HIGH"
 	f.msg == "alice (IAMUser) from 198.51.100.7 reactivated access key AKIAEXAMPLEBOBKEY001 of IAM user bob."
 	f.target.user_name == "bob"
@@ -91,19 +42,19 @@ test_alert_another_users_key_is_high if {
 
 # jackson reactivating jack's key is another user's key, not a substring match of itself.
 test_alert_jackson_on_jack_is_high if {
-	rec := patched(with_params({"userName": "jack", "accessKeyId": "AKIAEXAMPLEJACKKEY01", "status": "Active"}), {"userIdentity": {
+	rec := test.patched(with_params({"userName": "jack", "accessKeyId": "AKIAEXAMPLEJACKKEY01", "status": "Active"}), {"userIdentity": {
 		"type": "IAMUser",
 		"arn": "arn:aws:iam::111122223333:user/jackson",
 		"accountId": "111122223333",
 		"accessKeyId": "AKIAEXAMPLEJACKSON01",
 		"userName": "jackson",
 	}})
-	one(rec).severity == "HIGH"
+	test.one(rule.alert).severity == "HIGH" with input as rec
 }
 
 test_alert_root_is_critical if {
-	rec := patched(base, {"userIdentity": root_identity, "userAgent": "AWS Internal", "sourceIPAddress": "192.0.2.44"})
-	f := one(rec)
+	rec := test.patched(base, {"userIdentity": test.root_console, "userAgent": "AWS Internal", "sourceIPAddress": "192.0.2.44"})
+	f := test.one(rule.alert) with input as rec
 	f.severity == "CRITICAL"
 	f.msg == "root (Root) from 192.0.2.44 reactivated access key AKIAEXAMPLEOLDKEY001 of the root user itself."
 	f.context.root_access_key_id == "AKIAEXAMPLEOLDKEY001"
@@ -112,8 +63,8 @@ test_alert_root_is_critical if {
 }
 
 test_alert_assumed_role_is_high if {
-	rec := patched(with_params({"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"}), {"userIdentity": assumed_role_identity})
-	f := one(rec)
+	rec := test.patched(with_params({"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"}), {"userIdentity": assumed_role_identity})
+	f := test.one(rule.alert) with input as rec
 	f.severity == "HIGH"
 	f.msg == "Admin/carol (AssumedRole) from 198.51.100.7 reactivated access key AKIAEXAMPLEBOBKEY001 of IAM user bob."
 	f.context.actor_role_name == "Admin"
@@ -121,7 +72,7 @@ test_alert_assumed_role_is_high if {
 }
 
 test_alert_own_key_from_console_without_mfa_is_high if {
-	rec := patched(base, {
+	rec := test.patched(base, {
 		"userIdentity": {
 			"type": "IAMUser",
 			"arn": "arn:aws:iam::111122223333:user/alice",
@@ -133,14 +84,14 @@ test_alert_own_key_from_console_without_mfa_is_high if {
 		"userAgent": "AWS Internal",
 		"sessionCredentialFromConsole": "true",
 	})
-	f := one(rec)
+	f := test.one(rule.alert) with input as rec
 	f.severity == "HIGH"
 	f.context.escalation_reasons == ["the console session was not MFA-authenticated"]
 	not f.context.actor_long_term_key_id
 }
 
 test_alert_own_key_from_console_with_mfa_stays_medium if {
-	rec := patched(base, {
+	rec := test.patched(base, {
 		"userIdentity": {
 			"type": "IAMUser",
 			"arn": "arn:aws:iam::111122223333:user/alice",
@@ -152,18 +103,18 @@ test_alert_own_key_from_console_with_mfa_stays_medium if {
 		"userAgent": "AWS Internal",
 		"sessionCredentialFromConsole": "true",
 	})
-	one(rec).severity == "MEDIUM"
+	test.one(rule.alert).severity == "MEDIUM" with input as rec
 }
 
 test_alert_cross_account_caller_is_high if {
-	rec := patched(with_params({"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"}), {"userIdentity": {
+	rec := test.patched(with_params({"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"}), {"userIdentity": {
 		"type": "AssumedRole",
 		"arn": "arn:aws:sts::444455556666:assumed-role/Deployer/ci",
 		"accountId": "444455556666",
 		"accessKeyId": "ASIAEXAMPLEXACCOUNT1",
 		"sessionContext": {"sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::444455556666:role/Deployer", "accountId": "444455556666", "userName": "Deployer"}},
 	}})
-	f := one(rec)
+	f := test.one(rule.alert) with input as rec
 	f.severity == "HIGH"
 	"the caller belongs to another account" in f.context.escalation_reasons
 	contains(f.msg, "(AssumedRole, account 444455556666)")
@@ -177,7 +128,7 @@ test_no_alert_deactivating_a_key if {
 }
 
 test_no_alert_denied_reactivation if {
-	rec := patched(base, {
+	rec := test.patched(base, {
 		"errorCode": "AccessDenied",
 		"errorMessage": "User: arn:aws:iam::111122223333:user/alice is not authorized to perform: iam:UpdateAccessKey on resource: user bob because no identity-based policy allows the iam:UpdateAccessKey action",
 		"requestParameters": null,
@@ -186,12 +137,12 @@ test_no_alert_denied_reactivation if {
 }
 
 test_no_alert_failed_reactivation_of_a_missing_key if {
-	rec := patched(base, {"errorCode": "NoSuchEntityException", "errorMessage": "The Access Key with id AKIAEXAMPLEOLDKEY001 cannot be found."})
+	rec := test.patched(base, {"errorCode": "NoSuchEntityException", "errorMessage": "The Access Key with id AKIAEXAMPLEOLDKEY001 cannot be found."})
 	count(rule.alert) == 0 with input as rec
 }
 
 test_no_alert_key_created_active if {
-	rec := patched(base, {
+	rec := test.patched(base, {
 		"eventName": "CreateAccessKey",
 		"requestParameters": {"userName": "bob"},
 		"responseElements": {"accessKey": {"accessKeyId": "AKIAEXAMPLENEWKEY001", "status": "Active", "userName": "bob"}},
@@ -200,13 +151,13 @@ test_no_alert_key_created_active if {
 }
 
 test_no_alert_other_event_source if {
-	count(rule.alert) == 0 with input as patched(base, {"eventSource": "sts.amazonaws.com"})
+	count(rule.alert) == 0 with input as test.patched(base, {"eventSource": "sts.amazonaws.com"})
 }
 
 # root_access_key_id needs both the root user acting on itself and the key in the record.
 test_alert_root_without_key_id_has_no_root_access_key_id if {
-	rec := patched(base, {"userIdentity": root_identity, "requestParameters": {"status": "Active"}})
-	f := one(rec)
+	rec := test.patched(base, {"userIdentity": test.root_console, "requestParameters": {"status": "Active"}})
+	f := test.one(rule.alert) with input as rec
 	f.severity == "CRITICAL"
 	not "root_access_key_id" in object.keys(f.context)
 }
@@ -247,29 +198,27 @@ cfn_identity := {
 	"invokedBy": "cloudformation.amazonaws.com",
 }
 
-console(rec, identity) := patched(rec, {"userIdentity": identity, "userAgent": "AWS Internal", "sessionCredentialFromConsole": "true"})
-
 reactivate_bobs_key := with_params({"userName": "bob", "accessKeyId": "AKIAEXAMPLEOLDKEY001", "status": "Active"})
 
 test_alert_sso_console_reactivation_is_not_escalated_for_mfa if {
-	f := one(console(reactivate_bobs_key, sso_identity))
+	f := test.one(rule.alert) with input as test.console(reactivate_bobs_key, sso_identity)
 	f.severity == "HIGH" # another user's key, by an assumed role: not for MFA
 	not "the console session was not MFA-authenticated" in f.context.escalation_reasons
 }
 
 test_alert_plain_role_console_reactivation_lists_mfa if {
-	f := one(console(reactivate_bobs_key, plain_role_identity))
+	f := test.one(rule.alert) with input as test.console(reactivate_bobs_key, plain_role_identity)
 	"the console session was not MFA-authenticated" in f.context.escalation_reasons
 }
 
 test_alert_cloudformation_reactivation_is_stepped_down if {
-	f := one(patched(reactivate_bobs_key, {"userIdentity": cfn_identity, "sourceIPAddress": "cloudformation.amazonaws.com"}))
+	f := test.one(rule.alert) with input as test.patched(reactivate_bobs_key, {"userIdentity": cfn_identity, "sourceIPAddress": "cloudformation.amazonaws.com"})
 	f.severity == "MEDIUM"
 	count(f.context.step_down_reasons) == 1
 }
 
 test_alert_masked_key_falls_back_to_listing_keys if {
-	f := one(with_params({"userName": "bob", "accessKeyId": "HIDDEN_DUE_TO_SECURITY_REASONS", "status": "Active"}))
+	f := test.one(rule.alert) with input as with_params({"userName": "bob", "accessKeyId": "HIDDEN_DUE_TO_SECURITY_REASONS", "status": "Active"})
 	f.context.masked_key_user_name == "bob"
 	not f.target.access_key_id
 }

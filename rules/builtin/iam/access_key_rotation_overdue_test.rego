@@ -1,33 +1,10 @@
 package builtin.iam.access_key_rotation_overdue_test
 
 import data.builtin.iam.access_key_rotation_overdue as rule
-
-patched(rec, patch) := object.union(object.remove(rec, object.keys(patch)), patch)
+import data.lib.test
 
 # alice (signing with AKIAEXAMPLEALICE0001) reactivates bob's key AKIAEXAMPLEBOBKEY001.
-base := {
-	"eventVersion": "1.09",
-	"userIdentity": {
-		"type": "IAMUser",
-		"principalId": "AIDAEXAMPLEALICE0001",
-		"arn": "arn:aws:iam::111122223333:user/alice",
-		"accountId": "111122223333",
-		"accessKeyId": "AKIAEXAMPLEALICE0001",
-		"userName": "alice",
-	},
-	"eventTime": "2026-03-01T10:30:00Z",
-	"eventSource": "iam.amazonaws.com",
-	"eventName": "UpdateAccessKey",
-	"awsRegion": "us-east-1",
-	"sourceIPAddress": "198.51.100.7",
-	"userAgent": "aws-cli/1.45.11",
-	"requestParameters": {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"},
-	"responseElements": null,
-	"eventID": "2a4c6e80-1b3d-4f5a-9c7e-0d2f4a6b8c0e",
-	"readOnly": false,
-	"eventType": "AwsApiCall",
-	"recipientAccountId": "111122223333",
-}
+base := test.update_access_key(test.iam_user("alice"), {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"})
 
 key(id, age) := {"access_key_id": id, "status": "Active", "create_date": "2025-01-10T08:00:00Z", "age_days": age}
 
@@ -38,7 +15,7 @@ enrichment(target_age, actor_age) := {
 	"actor": {"user_name": "alice", "exists": true, "access_keys": {"keys": [key("AKIAEXAMPLEALICE0001", actor_age)], "event_key": key("AKIAEXAMPLEALICE0001", actor_age), "oldest_age_days": actor_age}},
 }
 
-with_enrichment(rec, e) := patched(rec, {"enrichment": e})
+with_enrichment(rec, e) := test.patched(rec, {"enrichment": e})
 
 test_alert_reactivated_old_key if {
 	findings := rule.alert with input as with_enrichment(base, enrichment(415, 10))
@@ -52,7 +29,7 @@ test_alert_reactivated_old_key if {
 }
 
 test_alert_signed_with_old_key if {
-	rec := patched(base, {"eventName": "UpdateUser", "requestParameters": {"userName": "bob", "newUserName": "bob2"}})
+	rec := test.patched(base, {"eventName": "UpdateUser", "requestParameters": {"userName": "bob", "newUserName": "bob2"}})
 	findings := rule.alert with input as with_enrichment(rec, enrichment(0, 120))
 	count(findings) == 1
 	some f in findings
@@ -67,8 +44,8 @@ test_alert_both_keys_overdue if {
 
 # Reactivating one's own old key with the old key is not a rotation step.
 test_alert_reactivating_own_key_signed_with_old_key if {
-	rec := patched(base, {"requestParameters": {"accessKeyId": "AKIAEXAMPLEALICE0002", "status": "Active"}})
-	e := patched(enrichment(0, 200), {"target": {"user_name": "alice", "exists": true}})
+	rec := test.patched(base, {"requestParameters": {"accessKeyId": "AKIAEXAMPLEALICE0002", "status": "Active"}})
+	e := test.patched(enrichment(0, 200), {"target": {"user_name": "alice", "exists": true}})
 	some f in rule.alert with input as with_enrichment(rec, e)
 	f.context.overdue_key_id == "AKIAEXAMPLEALICE0001"
 }
@@ -80,10 +57,10 @@ test_no_alert_keys_89_days_old if {
 # The rotation itself: alice creates her new key, then deactivates and deletes the old one,
 # each signed with the old key.
 test_no_alert_own_rotation if {
-	e := patched(enrichment(0, 200), {"target": {"user_name": "alice", "exists": true}})
-	create := patched(base, {"eventName": "CreateAccessKey", "requestParameters": {"userName": "alice"}})
-	deactivate := patched(base, {"requestParameters": {"accessKeyId": "AKIAEXAMPLEALICE0001", "status": "Inactive"}})
-	delete := patched(base, {"eventName": "DeleteAccessKey", "requestParameters": {"accessKeyId": "AKIAEXAMPLEALICE0001"}})
+	e := test.patched(enrichment(0, 200), {"target": {"user_name": "alice", "exists": true}})
+	create := test.patched(base, {"eventName": "CreateAccessKey", "requestParameters": {"userName": "alice"}})
+	deactivate := test.patched(base, {"requestParameters": {"accessKeyId": "AKIAEXAMPLEALICE0001", "status": "Inactive"}})
+	delete := test.patched(base, {"eventName": "DeleteAccessKey", "requestParameters": {"accessKeyId": "AKIAEXAMPLEALICE0001"}})
 	count(rule.alert) == 0 with input as with_enrichment(create, e)
 	count(rule.alert) == 0 with input as with_enrichment(deactivate, e)
 	count(rule.alert) == 0 with input as with_enrichment(delete, e)
@@ -91,18 +68,18 @@ test_no_alert_own_rotation if {
 
 # Deactivating another user's old key is what rotation wants: the target key is not flagged.
 test_no_alert_deactivating_old_key if {
-	rec := patched(base, {"requestParameters": {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Inactive"}})
+	rec := test.patched(base, {"requestParameters": {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Inactive"}})
 	count(rule.alert) == 0 with input as with_enrichment(rec, enrichment(400, 10))
 }
 
 # Signed with a session (ASIA) key: no long-term key of the actor is involved.
 test_no_alert_session_credentials if {
-	rec := patched(base, {"userIdentity": object.union(base.userIdentity, {"accessKeyId": "ASIAEXAMPLESESSION01"})})
+	rec := test.patched(base, {"userIdentity": object.union(base.userIdentity, {"accessKeyId": "ASIAEXAMPLESESSION01"})})
 	count(rule.alert) == 0 with input as with_enrichment(rec, enrichment(10, 400))
 }
 
 test_no_alert_failed_call if {
-	rec := patched(base, {"errorCode": "AccessDenied", "errorMessage": "not authorized"})
+	rec := test.patched(base, {"errorCode": "AccessDenied", "errorMessage": "not authorized"})
 	count(rule.alert) == 0 with input as with_enrichment(rec, enrichment(400, 400))
 }
 

@@ -98,11 +98,9 @@ watched := {"CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey", "UpdateUser
 alert contains finding if {
 	input.eventSource == "iam.amazonaws.com"
 
-	# first, and on input: most calls succeed, and OPA's rule index then skips the rule without
-	# evaluating it (ct.denied, which decides, tests ct.error_code itself)
 	input.errorCode
 	ct.denied
-	watched[input.eventName] # a set lookup: cheaper than `in`
+	watched[input.eventName]
 	not ct.is_root
 
 	finding := {

@@ -121,8 +121,7 @@ reasons contains "the caller belongs to another account" if ct.cross_account
 reasons contains "the console session was not MFA-authenticated" if ct.console_mfa_missing
 
 # A change CloudFormation made for a stack (an AWS::IAM::AccessKey deleted or set Inactive)
-# is one step lower. The usual case, no reason to escalate or step down, comes first: OPA
-# then evaluates one branch.
+# is one step lower.
 severity := "MEDIUM" if {
 	count(reasons) == 0
 	ct.via_cloudformation == false
@@ -134,9 +133,7 @@ _escalated := "MEDIUM" if count(reasons) == 0
 
 _escalated := "HIGH" if count(reasons) > 0
 
-# extra_context holds each key with its value as a list of at most one element, and leaves a
-# key out when that is empty (as data.lib.cloudtrail.actor does): cheaper for OPA than a rule
-# per optional key. The deactivated key is named for deactivations only.
+# extra_context names the deactivated key for deactivations only.
 extra_context := {k: v |
 	some [k, vs] in [
 		["acted_on_self", [false]],

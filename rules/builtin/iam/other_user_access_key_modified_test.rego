@@ -1,62 +1,24 @@
 package builtin.iam.other_user_access_key_modified_test
 
 import data.builtin.iam.other_user_access_key_modified as rule
-
-# patched(rec, patch) is rec with the top-level keys of patch replaced (not merged).
-patched(rec, patch) := object.union(object.remove(rec, object.keys(patch)), patch)
+import data.lib.test
 
 # A DeleteAccessKey record as CloudTrail writes it (IAM user, console session with MFA).
-delete_key := {
-	"eventVersion": "1.09",
-	"userIdentity": {
-		"type": "IAMUser",
-		"principalId": "AIDAEXAMPLEALICE0001",
-		"arn": "arn:aws:iam::111122223333:user/alice",
-		"accountId": "111122223333",
-		"accessKeyId": "ASIAEXAMPLECONSOLE01",
-		"userName": "alice",
-		"sessionContext": {"attributes": {"creationDate": "2026-03-01T10:00:00Z", "mfaAuthenticated": "true"}},
-		"invokedBy": "signin.amazonaws.com",
-	},
-	"eventTime": "2026-03-01T10:30:00Z",
-	"eventSource": "iam.amazonaws.com",
-	"eventName": "DeleteAccessKey",
-	"awsRegion": "us-east-1",
-	"sourceIPAddress": "198.51.100.7",
-	"userAgent": "signin.amazonaws.com",
-	"requestParameters": {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001"},
-	"responseElements": null,
-	"requestID": "3c2b1a09-8f7e-4d6c-b5a4-93827160f5e4",
-	"eventID": "7d6c5b4a-3928-4f17-a6e5-d4c3b2a19f08",
-	"readOnly": false,
-	"eventType": "AwsApiCall",
-	"managementEvent": true,
-	"recipientAccountId": "111122223333",
-	"eventCategory": "Management",
-}
+delete_key := test.patched(
+	test.delete_access_key(
+		object.union(test.console_session(test.iam_user("alice"), "true"), {"invokedBy": "signin.amazonaws.com"}),
+		{"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001"},
+	),
+	{"userAgent": "signin.amazonaws.com"},
+)
 
-deactivate_key := patched(delete_key, {
+deactivate_key := test.patched(delete_key, {
 	"eventName": "UpdateAccessKey",
 	"requestParameters": {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Inactive"},
 })
 
-cli_user(name) := {
-	"type": "IAMUser",
-	"principalId": "AIDAEXAMPLE000000009",
-	"arn": sprintf("arn:aws:iam::111122223333:user/%s", [name]),
-	"accountId": "111122223333",
-	"accessKeyId": "AKIAEXAMPLE000000009",
-	"userName": name,
-}
-
-one(rec) := f if {
-	alerts := rule.alert with input as rec
-	count(alerts) == 1
-	some f in alerts
-}
-
 test_alert_deleting_another_users_key if {
-	f := one(delete_key)
+	f := test.one(rule.alert) with input as delete_key
 	f.severity == "MEDIUM"
 	f.msg == "alice (IAMUser) from 198.51.100.7 deleted access key AKIAEXAMPLEBOBKEY001 of IAM user bob."
 	f.target == {"user_name": "bob", "access_key_id": "AKIAEXAMPLEBOBKEY001"}
@@ -65,7 +27,7 @@ test_alert_deleting_another_users_key if {
 }
 
 test_alert_deactivating_another_users_key if {
-	f := one(deactivate_key)
+	f := test.one(rule.alert) with input as deactivate_key
 	f.severity == "MEDIUM"
 	f.msg == "alice (IAMUser) from 198.51.100.7 deactivated access key AKIAEXAMPLEBOBKEY001 of IAM user bob."
 	f.target.status == "Inactive"
@@ -73,15 +35,15 @@ test_alert_deactivating_another_users_key if {
 }
 
 test_alert_jackson_deleting_jacks_key if {
-	rec := patched(delete_key, {
-		"userIdentity": cli_user("jackson"),
+	rec := test.patched(delete_key, {
+		"userIdentity": test.iam_user("jackson"),
 		"requestParameters": {"userName": "jack", "accessKeyId": "AKIAEXAMPLEJACKKEY01"},
 	})
-	one(rec).target.user_name == "jack"
+	test.one(rule.alert).target.user_name == "jack" with input as rec
 }
 
 test_alert_assumed_role_deleting_a_users_key if {
-	rec := patched(delete_key, {
+	rec := test.patched(delete_key, {
 		"userIdentity": {
 			"type": "AssumedRole",
 			"arn": "arn:aws:sts::111122223333:assumed-role/bob/cleanup",
@@ -94,7 +56,7 @@ test_alert_assumed_role_deleting_a_users_key if {
 		},
 		"userAgent": "aws-cli/1.45.11 Python/3.11.7 Linux/6.1 botocore/1.43.11",
 	})
-	f := one(rec)
+	f := test.one(rule.alert) with input as rec
 	f.context.actor_role_name == "bob"
 	f.severity == "MEDIUM"
 }
@@ -104,51 +66,51 @@ test_alert_console_without_mfa_is_high if {
 		"op": "replace", "path": "/userIdentity/sessionContext/attributes/mfaAuthenticated",
 		"value": "false",
 	}])
-	f := one(rec)
+	f := test.one(rule.alert) with input as rec
 	f.severity == "HIGH"
 	f.context.escalation_reasons == ["the console session was not MFA-authenticated"]
 }
 
 test_alert_root_deleting_a_users_key if {
-	rec := patched(delete_key, {"userIdentity": {
+	rec := test.patched(delete_key, {"userIdentity": {
 		"type": "Root",
 		"arn": "arn:aws:iam::111122223333:root",
 		"accountId": "111122223333",
 		"accessKeyId": "ASIAEXAMPLEROOT00001",
 		"sessionContext": {"attributes": {"mfaAuthenticated": "true"}},
 	}})
-	contains(one(rec).msg, "root (Root) from 198.51.100.7 deleted")
+	contains(test.one(rule.alert).msg, "root (Root) from 198.51.100.7 deleted") with input as rec
 }
 
 # Near misses: self-service rotation stays quiet.
 
 test_no_alert_user_deleting_own_key_without_user_name if {
-	rec := patched(delete_key, {"requestParameters": {"accessKeyId": "AKIAEXAMPLEOLDKEY001"}})
+	rec := test.patched(delete_key, {"requestParameters": {"accessKeyId": "AKIAEXAMPLEOLDKEY001"}})
 	count(rule.alert) == 0 with input as rec
 }
 
 test_no_alert_user_deleting_own_key_by_name if {
-	rec := patched(delete_key, {"requestParameters": {"userName": "alice", "accessKeyId": "AKIAEXAMPLEOLDKEY001"}})
+	rec := test.patched(delete_key, {"requestParameters": {"userName": "alice", "accessKeyId": "AKIAEXAMPLEOLDKEY001"}})
 	count(rule.alert) == 0 with input as rec
 }
 
 test_no_alert_user_deactivating_own_key if {
-	rec := patched(deactivate_key, {"requestParameters": {"accessKeyId": "AKIAEXAMPLEOLDKEY001", "status": "Inactive"}})
+	rec := test.patched(deactivate_key, {"requestParameters": {"accessKeyId": "AKIAEXAMPLEOLDKEY001", "status": "Inactive"}})
 	count(rule.alert) == 0 with input as rec
 }
 
 test_no_alert_reactivating_another_users_key if {
-	rec := patched(deactivate_key, {"requestParameters": {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"}})
+	rec := test.patched(deactivate_key, {"requestParameters": {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"}})
 	count(rule.alert) == 0 with input as rec
 }
 
 test_no_alert_failed_delete if {
-	rec := patched(delete_key, {"errorCode": "NoSuchEntityException", "errorMessage": "The Access Key with id AKIAEXAMPLEBOBKEY001 cannot be found."})
+	rec := test.patched(delete_key, {"errorCode": "NoSuchEntityException", "errorMessage": "The Access Key with id AKIAEXAMPLEBOBKEY001 cannot be found."})
 	count(rule.alert) == 0 with input as rec
 }
 
 test_no_alert_denied_delete if {
-	rec := patched(delete_key, {
+	rec := test.patched(delete_key, {
 		"errorCode": "AccessDenied",
 		"errorMessage": "User: arn:aws:iam::111122223333:user/alice is not authorized to perform: iam:DeleteAccessKey on resource: user bob because no identity-based policy allows the iam:DeleteAccessKey action",
 		"requestParameters": null,
@@ -157,12 +119,12 @@ test_no_alert_denied_delete if {
 }
 
 test_no_alert_listing_keys if {
-	count(rule.alert) == 0 with input as patched(delete_key, {"eventName": "ListAccessKeys", "readOnly": true})
+	count(rule.alert) == 0 with input as test.patched(delete_key, {"eventName": "ListAccessKeys", "readOnly": true})
 }
 
 # A deactivation whose record does not carry the key still alerts, without deactivated_key_id.
 test_alert_deactivating_an_unnamed_key_has_no_deactivated_key_id if {
-	f := one(patched(deactivate_key, {"requestParameters": {"userName": "bob", "status": "Inactive"}}))
+	f := test.one(rule.alert) with input as test.patched(deactivate_key, {"requestParameters": {"userName": "bob", "status": "Inactive"}})
 	f.msg == "alice (IAMUser) from 198.51.100.7 deactivated an access key of IAM user bob."
 	not "deactivated_key_id" in object.keys(f.context)
 }
@@ -203,30 +165,28 @@ cfn_identity := {
 	"invokedBy": "cloudformation.amazonaws.com",
 }
 
-console(rec, identity) := patched(rec, {"userIdentity": identity, "userAgent": "AWS Internal", "sessionCredentialFromConsole": "true"})
-
 test_alert_sso_console_deletion_is_not_escalated if {
-	f := one(console(delete_key, sso_identity))
+	f := test.one(rule.alert) with input as test.console(delete_key, sso_identity)
 	f.severity == "MEDIUM"
 	f.context.escalation_reasons == []
 	f.context.actor_sso_role_name == "AWSReservedSSO_AdministratorAccess_0123456789abcdef"
 }
 
 test_alert_plain_role_console_deletion_without_mfa_is_high if {
-	f := one(console(delete_key, plain_role_identity))
+	f := test.one(rule.alert) with input as test.console(delete_key, plain_role_identity)
 	f.severity == "HIGH"
 	f.context.escalation_reasons == ["the console session was not MFA-authenticated"]
 }
 
 test_alert_cloudformation_deletion_is_stepped_down if {
-	f := one(patched(delete_key, {"userIdentity": cfn_identity, "sourceIPAddress": "cloudformation.amazonaws.com", "userAgent": "cloudformation.amazonaws.com"}))
+	f := test.one(rule.alert) with input as test.patched(delete_key, {"userIdentity": cfn_identity, "sourceIPAddress": "cloudformation.amazonaws.com", "userAgent": "cloudformation.amazonaws.com"})
 	f.severity == "LOW"
 	f.context.via_cloudformation == true
 	count(f.context.step_down_reasons) == 1
 }
 
 test_no_step_down_for_the_deploy_role_without_cloudformation if {
-	f := one(patched(deactivate_key, {"userIdentity": object.remove(cfn_identity, ["invokedBy"]), "userAgent": "aws-cli/2.17.20"}))
+	f := test.one(rule.alert) with input as test.patched(deactivate_key, {"userIdentity": object.remove(cfn_identity, ["invokedBy"]), "userAgent": "aws-cli/2.17.20"})
 	f.severity == "MEDIUM"
 	not f.context.step_down_reasons
 }

@@ -105,8 +105,7 @@ import data.lib.cloudtrail as ct
 import data.lib.iam
 
 alert contains finding if {
-	# first, and on input rather than `target`: without the lookup nothing below can hold, and
-	# OPA's rule index then skips the rule without evaluating it
+	# without the lookup nothing below can hold
 	input.enrichment.target.exists == true
 	count(risks) > 0
 	ct.success
@@ -139,25 +138,23 @@ removes_credentials if {
 #   admin_policy_arn     a managed policy allowing everything, attached to the user
 #   admin_inline_policy  an inline policy of the user allowing everything
 #   admin_group          a group whose policies allow everything
-grants := {k: v | some [k, v] in _grant_pairs}
-
-_grant_pairs contains ["admin_policy_arn", min(arns)] if {
-	arns := {p.policy_arn | some p in target.groups_policies.attached_policies; p.allows_all == true; p.via == "user"}
-	count(arns) > 0
+grants := {k: v |
+	some [k, vs] in [
+		["admin_policy_arn", [min(_admin_policy_arns) | count(_admin_policy_arns) > 0]],
+		["admin_inline_policy", [min(_admin_inline_policies) | count(_admin_inline_policies) > 0]],
+		["admin_group", [min(_admin_groups) | count(_admin_groups) > 0]],
+	]
+	some v in vs
 }
 
-_grant_pairs contains ["admin_inline_policy", min(names)] if {
-	names := {p.policy_name | some p in target.groups_policies.inline_policies; p.allows_all == true; p.via == "user"}
-	count(names) > 0
-}
+_admin_policy_arns := {p.policy_arn | some p in target.groups_policies.attached_policies; p.allows_all == true; p.via == "user"}
 
-_grant_pairs contains ["admin_group", min(groups)] if {
-	groups := {substring(p.via, 6, -1) |
-		some p in array.concat(target.groups_policies.attached_policies, target.groups_policies.inline_policies)
-		p.allows_all == true
-		startswith(p.via, "group:")
-	}
-	count(groups) > 0
+_admin_inline_policies := {p.policy_name | some p in target.groups_policies.inline_policies; p.allows_all == true; p.via == "user"}
+
+_admin_groups := {substring(p.via, 6, -1) |
+	some p in array.concat(target.groups_policies.attached_policies, target.groups_policies.inline_policies)
+	p.allows_all == true
+	startswith(p.via, "group:")
 }
 
 # target is the enrichment about the user the call acted on (looked up by its current name).

@@ -1,33 +1,16 @@
 package builtin.iam.privileged_user_changed_test
 
 import data.builtin.iam.privileged_user_changed as rule
-
-patched(rec, patch) := object.union(object.remove(rec, object.keys(patch)), patch)
+import data.lib.test
 
 # mallory creates an access key for bob.
-base := {
-	"eventVersion": "1.09",
-	"userIdentity": {
-		"type": "IAMUser",
-		"principalId": "AIDAEXAMPLEMALLORY01",
-		"arn": "arn:aws:iam::111122223333:user/mallory",
-		"accountId": "111122223333",
-		"accessKeyId": "AKIAEXAMPLEMALLORY01",
-		"userName": "mallory",
+base := test.patched(
+	test.create_access_key(test.iam_user("mallory"), {"userName": "bob"}),
+	{
+		"sourceIPAddress": "203.0.113.50",
+		"responseElements": {"accessKey": {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBNEW001", "status": "Active", "createDate": "Mar 1, 2026 10:30:00 AM"}},
 	},
-	"eventTime": "2026-03-01T10:30:00Z",
-	"eventSource": "iam.amazonaws.com",
-	"eventName": "CreateAccessKey",
-	"awsRegion": "us-east-1",
-	"sourceIPAddress": "203.0.113.50",
-	"userAgent": "aws-cli/1.45.11",
-	"requestParameters": {"userName": "bob"},
-	"responseElements": {"accessKey": {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBNEW001", "status": "Active", "createDate": "Mar 1, 2026 10:30:00 AM"}},
-	"eventID": "9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a",
-	"readOnly": false,
-	"eventType": "AwsApiCall",
-	"recipientAccountId": "111122223333",
-}
+)
 
 target(admin, mfa, console) := {
 	"user_name": "bob",
@@ -47,7 +30,7 @@ target(admin, mfa, console) := {
 	"login_profile": {"console_access": console, "password_reset_required": false},
 }
 
-with_target(rec, t) := patched(rec, {"enrichment": {"reference_time": "2026-03-01T10:30:00Z", "unavailable": [], "target": t}})
+with_target(rec, t) := test.patched(rec, {"enrichment": {"reference_time": "2026-03-01T10:30:00Z", "unavailable": [], "target": t}})
 
 test_alert_admin_without_mfa_is_critical if {
 	some f in rule.alert with input as with_target(base, target(true, false, true))
@@ -87,12 +70,12 @@ test_alert_names_each_grant if {
 
 # Deactivating an administrator's key removes a credential: not a takeover.
 test_no_alert_deactivating_admin_key if {
-	rec := patched(base, {"eventName": "UpdateAccessKey", "requestParameters": {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Inactive"}, "responseElements": null})
+	rec := test.patched(base, {"eventName": "UpdateAccessKey", "requestParameters": {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Inactive"}, "responseElements": null})
 	count(rule.alert) == 0 with input as with_target(rec, target(true, false, true))
 }
 
 test_alert_reactivating_admin_key if {
-	rec := patched(base, {"eventName": "UpdateAccessKey", "requestParameters": {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"}, "responseElements": null})
+	rec := test.patched(base, {"eventName": "UpdateAccessKey", "requestParameters": {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"}, "responseElements": null})
 	count(rule.alert) == 1 with input as with_target(rec, target(true, false, true))
 }
 
@@ -103,7 +86,7 @@ test_alert_admin_with_mfa_is_high if {
 }
 
 test_alert_console_user_without_mfa_is_medium if {
-	rec := patched(base, {"eventName": "UpdateLoginProfile", "requestParameters": {"userName": "bob", "passwordResetRequired": false}, "responseElements": null})
+	rec := test.patched(base, {"eventName": "UpdateLoginProfile", "requestParameters": {"userName": "bob", "passwordResetRequired": false}, "responseElements": null})
 	some f in rule.alert with input as with_target(rec, target(false, false, true))
 	f.severity == "MEDIUM"
 	f.context.posture == "a console user without MFA"
@@ -111,14 +94,14 @@ test_alert_console_user_without_mfa_is_medium if {
 
 # MFA removed from an administrator: IAM, looked up after the event, shows no device.
 test_alert_mfa_deactivated_on_admin if {
-	rec := patched(base, {"eventName": "DeactivateMFADevice", "requestParameters": {"userName": "bob", "serialNumber": "arn:aws:iam::111122223333:mfa/bob"}, "responseElements": null})
+	rec := test.patched(base, {"eventName": "DeactivateMFADevice", "requestParameters": {"userName": "bob", "serialNumber": "arn:aws:iam::111122223333:mfa/bob"}, "responseElements": null})
 	some f in rule.alert with input as with_target(rec, target(true, false, false))
 	f.severity == "CRITICAL"
 }
 
 # An assumed role acting on a user acts on another user.
 test_alert_role_caller if {
-	rec := patched(base, {"userIdentity": {
+	rec := test.patched(base, {"userIdentity": {
 		"type": "AssumedRole",
 		"arn": "arn:aws:sts::111122223333:assumed-role/Ops/carol",
 		"accountId": "111122223333",
@@ -138,13 +121,13 @@ test_no_alert_programmatic_user_without_mfa if {
 }
 
 test_no_alert_acting_on_self if {
-	rec := patched(base, {"userIdentity": object.union(base.userIdentity, {"arn": "arn:aws:iam::111122223333:user/bob", "userName": "bob"})})
+	rec := test.patched(base, {"userIdentity": object.union(base.userIdentity, {"arn": "arn:aws:iam::111122223333:user/bob", "userName": "bob"})})
 	count(rule.alert) == 0 with input as with_target(rec, target(true, false, true))
 }
 
 # "bobby" is another user than "bob": exact names, no substring match, so this alerts.
 test_alert_similar_name_is_other_user if {
-	rec := patched(base, {"userIdentity": object.union(base.userIdentity, {"arn": "arn:aws:iam::111122223333:user/bobby", "userName": "bobby"})})
+	rec := test.patched(base, {"userIdentity": object.union(base.userIdentity, {"arn": "arn:aws:iam::111122223333:user/bobby", "userName": "bobby"})})
 	count(rule.alert) == 1 with input as with_target(rec, target(true, false, true))
 }
 
@@ -159,7 +142,7 @@ test_no_alert_mfa_unknown if {
 }
 
 test_no_alert_denied if {
-	rec := patched(base, {"errorCode": "AccessDenied", "errorMessage": "User: arn:aws:iam::111122223333:user/mallory is not authorized to perform: iam:CreateAccessKey on resource: user bob", "responseElements": null})
+	rec := test.patched(base, {"errorCode": "AccessDenied", "errorMessage": "User: arn:aws:iam::111122223333:user/mallory is not authorized to perform: iam:CreateAccessKey on resource: user bob", "responseElements": null})
 	count(rule.alert) == 0 with input as with_target(rec, target(true, false, true))
 }
 

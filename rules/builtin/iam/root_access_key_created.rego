@@ -81,10 +81,7 @@ alert contains finding if {
 	}
 }
 
-# extra_context holds each key with its value as a list of at most one element, and leaves a
-# key out when that is empty (as data.lib.cloudtrail.actor does): cheaper for OPA than a rule
-# per optional key.
-# It holds acted_on_self, and root_access_key_id when the record gives the key.
+# extra_context holds acted_on_self, and root_access_key_id when the record gives the key.
 extra_context := {k: v |
 	some [k, vs] in [
 		["acted_on_self", [true]],

@@ -78,8 +78,8 @@ watched := {"CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey", "UpdateUser
 
 alert contains finding if {
 	input.eventSource == "iam.amazonaws.com"
-	ct.is_root # first: most callers are not root, and the rule stops here
-	watched[input.eventName] # a set lookup: cheaper than `in`
+	ct.is_root
+	watched[input.eventName]
 	not iam.root_created_own_access_key
 
 	finding := {
@@ -95,6 +95,7 @@ alert contains finding if {
 }
 
 _outcome := sprintf(" (failed: %s)", [ct.error_code]) if {
+	input.errorCode
 	ct.failed
 } else := ""
 

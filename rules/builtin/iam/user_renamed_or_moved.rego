@@ -150,9 +150,6 @@ freed_user_name := iam.target_user_name if {
 	lower(iam.new_user_name) != lower(iam.target_user_name)
 }
 
-# extra_context holds each key with its value as a list of at most one element, and leaves a
-# key out when that is empty (as data.lib.cloudtrail.actor does): cheaper for OPA than a rule
-# per optional key.
 extra_context := {k: v |
 	some [k, vs] in [
 		["acted_on_self", [iam.acted_on_self]],

@@ -1,46 +1,13 @@
 package builtin.iam.user_renamed_or_moved_test
 
 import data.builtin.iam.user_renamed_or_moved as rule
-
-# patched(rec, patch) is rec with the top-level keys of patch replaced (not merged).
-patched(rec, patch) := object.union(object.remove(rec, object.keys(patch)), patch)
+import data.lib.test
 
 # An UpdateUser record as CloudTrail writes it (IAM user, CLI).
-rename := {
-	"eventVersion": "1.09",
-	"userIdentity": {
-		"type": "IAMUser",
-		"principalId": "AIDAEXAMPLEALICE0001",
-		"arn": "arn:aws:iam::111122223333:user/alice",
-		"accountId": "111122223333",
-		"accessKeyId": "AKIAEXAMPLEALICE0001",
-		"userName": "alice",
-	},
-	"eventTime": "2026-03-01T10:30:00Z",
-	"eventSource": "iam.amazonaws.com",
-	"eventName": "UpdateUser",
-	"awsRegion": "us-east-1",
-	"sourceIPAddress": "198.51.100.7",
-	"userAgent": "aws-cli/1.45.11 Python/3.11.7 Linux/6.1 botocore/1.43.11",
-	"requestParameters": {"userName": "bob", "newUserName": "robert"},
-	"responseElements": null,
-	"requestID": "4d5e6f70-8192-4a3b-b4c5-d6e7f8091a2b",
-	"eventID": "c5d6e7f8-091a-42b3-84c5-d6e7f8091a2b",
-	"readOnly": false,
-	"eventType": "AwsApiCall",
-	"managementEvent": true,
-	"recipientAccountId": "111122223333",
-	"eventCategory": "Management",
-}
-
-one(rec) := f if {
-	alerts := rule.alert with input as rec
-	count(alerts) == 1
-	some f in alerts
-}
+rename := test.update_user(test.iam_user("alice"), {"userName": "bob", "newUserName": "robert"})
 
 test_alert_rename if {
-	f := one(rename)
+	f := test.one(rule.alert) with input as rename
 	f.severity == "MEDIUM"
 	f.msg == "alice (IAMUser) from 198.51.100.7 renamed IAM user bob to robert."
 	f.target == {"user_name": "bob", "new_user_name": "robert"}
@@ -49,55 +16,55 @@ test_alert_rename if {
 }
 
 test_alert_move if {
-	f := one(patched(rename, {"requestParameters": {"userName": "bob", "newPath": "/contractors/"}}))
+	f := test.one(rule.alert) with input as test.patched(rename, {"requestParameters": {"userName": "bob", "newPath": "/contractors/"}})
 	f.msg == "alice (IAMUser) from 198.51.100.7 moved IAM user bob to path /contractors/."
 	f.target == {"user_name": "bob", "new_path": "/contractors/"}
 	f.context.current_user_name == "bob"
 }
 
 test_alert_rename_and_move if {
-	f := one(patched(rename, {"requestParameters": {"userName": "bob", "newUserName": "robert", "newPath": "/contractors/"}}))
+	f := test.one(rule.alert) with input as test.patched(rename, {"requestParameters": {"userName": "bob", "newUserName": "robert", "newPath": "/contractors/"}})
 	f.msg == "alice (IAMUser) from 198.51.100.7 renamed IAM user bob to robert and moved it to path /contractors/."
 }
 
 test_alert_self_rename_is_high if {
-	f := one(patched(rename, {"requestParameters": {"userName": "alice", "newUserName": "svc-backup"}}))
+	f := test.one(rule.alert) with input as test.patched(rename, {"requestParameters": {"userName": "alice", "newUserName": "svc-backup"}})
 	f.severity == "HIGH"
 	f.msg == "alice (IAMUser) from 198.51.100.7 renamed their own IAM user alice to svc-backup."
 	f.context.escalation_reasons == ["the caller renamed or moved itself"]
 }
 
 test_alert_assumed_role_rename if {
-	rec := patched(rename, {"userIdentity": {
+	rec := test.patched(rename, {"userIdentity": {
 		"type": "AssumedRole",
 		"arn": "arn:aws:sts::111122223333:assumed-role/IAMAdmin/carol",
 		"accountId": "111122223333",
 		"accessKeyId": "ASIAEXAMPLESESSION01",
 		"sessionContext": {"sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::111122223333:role/IAMAdmin", "accountId": "111122223333", "userName": "IAMAdmin"}},
 	}})
-	f := one(rec)
+	f := test.one(rule.alert) with input as rec
 	f.severity == "MEDIUM"
 	f.context.actor_role_name == "IAMAdmin"
 }
 
 test_no_alert_update_without_new_name_or_path if {
-	count(rule.alert) == 0 with input as patched(rename, {"requestParameters": {"userName": "bob"}})
-	count(rule.alert) == 0 with input as patched(rename, {"requestParameters": {"userName": "bob", "newUserName": "", "newPath": ""}})
+	count(rule.alert) == 0 with input as test.patched(rename, {"requestParameters": {"userName": "bob"}})
+	count(rule.alert) == 0 with input as test.patched(rename, {"requestParameters": {"userName": "bob", "newUserName": "", "newPath": ""}})
 }
 
 test_no_alert_failed_rename if {
-	rec := patched(rename, {"errorCode": "EntityAlreadyExistsException", "errorMessage": "User with name robert already exists."})
+	rec := test.patched(rename, {"errorCode": "EntityAlreadyExistsException", "errorMessage": "User with name robert already exists."})
 	count(rule.alert) == 0 with input as rec
 }
 
 test_no_alert_other_user_call if {
-	count(rule.alert) == 0 with input as patched(rename, {"eventName": "UpdateLoginProfile"})
+	count(rule.alert) == 0 with input as test.patched(rename, {"eventName": "UpdateLoginProfile"})
 }
 
 # The root user moving itself names no IAM user: no current_user_name.
 test_alert_root_move_has_no_current_user_name if {
 	root := {"type": "Root", "arn": "arn:aws:iam::111122223333:root", "accountId": "111122223333"}
-	f := one(patched(rename, {"userIdentity": root, "requestParameters": {"newPath": "/x/"}}))
+	f := test.one(rule.alert) with input as test.patched(rename, {"userIdentity": root, "requestParameters": {"newPath": "/x/"}})
 	f.msg == "root (Root) from 198.51.100.7 moved the root user itself to path /x/."
 	not "current_user_name" in object.keys(f.context)
 	f.context.acted_on_self == true
@@ -139,33 +106,31 @@ cfn_identity := {
 	"invokedBy": "cloudformation.amazonaws.com",
 }
 
-console(rec, identity) := patched(rec, {"userIdentity": identity, "userAgent": "AWS Internal", "sessionCredentialFromConsole": "true"})
-
 test_alert_sso_console_rename_is_not_escalated if {
-	f := one(console(rename, sso_identity))
+	f := test.one(rule.alert) with input as test.console(rename, sso_identity)
 	f.severity == "MEDIUM"
 	f.context.escalation_reasons == []
 	startswith(f.context.mfa_caveat, "the session came from an external identity provider")
 }
 
 test_alert_plain_role_console_rename_without_mfa_is_escalated if {
-	f := one(console(rename, plain_role_identity))
+	f := test.one(rule.alert) with input as test.console(rename, plain_role_identity)
 	f.severity == "HIGH"
 	f.context.escalation_reasons == ["the console session was not MFA-authenticated"]
 }
 
 # Only a real rename frees a name; a case-only rename or a path-only move frees none.
 test_alert_rename_frees_the_old_name if {
-	one(rename).context.freed_user_name == "bob"
+	test.one(rule.alert).context.freed_user_name == "bob" with input as rename
 }
 
 test_alert_case_only_rename_frees_no_name if {
-	f := one(patched(rename, {"requestParameters": {"userName": "bob", "newUserName": "Bob"}}))
+	f := test.one(rule.alert) with input as test.patched(rename, {"requestParameters": {"userName": "bob", "newUserName": "Bob"}})
 	not f.context.freed_user_name
 	f.msg == "alice (IAMUser) from 198.51.100.7 renamed IAM user bob to Bob."
 }
 
 test_alert_path_move_frees_no_name if {
-	f := one(patched(rename, {"requestParameters": {"userName": "bob", "newPath": "/contractors/"}}))
+	f := test.one(rule.alert) with input as test.patched(rename, {"requestParameters": {"userName": "bob", "newPath": "/contractors/"}})
 	not f.context.freed_user_name
 }

@@ -189,6 +189,7 @@ alert contains finding if {
 	input.eventSource == "lambda.amazonaws.com"
 	kind[input.eventName]
 	detector.is_detector_function(detector.function_ref)
+	input.errorCode
 	ct.denied
 
 	finding := {
@@ -307,20 +308,21 @@ _region := r if {
 	ct.present(r)
 } else := "an unknown region"
 
-_extra_context := {k: v | some [k, v] in _extra_pairs}
+# _extra_context: throttled_function_name gates the commands that lift or re-apply a
+# throttle to zero.
+_extra_context := {k: v |
+	some [k, vs] in [
+		["via_cloudformation", [ct.via_cloudformation]],
+		["step_down_reasons", [sort(_step_downs) | count(_step_downs) > 0]],
+		["change", [x | x := kind[input.eventName]]],
+		["reserved_concurrency", [x | x := reserved]],
+		["throttled_function_name", [function_name | throttled]],
+		["code_sha256", [x | x := _code_sha256]],
+	]
+	some v in vs
+}
 
-_extra_pairs contains ["via_cloudformation", ct.via_cloudformation]
-
-_extra_pairs contains ["step_down_reasons", sort(_step_downs)] if count(_step_downs) > 0
-
-_extra_pairs contains ["change", kind[input.eventName]]
-
-_extra_pairs contains ["reserved_concurrency", reserved]
-
-# throttled_function_name gates the commands that lift or re-apply a throttle to zero.
-_extra_pairs contains ["throttled_function_name", function_name] if throttled
-
-_extra_pairs contains ["code_sha256", sha] if {
+_code_sha256 := sha if {
 	sha := input.responseElements.codeSha256
 	ct.present(sha)
 }
@@ -329,4 +331,7 @@ _step_downs contains _change_step_down if ct.success
 
 _step_downs contains ct.cloudformation_step_down if ct.success
 
-_step_downs contains sprintf("the call was denied (%s): nothing changed", [ct.error_code]) if ct.denied
+_step_downs contains sprintf("the call was denied (%s): nothing changed", [ct.error_code]) if {
+	input.errorCode
+	ct.denied
+}

@@ -10,9 +10,9 @@
 #   sessionContext.sessionIssuer.arn for assumed roles.
 package lib.cloudtrail
 
-# present(x) holds for a usable string value: non-empty and not masked by CloudTrail.
-# The per-event identity fields below spell the test out inline: a call of a user function
-# costs OPA far more than the three comparisons.
+# present(x) holds for a usable string value: a string, non-empty and not masked by
+# CloudTrail (HIDDEN_DUE_TO_SECURITY_REASONS). Every helper and rule tests a value it reads
+# from the record with it.
 present(x) if {
 	is_string(x)
 	x != ""
@@ -25,15 +25,11 @@ identity_type := input.facts.cloudtrail.identity_type if {
 	input.facts.version == 1
 } else := t if {
 	t := input.userIdentity.type
-	is_string(t)
-	t != ""
-	t != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(t)
 }
 
-# The identity type tests below compare userIdentity.type itself rather than identity_type
-# (the same answer: the names compared are present strings). OPA's rule index then discards
-# a rule whose type does not match without evaluating its body, which keeps the facts that
-# do not apply to the caller from costing anything.
+# The identity type tests below compare userIdentity.type itself rather than identity_type:
+# the same answer, as the names compared are present strings (rules/lib/README.md, "Cost").
 
 default is_root := false
 
@@ -44,10 +40,7 @@ is_root := input.facts.cloudtrail.is_root if {
 _ref_is_root if input.userIdentity.type == "Root"
 
 # The root user's ARN is arn:<partition>:iam::<account>:root (what arn.is_root(caller_arn)
-# tests; one anchored pattern costs less than parsing the ARN). It reads userIdentity.arn
-# itself: an empty or masked value cannot match, and most events then never need caller_arn.
-# The endswith test is there for OPA's rule index, which reads it on input and skips the body
-# for ARNs that do not end in ":root" without evaluating it (it cannot read a pattern).
+# tests). It reads userIdentity.arn itself: an empty or masked value cannot match.
 _ref_is_root if {
 	a := input.userIdentity.arn
 	is_string(a)
@@ -85,15 +78,12 @@ caller_arn := input.facts.cloudtrail.caller_arn if {
 	input.facts.version == 1
 } else := a if {
 	a := input.userIdentity.arn
-	is_string(a)
-	a != ""
-	a != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(a)
 }
 
 # The names below are taken from the ARNs with one anchored regular expression each, which
 # yields what parsing the ARN with data.lib.arn and picking its segments would (the tests
-# check the edge cases) at a fraction of the cost: a few expressions instead of a dozen and
-# several function calls per event. In the patterns, [^:]+ and [^:]* are the partition,
+# check the edge cases). In the patterns, [^:]+ and [^:]* are the partition,
 # service, region and account fields, (?:[^/]*/)* any path, and ([^/]+) the final segment.
 
 # caller_account is the account the caller's credentials belong to.
@@ -101,9 +91,7 @@ caller_account := input.facts.cloudtrail.caller_account if {
 	input.facts.version == 1
 } else := a if {
 	a := input.userIdentity.accountId
-	is_string(a)
-	a != ""
-	a != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(a)
 }
 
 # recipient_account is the account the call was made in (falls back to the caller's).
@@ -111,9 +99,7 @@ recipient_account := input.facts.cloudtrail.recipient_account if {
 	input.facts.version == 1
 } else := a if {
 	a := input.recipientAccountId
-	is_string(a)
-	a != ""
-	a != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(a)
 } else := caller_account
 
 default cross_account := false
@@ -124,9 +110,7 @@ cross_account := input.facts.cloudtrail.cross_account if {
 	input.facts.version == 1
 } else if {
 	b := input.recipientAccountId
-	is_string(b)
-	b != ""
-	b != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(b)
 	caller_account != b
 }
 
@@ -136,9 +120,7 @@ session_issuer_arn := input.facts.cloudtrail.session_issuer_arn if {
 	input.facts.version == 1
 } else := a if {
 	a := input.userIdentity.sessionContext.sessionIssuer.arn
-	is_string(a)
-	a != ""
-	a != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(a)
 }
 
 # caller_user_name is the IAM user name of an IAMUser caller: the final path segment of its
@@ -153,9 +135,7 @@ _iam_user_name := n if {
 	n := regex.find_all_string_submatch_n(`^arn:[^:]+:iam:[^:]*:[^:]*:user/(?:[^/]*/)*([^/]+)$`, caller_arn, 1)[0][1]
 } else := n if {
 	n := input.userIdentity.userName
-	is_string(n)
-	n != ""
-	n != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(n)
 }
 
 # role_name is the name of the role an AssumedRole caller assumed: from the session issuer's
@@ -170,9 +150,7 @@ _role_name := n if {
 	n := regex.find_all_string_submatch_n(`^arn:[^:]+:[^:]+:[^:]*:[^:]*:(?:[^/]*/)+([^/]+)$`, session_issuer_arn, 1)[0][1]
 } else := n if {
 	n := input.userIdentity.sessionContext.sessionIssuer.userName
-	is_string(n)
-	n != ""
-	n != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(n)
 } else := _assumed_role[1]
 
 # role_session_name is the session name of an AssumedRole caller (often the human's name or
@@ -203,9 +181,7 @@ invoked_by := input.facts.cloudtrail.invoked_by if {
 	input.facts.version == 1
 } else := s if {
 	s := input.userIdentity.invokedBy
-	is_string(s)
-	s != ""
-	s != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(s)
 }
 
 default via_cloudformation := false
@@ -222,8 +198,6 @@ _ref_via_cloudformation if input.sourceIPAddress == "cloudformation.amazonaws.co
 
 # actor_name is the short name of the caller: the IAM user name, the role name for an
 # assumed role, "root", the federated user name, or the calling service.
-# (The type tests, which caller_user_name and role_name make too, let OPA's rule index skip the
-# branches that cannot hold.)
 actor_name := input.facts.cloudtrail.actor_name if {
 	input.facts.version == 1
 } else := caller_user_name if {
@@ -241,19 +215,13 @@ actor_name := input.facts.cloudtrail.actor_name if {
 	invoked_by
 } else := n if {
 	n := input.userIdentity.userName
-	is_string(n)
-	n != ""
-	n != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(n)
 } else := n if {
 	n := input.userIdentity.principalId
-	is_string(n)
-	n != ""
-	n != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(n)
 }
 
 # display_name is actor_name with the session name for assumed roles ("Admin/alice").
-# (The type test, which role_session_name makes too, lets OPA's rule index skip the first
-# branch for other callers.)
 display_name := input.facts.cloudtrail.display_name if {
 	input.facts.version == 1
 } else := sprintf("%s/%s", [role_name, role_session_name]) if {
@@ -269,15 +237,12 @@ access_key_id := input.facts.cloudtrail.access_key_id if {
 	input.facts.version == 1
 } else := k if {
 	k := input.userIdentity.accessKeyId
-	is_string(k)
-	k != ""
-	k != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(k)
 }
 
 # long_term_key_id is access_key_id when it is an IAM user or root long-term key (AKIA...),
-# the kind update-access-key and delete-access-key accept.
-# It tests the key on input (an AKIA... string is present, so it is access_key_id): OPA's rule
-# index then skips the body for other keys without evaluating it.
+# the kind update-access-key and delete-access-key accept (an AKIA... string is present, so it
+# is access_key_id).
 long_term_key_id := input.facts.cloudtrail.long_term_key_id if {
 	input.facts.version == 1
 } else := k if {
@@ -288,13 +253,8 @@ long_term_key_id := input.facts.cloudtrail.long_term_key_id if {
 
 # actor is the caller as the Go alert builder reads it into Alert.actor. Keys: type, arn,
 # name, account, access_key_id, session_issuer (ARN), mfa_authenticated (boolean, always
-# present), invoked_by. A key whose value the record does not carry is left out.
-#
-# Each key comes with its value as a list of at most one element: [x | x := fact] is [] when
-# the fact is undefined, and `some v in vs` then yields no entry for the key. One object
-# comprehension over a literal costs OPA less than a rule body per key (a set of
-# [key, value] pairs turned into an object, as written before). base_context and lib.iam's
-# target are built the same way.
+# present), invoked_by. A key whose value the record does not carry is left out (an object
+# with optional keys: rules/lib/README.md).
 actor := input.facts.cloudtrail.actor if {
 	input.facts.version == 1
 } else := {k: v |

@@ -2,36 +2,17 @@ package lib.cloudtrail_test
 
 import data.lib.arn
 import data.lib.cloudtrail
+import data.lib.test
 
 # Records below follow the CloudTrail userIdentity element documentation
 # (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html).
 
-iam_user := {
-	"eventVersion": "1.09",
-	"userIdentity": {
-		"type": "IAMUser",
-		"principalId": "AIDAEXAMPLEALICE0001",
-		"arn": "arn:aws:iam::111122223333:user/ops/alice",
-		"accountId": "111122223333",
-		"accessKeyId": "AKIAEXAMPLEALICE0001",
-		"userName": "alice",
-	},
-	"eventSource": "iam.amazonaws.com",
-	"eventName": "UpdateAccessKey",
-	"sourceIPAddress": "198.51.100.7",
-	"userAgent": "aws-cli/1.45.11 Python/3.11.7 Linux/6.1 botocore/1.43.11",
-	"recipientAccountId": "111122223333",
-}
+iam_user := test.iam_call("UpdateAccessKey", test.patched(test.iam_user("alice"), {"arn": "arn:aws:iam::111122223333:user/ops/alice"}), {})
 
-assumed_role := {
-	"eventVersion": "1.09",
-	"userIdentity": {
-		"type": "AssumedRole",
-		"principalId": "AROAEXAMPLEADMIN0001:alice@example.com",
-		"arn": "arn:aws:sts::111122223333:assumed-role/Admin/alice@example.com",
-		"accountId": "111122223333",
-		"accessKeyId": "ASIAEXAMPLESESSION01",
-		"sessionContext": {
+assumed_role := test.patched(
+	test.console(
+		test.iam_call("UpdateAccessKey", {}, {}),
+		test.patched(test.assumed_role("Admin", "alice@example.com"), {"sessionContext": {
 			"sessionIssuer": {
 				"type": "Role",
 				"principalId": "AROAEXAMPLEADMIN0001",
@@ -41,13 +22,10 @@ assumed_role := {
 			},
 			"webIdFederationData": {},
 			"attributes": {"creationDate": "2026-03-01T09:00:00Z", "mfaAuthenticated": "false"},
-		},
-	},
-	"sourceIPAddress": "203.0.113.9",
-	"userAgent": "AWS Internal",
-	"sessionCredentialFromConsole": "true",
-	"recipientAccountId": "111122223333",
-}
+		}}),
+	),
+	{"sourceIPAddress": "203.0.113.9"},
+)
 
 root_console := {
 	"userIdentity": {

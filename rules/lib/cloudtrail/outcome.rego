@@ -7,9 +7,7 @@ error_code := input.facts.cloudtrail.error_code if {
 	input.facts.version == 1
 } else := c if {
 	c := input.errorCode
-	is_string(c)
-	c != ""
-	c != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(c)
 }
 
 # error_message is the record's errorMessage, when present.
@@ -17,9 +15,7 @@ error_message := input.facts.cloudtrail.error_message if {
 	input.facts.version == 1
 } else := m if {
 	m := input.errorMessage
-	is_string(m)
-	m != ""
-	m != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(m)
 }
 
 default success := false

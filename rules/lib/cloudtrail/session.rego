@@ -36,8 +36,7 @@ _ref_console_session if {
 	input.userIdentity.invokedBy == "signin.amazonaws.com"
 }
 
-# The agents are console_user_agents, written out: OPA's rule index reads a literal set and
-# skips this body for other agents without evaluating it (it cannot see into a rule's value).
+# The agents are console_user_agents, written out (rules/lib/README.md, "Cost").
 _ref_console_session if {
 	is_object(input.userIdentity.sessionContext)
 	input.userAgent in {"console.amazonaws.com", "signin.amazonaws.com", "AWS Internal"}
@@ -56,5 +55,5 @@ console_without_mfa := input.facts.cloudtrail.console_without_mfa if {
 	input.facts.version == 1
 } else if {
 	console_session
-	mfa_authenticated == false # a boolean with a default: cheaper for OPA than `not`
+	mfa_authenticated == false
 }

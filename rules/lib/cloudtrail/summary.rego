@@ -10,17 +10,12 @@ source := input.facts.cloudtrail.source if {
 	input.facts.version == 1
 } else := s if {
 	s := input.sourceIPAddress
-	is_string(s)
-	s != ""
-	s != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	present(s)
 } else := "an unknown address"
 
 # summary_phrase names the caller, its identity type, and where the call came from, e.g.
 # "alice (IAMUser) from 198.51.100.7" or
 # "Admin/alice (AssumedRole, account 444455556666) from 203.0.113.9".
-# The usual phrase, same account and a known identity type, comes first (cross_account is a
-# boolean, always defined): OPA then evaluates one branch, not failed ones before it, and
-# not _type_or_unknown either.
 summary_phrase := input.facts.cloudtrail.summary_phrase if {
 	input.facts.version == 1
 } else := sprintf("%s (%s) from %s", [display_name, identity_type, source]) if {
@@ -49,9 +44,8 @@ event_time_ns := input.facts.cloudtrail.event_time_ns if {
 # triage_window_hours is how far before and after the event the runbooks look.
 triage_window_hours := 24
 
-# window_start and window_end bound the triage window around the event (RFC 3339, UTC). They
-# are computed in base_context, which every finding evaluates: there they cost OPA less than a
-# rule each.
+# window_start and window_end bound the triage window around the event (RFC 3339, UTC),
+# computed in base_context.
 window_start := base_context.window_start
 
 window_end := base_context.window_end
@@ -75,8 +69,7 @@ base_context := input.facts.cloudtrail.base_context if {
 		["actor_user_name", [x | x := caller_user_name]],
 		["actor_role_name", [x | x := role_name]],
 		["actor_long_term_key_id", [x | x := long_term_key_id]],
-		# The triage window: triage_window_hours (24) in nanoseconds before and after the event,
-		# written out (reading the rule costs OPA a rule evaluation per event).
+		# The triage window: triage_window_hours (24 h, in nanoseconds) before and after the event.
 		["window_start", [time.format([t - 86400000000000, "UTC", "2006-01-02T15:04:05Z07:00"]) | t := event_time_ns]],
 		["window_end", [time.format([t + 86400000000000, "UTC", "2006-01-02T15:04:05Z07:00"]) | t := event_time_ns]],
 	]

@@ -69,5 +69,5 @@ test_base_context_assumed_role if {
 		"mfa_authenticated": false,
 		"cross_account": false,
 		"actor_role_name": "Admin",
-	} with input as assumed_role
+	} with input as object.remove(assumed_role, ["eventTime"]) # no eventTime: no triage window
 }

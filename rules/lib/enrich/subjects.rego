@@ -17,17 +17,16 @@ package lib.enrich
 import data.lib.cloudtrail as ct
 import data.lib.iam
 
-subjects := {k: v | some [k, v] in _pairs}
-
-_pairs contains ["account", ct.recipient_account]
-
-_pairs contains ["target_user", target_user]
-
-_pairs contains ["target_access_key_id", iam.access_key_id] if target_user
-
-_pairs contains ["actor_user", actor_user]
-
-_pairs contains ["actor_access_key_id", ct.long_term_key_id] if actor_user
+subjects := {k: v |
+	some [k, vs] in [
+		["account", [x | x := ct.recipient_account]],
+		["target_user", [x | x := target_user]],
+		["target_access_key_id", [iam.access_key_id | target_user]],
+		["actor_user", [x | x := actor_user]],
+		["actor_access_key_id", [ct.long_term_key_id | actor_user]],
+	]
+	some v in vs
+}
 
 # target_user is the target's current name: a successful rename moved it to newUserName.
 target_user := n if {

@@ -1,24 +1,12 @@
 package lib.enrich_test
 
 import data.lib.enrich
+import data.lib.test
 
-user_identity(name) := {
-	"type": "IAMUser",
-	"principalId": "AIDAEXAMPLE000000001",
-	"arn": sprintf("arn:aws:iam::111122223333:user/%s", [name]),
-	"accountId": "111122223333",
-	"accessKeyId": "AKIAEXAMPLEACTOR0001",
-	"userName": name,
-}
+# user_identity(name) signs with the key the tests expect as actor_access_key_id.
+user_identity(name) := test.patched(test.iam_user(name), {"accessKeyId": "AKIAEXAMPLEACTOR0001"})
 
-record(identity, name, params) := {
-	"eventSource": "iam.amazonaws.com",
-	"eventName": name,
-	"eventTime": "2026-03-01T10:30:00Z",
-	"userIdentity": identity,
-	"requestParameters": params,
-	"recipientAccountId": "111122223333",
-}
+record(identity, name, params) := test.iam_call(name, identity, params)
 
 test_other_user_key if {
 	s := enrich.subjects with input as record(user_identity("alice"), "UpdateAccessKey", {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001", "status": "Active"})

@@ -17,24 +17,12 @@ package lib.iam
 import data.lib.arn
 import data.lib.cloudtrail as ct
 
-# Cost notes (each rule OPA evaluates costs allocations on every event):
-# - The request values below spell out data.lib.cloudtrail.present(x) (a usable string: not
-#   empty, not masked) inline: a call of a user function costs OPA more than the three
-#   comparisons it makes.
-# - A failed call is tested as ct.error_code (defined exactly when ct.failed holds): ct.failed
-#   has a default, which OPA evaluates as one more rule whenever the call succeeded.
-# - A body that needs a failed call also names input.errorCode on its own (defined whenever
-#   ct.error_code is): OPA's rule index reads that on input and skips the body for calls that
-#   succeeded without evaluating it, which it cannot do for a test on another rule.
-
 # requested_user_name is requestParameters.userName, when the request named a user.
 requested_user_name := input.facts.iam.requested_user_name if {
 	input.facts.version == 1
 } else := n if {
 	n := input.requestParameters.userName
-	is_string(n)
-	n != ""
-	n != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	ct.present(n)
 }
 
 default target_omitted := false
@@ -52,7 +40,7 @@ _ref_target_omitted if {
 }
 
 _ref_target_omitted if {
-	input.errorCode # for OPA's rule index (see the cost notes)
+	input.errorCode
 	not requested_user_name
 	ct.error_code # the call failed
 	is_object(input.requestParameters)
@@ -82,7 +70,7 @@ user_name_from_resource(r) := n if {
 error_target_user_name := input.facts.iam.error_target_user_name if {
 	input.facts.version == 1
 } else := n if {
-	input.errorCode # for OPA's rule index (see the cost notes)
+	input.errorCode
 	ct.error_code # the call failed
 	n := user_name_from_resource(error_resource)
 }
@@ -91,7 +79,7 @@ error_target_user_name := input.facts.iam.error_target_user_name if {
 error_target_user_arn := input.facts.iam.error_target_user_arn if {
 	input.facts.version == 1
 } else := error_resource if {
-	input.errorCode # for OPA's rule index (see the cost notes)
+	input.errorCode
 	ct.error_code # the call failed
 	arn.is_iam_user(error_resource)
 }
@@ -121,8 +109,8 @@ acted_on_self := input.facts.iam.acted_on_self if {
 _ref_acted_on_self if target_omitted
 
 _ref_acted_on_self if {
-	input.userIdentity.type == "IAMUser" # ct.is_iam_user, on input so that OPA's index skips this for other callers
-	ct.cross_account == false # a boolean with a default: cheaper for OPA than `not`
+	input.userIdentity.type == "IAMUser" # ct.is_iam_user
+	ct.cross_account == false
 	target_user_name == ct.caller_user_name
 }
 
@@ -151,7 +139,7 @@ root_created_own_access_key := input.facts.iam.root_created_own_access_key if {
 } else if {
 	input.eventName == "CreateAccessKey"
 	ct.success
-	ct.is_root # acted_on_root_self, spelled out (see target_phrase)
+	ct.is_root # acted_on_root_self, spelled out
 	acted_on_self
 }
 
@@ -162,9 +150,6 @@ default acted_on_other_user := false
 acted_on_other_user := input.facts.iam.acted_on_other_user if {
 	input.facts.version == 1
 } else if {
-	# first: most calls act on the caller, and then target_user_name is not needed. A comparison
-	# with false (acted_on_self has a default): cheaper for OPA than `not`, which evaluates a
-	# query of its own.
 	acted_on_self == false
 	target_user_name
 }
@@ -175,14 +160,10 @@ access_key_id := input.facts.iam.access_key_id if {
 	input.facts.version == 1
 } else := k if {
 	k := input.requestParameters.accessKeyId
-	is_string(k)
-	k != ""
-	k != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	ct.present(k)
 } else := k if {
 	k := input.responseElements.accessKey.accessKeyId
-	is_string(k)
-	k != ""
-	k != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	ct.present(k)
 }
 
 # new_user_name and new_path are UpdateUser's requested rename and move.
@@ -190,18 +171,14 @@ new_user_name := input.facts.iam.new_user_name if {
 	input.facts.version == 1
 } else := n if {
 	n := input.requestParameters.newUserName
-	is_string(n)
-	n != ""
-	n != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	ct.present(n)
 }
 
 new_path := input.facts.iam.new_path if {
 	input.facts.version == 1
 } else := p if {
 	p := input.requestParameters.newPath
-	is_string(p)
-	p != ""
-	p != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	ct.present(p)
 }
 
 # key_status is the status UpdateAccessKey set ("Active" or "Inactive").
@@ -209,14 +186,11 @@ key_status := input.facts.iam.key_status if {
 	input.facts.version == 1
 } else := s if {
 	s := input.requestParameters.status
-	is_string(s)
-	s != ""
-	s != "HIDDEN_DUE_TO_SECURITY_REASONS"
+	ct.present(s)
 }
 
 # target is the finding's target object for IAM user calls: user_name, access_key_id, status,
-# new_user_name, new_path, each only when known. (A key with its value as a list of at most
-# one element, left out when that is empty: see data.lib.cloudtrail.actor.)
+# new_user_name, new_path, each only when known.
 target := input.facts.iam.target if {
 	input.facts.version == 1
 } else := {k: v |
@@ -231,15 +205,13 @@ target := input.facts.iam.target if {
 }
 
 # target_phrase names the target for a finding's msg: "IAM user bob", "their own IAM user
-# alice", "the root user itself", or "an unknown IAM user". The other-user case comes first:
-# it is the common one for findings, and acted_on_other_user (not acted_on_self, and a known
-# target) is then already evaluated, so OPA stops at the first branch.
+# alice", "the root user itself", or "an unknown IAM user".
 target_phrase := input.facts.iam.target_phrase if {
 	input.facts.version == 1
 } else := sprintf("IAM user %s", [target_user_name]) if {
 	acted_on_other_user
 } else := "the root user itself" if {
-	ct.is_root # acted_on_root_self, spelled out: most callers are not root, and ct.is_root is known
+	ct.is_root # acted_on_root_self, spelled out
 	acted_on_self
 } else := sprintf("their own IAM user %s", [target_user_name]) if {
 	acted_on_self

@@ -1,18 +1,11 @@
 package lib.trail_test
 
+import data.lib.test
 import data.lib.trail
 
-put_selectors(params) := {
-	"eventSource": "cloudtrail.amazonaws.com",
-	"eventName": "PutEventSelectors",
-	"requestParameters": object.union({"trailName": "org-trail"}, params),
-}
+put_selectors(params) := test.cloudtrail_call("PutEventSelectors", test.iam_user("alice"), object.union({"trailName": "org-trail"}, params))
 
-update_trail(params) := {
-	"eventSource": "cloudtrail.amazonaws.com",
-	"eventName": "UpdateTrail",
-	"requestParameters": object.union({"name": "org-trail"}, params),
-}
+update_trail(params) := test.cloudtrail_call("UpdateTrail", test.iam_user("alice"), object.union({"name": "org-trail"}, params))
 
 test_name if {
 	trail.name == "org-trail" with input as {"requestParameters": {"name": "org-trail"}}
