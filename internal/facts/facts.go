@@ -1,6 +1,6 @@
 // Package facts computes the derived facts of a CloudTrail record in Go, once per selected
 // record, into the value the detector sets as input.facts (the contract is rules/README.md,
-// "input.facts", and facts.schema.json beside this file).
+// "input.facts", and rules/facts.schema.json).
 //
 // The Rego in rules/lib is the reference: every fact here is the value the lib fact of the
 // same name (data.lib.<package>.<name>) computes from the raw record, and each lib fact reads

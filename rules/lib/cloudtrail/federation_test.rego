@@ -1,14 +1,13 @@
 package lib.cloudtrail_test
 
 import data.lib.cloudtrail as ct
+import data.lib.test
 
-sso_console := {
-	"eventVersion": "1.09",
-	"userIdentity": {
-		"type": "AssumedRole",
+# An IAM Identity Center session in the console (CloudTrail records mfaAuthenticated false).
+sso_console := test.console(
+	test.iam_call("DeleteAccessKey", {}, {"userName": "bob", "accessKeyId": "AKIAEXAMPLEBOBKEY001"}),
+	test.patched(test.assumed_role("AWSReservedSSO_AdministratorAccess_0123456789abcdef", "alice@example.com"), {
 		"principalId": "AROAEXAMPLESSO000001:alice@example.com",
-		"arn": "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_AdministratorAccess_0123456789abcdef/alice@example.com",
-		"accountId": "111122223333",
 		"accessKeyId": "ASIAEXAMPLESSO000001",
 		"sessionContext": {
 			"sessionIssuer": {
@@ -20,14 +19,8 @@ sso_console := {
 			},
 			"attributes": {"creationDate": "2026-03-01T10:00:00Z", "mfaAuthenticated": "false"},
 		},
-	},
-	"eventSource": "iam.amazonaws.com",
-	"eventName": "DeleteAccessKey",
-	"sourceIPAddress": "198.51.100.7",
-	"userAgent": "AWS Internal",
-	"sessionCredentialFromConsole": "true",
-	"recipientAccountId": "111122223333",
-}
+	}),
+)
 
 # A plain IAM role assumed in the console without MFA: the near miss of sso_console.
 role_console := object.union(sso_console, {"userIdentity": {
