@@ -107,7 +107,7 @@ func cmdBacktest(ctx context.Context, args []string, s stdio) (int, error) {
 		return ExitUsage, err
 	}
 	p := &pipeline.Pipeline{}
-	setup.WithTeams(p, set)
+	p.Rules, p.StagingRoute = set, set.HasStagingRoutes()
 	settings.RulesDigest = backtest.RulesDigest(p)
 	bt := &backtestRun{s: s, quiet: *quiet, set: set}
 	if *reduce != "" {
@@ -149,7 +149,7 @@ func (b *backtestRun) runtime(ctx context.Context) (backtest.Runtime, *s3.Client
 	return backtest.Runtime{
 		Pipeline: func(context.Context, backtest.Settings) (*pipeline.Pipeline, error) {
 			p := &pipeline.Pipeline{}
-			setup.WithTeams(p, b.set)
+			p.Rules, p.StagingRoute = b.set, b.set.HasStagingRoutes()
 			return p, nil
 		},
 		Trail: func(ctx context.Context, trail string) (replay.Source, error) { return replaySource(ctx, trail) },
@@ -184,7 +184,7 @@ func (b *backtestRun) local(ctx context.Context, st backtest.Settings, out *cliO
 	}
 	r := &backtest.Reducer{Runtime: rt,
 		OnError:    func(err error) { b.s.errorf("%v", err) },
-		OnSuppress: func(o event.Origin, sup pipeline.Suppression) { b.s.errorf("%s: %s", o, setup.SuppressionLine(sup)) },
+		OnSuppress: func(o event.Origin, sup team.Suppressed) { b.s.errorf("%s: %s", o, setup.SuppressionLine(sup)) },
 	}
 	sum, res, err := backtest.RunLocal(ctx, &backtest.Worker{Runtime: rt, Files: 1}, r, st, opts)
 	if bar != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -225,6 +226,10 @@ func TestTeamPackWithoutTeamFile(t *testing.T) {
 		}
 		if !strings.Contains(r.stderr, "; 1 health alert (team packs not loaded)") {
 			t.Errorf("%s: the summary does not count the health alert:\n%s", name, r.stderr)
+		}
+		// Delivered through the pipeline: the outcome line counts it too.
+		if !regexp.MustCompile(`scan: 2 records: .*; \d+ alerts, 1 health alert\b`).MatchString(r.stderr) {
+			t.Errorf("%s: the outcome line does not count the health alert:\n%s", name, r.stderr)
 		}
 	}
 	check("--rules", runCLI(t, "", "scan", "--format", "json", "--rules", root, events))

@@ -308,7 +308,7 @@ func (p *inputParser) number() (*ast.Term, bool) {
 		return nil, false
 	}
 	p.i = end
-	exp := bytes.IndexAny(p.b[start:end], "eE") >= 0
+	exp := bytes.ContainsAny(p.b[start:end], "eE")
 	lit := p.s[start:p.i]
 	if t := ast.InternedIntNumberTermFromString(lit); t != nil {
 		return t, true
