@@ -150,6 +150,12 @@ func (p *inputParser) object(depth int) (*ast.Term, bool) {
 	p.ws()
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		p.i++
+		if depth > 1 {
+			// A nested empty object ({} in sessionContext.webIdFederationData and others) is
+			// OPA's interned one, which nothing modifies; the record's own object stays its
+			// own, as WithFacts sets input.facts in it.
+			return ast.InternedEmptyObject, true
+		}
 		return p.term(ast.NewObject()), true
 	}
 	for {
@@ -236,7 +242,7 @@ func (p *inputParser) array(depth int) (*ast.Term, bool) {
 	p.ws()
 	if p.i < len(p.b) && p.b[p.i] == ']' {
 		p.i++
-		return p.term(ast.NewArray()), true
+		return ast.InternedEmptyArray, true // never the record itself, an object
 	}
 	for {
 		p.ws()
