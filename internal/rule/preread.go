@@ -23,22 +23,23 @@ import (
 // names it (prefix joined with the path in the file system).
 type Preread map[string]PrereadModule
 
-// PrereadModule is one module's entry: the length and CRC-32 (IEEE) of its source, and its
-// package-scoped METADATA block with custom keys (nil when it has none, as a helper module).
-// The checksum tells an edited module from the one the entry was read from (the table and the
-// modules are built into the same binary, so it guards against a forgotten regeneration, not
-// against a forger); SHA-256 of the pack would cost a cold start about 2% of its instructions.
+// PrereadModule is one module's entry: the length and CRC-32 (IEEE) of its source, and the
+// rule it defines (nil for a helper module) with its metadata as validated when the table was
+// read. The checksum tells an edited module from the one the entry was read from (the table and
+// the modules are built into the same binary, so it guards against a forgotten regeneration,
+// not against a forger); SHA-256 of the pack would cost a cold start about 2% of its
+// instructions.
 type PrereadModule struct {
-	Size       int                `json:"size"`
-	CRC32      uint32             `json:"crc32"`
-	Annotation *PrereadAnnotation `json:"annotation,omitempty"`
+	Size  int          `json:"size"`
+	CRC32 uint32       `json:"crc32"`
+	Rule  *PrereadRule `json:"rule,omitempty"`
 }
 
-// PrereadAnnotation is the part of a package annotation a rule is read from.
-type PrereadAnnotation struct {
-	Title       string         `json:"title,omitempty"`
-	Description string         `json:"description,omitempty"`
-	Custom      map[string]any `json:"custom"`
+// PrereadRule is a rule's metadata as Load reads it from the module's METADATA block.
+type PrereadRule struct {
+	Title       string   `json:"title"`
+	Description string   `json:"description,omitempty"`
+	Custom      Metadata `json:"custom"`
 }
 
 // matches reports whether the entry was read from src.
@@ -46,16 +47,23 @@ func (e PrereadModule) matches(src string) bool {
 	return e.Size == len(src) && e.CRC32 == crc32.ChecksumIEEE([]byte(src))
 }
 
-// annotation returns the entry's annotation as the parser would have given it.
-func (e PrereadModule) annotation() *ast.Annotations {
-	if e.Annotation == nil {
-		return nil
+// rule returns the rule the entry says mod defines, or ok false when the entry does not fit
+// the module (it defines alert and the entry holds no rule, or the other way round).
+func (e PrereadModule) rule(file, team string, mod *ast.Module) (r *Rule, ok bool) {
+	if definesAlert(mod) != (e.Rule != nil) {
+		return nil, false
 	}
-	return &ast.Annotations{Scope: "package", Title: e.Annotation.Title, Description: e.Annotation.Description, Custom: e.Annotation.Custom}
+	if e.Rule == nil {
+		return nil, true
+	}
+	md := e.Rule.Custom
+	md.Title, md.Description = e.Rule.Title, e.Rule.Description
+	return &Rule{Metadata: md, Package: strings.TrimPrefix(mod.Package.Path.String(), "data."), File: file, Team: team}, true
 }
 
 // ReadPreread reads the package annotations of every module (not tests) under fsys, with file
-// names as Load gives them for prefix: what a build stores for LoadPreread.
+// names as Load gives them for prefix, and validates them as Load does: what a build stores
+// for LoadPreread. A module Load would refuse is an error.
 func ReadPreread(prefix string, fsys fs.FS) (Preread, error) {
 	out := Preread{}
 	err := fs.WalkDir(fsys, ".", func(file string, d fs.DirEntry, err error) error {
@@ -74,9 +82,15 @@ func ReadPreread(prefix string, fsys fs.FS) (Preread, error) {
 		if err != nil {
 			return err
 		}
+		r, err := ruleFromModule(display, "", mod, packageAnnotation(mod))
+		if err != nil {
+			return err
+		}
 		e := PrereadModule{Size: len(src), CRC32: crc32.ChecksumIEEE(src)}
-		if a := packageAnnotation(mod); a != nil {
-			e.Annotation = &PrereadAnnotation{Title: a.Title, Description: a.Description, Custom: a.Custom}
+		if r != nil {
+			md := r.Metadata
+			md.Title, md.Description = "", ""
+			e.Rule = &PrereadRule{Title: r.Title, Description: r.Description, Custom: md}
 		}
 		out[display] = e
 		return nil

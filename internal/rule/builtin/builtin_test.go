@@ -99,10 +99,10 @@ func TestPrereadLoadsAlike(t *testing.T) {
 func TestPrereadStaleEntryIgnored(t *testing.T) {
 	pre := rule.Preread{}
 	for name, e := range preread() {
-		if e.Annotation != nil {
-			stale := *e.Annotation
+		if e.Rule != nil {
+			stale := *e.Rule
 			stale.Title = "stale title"
-			e.Annotation = &stale
+			e.Rule = &stale
 		}
 		e.CRC32 = ^e.CRC32
 		pre[name] = e
@@ -118,7 +118,7 @@ func TestPrereadStaleEntryIgnored(t *testing.T) {
 	}
 	// And a matching entry is used: the same table with the real hashes gives its title.
 	for name, e := range preread() {
-		if e.Annotation != nil {
+		if e.Rule != nil {
 			e2 := pre[name]
 			e2.CRC32 = e.CRC32
 			pre[name] = e2
@@ -130,5 +130,22 @@ func TestPrereadStaleEntryIgnored(t *testing.T) {
 	}
 	if len(p.Rules) == 0 || p.Rules[0].Title != "stale title" {
 		t.Fatal("a matching entry was not used")
+	}
+	// An entry that does not fit its module (no rule for a module that defines alert) is not
+	// used either: the module's METADATA is read.
+	for name, e := range preread() {
+		e.Rule = nil
+		pre[name] = e
+	}
+	p, err = rule.LoadPreread("builtin", "builtin", "rules", rules.FS, pre)
+	if err != nil {
+		t.Fatal(err)
+	}
+	without, err := rule.Load("builtin", "builtin", "rules", rules.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(p.Rules, without.Rules) {
+		t.Fatal("entries without their rule changed the rules")
 	}
 }
