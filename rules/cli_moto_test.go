@@ -67,6 +67,7 @@ import (
 	"github.com/trailhound/trailhound/internal/event"
 	"github.com/trailhound/trailhound/internal/pipeline"
 	"github.com/trailhound/trailhound/internal/rule"
+	"github.com/trailhound/trailhound/internal/ruleset"
 	"github.com/trailhound/trailhound/internal/testutil"
 )
 
@@ -443,8 +444,8 @@ func (c *captureSink) Send(_ context.Context, as []*alert.Alert) error {
 // fixedEnrichment plays IAM: it returns the fixture's enrichment for every record.
 type fixedEnrichment struct{ v ast.Value }
 
-func (f fixedEnrichment) Enrich(context.Context, []string, ast.Value) (ast.Value, []string) {
-	return f.v, nil
+func (f fixedEnrichment) Enrich(context.Context, []string, engine.RuleInput) (engine.Enrichment, []string) {
+	return engine.NewEnrichment(f.v), nil
 }
 
 // render runs the fixture's records, with the state's key ids, through the pipeline and
@@ -452,7 +453,7 @@ func (f fixedEnrichment) Enrich(context.Context, []string, ast.Value) (ast.Value
 func render(t *testing.T, eng *engine.Engine, fx *remediationFixture, st *motoState) []*alert.Alert {
 	t.Helper()
 	sink := &captureSink{byID: map[string]*alert.Alert{}}
-	p := &pipeline.Pipeline{Engine: eng, Sink: sink, OnError: func(err error) { t.Errorf("%s: pipeline: %v", fx.name, err) }}
+	p := &pipeline.Pipeline{Rules: ruleset.FromEngine(eng), Sink: sink, OnError: func(err error) { t.Errorf("%s: pipeline: %v", fx.name, err) }}
 	if len(fx.Enrichment) > 0 {
 		v, err := ast.ValueFromReader(bytes.NewReader(st.substitute(t, fx.Enrichment)))
 		if err != nil {

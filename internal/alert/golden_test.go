@@ -320,7 +320,7 @@ func writeSnapshot(t *testing.T) {
 				t.Fatalf("%s: %v", name, err)
 			}
 			sel := eng.Select(rec.EventSource, rec.EventName)
-			if len(sel) == 0 {
+			if sel.Len() == 0 {
 				continue
 			}
 			in, err := engine.ParseInput(rec.Raw)

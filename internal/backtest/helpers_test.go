@@ -23,6 +23,7 @@ import (
 	"github.com/trailhound/trailhound/internal/replay"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/rule/builtin"
+	"github.com/trailhound/trailhound/internal/ruleset"
 	"github.com/trailhound/trailhound/internal/sink"
 	"github.com/trailhound/trailhound/internal/state"
 )
@@ -76,7 +77,7 @@ func testRuntime(t testing.TB, client *s3.Client) Runtime {
 	eng := builtinEngine(t)
 	return Runtime{
 		Pipeline: func(context.Context, Settings) (*pipeline.Pipeline, error) {
-			return &pipeline.Pipeline{Engine: eng, Now: fixedNow}, nil
+			return &pipeline.Pipeline{Rules: ruleset.FromEngine(eng), Now: fixedNow}, nil
 		},
 		Trail: func(_ context.Context, trail string) (replay.Source, error) {
 			if replay.IsS3URL(trail) {
@@ -207,7 +208,7 @@ func replayOf(t testing.TB, src replay.Source, f replay.Filter) replayed {
 		lateness = replay.DefaultLateness
 	}
 	windows.Disorder = max(state.DefaultDisorder, lateness+5*time.Minute)
-	p := &pipeline.Pipeline{Engine: builtinEngine(t), Sink: w, Idempotency: state.NewMemory(), Windows: windows, Now: fixedNow,
+	p := &pipeline.Pipeline{Rules: ruleset.FromEngine(builtinEngine(t)), Sink: w, Idempotency: state.NewMemory(), Windows: windows, Now: fixedNow,
 		Clock: replay.FileClock, OnError: func(err error) { r.errors = append(r.errors, err.Error()) }}
 	if _, err := replay.Run(context.Background(), src, replay.PipelineHandler{P: p}, replay.Options{Filter: f, Workers: 2}); err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/trailhound/trailhound/internal/replay"
 	"github.com/trailhound/trailhound/internal/sink"
 	"github.com/trailhound/trailhound/internal/state"
+	"github.com/trailhound/trailhound/internal/team"
 )
 
 // Run objects the reduce writes.
@@ -41,7 +42,7 @@ type Reducer struct {
 	// OnError, if set, is told every error and warning as it is reported.
 	OnError func(error)
 	// OnSuppress, if set, is told every alert a team suppression kept from delivery.
-	OnSuppress func(event.Origin, pipeline.Suppression)
+	OnSuppress func(event.Origin, team.Suppressed)
 	// Prefetch is how many file outputs are read ahead of the one being settled
 	// (DefaultPrefetch when zero).
 	Prefetch int

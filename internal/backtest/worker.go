@@ -273,7 +273,7 @@ func writeOutput(ctx context.Context, store Store, o replay.Object, out *FileOut
 // same). Workers and the reduce of one run must agree.
 func RulesDigest(p *pipeline.Pipeline) string {
 	var lines []string
-	for _, r := range p.Engine.Rules() {
+	for _, r := range p.Rules.Rules() {
 		b, _ := json.Marshal(struct {
 			Meta    any
 			Package string

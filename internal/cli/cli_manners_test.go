@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -226,8 +227,23 @@ func TestTeamPackWithoutTeamFile(t *testing.T) {
 		if !strings.Contains(r.stderr, "; 1 health alert (team packs not loaded)") {
 			t.Errorf("%s: the summary does not count the health alert:\n%s", name, r.stderr)
 		}
+		// Delivered through the pipeline: the outcome line counts it too.
+		if !regexp.MustCompile(`scan: 2 records: .*; \d+ alerts, 1 health alert\b`).MatchString(r.stderr) {
+			t.Errorf("%s: the outcome line does not count the health alert:\n%s", name, r.stderr)
+		}
 	}
 	check("--rules", runCLI(t, "", "scan", "--format", "json", "--rules", root, events))
+
+	// backtest delivers the health alert through the pipeline too: printed once, counted on
+	// its outcome line.
+	bt := runCLI(t, "", "backtest", "--format", "json", "--rules", root, "--local", events)
+	if got := ruleTeams(t, bt.stdout); bt.code != ExitPartial || countOf(got, "TH-HEALTH-001/ledger") != 1 {
+		t.Errorf("backtest: exit %d, alerts %v; stderr:\n%s", bt.code, got, bt.stderr)
+	}
+	if !regexp.MustCompile(`backtest: 2 records: .*, 1 health alert\b`).MatchString(bt.stderr) {
+		t.Errorf("backtest: the outcome line does not count the health alert:\n%s", bt.stderr)
+	}
+
 	t.Setenv(settings.TeamsConfig.Name, root)
 	check("TEAMS_CONFIG", runCLI(t, "", "scan", "--format", "json", events))
 }
@@ -271,4 +287,14 @@ func TestTextOutput(t *testing.T) {
 	if r := runWith(t, &fakeTerminal{*bytes.NewBufferString(in)}, &fakeTerminal{}, "scan", "--color", "never", "-"); strings.Contains(r.stdout, "\x1b") {
 		t.Errorf("--color never has colour:\n%q", r.stdout)
 	}
+}
+
+func countOf(list []string, s string) int {
+	n := 0
+	for _, x := range list {
+		if x == s {
+			n++
+		}
+	}
+	return n
 }

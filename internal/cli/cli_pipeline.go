@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/trailhound/trailhound/internal/event"
 	"github.com/trailhound/trailhound/internal/pipeline"
@@ -14,6 +13,8 @@ import (
 	"github.com/trailhound/trailhound/internal/settings"
 	"github.com/trailhound/trailhound/internal/setup"
 	"github.com/trailhound/trailhound/internal/state"
+	"github.com/trailhound/trailhound/internal/team"
+	"github.com/trailhound/trailhound/internal/tuning"
 )
 
 // This file is what scan and replay share: their output, rule and enrichment flags, the
@@ -78,26 +79,26 @@ func (f *pipelineFlags) open(ctx context.Context, s stdio) (*cliRun, int, error)
 	}
 	r.out = out
 	src := settings.LoadSources(os.Getenv)
-	if r.set, err = loadRuleSet(ctx, setup.TeamDirs(f.ruleDirs, src)); err != nil {
+	rt, err := openRuntime(ctx, setup.TeamDirs(f.ruleDirs, src), setup.TuningPath(*f.tuning, src), out)
+	if err != nil {
 		return nil, ExitUsage, err
 	}
-	if path := setup.TuningPath(*f.tuning, src); path != "" {
-		if r.set.Tuning, err = setup.LoadTuning(path, r.set, time.Now()); err != nil {
-			return nil, ExitUsage, err
-		}
-	} else if *f.diff {
+	if *f.diff && setup.TuningPath(*f.tuning, src) == "" {
 		return nil, ExitUsage, usagef("%v", errTuningUnset)
 	}
+	active := rt.Init(ctx)
+	r.set = active.Set
 	r.p = &pipeline.Pipeline{
-		Sink:        out,
+		Rules:       active.Set,
+		Sink:        active.Sink,
 		Idempotency: state.NewMemory(),
 		Windows:     state.NewMemoryWindows(),
 		OnError:     func(err error) { s.errorf("%v", err) },
-		OnSuppress:  func(o event.Origin, sup pipeline.Suppression) { s.errorf("%s: %s", o, setup.SuppressionLine(sup)) },
+		OnSuppress:  func(o event.Origin, sup team.Suppressed) { s.errorf("%s: %s", o, setup.SuppressionLine(sup)) },
+		// stdout is the staging route too: staged alerts print marked
+		StagingRoute: active.StagingRoute,
 	}
-	setup.WithTeams(r.p, r.set)
-	r.p.StagingRoute = true // stdout is the staging route too: staged alerts print marked
-	r.p.OnException = func(o event.Origin, ex pipeline.Exception) {
+	r.p.OnException = func(o event.Origin, ex tuning.Applied) {
 		if ex.Action == "suppress" {
 			s.errorf("%s: alert %s of rule %s suppressed by exception %s (owner %s, expires %s): %s", o, ex.AlertID, ex.RuleID, ex.ID, ex.Owner, ex.Expires, ex.Reason)
 		}
@@ -108,7 +109,7 @@ func (f *pipelineFlags) open(ctx context.Context, s stdio) (*cliRun, int, error)
 	for _, b := range r.set.Broken {
 		s.errorf("%v", b)
 	}
-	if err := out.Send(ctx, r.set.HealthAlerts()); err != nil {
+	if err := r.p.DeliverHealth(ctx, active.Health); err != nil {
 		return nil, ExitUsage, err
 	}
 	if *f.enrich {

@@ -11,14 +11,13 @@ import (
 
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/enrich"
-	"github.com/trailhound/trailhound/internal/pipeline"
 )
 
 // newCLIEnricher builds the IAM enricher with the user's AWS credentials and settings
 // (cliAWSConfig: the SDK's default chain, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...).
 // IAM is global, so a missing region defaults to us-east-1. Credentials the chain cannot
 // provide are a usage error before any record is read, not a note on every alert.
-func newCLIEnricher(ctx context.Context, eng *engine.Engine) (pipeline.Enricher, error) {
+func newCLIEnricher(ctx context.Context, eng *engine.Engine) (engine.Enricher, error) {
 	cfg, err := cliAWSConfig(ctx, "us-east-1")
 	if err != nil {
 		return nil, usagef("--enrich: load AWS configuration: %v", err)

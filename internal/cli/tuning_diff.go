@@ -38,7 +38,7 @@ func newTuningDiff(p *pipeline.Pipeline) *tuningDiff {
 	d := &tuningDiff{p: p, alerts: map[string]*diffEntry{}}
 	next, onEx := p.Sink, p.OnException
 	p.Sink = diffSink{d: d, next: next}
-	p.OnException = func(o event.Origin, ex pipeline.Exception) {
+	p.OnException = func(o event.Origin, ex tuning.Applied) {
 		if ex.Action == string(tuning.Suppressed) {
 			d.mu.Lock()
 			d.alerts[ex.AlertID] = &diffEntry{before: ex.SeverityBefore, exception: ex.ID, rule: ex.RuleID}

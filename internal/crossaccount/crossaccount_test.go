@@ -130,9 +130,9 @@ func updateAccessKey(t *testing.T, account, target, key string) ast.Value {
 	return in
 }
 
-func get(t *testing.T, v ast.Value, path string) any {
+func get(t *testing.T, en engine.Enrichment, path string) any {
 	t.Helper()
-	j, err := ast.JSON(v)
+	j, err := ast.JSON(en.Value())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func TestMemberAccountEnrichment(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	doc, notes := e.Enrich(ctx, enrich.Names(), updateAccessKey(t, memberAccount, "bob", memberKey))
+	doc, notes := e.Enrich(ctx, enrich.Names(), engine.NewRuleInput(updateAccessKey(t, memberAccount, "bob", memberKey)))
 	if len(notes) > 0 {
 		t.Fatalf("member account event: notes %v", notes)
 	}
@@ -200,7 +200,7 @@ func TestMemberAccountEnrichment(t *testing.T) {
 		}
 	}
 	// Another user of the same account: new IAM calls, the same session.
-	doc, notes = e.Enrich(ctx, enrich.Names(), updateAccessKey(t, memberAccount, "erin", "AKIAEXAMPLEERIN00001"))
+	doc, notes = e.Enrich(ctx, enrich.Names(), engine.NewRuleInput(updateAccessKey(t, memberAccount, "erin", "AKIAEXAMPLEERIN00001")))
 	if len(notes) > 0 || get(t, doc, "target.exists") != true || get(t, doc, "target.groups_policies.is_admin") != false {
 		t.Errorf("member account erin: notes %v, document %v", notes, doc)
 	}
@@ -212,7 +212,7 @@ func TestMemberAccountEnrichment(t *testing.T) {
 	}
 
 	// The detector's own account: its own credentials, no role.
-	doc, notes = e.Enrich(ctx, enrich.Names(), updateAccessKey(t, securityAccount, "bob", ownKey))
+	doc, notes = e.Enrich(ctx, enrich.Names(), engine.NewRuleInput(updateAccessKey(t, securityAccount, "bob", ownKey)))
 	if len(notes) > 0 || get(t, doc, "target.access_keys.event_key.access_key_id") != ownKey || get(t, doc, "target.groups_policies.is_admin") != false {
 		t.Errorf("own account: notes %v, document %v", notes, doc)
 	}
@@ -230,7 +230,7 @@ func TestMemberAccountEnrichment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, notes = e2.Enrich(ctx, []string{"target_access_keys", "target_mfa"}, updateAccessKey(t, memberAccount, "bob", memberKey))
+	doc, notes = e2.Enrich(ctx, []string{"target_access_keys", "target_mfa"}, engine.NewRuleInput(updateAccessKey(t, memberAccount, "bob", memberKey)))
 	if len(notes) != 2 || !strings.Contains(notes[0], "account "+memberAccount+" is not this detector's account "+securityAccount) ||
 		!strings.Contains(notes[0], "ENRICH_ROLE_NAME") || get(t, doc, "target") != nil {
 		t.Errorf("no role: notes %v, document %v", notes, doc)
@@ -256,7 +256,7 @@ func TestAssumeRoleFailureIsANote(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, notes := e.Enrich(context.Background(), []string{"target_access_keys", "target_mfa"}, updateAccessKey(t, memberAccount, "bob", "AKIAEXAMPLEBOB000001"))
+	doc, notes := e.Enrich(context.Background(), []string{"target_access_keys", "target_mfa"}, engine.NewRuleInput(updateAccessKey(t, memberAccount, "bob", "AKIAEXAMPLEBOB000001")))
 	if len(notes) != 2 {
 		t.Fatalf("notes %v, want one per lookup", notes)
 	}

@@ -22,9 +22,9 @@ import (
 // resolved on its own too (Engine.Actor), so a batch's findings carry the actor whichever way
 // they were evaluated.
 
-// selection is the batches of one Select result, prepared on first use. A pack's rules are
-// contiguous in a Select result (packs are added one after the other), so evaluating batch
-// after batch yields findings in the order the rules are selected.
+// selection is the batches of one (eventSource, eventName)'s rules, prepared on first use. A
+// pack's rules are contiguous in it (packs are added one after the other), so evaluating
+// batch after batch yields findings in the order the rules are selected.
 type selection struct {
 	rules   []*Compiled
 	once    sync.Once
@@ -38,40 +38,6 @@ type batch struct {
 	start, end int
 	query      *query
 	withActor  bool
-}
-
-// selRef locates an element of a Select result: its selection and index.
-type selRef struct {
-	s   *selection
-	off int
-}
-
-// indexSelections records every element of every list Select can return by its address, so
-// Evaluate recognises a Select result, or a part of one (the pipeline evaluates each team's
-// rules of a selection on their own), without hashing rule ids.
-func (e *Engine) indexSelections() {
-	e.selections = map[**Compiled]selRef{}
-	for _, byName := range e.bySource {
-		for _, list := range byName {
-			s := &selection{rules: list}
-			for i := range list {
-				e.selections[&list[i]] = selRef{s, i}
-			}
-		}
-	}
-}
-
-// selectionOf returns the selection selected is (part of), and where it starts in it; nil for
-// any other slice.
-func (e *Engine) selectionOf(selected []*Compiled) (*selection, int) {
-	if len(selected) == 0 {
-		return nil, 0
-	}
-	ref, ok := e.selections[&selected[0]]
-	if !ok || ref.off+len(selected) > len(ref.s.rules) {
-		return nil, 0
-	}
-	return ref.s, ref.off
 }
 
 // prepared returns the selection's batches, preparing their queries the first time.
@@ -94,24 +60,6 @@ func (s *selection) prepared(e *Engine) []*batch {
 		}
 	})
 	return s.batches
-}
-
-// evalSelection evaluates selection s's rules [from, to): whole batches jointly, the rules of
-// a batch cut by the range one by one.
-func (e *Engine) evalSelection(ctx context.Context, s *selection, from, to int, input ast.Value) ([]Finding, []error) {
-	var findings []Finding
-	var errs []error
-	for _, b := range s.prepared(e) {
-		lo, hi := max(b.start, from), min(b.end, to)
-		switch {
-		case lo >= hi:
-		case lo == b.start && hi == b.end:
-			findings, errs = e.evalBatch(ctx, b, input, findings, errs)
-		default:
-			findings, errs = e.evalOneByOne(ctx, s.rules[lo:hi], input, findings, errs)
-		}
-	}
-	return findings, errs
 }
 
 // prepareBatch prepares the query binding r0, r1, ... to the rules' alert sets and, with
@@ -139,6 +87,9 @@ func prepareBatch(rules []*Compiled, actor bool) *query {
 func (e *Engine) evalBatch(ctx context.Context, b *batch, input ast.Value, findings []Finding, errs []error) ([]Finding, []error) {
 	if b.query != nil {
 		if vs, ok := e.evalJoint(ctx, b, input); ok {
+			if e.onJoint != nil {
+				e.onJoint()
+			}
 			var actor map[string]any
 			if b.withActor {
 				actor = jointActor(vs[len(b.rules)])

@@ -47,7 +47,7 @@ func selectedIAM(b testing.TB, e *Engine) (quiet, alerting []event.Record) {
 				b.Fatal(err)
 			}
 			sel := e.Select(rec.EventSource, rec.EventName)
-			if len(sel) == 0 {
+			if sel.Len() == 0 {
 				continue
 			}
 			in, err := Input(rec.Raw)

@@ -35,16 +35,25 @@ type Options struct {
 	// same modules), is not compiled a second time. A reload that changes team packs thus
 	// leaves the built-in pack's compilation as it was.
 	Reuse *Engine
+	// PackDeadline, when > 0, bounds the time the selected rules of one pack take together on
+	// one event (on top of Deadline per rule), so a slow pack cannot hold an event longer;
+	// the packs of TrustedTeam (the built-in pack's) are not bound by it.
+	PackDeadline time.Duration
+	TrustedTeam  string
 }
 
 // Engine evaluates loaded rules against CloudTrail records. It is safe for concurrent use.
 type Engine struct {
-	rules      []*Compiled
-	bySource   map[string]map[string][]*Compiled
-	selections map[**Compiled]selRef // every element of every list Select returns, by address
-	actor      *query
-	subjects   *query
-	deadline   time.Duration
+	rules    []*Compiled
+	bySource map[string]map[string]*selection
+	actor    *query
+	subjects *query
+	deadline time.Duration
+	// packDeadline and trustedTeam are Options.PackDeadline and Options.TrustedTeam.
+	packDeadline time.Duration
+	trustedTeam  string
+	// onJoint, when set (tests), is called for each joint evaluation of a batch.
+	onJoint func()
 
 	packs       map[*rule.Pack]*compiledPack // the healthy packs, for Options.Reuse
 	libCompiler *ast.Compiler                // the compiler actor and subjects were prepared on
@@ -80,7 +89,8 @@ func (e *PackError) Unwrap() error { return e.Err }
 // earlier pack's is left out.
 func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []error) {
 	defer rule.RelaxGC()()
-	e := &Engine{bySource: map[string]map[string][]*Compiled{}, deadline: opts.Deadline, packs: map[*rule.Pack]*compiledPack{}}
+	e := &Engine{bySource: map[string]map[string]*selection{}, deadline: opts.Deadline, packs: map[*rule.Pack]*compiledPack{},
+		packDeadline: opts.PackDeadline, trustedTeam: opts.TrustedTeam}
 	if e.deadline <= 0 {
 		e.deadline = DefaultDeadline
 	}
@@ -113,10 +123,15 @@ func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []erro
 			for _, ev := range c.Rule.Events {
 				byName := e.bySource[ev.Source]
 				if byName == nil {
-					byName = map[string][]*Compiled{}
+					byName = map[string]*selection{}
 					e.bySource[ev.Source] = byName
 				}
-				byName[ev.Name] = append(byName[ev.Name], c)
+				s := byName[ev.Name]
+				if s == nil {
+					s = &selection{}
+					byName[ev.Name] = s
+				}
+				s.rules = append(s.rules, c)
 			}
 		}
 	}
@@ -129,7 +144,6 @@ func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []erro
 			e.actor, e.subjects, e.libCompiler = qs[0], qs[1], compiler
 		}
 	}
-	e.indexSelections()
 	return e, errs
 }
 
@@ -235,11 +249,6 @@ func (e *Engine) Rules() []*rule.Rule {
 	return out
 }
 
-// Select returns the rules that declare this (eventSource, eventName). It allocates nothing.
-func (e *Engine) Select(eventSource, eventName string) []*Compiled {
-	return e.bySource[eventSource][eventName]
-}
-
 // Events returns every declared (eventSource -> eventNames), sorted, for the EventBridge pattern.
 func (e *Engine) Events() map[string][]string {
 	out := map[string][]string{}
@@ -262,18 +271,6 @@ func (e *RuleError) Error() string {
 	return fmt.Sprintf("rule %s (%s): %v", e.Rule.ID, e.Rule.File, e.Err)
 }
 func (e *RuleError) Unwrap() error { return e.Err }
-
-// Evaluate runs the selected rules over one parsed input. A rule that errors is returned as a
-// *RuleError and the others still run. The rules of a Select result (or of a part of one) are
-// evaluated together, one query per pack under one deadline (see batch.go), falling back to
-// one query per rule, each with its own deadline, when that fails; the rules of any other
-// slice are evaluated one by one.
-func (e *Engine) Evaluate(ctx context.Context, selected []*Compiled, input ast.Value) ([]Finding, []error) {
-	if s, off := e.selectionOf(selected); s != nil {
-		return e.evalSelection(ctx, s, off, off+len(selected), input)
-	}
-	return e.evalOneByOne(ctx, selected, input, nil, nil)
-}
 
 func (e *Engine) evalRule(ctx context.Context, c *Compiled, input ast.Value) ([]Finding, error) {
 	ctx, cancel := context.WithTimeout(ctx, e.deadline)

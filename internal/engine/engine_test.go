@@ -70,14 +70,14 @@ alert contains {"msg": "deleted", "severity": "HIGH"} if true
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	if got := e.Select("iam.amazonaws.com", "ListUsers"); len(got) != 0 {
-		t.Fatalf("ListUsers selected %d rules", len(got))
+	if got := e.Select("iam.amazonaws.com", "ListUsers"); got.Len() != 0 {
+		t.Fatalf("ListUsers selected %d rules", got.Len())
 	}
-	if got := e.Select("s3.amazonaws.com", "UpdateAccessKey"); len(got) != 0 {
-		t.Fatalf("wrong source selected %d rules", len(got))
+	if got := e.Select("s3.amazonaws.com", "UpdateAccessKey"); got.Len() != 0 {
+		t.Fatalf("wrong source selected %d rules", got.Len())
 	}
 	sel := e.Select("iam.amazonaws.com", "UpdateAccessKey")
-	if len(sel) != 1 || sel[0].Rule.ID != "TH-T-001" {
+	if sel.Len() != 1 || sel.Rules()[0].Rule.ID != "TH-T-001" {
 		t.Fatalf("UpdateAccessKey selected %v", sel)
 	}
 	in, err := ParseInput([]byte(`{"eventName":"UpdateAccessKey","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/a"},"requestParameters":{"userName":"bob","status":"Active"}}`))

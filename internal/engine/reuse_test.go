@@ -28,8 +28,9 @@ alert contains {"msg": "mine"} if input.requestParameters.userName == "bob"
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	c1 := first.Select("iam.amazonaws.com", "UpdateAccessKey")
-	c2 := second.Select("iam.amazonaws.com", "UpdateAccessKey")
+	sel2 := second.Select("iam.amazonaws.com", "UpdateAccessKey")
+	c1 := first.Select("iam.amazonaws.com", "UpdateAccessKey").Rules()
+	c2 := sel2.Rules()
 	if len(c1) != 1 || len(c2) != 2 {
 		t.Fatalf("selected %d and %d rules, want 1 and 2", len(c1), len(c2))
 	}
@@ -46,7 +47,7 @@ alert contains {"msg": "mine"} if input.requestParameters.userName == "bob"
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs, errs := second.Evaluate(context.Background(), c2, in)
+	fs, errs := second.Evaluate(context.Background(), sel2, in)
 	if len(errs) > 0 || len(fs) != 2 || fs[0].Msg != "reactivated" || fs[1].Msg != "mine" {
 		t.Fatalf("findings %+v errs %v", fs, errs)
 	}
@@ -60,7 +61,7 @@ alert contains {"msg": "mine"} if input.requestParameters.userName == "bob"
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	if c3 := third.Select("iam.amazonaws.com", "UpdateAccessKey"); len(c3) != 1 || c3[0] == c1[0] {
+	if c3 := third.Select("iam.amazonaws.com", "UpdateAccessKey").Rules(); len(c3) != 1 || c3[0] == c1[0] {
 		t.Error("the built-in pack was reused with another lib")
 	}
 }

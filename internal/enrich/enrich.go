@@ -21,6 +21,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
+	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/event"
 )
 
@@ -95,8 +96,9 @@ func New(opts Options) (*Enricher, error) {
 
 // Enrich runs lookups for the event in input and returns input.enrichment (see Document)
 // and one note per lookup that could not be made ("enrichment unavailable: target_mfa:
-// AccessDenied: ..."). Lookups are made concurrently.
-func (e *Enricher) Enrich(ctx context.Context, lookups []string, input ast.Value) (ast.Value, []string) {
+// AccessDenied: ..."). Lookups are made concurrently. It is the engine's Enricher.
+func (e *Enricher) Enrich(ctx context.Context, lookups []string, in engine.RuleInput) (engine.Enrichment, []string) {
+	input := in.Value()
 	now := e.now().UTC()
 	doc := &Document{AsOf: stamp(now), Unavailable: []string{}}
 	ref := referenceTime(input, now)
@@ -177,16 +179,16 @@ func (e *Enricher) Enrich(ctx context.Context, lookups []string, input ast.Value
 	return finish(doc, notes)
 }
 
-func finish(doc *Document, notes []string) (ast.Value, []string) {
+func finish(doc *Document, notes []string) (engine.Enrichment, []string) {
 	b, err := json.Marshal(doc)
 	if err != nil {
-		return nil, append(notes, "enrichment unavailable: "+err.Error())
+		return engine.Enrichment{}, append(notes, "enrichment unavailable: "+err.Error())
 	}
 	v, err := ast.ValueFromReader(bytes.NewReader(b))
 	if err != nil {
-		return nil, append(notes, "enrichment unavailable: "+err.Error())
+		return engine.Enrichment{}, append(notes, "enrichment unavailable: "+err.Error())
 	}
-	return v, notes
+	return engine.NewEnrichment(v), notes
 }
 
 // subjectRef is one user to look up, at the event's time.

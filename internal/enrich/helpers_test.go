@@ -25,6 +25,7 @@ import (
 	"github.com/trailhound/trailhound/internal/event"
 	"github.com/trailhound/trailhound/internal/pipeline"
 	"github.com/trailhound/trailhound/internal/rule"
+	"github.com/trailhound/trailhound/internal/ruleset"
 	"github.com/trailhound/trailhound/internal/state"
 	"github.com/trailhound/trailhound/rules"
 )
@@ -171,12 +172,12 @@ func (s *recordingSink) Send(_ context.Context, as []*alert.Alert) error {
 	return nil
 }
 
-func newPipeline(eng *engine.Engine, e pipeline.Enricher, s pipeline.Sink) *pipeline.Pipeline {
+func newPipeline(eng *engine.Engine, e engine.Enricher, s pipeline.Sink) *pipeline.Pipeline {
 	// The fixtures' events are dated days to months after the moto world was set up (key ages
 	// count from the keys' real creation time), so the trusted clock is a year ahead of the
 	// wall clock: no event is flagged as ahead of it.
 	clock := func(event.Origin) (time.Time, string) { return time.Now().AddDate(1, 0, 0), "test clock" }
-	return &pipeline.Pipeline{Engine: eng, Sink: s, Enricher: e, Idempotency: state.NewMemory(), Windows: state.NewMemoryWindows(), Clock: clock}
+	return &pipeline.Pipeline{Rules: ruleset.FromEngine(eng), Sink: s, Enricher: e, Idempotency: state.NewMemory(), Windows: state.NewMemoryWindows(), Clock: clock}
 }
 
 // process decodes one CloudTrail record and runs it through p.

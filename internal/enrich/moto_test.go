@@ -48,7 +48,8 @@ func TestEnrichmentDocument(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, notes := e.Enrich(ctx, enrich.Names(), in)
+		en, notes := e.Enrich(ctx, enrich.Names(), engine.NewRuleInput(in))
+		v := en.Value()
 		if len(notes) > 0 {
 			t.Fatalf("notes: %v", notes)
 		}

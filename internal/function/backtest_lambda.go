@@ -175,7 +175,7 @@ func (r *runRules) pipeline(ctx context.Context, s backtest.Settings) (*pipeline
 		return nil, err
 	}
 	p := &pipeline.Pipeline{}
-	setup.WithTeams(p, set)
+	p.Rules, p.StagingRoute = set, set.HasStagingRoutes()
 	return p, nil
 }
 
@@ -200,7 +200,7 @@ func (r *runRules) set(ctx context.Context, url string) (*ruleset.Set, error) {
 	if r.key == nil {
 		r.log.Warn(settings.RulesPublicKey.Name + " not set: the run's rules bundle is not verified")
 	}
-	build := bundleBuilder(r.builtin, r.builtin.Lib(), nil, nil, r.key, url)
+	build := ruleset.BundleBuilder(r.builtin, nil, nil, r.key, url, ruleset.Options{Lib: r.builtin.Lib(), Deadline: setup.RuleDeadline, PackDeadline: setup.PackDeadline})
 	set, err := build(ctx, out.Body, reload.Version{ETag: aws.ToString(out.ETag)}, ruleset.FromEngine(r.engine))
 	if err != nil {
 		return nil, err

@@ -310,8 +310,8 @@ func TestOperatorOptionsCreateInMoto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, notes := e.Enrich(ctx, []string{"target_access_keys"}, in)
-	j, _ := ast.JSON(v)
+	en, notes := e.Enrich(ctx, []string{"target_access_keys"}, engine.NewRuleInput(in))
+	j, _ := ast.JSON(en.Value())
 	got, _ := json.Marshal(j)
 	if len(notes) > 0 || !strings.Contains(string(got), `"access_key_id":"`+key+`"`) || !strings.Contains(string(got), `"account":"`+member+`"`) {
 		t.Errorf("member-account lookup through the stack's role: notes %v, enrichment %s", notes, got)

@@ -17,11 +17,14 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/trailhound/trailhound/internal/alert"
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/event"
 	"github.com/trailhound/trailhound/internal/obs"
 	"github.com/trailhound/trailhound/internal/pipeline"
-	"github.com/trailhound/trailhound/internal/setup"
+	"github.com/trailhound/trailhound/internal/ruleset"
+	"github.com/trailhound/trailhound/internal/team"
+	"github.com/trailhound/trailhound/internal/tuning"
 )
 
 // The Lambda handler. An invocation is either an EventBridge event (the rule in
@@ -58,7 +61,7 @@ type lambdaHandler struct {
 	sink        pipeline.Sink
 	idempotency pipeline.Idempotency
 	windows     pipeline.Windows // lives as long as the container, like the other state
-	enricher    pipeline.Enricher
+	enricher    engine.Enricher
 	log         *slog.Logger
 	metrics     io.Writer         // EMF lines (stdout)
 	dimensions  map[string]string // EMF dimensions (FunctionName)
@@ -66,10 +69,10 @@ type lambdaHandler struct {
 	// stateTimeout bounds each call to the state store (lambdaStateTimeout).
 	stateTimeout time.Duration
 
-	// rules, when set, supplies each invocation's rule set and routing sink (team packs
-	// from TEAMS_CONFIG and RULES_BUNDLE, hot-reloaded; lambda_rules.go) in place of
-	// engine and sink.
-	rules *lambdaRules
+	// rules, when set, supplies each invocation's rule set, its routing sink and the health
+	// alerts owed (team packs from TEAMS_CONFIG and RULES_BUNDLE, hot-reloaded;
+	// lambda_rules.go wires it) in place of engine and sink.
+	rules *ruleset.Runtime
 }
 
 // invocationSummary is the response to an EventBridge invocation (Lambda discards it for
@@ -86,7 +89,14 @@ func (h *lambdaHandler) Handle(ctx context.Context, payload json.RawMessage) (an
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		log = log.With("request_id", lc.AwsRequestID)
 	}
-	inv := &invocation{h: h, log: log, p: h.pipeline(ctx, log)}
+	var active *ruleset.Active
+	if h.rules != nil {
+		active = h.rules.Current(ctx)
+	}
+	inv := &invocation{h: h, log: log, p: h.pipeline(ctx, log, active)}
+	if active != nil {
+		deliverHealth(ctx, inv.p, active.Health, log)
+	}
 	var resp any
 	var err error
 	if batch, ok := sqsBatch(payload); ok {
@@ -98,10 +108,11 @@ func (h *lambdaHandler) Handle(ctx context.Context, payload json.RawMessage) (an
 	return resp, err
 }
 
-// pipeline returns a Pipeline for one invocation: shared engine, sinks and state, fresh counts.
-func (h *lambdaHandler) pipeline(ctx context.Context, log *slog.Logger) *pipeline.Pipeline {
+// pipeline returns a Pipeline for one invocation: the active rule set and its routing sink
+// (the built-in pack and h.sink without a rule set runtime, in tests), shared state, fresh
+// counts.
+func (h *lambdaHandler) pipeline(ctx context.Context, log *slog.Logger, active *ruleset.Active) *pipeline.Pipeline {
 	p := &pipeline.Pipeline{
-		Engine:      h.engine,
 		Sink:        h.sink,
 		Idempotency: h.idempotency,
 		Windows:     h.windows,
@@ -111,11 +122,11 @@ func (h *lambdaHandler) pipeline(ctx context.Context, log *slog.Logger) *pipelin
 		// DynamoDB that does not answer must leave the record time to deliver (fail open).
 		StateTimeout: h.stateTimeout,
 	}
-	if h.rules != nil {
-		set, routed := h.rules.current(ctx)
-		setup.WithTeams(p, set)
-		p.Sink = routed
-		p.OnException = func(o event.Origin, ex pipeline.Exception) {
+	if active == nil {
+		p.Rules = ruleset.FromEngine(h.engine) // the built-in pack alone (tests)
+	} else {
+		p.Rules, p.Sink, p.StagingRoute = active.Set, active.Sink, active.StagingRoute
+		p.OnException = func(o event.Origin, ex tuning.Applied) {
 			log.Info("alert tuned", "exception_id", ex.ID, "action", ex.Action, "owner", ex.Owner, "reason", ex.Reason,
 				"expires", ex.Expires, "alert_id", ex.AlertID, "rule_id", ex.RuleID, "severity_before", ex.SeverityBefore,
 				"severity_after", ex.SeverityAfter, "message_id", o.MessageID)
@@ -123,13 +134,28 @@ func (h *lambdaHandler) pipeline(ctx context.Context, log *slog.Logger) *pipelin
 				h.archiveSuppressed(ctx, log, ex.Alert)
 			}
 		}
-		p.OnSuppress = func(o event.Origin, s pipeline.Suppression) {
+		p.OnSuppress = func(o event.Origin, s team.Suppressed) {
 			log.Info("alert suppressed", "suppression_id", s.ID, "team", s.Team, "owner", s.Owner, "reason", s.Reason,
 				"expires", s.Expires, "alert_id", s.AlertID, "rule_id", s.RuleID, "message_id", o.MessageID)
 			h.archiveSuppressed(ctx, log, s.Alert)
 		}
 	}
 	return p
+}
+
+// deliverHealth delivers the health alerts the rule set runtime owes through p, logging
+// each one delivered and the ones that were not.
+func deliverHealth(ctx context.Context, p *pipeline.Pipeline, alerts []*alert.Alert, log *slog.Logger) {
+	if len(alerts) == 0 {
+		return
+	}
+	before := p.Counts.Health()
+	if err := p.DeliverHealth(ctx, alerts); err != nil {
+		log.Error("health alert not delivered", "err", err)
+	}
+	if n := p.Counts.Health() - before; n > 0 {
+		log.Info("health alerts delivered", "delivered", n, "owed", len(alerts))
+	}
 }
 
 // invocation is the state of one Handle call.
@@ -307,7 +333,7 @@ func (inv *invocation) finish(err error) {
 	inv.metrics.Count("alert_delivery_failed", c.Undelivered())
 	inv.metrics.Count(pipeline.ReasonStateUnavailable, c.StateUnavailable())
 	if inv.h.rules != nil {
-		for name, n := range inv.h.rules.drainMetrics() {
+		for name, n := range inv.h.rules.Metrics() {
 			inv.metrics.Count(name, n)
 		}
 	}

@@ -8,14 +8,13 @@ import (
 	"github.com/trailhound/trailhound/internal/crossaccount"
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/enrich"
-	"github.com/trailhound/trailhound/internal/pipeline"
 	"github.com/trailhound/trailhound/internal/settings"
 )
 
 // newEnricher returns the IAM enricher, or nil when ENRICH=false. It looks up the users of
 // the function's own account with the function's credentials, and those of a member account
 // through ENRICH_ROLE_NAME (internal/crossaccount).
-func newEnricher(cfg aws.Config, eng *engine.Engine, c settings.Enrichment) (pipeline.Enricher, error) {
+func newEnricher(cfg aws.Config, eng *engine.Engine, c settings.Enrichment) (engine.Enricher, error) {
 	if !c.On {
 		return nil, nil
 	}

@@ -112,7 +112,7 @@ func newLambdaHandler(ctx context.Context, getenv func(string) string, log *slog
 		h.idempotency = state.NewMemory()
 		h.windows = state.NewMemoryWindows()
 	}
-	if h.rules, err = newLambdaRules(ctx, cfg, fn, builtin, eng, sinks, h.idempotency, log); err != nil {
+	if h.rules, err = newLambdaRules(ctx, cfg, fn, builtin, eng, sinks, log); err != nil {
 		return nil, err
 	}
 	if h.enricher, err = newEnricher(cfg, eng, fn.Enrichment); err != nil {
@@ -121,7 +121,10 @@ func newLambdaHandler(ctx context.Context, getenv func(string) string, log *slog
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)
 	}
-	h.rules.init(ctx) // fetch the bundle (if any) during init, bounded, not in the first invocation
+	// Fetch the bundle (if any) during init, bounded, not in the first invocation, and deliver
+	// the health alerts of the rules it activates.
+	active := h.rules.Init(ctx)
+	deliverHealth(ctx, h.pipeline(ctx, log, active), active.Health, log)
 	log.Info("configured", "sinks", sinks.Names(), "rules", len(eng.Rules()), "state_table", fn.StateTable != "", "enrich", h.enricher != nil)
 	return h, nil
 }

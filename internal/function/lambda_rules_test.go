@@ -143,7 +143,7 @@ func TestLambdaTeamBundle(t *testing.T) {
 		if _, err := h.Handle(ctx, eventBridgeEvent(t, rec)); err != nil {
 			t.Fatal(err)
 		}
-		h.rules.watcher.Wait()
+		h.rules.Wait()
 		if _, err := h.Handle(ctx, eventBridgeEvent(t, rec)); err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/trailhound/trailhound/internal/ruleset"
 	"github.com/trailhound/trailhound/internal/testutil"
 )
 
@@ -52,7 +53,7 @@ func TestTemplateHardening(t *testing.T) {
 		t.Error("no HasReservedConcurrency condition")
 	}
 	alarm := yamlPath(root, "Resources", "BundleRefusedAlarm", "Properties")
-	if alarm == nil || testutil.MapValue(alarm, "MetricName").Value != MetricBundleRefused || testutil.MapValue(alarm, "Namespace").Value != "trailhound" {
-		t.Errorf("BundleRefusedAlarm = %+v, want an alarm on trailhound/%s", alarm, MetricBundleRefused)
+	if alarm == nil || testutil.MapValue(alarm, "MetricName").Value != ruleset.MetricBundleRefused || testutil.MapValue(alarm, "Namespace").Value != "trailhound" {
+		t.Errorf("BundleRefusedAlarm = %+v, want an alarm on trailhound/%s", alarm, ruleset.MetricBundleRefused)
 	}
 }

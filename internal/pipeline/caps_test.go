@@ -38,7 +38,7 @@ func TestFindingsPerRuleAreCapped(t *testing.T) {
 	}
 	sink := &recordingSink{}
 	var reported []error
-	p := &Pipeline{Engine: eng, Sink: sink, OnError: func(err error) { reported = append(reported, err) }}
+	p := &Pipeline{Rules: rulesOf(eng), Sink: sink, OnError: func(err error) { reported = append(reported, err) }}
 	res := p.Process(context.Background(), evt("UpdateAccessKey", "mallory", "bob", "e1", 0))
 	if res.Outcome != Alerted || len(sink.alerts) != engine.MaxFindings {
 		t.Fatalf("outcome %v, %d alerts; want alerted with %d", res.Outcome, len(sink.alerts), engine.MaxFindings)

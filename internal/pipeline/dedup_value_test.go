@@ -24,7 +24,7 @@ func TestDedupKeptValueMatchesJSON(t *testing.T) {
 	ctx := context.Background()
 	run := func(w Windows) []string {
 		sink := &recordingSink{}
-		p := &Pipeline{Engine: windowEngine(t), Sink: sink, Idempotency: state.NewMemory(), Enricher: &mfaEnricher{}, Windows: w}
+		p := &Pipeline{Rules: rulesOf(windowEngine(t)), Sink: sink, Idempotency: state.NewMemory(), Enricher: &mfaEnricher{}, Windows: w}
 		var out []string
 		for i, m := range []float64{0, 10, 20, 5, 70, 75} {
 			seen := len(sink.alerts)

@@ -51,7 +51,7 @@ func BenchmarkDeliver(b *testing.B) {
 		b.Fatal(err)
 	}
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	pl := &Pipeline{Engine: eng, Sink: out, Windows: raiseAll{}, Now: func() time.Time { return now }}
+	pl := &Pipeline{Rules: rulesOf(eng), Sink: out, Windows: raiseAll{}, Now: func() time.Time { return now }}
 	var evs []*Evaluated
 	c := synth.Default()
 	c.Records, c.Files, c.IAMPercent = 20_000, 4, 10
@@ -60,7 +60,7 @@ func BenchmarkDeliver(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if ev := pl.Evaluate(context.Background(), rec); len(ev.findings) > 0 && len(ev.ruleErrs) == 0 {
+			if ev := pl.Evaluate(context.Background(), rec); len(ev.eval.Findings) > 0 && len(ev.ruleErrs) == 0 {
 				evs = append(evs, ev)
 			}
 		}

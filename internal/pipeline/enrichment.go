@@ -3,24 +3,9 @@ package pipeline
 import (
 	"slices"
 
-	"github.com/open-policy-agent/opa/v1/ast"
-
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/enrich"
 )
-
-// enrichmentDoc turns input.enrichment into plain Go values for alert contexts.
-func enrichmentDoc(v ast.Value) map[string]any {
-	if v == nil {
-		return nil
-	}
-	j, err := ast.JSON(v)
-	if err != nil {
-		return nil
-	}
-	m, _ := j.(map[string]any)
-	return m
-}
 
 // findingContext is what the pipeline adds to a finding's alert context: the enrichment
 // lookups its rule declared (context.enrichment, same shape as input.enrichment restricted

@@ -111,7 +111,12 @@ type Counts struct {
 	byException      sync.Map // tuning exception id -> *atomic.Int64
 	byDisabled       sync.Map // disabled rule id -> *atomic.Int64
 	staged           atomic.Int64
+	health           atomic.Int64
 }
+
+// Health is the number of health alerts delivered (Pipeline.DeliverHealth): team packs not
+// loaded, rules bundles refused. They are no record's outcome and not among Alerts.
+func (c *Counts) Health() int64 { return c.health.Load() }
 
 // Exceptions returns how many alerts each tuning exception (by id) lowered or suppressed.
 func (c *Counts) Exceptions() map[string]int64 { return loadCounts(&c.byException) }
@@ -150,7 +155,7 @@ func (c *Counts) Undelivered() int64 { return c.undelivered.Load() }
 // because the state store did not answer (ReasonStateUnavailable).
 func (c *Counts) StateUnavailable() int64 { return c.stateUnavailable.Load() }
 
-// Oversize is the number of records over the pipeline's TeamInputLimit, which team rules
+// Oversize is the number of records over the rule set's input limit, which team rules
 // did not evaluate.
 func (c *Counts) Oversize() int64 { return c.oversize.Load() }
 
@@ -252,6 +257,7 @@ func (c *Counts) Summary() string {
 	if n := c.Updates(); n > 0 {
 		fmt.Fprintf(&b, ", %d updates", n)
 	}
+	b.WriteString(HealthSuffix(c.Health()))
 	if c.Get(Suppressed) > 0 {
 		b.WriteString(" (suppressed:")
 		for _, r := range reasonNames {
@@ -307,3 +313,15 @@ func (c *Counts) Summary() string {
 }
 
 func parseSeverity(s string) (rule.Severity, error) { return rule.ParseSeverity(s) }
+
+// HealthSuffix is how an outcome line counts n health alerts: ", 1 health alert", ", 3 health
+// alerts", or nothing for none.
+func HealthSuffix(n int64) string {
+	switch {
+	case n == 1:
+		return ", 1 health alert"
+	case n > 1:
+		return fmt.Sprintf(", %d health alerts", n)
+	}
+	return ""
+}

@@ -7,20 +7,18 @@ package pipeline
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"iter"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/trailhound/trailhound/internal/alert"
 	deliverytrack "github.com/trailhound/trailhound/internal/delivery"
 	"github.com/trailhound/trailhound/internal/engine"
 	"github.com/trailhound/trailhound/internal/event"
 	"github.com/trailhound/trailhound/internal/state"
+	"github.com/trailhound/trailhound/internal/team"
+	"github.com/trailhound/trailhound/internal/tuning"
 )
 
 // Sink is what the pipeline delivers to: the one sender interface of internal/delivery.
@@ -55,18 +53,15 @@ type Committer interface {
 	Commit(ctx context.Context, ids ...string) error
 }
 
-// Enricher fetches the lookups the selected rules declared; the result becomes
-// input.enrichment. A lookup that fails is returned as a note, never as a lost event.
-type Enricher interface {
-	Enrich(ctx context.Context, lookups []string, input ast.Value) (ast.Value, []string)
-}
-
-// Pipeline processes records. The zero value is not usable: set Engine and Sink.
+// Pipeline processes records. The zero value is not usable: set Rules and Sink.
 type Pipeline struct {
-	Engine      *engine.Engine
+	// Rules is the rule set, immutable while the pipeline runs (internal/ruleset): the
+	// rules, the teams' policy and the org tuning file.
+	Rules       RuleSet
 	Sink        Sink
 	Idempotency Idempotency // optional
-	Enricher    Enricher    // optional
+	// Enricher, if set, fetches the lookups the selected rules declare (internal/enrich).
+	Enricher engine.Enricher
 	// Windows holds dedup and threshold windows; when nil, an in-memory store private to
 	// this Pipeline. Pipelines that must see each other's events (one per Lambda
 	// invocation) share one store: state.DynamoWindows, or one state.MemoryWindows.
@@ -82,34 +77,22 @@ type Pipeline struct {
 	// the record's origin; the CLI prints these to stderr.
 	OnError func(error)
 	Counts  Counts
-
-	// Team rule packs (teams.go; internal/ruleset implements the interfaces). All optional.
-	Policy   Policy   // team policy before delivery: break-glass escalation, suppressions
-	Unloaded Unloaded // packs that are not loaded: their events end as rule_error
-	// TeamInputLimit, when > 0, is the record size in bytes above which team rules are not
-	// evaluated (counted in Counts.Oversize and reported through OnError).
-	TeamInputLimit int
-	// PackDeadline, when > 0, bounds the time each team pack's rules take together on one
-	// event.
-	PackDeadline time.Duration
-	// OnSuppress, if set, is told about every alert a team suppression kept from delivery.
-	OnSuppress func(event.Origin, Suppression)
 	// StateTimeout, when > 0, bounds each call to the idempotency and window state, so that a
 	// state store that does not answer leaves the record time to deliver its alerts
 	// (delivery fails open; SECURITY.md).
 	StateTimeout time.Duration
 
-	// Org tuning file (tuning.go; internal/tuning implements the interface). Optional.
-	Tuning Tuning
-	// StagingRoute: the sink delivers staged alerts to a staging route (the CLI prints
-	// them, marked). Without one, staged alerts are counted (suppressed, reason staged) and
-	// not delivered.
+	// OnSuppress, if set, is told about every alert a team suppression kept from delivery.
+	OnSuppress func(event.Origin, team.Suppressed)
+	// StagingRoute: the sink delivers staged alerts (of the tuning file's staged rules) to a
+	// staging route (the CLI prints them, marked). Without one, staged alerts are counted
+	// (suppressed, reason staged) and not delivered.
 	StagingRoute bool
 	// EvaluateDisabled evaluates disabled rules and counts what they would have raised
 	// (Counts.Disabled) instead of leaving them out; nothing of theirs is delivered.
 	EvaluateDisabled bool
 	// OnException, if set, is told about every alert an exception lowered or suppressed.
-	OnException func(event.Origin, Exception)
+	OnException func(event.Origin, tuning.Applied)
 
 	defaultWindowsOnce sync.Once
 	defaultWindows     *state.MemoryWindows
@@ -154,250 +137,20 @@ func (p *Pipeline) Malformed(err error) Result {
 	return Result{Outcome: Malformed, Errs: []error{err}}
 }
 
+// A record's stages, a file each: select (select.go: the rules that evaluate it), evaluate
+// (evaluate.go: the engine, with enrichment), prepare (prepare.go: its alerts, and the team
+// policy), settle (settle.go: the tuning file, idempotency, the dedup and threshold windows
+// of windows.go, the sink), each record ending in one counted outcome (outcome.go).
+
 // Process runs one record through the pipeline: Evaluate, then Deliver.
 func (p *Pipeline) Process(ctx context.Context, rec event.Record) Result {
 	return p.Deliver(ctx, p.Evaluate(ctx, rec))
 }
 
-// deliver applies state to a candidate's alerts and delivers what is left: team
-// suppression counts, the tuning file, idempotency, the dedup and threshold windows, the sink.
-func (p *Pipeline) deliver(ctx context.Context, c *Candidate, res *Result) {
-	now := time.Now
-	if p.Now != nil {
-		now = p.Now
-	}
-	evTime, err := event.ParseTime(c.EventTime)
-	if err != nil {
-		evTime = now().UTC() // windows need a time; a record without a usable one gets now
-	}
-	clock, _ := p.trustedClock(c.Origin, now)
-	claimTime := evTime
-	if state.Ahead(evTime, clock) > 0 {
-		// Not believed: idempotency remembers the id from the latest believed event time this
-		// pipeline saw (the trusted clock before any), so the claim sweeps nothing.
-		claimTime = clock
-		if t := p.latest.Load(); t != 0 {
-			claimTime = time.Unix(0, t).UTC()
-		}
-	} else if t := evTime.UnixNano(); t > p.latest.Load() {
-		p.latest.Store(t)
-	}
-	d := delivery{clock: clock}
-	for i := range c.Alerts {
-		ca := &c.Alerts[i]
-		a := ca.Alert
-		if ca.Suppressed != nil {
-			p.suppressed(c.Origin, *ca.Suppressed, a, &d)
-			continue
-		}
-		r := p.ruleOf(ca)
-		if r == nil {
-			res.Errs = append(res.Errs, fmt.Errorf("%s: rule %s of a candidate alert is not loaded", c.Origin, a.Rule.ID))
-			res.Outcome = RuleError
-			continue
-		}
-		if p.tune(c.Origin, a, &d) {
-			continue
-		}
-		if p.Idempotency != nil {
-			fresh, prior, err := p.claim(ctx, a.ID, claimTime)
-			switch {
-			case errors.Is(err, state.ErrInFlight):
-				// Another invocation is delivering it: this event fails, and its retry
-				// raises the alert if that invocation dies.
-				res.Errs = append(res.Errs, fmt.Errorf("%s: idempotency check for alert %s: %w", c.Origin, a.ID, err))
-				p.fail(ctx, &d, res)
-				return
-			case err != nil:
-				// The state store is unavailable: fail open (SECURITY.md). The alert is
-				// delivered unclaimed, so a redelivery may raise it again with the same id;
-				// consumers keep one copy per id.
-				res.Errs = append(res.Errs, fmt.Errorf("%s: idempotency check for alert %s failed; delivering it anyway (%s): %w", c.Origin, a.ID, ReasonStateUnavailable, err))
-				p.Counts.stateUnavailable.Add(1)
-			case !fresh:
-				d.reasons = append(d.reasons, ReasonDuplicate)
-				continue
-			default:
-				d.claims = append(d.claims, a.ID)
-				if len(prior) > 0 {
-					if d.prior == nil {
-						d.prior = map[string][]string{}
-					}
-					d.prior[a.ID] = prior
-				}
-			}
-		}
-		nFresh, nUpdates := len(d.fresh), len(d.updates)
-		if err := p.route(ctx, r, a, evTime, &d); err != nil {
-			var wu *windowUnavailable
-			if errors.As(err, &wu) {
-				// The dedup window's state is unavailable: fail open, raising the alert
-				// itself (a later event of the group may raise its own alert too).
-				res.Errs = append(res.Errs, fmt.Errorf("%s: delivering alert %s without its dedup window (%s): %w", c.Origin, a.ID, ReasonStateUnavailable, err))
-				p.Counts.stateUnavailable.Add(1)
-				d.fresh = append(d.fresh, a)
-				continue
-			}
-			res.Errs = append(res.Errs, fmt.Errorf("%s: %w", c.Origin, err))
-			p.fail(ctx, &d, res)
-			return
-		}
-		if n := len(d.claims); n > 0 && d.claims[n-1] == a.ID {
-			if d.owner == nil {
-				d.owner = map[*alert.Alert]string{}
-			}
-			for _, x := range append(d.fresh[nFresh:len(d.fresh):len(d.fresh)], d.updates[nUpdates:]...) {
-				d.owner[x] = a.ID
-			}
-		}
-	}
-	res.Reasons = d.reasons
-	if len(d.fresh)+len(d.updates) == 0 {
-		p.commit(ctx, &d, res)
-		if len(d.reasons) > 0 && res.Outcome == NoMatch {
-			res.Outcome = Suppressed
-		}
-		return
-	}
-	all := append(append([]*alert.Alert{}, d.fresh...), d.updates...)
-	tracker := deliverytrack.NewTracker(d.prior)
-	if err := p.Sink.Send(deliverytrack.WithTracker(ctx, tracker), all); err != nil {
-		p.partial(ctx, c.Origin, &d, all, err, tracker, res)
-		return
-	}
-	p.commit(ctx, &d, res)
-	for _, a := range d.fresh {
-		sev, _ := parseSeverity(a.Severity)
-		p.Counts.alerted(sev)
-	}
-	p.Counts.updates.Add(int64(len(d.updates)))
-	res.Alerts, res.Updates = d.fresh, d.updates
-	switch {
-	case res.Outcome != NoMatch:
-	case len(d.fresh) > 0:
-		res.Outcome = Alerted
-	default:
-		res.Outcome = Suppressed
-	}
-}
-
-// claim claims id, with the destinations an earlier partial delivery reached when the store
-// remembers them.
-func (p *Pipeline) claim(ctx context.Context, id string, evTime time.Time) (bool, []string, error) {
-	ctx, cancel := p.stateCtx(ctx)
-	defer cancel()
-	if pd, ok := p.Idempotency.(PartialDelivery); ok {
-		return pd.ClaimDelivery(ctx, id, evTime)
-	}
-	fresh, err := p.Idempotency.Claim(ctx, id, evTime)
-	return fresh, nil, err
-}
-
-// stateCtx bounds a state call by StateTimeout. Its Deadline is still the caller's: a claim's
-// lease is derived from it and must cover the whole delivery.
-func (p *Pipeline) stateCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	if p.StateTimeout <= 0 {
-		return ctx, func() {}
-	}
-	bounded, cancel := context.WithTimeout(ctx, p.StateTimeout)
-	return leaseContext{bounded, ctx}, cancel
-}
-
-// leaseContext is canceled as its Context is, and reports the deadline of parent.
-type leaseContext struct {
-	context.Context
-	parent context.Context
-}
-
-func (c leaseContext) Deadline() (time.Time, bool) { return c.parent.Deadline() }
-
-// partial settles a delivery that failed for some alerts (delivery.Attribute). Each failed
-// alert is counted (Counts.Undelivered, per destination) and reported on its own. A claim
-// whose alerts all reached every destination is committed, and they count as delivered; a
-// claim with a failed alert is released, with the destinations the alert did reach when
-// the alert is the claim's own (PartialDelivery), so the retry AWS makes (the record ends
-// sink_failed) re-sends it only where it failed, and re-sends nothing that was delivered.
-func (p *Pipeline) partial(ctx context.Context, origin event.Origin, d *delivery, all []*alert.Alert, err error, tracker *deliverytrack.Tracker, res *Result) {
-	ids := make([]string, len(all))
-	for i, a := range all {
-		ids[i] = a.ID
-	}
-	failed := deliverytrack.Attribute(err, ids)
-	failedClaims := map[string]bool{}
-	var delivered []*alert.Alert
-	for i, a := range all {
-		ferr := failed[a.ID]
-		if ferr == nil {
-			if i < len(d.fresh) {
-				delivered = append(delivered, a)
-			}
-			continue
-		}
-		failedClaims[d.owner[a]] = true
-		p.Counts.undelivered.Add(int64(max(1, len(tracker.Failed(a.ID)))))
-		res.Errs = append(res.Errs, fmt.Errorf("%s: alert %s (rule %s) not delivered: %w", origin, a.ID, a.Rule.ID, ferr))
-	}
-	var commit []string
-	sctx, cancel := p.stateCtx(ctx)
-	defer cancel()
-	for _, id := range d.claims {
-		if !failedClaims[id] {
-			commit = append(commit, id)
-			continue
-		}
-		pd, ok := p.Idempotency.(PartialDelivery)
-		var rerr error
-		if ok && failed[id] != nil { // the claim's own alert: remember where it arrived
-			rerr = pd.ReleasePartial(sctx, id, tracker.Delivered(id))
-		} else {
-			rerr = p.Idempotency.Release(sctx, id)
-		}
-		if rerr != nil {
-			res.Errs = append(res.Errs, rerr)
-		}
-	}
-	p.commit(ctx, &delivery{claims: commit}, res)
-	for _, a := range delivered {
-		if failedClaims[d.owner[a]] && d.owner[a] != "" {
-			continue // its claim is released: the retry delivers it again (an upsert)
-		}
-		sev, _ := parseSeverity(a.Severity)
-		p.Counts.alerted(sev)
-		res.Alerts = append(res.Alerts, a)
-	}
-	res.Outcome = SinkFailed
-}
-
-// commit settles the record's claims. A failed commit is reported but changes no outcome:
-// the alerts are out, and the claim's lease lets a later duplicate through, which the window
-// state and the stable ids fold.
-func (p *Pipeline) commit(ctx context.Context, d *delivery, res *Result) {
-	c, ok := p.Idempotency.(Committer)
-	if !ok || len(d.claims) == 0 {
-		return
-	}
-	ctx, cancel := p.stateCtx(ctx)
-	defer cancel()
-	if err := c.Commit(ctx, d.claims...); err != nil {
-		res.Errs = append(res.Errs, fmt.Errorf("commit %d idempotency claim(s): %w", len(d.claims), err))
-	}
-}
-
-// fail marks the record sink_failed and releases its idempotency claims, so the retry AWS
-// makes can raise the alerts. Window state keeps the event counted, and recognises it on the
-// retry (state.Decision.Repeat), which delivers the window's current alert again.
-func (p *Pipeline) fail(ctx context.Context, d *delivery, res *Result) {
-	res.Outcome = SinkFailed
-	if p.Idempotency == nil {
-		return
-	}
-	ctx, cancel := p.stateCtx(ctx)
-	defer cancel()
-	for _, id := range d.claims {
-		if err := p.Idempotency.Release(ctx, id); err != nil {
-			res.Errs = append(res.Errs, err)
-		}
-	}
+// Deliver finishes an evaluated record: it builds and delivers its alerts, counts its outcome
+// and reports its errors. It is Settle(Prepare(ev)).
+func (p *Pipeline) Deliver(ctx context.Context, ev *Evaluated) Result {
+	return p.Settle(ctx, p.Prepare(ev))
 }
 
 // trustedClock is p.Clock's answer for o, or now() (the wall clock).
@@ -408,20 +161,6 @@ func (p *Pipeline) trustedClock(o event.Origin, now func() time.Time) (time.Time
 		}
 	}
 	return now().UTC(), "wall clock"
-}
-
-func declaredLookups(selected []*engine.Compiled) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, c := range selected {
-		for _, l := range c.Rule.Enrich {
-			if !seen[l] {
-				seen[l] = true
-				out = append(out, l)
-			}
-		}
-	}
-	return out
 }
 
 func (p *Pipeline) report(err error) {

@@ -79,7 +79,7 @@ func newPipeline(t *testing.T, s Sink) *Pipeline {
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	return &Pipeline{Engine: e, Sink: s, Idempotency: state.NewMemory()}
+	return &Pipeline{Rules: rulesOf(e), Sink: s, Idempotency: state.NewMemory()}
 }
 
 func rec(user, status, id string) event.Record {
@@ -164,7 +164,7 @@ func TestActorFailureIsCounted(t *testing.T) {
 		t.Fatal(errs)
 	}
 	sink := &recordingSink{}
-	pl := &Pipeline{Engine: e, Sink: sink, Idempotency: state.NewMemory()}
+	pl := &Pipeline{Rules: rulesOf(e), Sink: sink, Idempotency: state.NewMemory()}
 	var reported []string
 	pl.OnError = func(err error) { reported = append(reported, err.Error()) }
 	r := pl.Process(context.Background(), rec("bob", "Active", "e1"))

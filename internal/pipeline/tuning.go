@@ -6,8 +6,8 @@ import (
 	"github.com/trailhound/trailhound/internal/event"
 )
 
-// This file holds the pipeline's side of the org tuning file (internal/tuning implements
-// the interface): disabled rules are not evaluated, an exception lowers or suppresses an
+// This file holds the pipeline's side of the org tuning file (RuleSet.Tuner; internal/tuning
+// implements the interface): disabled rules are not evaluated, an exception lowers or suppresses an
 // alert, and a staged rule's alerts go to the staging route only. Break-glass wins: an
 // alert a team's break-glass principal raised is never lowered, suppressed or staged.
 
@@ -19,35 +19,6 @@ const (
 	ReasonStaged = "staged"
 )
 
-// Tuning is the org tuning file as the pipeline applies it.
-type Tuning interface {
-	// Disabled reports whether the rule is turned off.
-	Disabled(ruleID string) bool
-	// Tune applies exceptions and staging to a built alert. It may lower a.Severity
-	// (recording the exception in a.Tuning and a.SeverityReasons) and mark a staged; when
-	// an exception suppresses the alert it returns that exception and true. ex.ID is ""
-	// when no exception changed the alert. targetUsers, when not nil, are the IAM users a
-	// threshold alert stands for (an exception's target_user must match each); otherwise
-	// the alert's target.user_name is used.
-	Tune(a *alert.Alert, targetUsers []string) (ex Exception, suppressed bool)
-}
-
-// Exception names the tuning exception that changed an alert.
-type Exception struct {
-	ID             string
-	Action         string // "set_severity" or "suppress"
-	Owner          string
-	Reason         string
-	Expires        string // YYYY-MM-DD
-	AlertID        string
-	RuleID         string
-	SeverityBefore string
-	SeverityAfter  string // "" when suppressed
-	// Alert is the alert the exception changed or suppressed, for a sink to take back what
-	// it delivered before (sink.Archiver archives its Security Hub finding).
-	Alert *alert.Alert
-}
-
 // untuned reports whether the tuning file must leave the alert alone: a team's break-glass
 // principal raised it.
 func untuned(a *alert.Alert) bool {
@@ -57,10 +28,11 @@ func untuned(a *alert.Alert) bool {
 // tune applies the tuning file to a built alert and reports whether it is kept from
 // delivery (suppressed by an exception, or staged with no staging route), counting it.
 func (p *Pipeline) tune(o event.Origin, a *alert.Alert, d *delivery) bool {
-	if p.Tuning == nil || untuned(a) {
+	t := p.Rules.Tuner()
+	if t == nil || untuned(a) {
 		return false
 	}
-	ex, suppressed := p.Tuning.Tune(a, nil)
+	ex, suppressed := t.Tune(a, nil)
 	if ex.ID != "" {
 		ex.Alert = a
 		p.Counts.exceptionBy(ex.ID)
@@ -87,7 +59,8 @@ func (p *Pipeline) tune(o event.Origin, a *alert.Alert, d *delivery) bool {
 // exception's target_user must match the target of each, so an unlisted event counts as an
 // unknown user. Not counted again: its events were counted as they came.
 func (p *Pipeline) retune(a *alert.Alert, listed []alert.ListedEvent, count int) {
-	if p.Tuning == nil || untuned(a) {
+	t := p.Rules.Tuner()
+	if t == nil || untuned(a) {
 		return
 	}
 	users := make([]string, 0, len(listed)+1)
@@ -97,35 +70,12 @@ func (p *Pipeline) retune(a *alert.Alert, listed []alert.ListedEvent, count int)
 	if count > len(listed) {
 		users = append(users, "")
 	}
-	p.Tuning.Tune(a, users)
-}
-
-// enabled leaves out disabled rules, unless EvaluateDisabled keeps them to count what they
-// would have raised.
-func (p *Pipeline) enabled(selected []*engine.Compiled) []*engine.Compiled {
-	if p.Tuning == nil || p.EvaluateDisabled {
-		return selected
-	}
-	n := 0
-	for _, c := range selected {
-		if p.Tuning.Disabled(c.Rule.ID) {
-			n++
-		}
-	}
-	if n == 0 {
-		return selected
-	}
-	kept := make([]*engine.Compiled, 0, len(selected)-n)
-	for _, c := range selected {
-		if !p.Tuning.Disabled(c.Rule.ID) {
-			kept = append(kept, c)
-		}
-	}
-	return kept
+	t.Tune(a, users)
 }
 
 // disabled reports whether a finding's rule is disabled (reached with EvaluateDisabled
 // only); Settle counts it (Candidate.Disabled).
 func (p *Pipeline) disabled(f engine.Finding) bool {
-	return p.Tuning != nil && p.Tuning.Disabled(f.Rule.ID)
+	t := p.Rules.Tuner()
+	return t != nil && t.Disabled(f.Rule.ID)
 }

@@ -1,4 +1,4 @@
-package reload
+package reload_test
 
 import (
 	"archive/tar"
@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trailhound/trailhound/internal/reload"
+
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -31,7 +33,7 @@ import (
 
 // countingS3 counts the calls the watcher makes.
 type countingS3 struct {
-	S3API
+	reload.S3API
 	heads, gets atomic.Int32
 }
 
@@ -191,11 +193,11 @@ func TestWatcherOnMotoS3(t *testing.T) {
 		t.Fatal(err)
 	}
 	private, public := keyPair(t)
-	loc, err := ParseS3URL("s3://rules/teams.tar.gz")
+	loc, err := reload.ParseS3URL("s3://rules/teams.tar.gz")
 	if err != nil {
 		t.Fatal(err)
 	}
-	build := func(ctx context.Context, body io.Reader, v Version, current *ruleset.Set) (*ruleset.Set, error) {
+	build := func(ctx context.Context, body io.Reader, v reload.Version, current *ruleset.Set) (*ruleset.Set, error) {
 		c, err := bundle.Read(body, loc.String(), bundle.Options{Key: public})
 		if err != nil {
 			return nil, err
@@ -204,7 +206,7 @@ func TestWatcherOnMotoS3(t *testing.T) {
 	}
 	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	const interval = 2 * time.Second
-	w := New(client, loc, base, build, Options{Interval: interval, Now: func() time.Time { return now }})
+	w := reload.New(client, loc, base, build, reload.Options{Interval: interval, Now: func() time.Time { return now }})
 	advance := func() { now = now.Add(interval) }
 
 	put(bundleBytes(t, packs(t, ""), private, "v1"))
@@ -256,11 +258,11 @@ func TestWatcherOnMotoS3(t *testing.T) {
 }
 
 func TestParseS3URL(t *testing.T) {
-	if l, err := ParseS3URL("s3://bucket/path/to/b.tar.gz"); err != nil || l.Bucket != "bucket" || l.Key != "path/to/b.tar.gz" || l.String() != "s3://bucket/path/to/b.tar.gz" {
+	if l, err := reload.ParseS3URL("s3://bucket/path/to/b.tar.gz"); err != nil || l.Bucket != "bucket" || l.Key != "path/to/b.tar.gz" || l.String() != "s3://bucket/path/to/b.tar.gz" {
 		t.Fatalf("%+v %v", l, err)
 	}
 	for _, bad := range []string{"", "https://bucket/key", "s3://bucket", "s3://bucket/", "s3:///key"} {
-		if _, err := ParseS3URL(bad); err == nil {
+		if _, err := reload.ParseS3URL(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}

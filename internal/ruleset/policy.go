@@ -2,19 +2,18 @@ package ruleset
 
 import (
 	"github.com/trailhound/trailhound/internal/alert"
-	"github.com/trailhound/trailhound/internal/pipeline"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/team"
 )
 
-// Apply runs the policy of the team that owns the alert's rule (pipeline.Policy): a
+// Apply runs the policy of the team that owns the alert's rule (pipeline.RuleSet): a
 // break-glass principal raises the alert's severity and notes it in context.break_glass; a
 // matching suppression keeps it from delivery. Built-in alerts are never touched: a team's
 // policy covers its own rules only.
-func (s *Set) Apply(a *alert.Alert) (pipeline.Suppression, bool) {
+func (s *Set) Apply(a *alert.Alert) (team.Suppressed, bool) {
 	p := s.Teams[a.Rule.Team]
 	if p == nil {
-		return pipeline.Suppression{}, false
+		return team.Suppressed{}, false
 	}
 	sev, _ := rule.ParseSeverity(a.Severity)
 	d := p.Policy.Decide(team.Facts{
@@ -26,10 +25,10 @@ func (s *Set) Apply(a *alert.Alert) (pipeline.Suppression, bool) {
 		a.BreakGlass(d.Severity, p.Team, d.BreakGlass.ActorARN, d.BreakGlass.Owner, d.BreakGlass.Reason)
 	case d.Suppressed != nil:
 		sp := d.Suppressed
-		return pipeline.Suppression{
+		return team.Suppressed{
 			ID: sp.ID, Team: p.Team, Owner: sp.Owner, Reason: sp.Reason, Expires: sp.Expires.String(),
 			AlertID: a.ID, RuleID: a.Rule.ID,
 		}, true
 	}
-	return pipeline.Suppression{}, false
+	return team.Suppressed{}, false
 }

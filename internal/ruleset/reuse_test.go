@@ -18,7 +18,7 @@ func TestBuildReusesCompiledPacks(t *testing.T) {
 		t.Fatal(err)
 	}
 	builtinRule := func(s *Set) any {
-		sel := s.Engine.Select("iam.amazonaws.com", "UpdateAccessKey")
+		sel := s.Engine.Select("iam.amazonaws.com", "UpdateAccessKey").Rules()
 		if len(sel) == 0 {
 			t.Fatal("no built-in rule for UpdateAccessKey")
 		}

@@ -1,11 +1,13 @@
-// Package ruleset assembles the rules a detector runs: the built-in pack plus team packs
-// from directories or a bundle, each compiled on its own (internal/engine), so that a team
-// pack that fails to load or compile is reported (Broken: an error naming the pack, rule
-// errors for the events its rules declared, a health alert) while every other pack keeps
-// working. On a reload, a team whose new pack is broken keeps its previous pack.
-//
-// A Set also applies team policy to alerts (suppressions, break-glass) for the pipeline, and
-// carries the org tuning file's policy (internal/tuning).
+// Package ruleset is the one runtime of rule packs: it assembles the rules a detector runs,
+// the built-in pack plus team packs from directories or a signed bundle, each compiled on its
+// own (internal/engine), so that a team pack that fails to load or compile is reported
+// (Broken: an error naming the pack, rule errors for the events its rules declared, a health
+// alert) while every other pack keeps working; on a reload (runtime.go, internal/reload), a
+// team whose new pack is broken keeps its previous pack. A Set is what the pipeline runs
+// (pipeline.RuleSet): what a record selects, the teams' policy (suppressions, break-glass)
+// and the org tuning file's (internal/tuning). The Runtime keeps the active Set of a process,
+// routes its alerts over the teams' routes (internal/route) and hands over the health alerts
+// it owes, which the pipeline delivers.
 package ruleset
 
 import (
@@ -14,12 +16,12 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/trailhound/trailhound/internal/engine"
-	"github.com/trailhound/trailhound/internal/pipeline"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/team"
 	"github.com/trailhound/trailhound/internal/tuning"
@@ -57,8 +59,14 @@ type Options struct {
 	// Revision names where the candidates came from (a bundle's revision and ETag), for
 	// logs and health alerts.
 	Revision string
-	// Now is the clock suppressions expire on; time.Now when nil.
+	// Now is the clock suppressions and tuning exceptions expire on; time.Now when nil.
 	Now func() time.Time
+	// PackDeadline bounds the time one team pack's rules take together on one event;
+	// DefaultPackDeadline when zero.
+	PackDeadline time.Duration
+	// InputLimit is the record size in bytes above which team rules are not evaluated;
+	// DefaultInputLimit when zero.
+	InputLimit int
 }
 
 // Set is a compiled, ready rule set. It is immutable and safe for concurrent use.
@@ -73,9 +81,14 @@ type Set struct {
 	// Tuning is the org tuning file's policy, validated against these rules (KnownRules);
 	// nil when there is none. Set it before the Set is used.
 	Tuning *tuning.Policy
+	// InputLimit is the record size in bytes above which team rules are not evaluated (see
+	// Select).
+	InputLimit int
 
-	byEvent map[rule.EventRef][]*Broken
-	now     func() time.Time
+	byEvent   map[rule.EventRef][]*Broken
+	now       func() time.Time
+	tunerOnce sync.Once
+	tuner     *tuning.Applier
 }
 
 // Broken is a team pack that failed to load or compile.
@@ -102,9 +115,12 @@ func (b *Broken) Error() string {
 // packs are listed in Set.Broken; a team that had a pack in opts.Previous keeps it. Build
 // fails only when the built-in pack or the lib does not compile, which is a build defect.
 func Build(ctx context.Context, builtin *rule.Pack, cands []Candidate, opts Options) (*Set, error) {
-	s := &Set{Teams: map[string]*team.Pack{}, Revision: opts.Revision, byEvent: map[rule.EventRef][]*Broken{}, now: opts.Now}
+	s := &Set{Teams: map[string]*team.Pack{}, Revision: opts.Revision, byEvent: map[rule.EventRef][]*Broken{}, now: opts.Now, InputLimit: opts.InputLimit}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.InputLimit <= 0 {
+		s.InputLimit = DefaultInputLimit
 	}
 	brokenBy := map[string]*Broken{}
 	origins := map[string]string{}
@@ -172,7 +188,7 @@ func Build(ctx context.Context, builtin *rule.Pack, cands []Candidate, opts Opti
 // FromEngine is the set of an engine compiled from the built-in pack alone: no team packs.
 // It saves compiling the built-in pack twice when there are no team packs to add.
 func FromEngine(eng *engine.Engine) *Set {
-	return &Set{Engine: eng, Teams: map[string]*team.Pack{}, byEvent: map[rule.EventRef][]*Broken{}, now: time.Now}
+	return &Set{Engine: eng, Teams: map[string]*team.Pack{}, byEvent: map[rule.EventRef][]*Broken{}, now: time.Now, InputLimit: DefaultInputLimit}
 }
 
 // compile builds an engine from the built-in pack and the active team packs, moving team
@@ -187,7 +203,11 @@ func (s *Set) compile(ctx context.Context, builtin *rule.Pack, opts Options, reu
 	for _, t := range teams {
 		packs = append(packs, s.Teams[t].Rules)
 	}
-	eng, errs := engine.New(ctx, packs, engine.Options{Lib: opts.Lib, Deadline: opts.Deadline, Reuse: reuse})
+	packDeadline := opts.PackDeadline
+	if packDeadline <= 0 {
+		packDeadline = DefaultPackDeadline
+	}
+	eng, errs := engine.New(ctx, packs, engine.Options{Lib: opts.Lib, Deadline: opts.Deadline, Reuse: reuse, PackDeadline: packDeadline, TrustedTeam: BuiltinTeam})
 	for _, err := range errs {
 		var pe *engine.PackError
 		if !errors.As(err, &pe) || pe.Team == builtin.Team || pe.Pack == "lib" {
@@ -225,7 +245,7 @@ func events(p *rule.Pack) []rule.EventRef {
 
 // Unavailable returns a rule error for each broken team pack, not replaced by a previous
 // one, whose rules declared this event: the event was not evaluated by that team's rules
-// (pipeline.Unavailable).
+// (pipeline.RuleSet).
 func (s *Set) Unavailable(eventSource, eventName string) []error {
 	bs := s.byEvent[rule.EventRef{Source: eventSource, Name: eventName}]
 	if len(bs) == 0 {
@@ -285,13 +305,17 @@ func orNone(s string) string {
 	return s
 }
 
-// BuiltinTeam is the Team of the built-in pack's rules.
-const BuiltinTeam = pipeline.BuiltinTeam
+// BuiltinTeam is the Team of the built-in pack's rules; every other team is a team pack.
+const BuiltinTeam = "builtin"
 
 // DefaultInputLimit is the record size above which team rules are not evaluated
-// (pipeline.Pipeline.TeamInputLimit): 64 KiB, far above ordinary IAM records, so a team
-// rule's cost stays bounded on the rare huge record. Built-in rules still evaluate it.
+// (Set.InputLimit): 64 KiB, far above ordinary IAM records, so a team rule's cost stays
+// bounded on the rare huge record. Built-in rules still evaluate it.
 const DefaultInputLimit = 64 << 10
+
+// DefaultPackDeadline bounds the time one team pack's rules may take together on one event
+// (Options.PackDeadline); the built-in pack is bound only by each rule's deadline.
+const DefaultPackDeadline = 500 * time.Millisecond
 
 // NotLoadedError is the rule error of an event that a broken team pack's rules declared:
 // they did not evaluate it. The load error itself is reported once, when the set is built.

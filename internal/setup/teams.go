@@ -6,19 +6,19 @@ import (
 	"sync"
 
 	"github.com/trailhound/trailhound/internal/engine"
-	"github.com/trailhound/trailhound/internal/pipeline"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/ruleset"
 	"github.com/trailhound/trailhound/internal/settings"
+	"github.com/trailhound/trailhound/internal/team"
 )
 
 // RuleDeadline and PackDeadline bound the time one rule, and one team pack's rules together,
-// may take on one event (engine.Options.Deadline, pipeline.Pipeline.PackDeadline). Tests make
+// may take on one event (engine.Options.Deadline, ruleset.Options.PackDeadline). Tests make
 // them generous (TestMain in internal/cli and internal/function), so that their verdicts
 // never depend on the machine's speed.
 var (
 	RuleDeadline = engine.DefaultDeadline
-	PackDeadline = pipeline.DefaultPackDeadline
+	PackDeadline = ruleset.DefaultPackDeadline
 )
 
 // TeamDirs returns the --rules directories, or those of TEAMS_CONFIG when none was given.
@@ -49,19 +49,8 @@ func CompiledBuiltin(ctx context.Context) (*rule.Pack, *engine.Engine, error) {
 	return builtinCache.pack, builtinCache.eng, builtinCache.err
 }
 
-// WithTeams wires a rule set's team side into a pipeline: policy, broken packs, the input
-// size cap and the per-pack deadline.
-func WithTeams(p *pipeline.Pipeline, set *ruleset.Set) {
-	p.Engine = set.Engine
-	p.Policy = set
-	p.Unloaded = set
-	p.TeamInputLimit = ruleset.DefaultInputLimit
-	p.PackDeadline = PackDeadline
-	WithTuning(p, set)
-}
-
 // SuppressionLine describes a suppressed alert for logs and stderr.
-func SuppressionLine(s pipeline.Suppression) string {
+func SuppressionLine(s team.Suppressed) string {
 	return fmt.Sprintf("alert %s of rule %s suppressed by %s (team %s, owner %s, expires %s): %s",
 		s.AlertID, s.RuleID, s.ID, s.Team, s.Owner, s.Expires, s.Reason)
 }

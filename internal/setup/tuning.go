@@ -6,7 +6,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/trailhound/trailhound/internal/pipeline"
 	"github.com/trailhound/trailhound/internal/ruleset"
 	"github.com/trailhound/trailhound/internal/settings"
 	"github.com/trailhound/trailhound/internal/tuning"
@@ -49,15 +48,4 @@ func LoadTuning(path string, set *ruleset.Set, now time.Time) (*tuning.Policy, e
 		return nil, err
 	}
 	return tuning.Load(path, data, now, set.KnownRules())
-}
-
-// WithTuning wires a set's tuning policy into a pipeline. Staged alerts are delivered when
-// the tuning file has staging routes (the Lambda's router sends them there); the CLI sets
-// StagingRoute itself, as it prints staged alerts marked.
-func WithTuning(p *pipeline.Pipeline, set *ruleset.Set) {
-	if set.Tuning == nil {
-		return
-	}
-	p.Tuning = &tuning.Applier{Policy: set.Tuning, Now: p.Now}
-	p.StagingRoute = !set.Tuning.File.StagingRoutes.Empty()
 }

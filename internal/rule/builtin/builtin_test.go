@@ -1,6 +1,15 @@
 package builtin
 
-import "testing"
+import (
+	"bytes"
+	"flag"
+	"os"
+	"reflect"
+	"testing"
+
+	"github.com/trailhound/trailhound/internal/rule"
+	"github.com/trailhound/trailhound/rules"
+)
 
 func TestLoad(t *testing.T) {
 	first, err := Load()
@@ -22,5 +31,121 @@ func TestLoad(t *testing.T) {
 		if second.Modules[name] == m {
 			t.Fatalf("%s: the packs share a module", name)
 		}
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite metadata.json from the embedded pack")
+
+// TestPrereadCurrent keeps metadata.json equal to the annotations of the embedded pack, so
+// that no start parses METADATA YAML (a stale entry would only be ignored, at that cost).
+func TestPrereadCurrent(t *testing.T) {
+	want, err := rule.ReadPreread("rules", rules.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := rule.EncodePreread(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile("metadata.json", b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if !bytes.Equal(b, prereadJSON) {
+		t.Fatal("metadata.json is not the embedded pack's annotations: run go generate ./internal/rule/builtin/")
+	}
+}
+
+// TestPrereadLoadsAlike loads the embedded pack with and without the table: the same rules,
+// metadata included, and the same modules.
+func TestPrereadLoadsAlike(t *testing.T) {
+	with, err := rule.LoadPreread("builtin", "builtin", "rules", rules.FS, preread())
+	if err != nil {
+		t.Fatal(err)
+	}
+	without, err := rule.Load("builtin", "builtin", "rules", rules.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(preread()) != len(without.Modules) {
+		t.Fatalf("the table holds %d modules, the pack %d", len(preread()), len(without.Modules))
+	}
+	if !reflect.DeepEqual(with.Rules, without.Rules) {
+		for i := range without.Rules {
+			if i < len(with.Rules) && !reflect.DeepEqual(with.Rules[i], without.Rules[i]) {
+				t.Errorf("%s: preread %+v, parsed %+v", without.Rules[i].File, with.Rules[i], without.Rules[i])
+			}
+		}
+		t.Fatalf("rules differ: %d preread, %d parsed", len(with.Rules), len(without.Rules))
+	}
+	for name, m := range without.Modules {
+		w, ok := with.Modules[name]
+		if !ok {
+			t.Fatalf("%s: missing from the preread load", name)
+		}
+		// The same module but for the annotations, which the preread load leaves unparsed.
+		bare := *m
+		bare.Annotations = nil
+		if !bare.Equal(w) {
+			t.Errorf("%s: modules differ", name)
+		}
+	}
+}
+
+// TestPrereadStaleEntryIgnored: an entry whose source changed is not used; the module's own
+// METADATA is read.
+func TestPrereadStaleEntryIgnored(t *testing.T) {
+	pre := rule.Preread{}
+	for name, e := range preread() {
+		if e.Rule != nil {
+			stale := *e.Rule
+			stale.Title = "stale title"
+			e.Rule = &stale
+		}
+		e.CRC32 = ^e.CRC32
+		pre[name] = e
+	}
+	p, err := rule.LoadPreread("builtin", "builtin", "rules", rules.FS, pre)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range p.Rules {
+		if r.Title == "stale title" {
+			t.Fatalf("%s: a stale entry was used", r.File)
+		}
+	}
+	// And a matching entry is used: the same table with the real hashes gives its title.
+	for name, e := range preread() {
+		if e.Rule != nil {
+			e2 := pre[name]
+			e2.CRC32 = e.CRC32
+			pre[name] = e2
+		}
+	}
+	p, err = rule.LoadPreread("builtin", "builtin", "rules", rules.FS, pre)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Rules) == 0 || p.Rules[0].Title != "stale title" {
+		t.Fatal("a matching entry was not used")
+	}
+	// An entry that does not fit its module (no rule for a module that defines alert) is not
+	// used either: the module's METADATA is read.
+	for name, e := range preread() {
+		e.Rule = nil
+		pre[name] = e
+	}
+	p, err = rule.LoadPreread("builtin", "builtin", "rules", rules.FS, pre)
+	if err != nil {
+		t.Fatal(err)
+	}
+	without, err := rule.Load("builtin", "builtin", "rules", rules.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(p.Rules, without.Rules) {
+		t.Fatal("entries without their rule changed the rules")
 	}
 }

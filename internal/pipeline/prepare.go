@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,16 +11,15 @@ import (
 	"github.com/trailhound/trailhound/internal/event"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/state"
+	"github.com/trailhound/trailhound/internal/team"
 )
 
-// This file splits Deliver in two, so the stateless part of a record's delivery can run
-// apart from the stateful part, on another machine and at another time (a backtest's map
-// and reduce phases, internal/backtest). Prepare builds the record's alerts and asks the team
-// policy about each: it changes nothing and is safe for concurrent use. Settle applies state
-// (team suppression counts, idempotency, the dedup and threshold windows), sends, counts the
-// outcome and reports the errors; it must see candidates one at a time in input order, as
-// Deliver must. A Candidate encodes to JSON and back without loss, so Settle of a decoded
-// candidate does what Settle of the original does.
+// This file is the prepare stage, the stateless first half of Deliver, so it can run apart
+// from the stateful half (Settle, settle.go), on another machine and at another time (a
+// backtest's map and reduce phases, internal/backtest). Prepare builds the record's alerts
+// and asks the team policy about each: it changes nothing and is safe for concurrent use. A
+// Candidate encodes to JSON and back without loss, so Settle of a decoded candidate does
+// what Settle of the original does.
 
 // Candidate is an evaluated record's outcome so far and the alerts its findings built,
 // before any state was applied.
@@ -46,9 +44,9 @@ type Candidate struct {
 
 // CandidateAlert is one built alert, and the team suppression that matched it, if any.
 type CandidateAlert struct {
-	Alert      *alert.Alert `json:"alert"`
-	Suppressed *Suppression `json:"suppressed,omitempty"`
-	rule       *rule.Rule   // the rule that raised it; looked up by id when decoded
+	Alert      *alert.Alert     `json:"alert"`
+	Suppressed *team.Suppressed `json:"suppressed,omitempty"`
+	rule       *rule.Rule       // the rule that raised it; looked up by id when decoded
 }
 
 // Prepare builds ev's alerts and applies the team policy's decision to each (escalation,
@@ -57,14 +55,14 @@ func (p *Pipeline) Prepare(ev *Evaluated) *Candidate {
 	c := &Candidate{Origin: ev.rec.Origin, EventTime: ev.rec.EventTime, Outcome: ev.res.Outcome, RuleError: len(ev.ruleErrs) > 0}
 	c.Warnings = append(c.Warnings, ev.warnings...)
 	c.Errs = append(c.Errs, ev.res.Errs...)
-	if len(ev.findings) == 0 {
+	if len(ev.eval.Findings) == 0 {
 		return c
 	}
 	now := time.Now
 	if p.Now != nil {
 		now = p.Now
 	}
-	enrichment := enrichmentDoc(ev.enrichment)
+	enrichment := ev.eval.Enrichment.Doc()
 	// Event time is a claim: one ahead of the trusted clock is flagged in its alerts (Settle
 	// keeps it from moving any window).
 	clock, clockName := p.trustedClock(ev.rec.Origin, now)
@@ -72,8 +70,8 @@ func (p *Pipeline) Prepare(ev *Evaluated) *Candidate {
 	if evTime, err := event.ParseTime(ev.rec.EventTime); err == nil {
 		ahead = state.Ahead(evTime, clock)
 	}
-	fields := engine.ReadRecordFields(ev.input) // what the alerts copy from the record
-	for _, f := range ev.findings {
+	fields := engine.ReadRecordFields(ev.eval.Input) // what the alerts copy from the record
+	for _, f := range ev.eval.Findings {
 		if p.disabled(f) {
 			c.Disabled = append(c.Disabled, f.Rule.ID)
 			continue
@@ -83,7 +81,7 @@ func (p *Pipeline) Prepare(ev *Evaluated) *Candidate {
 			c.Warnings = append(c.Warnings, fmt.Errorf("%s: rule %s raised %d findings for one event: the first %d became alerts, %d were left out (engine.MaxFindings)",
 				ev.rec.Origin, f.Rule.ID, f.Of, engine.MaxFindings, f.Excess))
 		}
-		a, err := alert.Build(alert.Input{Finding: f, Record: ev.rec, Fields: fields, Actor: ev.actor, ActorErr: ev.actorErr, Context: findingContext(f, enrichment, ev.notes), Now: now()})
+		a, err := alert.Build(alert.Input{Finding: f, Record: ev.rec, Fields: fields, Actor: ev.eval.Actor, ActorErr: ev.eval.ActorErr, Context: findingContext(f, enrichment, ev.eval.Notes), Now: now()})
 		if err != nil {
 			c.Errs = append(c.Errs, fmt.Errorf("%s: rule %s: %w", ev.rec.Origin, f.Rule.ID, err))
 			c.Outcome = RuleError
@@ -93,41 +91,13 @@ func (p *Pipeline) Prepare(ev *Evaluated) *Candidate {
 			a.FlagEventTimeAhead(ev.rec.EventTime, clock, clockName, ahead)
 		}
 		ca := CandidateAlert{Alert: &a, rule: f.Rule}
-		if p.Policy != nil {
-			if s, ok := p.Policy.Apply(&a); ok {
-				ca.Suppressed = &s
-			}
+		if s, ok := p.Rules.Apply(&a); ok {
+			suppressed := s // allocated only for a suppressed alert
+			ca.Suppressed = &suppressed
 		}
 		c.Alerts = append(c.Alerts, ca)
 	}
 	return c
-}
-
-// Settle finishes a candidate: it applies state to its alerts and delivers them, counts the
-// record's outcome and reports its warnings and errors.
-func (p *Pipeline) Settle(ctx context.Context, c *Candidate) Result {
-	for _, w := range c.Warnings {
-		p.report(w)
-	}
-	res := Result{Outcome: c.Outcome, Errs: append([]error(nil), c.Errs...)}
-	for _, id := range c.Disabled {
-		p.Counts.disabledBy(id)
-	}
-	p.Counts.capped.Add(int64(c.Capped))
-	if len(c.Alerts) > 0 {
-		p.deliver(ctx, c, &res)
-	}
-	if c.RuleError && res.Outcome != SinkFailed {
-		res.Outcome = RuleError
-	}
-	p.Counts.Add(res.Outcome)
-	if res.Outcome == Suppressed && len(res.Reasons) > 0 {
-		p.Counts.suppressed(res.Reasons[0])
-	}
-	for _, err := range res.Errs {
-		p.report(err)
-	}
-	return res
 }
 
 // MalformedCandidate is an input that could not be decoded: Settle counts and reports it as
@@ -139,20 +109,6 @@ func MalformedCandidate(err error) *Candidate {
 		c.Origin = de.Origin
 	}
 	return c
-}
-
-// ruleOf is the rule that raised a candidate alert: the one Prepare saw, or for a decoded
-// candidate the loaded rule with its id (nil if none is loaded).
-func (p *Pipeline) ruleOf(ca *CandidateAlert) *rule.Rule {
-	if ca.rule != nil {
-		return ca.rule
-	}
-	for _, r := range p.Engine.Rules() {
-		if r.ID == ca.Alert.Rule.ID {
-			return r
-		}
-	}
-	return nil
 }
 
 // candidateJSON is a Candidate's encoding: errors as their messages.

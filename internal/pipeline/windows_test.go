@@ -91,9 +91,9 @@ func evt(name, actor, user, id string, minutes float64) event.Record {
 
 type mfaEnricher struct{ calls int }
 
-func (m *mfaEnricher) Enrich(_ context.Context, lookups []string, _ ast.Value) (ast.Value, []string) {
+func (m *mfaEnricher) Enrich(_ context.Context, lookups []string, _ engine.RuleInput) (engine.Enrichment, []string) {
 	m.calls++
-	return ast.MustParseTerm(`{"reference_time": "2026-03-01T10:00:00Z", "unavailable": ["target_tags"], "target": {"user_name": "bob", "exists": true, "mfa": {"enabled": false, "devices": []}, "tags": {"tags": {}}}}`).Value,
+	return engine.NewEnrichment(ast.MustParseTerm(`{"reference_time": "2026-03-01T10:00:00Z", "unavailable": ["target_tags"], "target": {"user_name": "bob", "exists": true, "mfa": {"enabled": false, "devices": []}, "tags": {"tags": {}}}}`).Value),
 		[]string{"enrichment unavailable: target_tags: AccessDenied: no"}
 }
 
@@ -101,7 +101,7 @@ func TestDedupRedeliversTheFirstAlert(t *testing.T) {
 	ctx := context.Background()
 	sink := &recordingSink{}
 	enr := &mfaEnricher{}
-	p := &Pipeline{Engine: windowEngine(t), Sink: sink, Idempotency: state.NewMemory(), Enricher: enr}
+	p := &Pipeline{Rules: rulesOf(windowEngine(t)), Sink: sink, Idempotency: state.NewMemory(), Enricher: enr}
 
 	first := p.Process(ctx, evt("UpdateAccessKey", "mallory", "bob", "e1", 0))
 	if first.Outcome != Alerted || len(first.Alerts) != 1 || first.Alerts[0].Dedup.Count != 1 {
@@ -170,7 +170,7 @@ func TestThresholdRaisesOneAlertPerActor(t *testing.T) {
 	ctx := context.Background()
 	run := func(recs []event.Record) (map[string]*alert.Alert, *Pipeline, []Result) {
 		sink := &recordingSink{}
-		p := &Pipeline{Engine: windowEngine(t), Sink: sink, Idempotency: state.NewMemory(), Windows: state.NewMemoryWindows()}
+		p := &Pipeline{Rules: rulesOf(windowEngine(t)), Sink: sink, Idempotency: state.NewMemory(), Windows: state.NewMemoryWindows()}
 		var results []Result
 		for _, r := range recs {
 			results = append(results, p.Process(ctx, r))
@@ -252,7 +252,7 @@ func (s *flakySink) Send(ctx context.Context, as []*alert.Alert) error {
 func TestWindowDeliveryRetry(t *testing.T) {
 	ctx := context.Background()
 	sink := &flakySink{}
-	p := &Pipeline{Engine: windowEngine(t), Sink: sink, Idempotency: state.NewMemory(), Windows: state.NewMemoryWindows()}
+	p := &Pipeline{Rules: rulesOf(windowEngine(t)), Sink: sink, Idempotency: state.NewMemory(), Windows: state.NewMemoryWindows()}
 	p.Process(ctx, evt("DeleteAccessKey", "mallory", "u1", "m1", 1))
 	p.Process(ctx, evt("DeleteAccessKey", "mallory", "u2", "m2", 2))
 	sink.fail = true
@@ -283,7 +283,7 @@ func TestWindowDeliveryRetry(t *testing.T) {
 // window Lateness behind the latest events is still there, and one far behind is forgotten.
 func TestDedupRedeliveryAmongManyWindows(t *testing.T) {
 	ctx := context.Background()
-	p := &Pipeline{Engine: windowEngine(t), Sink: &recordingSink{}, Idempotency: state.NewMemory(), Windows: state.NewMemoryWindows()}
+	p := &Pipeline{Rules: rulesOf(windowEngine(t)), Sink: &recordingSink{}, Idempotency: state.NewMemory(), Windows: state.NewMemoryWindows()}
 	first := p.Process(ctx, evt("UpdateAccessKey", "mallory", "bob", "e1", 0))
 	if first.Outcome != Alerted {
 		t.Fatalf("first event: %+v", first)

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -15,6 +16,8 @@ import (
 	"github.com/trailhound/trailhound/internal/event"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/internal/state"
+	"github.com/trailhound/trailhound/internal/team"
+	"github.com/trailhound/trailhound/internal/tuning"
 )
 
 const teamRule = `# METADATA
@@ -53,10 +56,11 @@ alert contains {"msg": "never"} if {
 }
 `
 
-// newTeamPipeline is newPipeline with team packs beside the built-in test pack.
-func newTeamPipeline(t *testing.T, s Sink, teams map[string]string) *Pipeline {
+// newTeamPipeline is newPipeline with team packs beside the built-in test pack;
+// packDeadline, when > 0, is the engine's PackDeadline (TestPackDeadline).
+func newTeamPipeline(t *testing.T, s Sink, teams map[string]string, packDeadline time.Duration) *Pipeline {
 	t.Helper()
-	builtin, err := rule.Load("p", BuiltinTeam, "rules", fstest.MapFS{"r.rego": {Data: []byte(testRule)}, "lib/ct.rego": {Data: []byte(lib)}})
+	builtin, err := rule.Load("p", builtinTeam, "rules", fstest.MapFS{"r.rego": {Data: []byte(testRule)}, "lib/ct.rego": {Data: []byte(lib)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,23 +74,74 @@ func newTeamPipeline(t *testing.T, s Sink, teams map[string]string) *Pipeline {
 	}
 	// A per-rule deadline no healthy rule comes near however busy the machine; the pack
 	// deadline (TestPackDeadline) is what cuts the endless team rule.
-	e, errs := engine.New(context.Background(), packs, engine.Options{Lib: libOf(builtin), Deadline: testDeadline})
+	e, errs := engine.New(context.Background(), packs, engine.Options{Lib: libOf(builtin), Deadline: testDeadline, PackDeadline: packDeadline, TrustedTeam: builtinTeam})
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	return &Pipeline{Engine: e, Sink: s, Idempotency: state.NewMemory()}
+	return &Pipeline{Rules: rulesOf(e), Sink: s, Idempotency: state.NewMemory()}
 }
+
+// builtinTeam is the team of the test's built-in pack.
+const builtinTeam = "builtin"
+
+// testRules is the RuleSet of the tests: the engine's selection (with team rules left out
+// of records over limit bytes when limit > 0), and the team policy, unloaded packs and
+// tuning the test sets.
+type testRules struct {
+	eng    *engine.Engine
+	policy interface {
+		Apply(*alert.Alert) (team.Suppressed, bool)
+	}
+	unloaded fakeUnloaded
+	tuning   tuning.Tuner
+	limit    int
+}
+
+func rulesOf(e *engine.Engine) *testRules { return &testRules{eng: e} }
+
+// rulesIn is p's testRules, for a test to change.
+func rulesIn(p *Pipeline) *testRules { return p.Rules.(*testRules) }
+
+func (r *testRules) Select(eventSource, eventName string, size int) (engine.Selection, error) {
+	sel := r.eng.Select(eventSource, eventName)
+	if r.limit <= 0 || size <= r.limit {
+		return sel, nil
+	}
+	kept := sel.Without(func(x *rule.Rule) bool { return x.Team != builtinTeam })
+	if n := sel.Len() - kept.Len(); n > 0 {
+		return kept, fmt.Errorf("record of %d bytes is over the %d-byte limit for team rules: %d team rule(s) not evaluated", size, r.limit, n)
+	}
+	return sel, nil
+}
+
+func (r *testRules) Unavailable(eventSource, eventName string) []error {
+	if r.unloaded == nil {
+		return nil
+	}
+	return r.unloaded.Unavailable(eventSource, eventName)
+}
+
+func (r *testRules) Rules() []*rule.Rule { return r.eng.Rules() }
+
+func (r *testRules) Apply(a *alert.Alert) (team.Suppressed, bool) {
+	if r.policy == nil {
+		return team.Suppressed{}, false
+	}
+	return r.policy.Apply(a)
+}
+
+func (r *testRules) Tuner() tuning.Tuner { return r.tuning }
 
 type fakePolicy struct{ suppress, escalate string }
 
-func (f fakePolicy) Apply(a *alert.Alert) (Suppression, bool) {
+func (f fakePolicy) Apply(a *alert.Alert) (team.Suppressed, bool) {
 	switch a.Rule.ID {
 	case f.suppress:
-		return Suppression{ID: "PAY-S-001", Team: a.Rule.Team, Owner: "alice", Reason: "rotation job", Expires: "2026-12-31", AlertID: a.ID, RuleID: a.Rule.ID}, true
+		return team.Suppressed{ID: "PAY-S-001", Team: a.Rule.Team, Owner: "alice", Reason: "rotation job", Expires: "2026-12-31", AlertID: a.ID, RuleID: a.Rule.ID}, true
 	case f.escalate:
 		a.Severity = "CRITICAL"
 	}
-	return Suppression{}, false
+	return team.Suppressed{}, false
 }
 
 type fakeUnloaded map[string]error
@@ -101,10 +156,10 @@ func (f fakeUnloaded) Unavailable(_, name string) []error {
 func TestTeamSuppressionIsCountedAndReported(t *testing.T) {
 	ctx := context.Background()
 	sink := &recordingSink{}
-	p := newTeamPipeline(t, sink, map[string]string{"pay": teamRule})
-	p.Policy = fakePolicy{suppress: "PAY-001"}
-	var told []Suppression
-	p.OnSuppress = func(o event.Origin, s Suppression) { told = append(told, s) }
+	p := newTeamPipeline(t, sink, map[string]string{"pay": teamRule}, 0)
+	rulesIn(p).policy = fakePolicy{suppress: "PAY-001"}
+	var told []team.Suppressed
+	p.OnSuppress = func(o event.Origin, s team.Suppressed) { told = append(told, s) }
 
 	r := p.Process(ctx, rec("svc", "Inactive", "e1"))
 	if r.Outcome != Suppressed || len(r.Reasons) != 1 || r.Reasons[0] != ReasonSuppression || len(sink.alerts) != 0 {
@@ -123,7 +178,7 @@ func TestTeamSuppressionIsCountedAndReported(t *testing.T) {
 	if s := p.Counts.Summary(); !strings.Contains(s, "suppression=1") || !strings.Contains(s, "by suppression: PAY-S-001=1") {
 		t.Fatalf("summary %q", s)
 	}
-	p.Policy = fakePolicy{escalate: "PAY-001"}
+	rulesIn(p).policy = fakePolicy{escalate: "PAY-001"}
 	r = p.Process(ctx, rec("svc", "Inactive", "e3"))
 	if r.Outcome != Alerted || r.Alerts[0].Severity != "CRITICAL" || p.Counts.MaxSeverity() != rule.Critical {
 		t.Fatalf("escalated alert: %+v", r)
@@ -133,10 +188,10 @@ func TestTeamSuppressionIsCountedAndReported(t *testing.T) {
 func TestUnloadedPackMakesItsEventsRuleErrors(t *testing.T) {
 	ctx := context.Background()
 	sink := &recordingSink{}
-	p := newTeamPipeline(t, sink, nil)
+	p := newTeamPipeline(t, sink, nil, 0)
 	var reported []string
 	p.OnError = func(err error) { reported = append(reported, err.Error()) }
-	p.Unloaded = fakeUnloaded{
+	rulesIn(p).unloaded = fakeUnloaded{
 		"UpdateAccessKey": errors.New("team ledger: rule pack teams/ledger is not loaded"),
 		"CreateAccessKey": errors.New("team ledger: rule pack teams/ledger is not loaded"),
 	}
@@ -162,10 +217,10 @@ func TestUnloadedPackMakesItsEventsRuleErrors(t *testing.T) {
 func TestTeamInputLimit(t *testing.T) {
 	ctx := context.Background()
 	sink := &recordingSink{}
-	p := newTeamPipeline(t, sink, map[string]string{"pay": teamRule})
+	p := newTeamPipeline(t, sink, map[string]string{"pay": teamRule}, 0)
 	var reported []string
 	p.OnError = func(err error) { reported = append(reported, err.Error()) }
-	p.TeamInputLimit = 1024
+	rulesIn(p).limit = 1024
 
 	if r := p.Process(ctx, rec("svc", "Inactive", "e1")); r.Outcome != Alerted {
 		t.Fatalf("small record: team rule not evaluated: %v", r.Outcome)
@@ -187,12 +242,11 @@ func TestTeamInputLimit(t *testing.T) {
 func TestPackDeadline(t *testing.T) {
 	ctx := context.Background()
 	sink := &recordingSink{}
-	p := newTeamPipeline(t, sink, map[string]string{"slow": slowTeamRule, "pay": teamRule})
-	var reported []string
-	p.OnError = func(err error) { reported = append(reported, err.Error()) }
 	// Generous for the healthy packs however busy the machine; the endless rule never ends,
 	// so only this deadline lets the event through (else the test hangs to go test's timeout).
-	p.PackDeadline = 2 * time.Second
+	p := newTeamPipeline(t, sink, map[string]string{"slow": slowTeamRule, "pay": teamRule}, 2*time.Second)
+	var reported []string
+	p.OnError = func(err error) { reported = append(reported, err.Error()) }
 
 	r := p.Process(ctx, rec("spin", "Active", "e1"))
 	if r.Outcome != RuleError || len(r.Alerts) != 1 || r.Alerts[0].Rule.ID != "TH-P-001" {
@@ -226,31 +280,31 @@ type fakeTuning struct{ suppress, staged, disabled string }
 
 func (f fakeTuning) Disabled(id string) bool { return id == f.disabled }
 
-func (f fakeTuning) Tune(a *alert.Alert, _ []string) (Exception, bool) {
+func (f fakeTuning) Tune(a *alert.Alert, _ []string) (tuning.Applied, bool) {
 	if a.Rule.ID == f.staged {
 		a.Tuning = &alert.Tuning{Staged: true}
 	}
 	if a.Rule.ID == f.suppress {
-		return Exception{ID: "TUNE-9", Action: "suppress", AlertID: a.ID, RuleID: a.Rule.ID, SeverityBefore: a.Severity}, true
+		return tuning.Applied{ID: "TUNE-9", Action: "suppress", AlertID: a.ID, RuleID: a.Rule.ID, SeverityBefore: a.Severity}, true
 	}
-	return Exception{}, false
+	return tuning.Applied{}, false
 }
 
 type glassPolicy struct{}
 
-func (glassPolicy) Apply(a *alert.Alert) (Suppression, bool) {
+func (glassPolicy) Apply(a *alert.Alert) (team.Suppressed, bool) {
 	a.Context["break_glass"] = map[string]any{"actor_arn": "arn:aws:iam::111122223333:user/glass"}
 	a.Severity = "CRITICAL"
-	return Suppression{}, false
+	return team.Suppressed{}, false
 }
 
 func TestTuningExceptionsStagingAndBreakGlass(t *testing.T) {
 	ctx := context.Background()
 	sink := &recordingSink{}
-	p := newTeamPipeline(t, sink, map[string]string{"pay": teamRule})
-	p.Tuning = fakeTuning{suppress: "TH-P-001"}
-	var told []Exception
-	p.OnException = func(_ event.Origin, ex Exception) { told = append(told, ex) }
+	p := newTeamPipeline(t, sink, map[string]string{"pay": teamRule}, 0)
+	rulesIn(p).tuning = fakeTuning{suppress: "TH-P-001"}
+	var told []tuning.Applied
+	p.OnException = func(_ event.Origin, ex tuning.Applied) { told = append(told, ex) }
 	if r := p.Process(ctx, rec("bob", "Active", "e1")); r.Outcome != Suppressed || r.Reasons[0] != ReasonException || len(sink.alerts) != 0 {
 		t.Fatalf("exception: %+v", r)
 	}
@@ -259,14 +313,14 @@ func TestTuningExceptionsStagingAndBreakGlass(t *testing.T) {
 		t.Fatalf("told %+v, counts %s", told, p.Counts.Summary())
 	}
 	// Break-glass wins: an alert a team's break-glass principal raised is never tuned.
-	p.Policy = glassPolicy{}
+	rulesIn(p).policy = glassPolicy{}
 	if r := p.Process(ctx, rec("bob", "Active", "e2")); r.Outcome != Alerted || r.Alerts[0].Severity != "CRITICAL" {
 		t.Fatalf("break-glass alert: %+v", r)
 	}
-	p.Policy = nil
+	rulesIn(p).policy = nil
 
 	// A staged rule without a staging route: counted, not delivered; with one: delivered.
-	p.Tuning = fakeTuning{staged: "TH-P-001"}
+	rulesIn(p).tuning = fakeTuning{staged: "TH-P-001"}
 	if r := p.Process(ctx, rec("bob", "Active", "e3")); r.Outcome != Suppressed || r.Reasons[0] != ReasonStaged {
 		t.Fatalf("staged without route: %+v", r)
 	}
@@ -279,7 +333,7 @@ func TestTuningExceptionsStagingAndBreakGlass(t *testing.T) {
 	}
 
 	// A disabled rule is not evaluated; with EvaluateDisabled it is, and only counted.
-	p.Tuning = fakeTuning{disabled: "TH-P-001"}
+	rulesIn(p).tuning = fakeTuning{disabled: "TH-P-001"}
 	if r := p.Process(ctx, rec("bob", "Active", "e5")); r.Outcome != NoMatch {
 		t.Fatalf("disabled: %+v", r)
 	}

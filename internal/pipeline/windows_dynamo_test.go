@@ -66,7 +66,7 @@ func TestConcurrentPipelinesShareDynamoDB(t *testing.T) {
 	pipelines := make([]*Pipeline, workers)
 	for w := range workers {
 		dc := dynamoClient(t)
-		pipelines[w] = &Pipeline{Engine: eng, Sink: sink, Idempotency: state.NewDynamo(dc, table), Windows: state.NewDynamoWindows(dc, table)}
+		pipelines[w] = &Pipeline{Rules: rulesOf(eng), Sink: sink, Idempotency: state.NewDynamo(dc, table), Windows: state.NewDynamoWindows(dc, table)}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

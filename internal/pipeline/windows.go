@@ -32,21 +32,6 @@ type Windows interface {
 	Observe(ctx context.Context, s state.Spec, ev state.Event) (state.Decision, error)
 }
 
-// delivery collects what one record's findings deliver.
-type delivery struct {
-	fresh   []*alert.Alert // new alerts
-	updates []*alert.Alert // alerts re-delivered with the same id and a higher count
-	claims  []string       // idempotency claims to release when delivery fails
-	reasons []string       // why findings raised nothing new
-	clock   time.Time      // the record's trusted clock (state.Event.Clock)
-	// prior holds, per claimed alert, the destinations an earlier partly failed delivery
-	// reached (PartialDelivery): the sinks skip them.
-	prior map[string][]string
-	// owner is the idempotency claim each alert to deliver stands for (the claims are the
-	// per-event alert ids; a threshold alert or dedup update has an id of its own).
-	owner map[*alert.Alert]string
-}
-
 // windowUnavailable is a dedup window the state store could not answer for.
 type windowUnavailable struct{ err error }
 
@@ -61,19 +46,20 @@ func (p *Pipeline) windows() Windows {
 	return p.defaultWindows
 }
 
-// route decides what one built alert delivers: itself, or what its rule's window says.
-func (p *Pipeline) route(ctx context.Context, r *rule.Rule, a *alert.Alert, evTime time.Time, d *delivery) error {
+// observeWindow decides what one built alert delivers: itself, or what its rule's dedup or
+// threshold window says.
+func (p *Pipeline) observeWindow(ctx context.Context, r *rule.Rule, a *alert.Alert, evTime time.Time, d *delivery) error {
 	switch {
 	case r.Threshold != nil:
-		return p.routeThreshold(ctx, r, a, evTime, d)
+		return p.observeThreshold(ctx, r, a, evTime, d)
 	case r.Dedup != nil:
-		return p.routeDedup(ctx, r, a, evTime, d)
+		return p.observeDedup(ctx, r, a, evTime, d)
 	}
 	d.fresh = append(d.fresh, a)
 	return nil
 }
 
-func (p *Pipeline) routeDedup(ctx context.Context, r *rule.Rule, a *alert.Alert, evTime time.Time, d *delivery) error {
+func (p *Pipeline) observeDedup(ctx context.Context, r *rule.Rule, a *alert.Alert, evTime time.Time, d *delivery) error {
 	w := p.windows()
 	ev := state.Event{ID: a.ID, Time: evTime, Clock: d.clock}
 	if k, ok := w.(state.ValueKeeper); ok && k.KeepsValues() {
@@ -112,7 +98,7 @@ func (p *Pipeline) routeDedup(ctx context.Context, r *rule.Rule, a *alert.Alert,
 	return nil
 }
 
-func (p *Pipeline) routeThreshold(ctx context.Context, r *rule.Rule, a *alert.Alert, evTime time.Time, d *delivery) error {
+func (p *Pipeline) observeThreshold(ctx context.Context, r *rule.Rule, a *alert.Alert, evTime time.Time, d *delivery) error {
 	th := r.Threshold
 	fields := alert.Fields(a)
 	values := make([]string, len(th.By))

@@ -30,10 +30,10 @@ func TestSettleOfDecodedCandidatesMatchesDeliver(t *testing.T) {
 
 	var directErrs, splitErrs []string
 	directSink, splitSink := &recordingSink{}, &recordingSink{}
-	direct := &Pipeline{Engine: windowEngine(t), Sink: directSink, Idempotency: state.NewMemory(), Windows: state.NewMemoryWindows(), Now: now,
+	direct := &Pipeline{Rules: rulesOf(windowEngine(t)), Sink: directSink, Idempotency: state.NewMemory(), Windows: state.NewMemoryWindows(), Now: now,
 		OnError: func(err error) { directErrs = append(directErrs, err.Error()) }}
-	mapper := &Pipeline{Engine: windowEngine(t), Now: now} // no sink, no state: Prepare needs none
-	reducer := &Pipeline{Engine: windowEngine(t), Sink: splitSink, Idempotency: state.NewMemory(), Windows: state.NewMemoryWindows(), Now: now,
+	mapper := &Pipeline{Rules: rulesOf(windowEngine(t)), Now: now} // no sink, no state: Prepare needs none
+	reducer := &Pipeline{Rules: rulesOf(windowEngine(t)), Sink: splitSink, Idempotency: state.NewMemory(), Windows: state.NewMemoryWindows(), Now: now,
 		OnError: func(err error) { splitErrs = append(splitErrs, err.Error()) }}
 	for i, rec := range recs {
 		want := direct.Process(ctx, rec)
@@ -76,7 +76,7 @@ func TestCandidateDecodeRefusesBadOutcomes(t *testing.T) {
 		}
 	}
 	c := MalformedCandidate(&event.DecodeError{Origin: event.Origin{File: "f.json", Index: 3}, Err: fmt.Errorf("bad")})
-	p := &Pipeline{Engine: windowEngine(t)}
+	p := &Pipeline{Rules: rulesOf(windowEngine(t))}
 	if r := p.Settle(context.Background(), c); r.Outcome != Malformed || p.Counts.Get(Malformed) != 1 || c.Origin.File != "f.json" {
 		t.Fatalf("malformed candidate: %+v, %s", r, p.Counts.Summary())
 	}

@@ -1,0 +1,121 @@
+package rule
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"hash/crc32"
+	"io/fs"
+	"path"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// This file holds package annotations read ahead of time. Parsing a module's METADATA YAML is
+// about 40% of parsing the embedded pack, and the pack does not change after the binary is
+// built, so its annotations are read when it is built (internal/rule/builtin's generated
+// table) and parsing at start skips the YAML. An entry is used only for the exact source it
+// was read from: a stale entry (a module changed and the table not regenerated) is ignored and
+// the module parsed with its annotations, so a table can make a load slower, never different.
+
+// Preread holds modules' package annotations read ahead of time, keyed by file name as Load
+// names it (prefix joined with the path in the file system).
+type Preread map[string]PrereadModule
+
+// PrereadModule is one module's entry: the length and CRC-32 (IEEE) of its source, and the
+// rule it defines (nil for a helper module) with its metadata as validated when the table was
+// read. The checksum tells an edited module from the one the entry was read from (the table and
+// the modules are built into the same binary, so it guards against a forgotten regeneration,
+// not against a forger); SHA-256 of the pack would cost a cold start about 2% of its
+// instructions.
+type PrereadModule struct {
+	Size  int          `json:"size"`
+	CRC32 uint32       `json:"crc32"`
+	Rule  *PrereadRule `json:"rule,omitempty"`
+}
+
+// PrereadRule is a rule's metadata as Load reads it from the module's METADATA block.
+type PrereadRule struct {
+	Title       string   `json:"title"`
+	Description string   `json:"description,omitempty"`
+	Custom      Metadata `json:"custom"`
+}
+
+// matches reports whether the entry was read from src.
+func (e PrereadModule) matches(src string) bool {
+	return e.Size == len(src) && e.CRC32 == crc32.ChecksumIEEE([]byte(src))
+}
+
+// rule returns the rule the entry says mod defines, or ok false when the entry does not fit
+// the module (it defines alert and the entry holds no rule, or the other way round).
+func (e PrereadModule) rule(file, team string, mod *ast.Module) (r *Rule, ok bool) {
+	if definesAlert(mod) != (e.Rule != nil) {
+		return nil, false
+	}
+	if e.Rule == nil {
+		return nil, true
+	}
+	md := e.Rule.Custom
+	md.Title, md.Description = e.Rule.Title, e.Rule.Description
+	return &Rule{Metadata: md, Package: strings.TrimPrefix(mod.Package.Path.String(), "data."), File: file, Team: team}, true
+}
+
+// ReadPreread reads the package annotations of every module (not tests) under fsys, with file
+// names as Load gives them for prefix, and validates them as Load does: what a build stores
+// for LoadPreread. A module Load would refuse is an error.
+func ReadPreread(prefix string, fsys fs.FS) (Preread, error) {
+	out := Preread{}
+	err := fs.WalkDir(fsys, ".", func(file string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(file, ".rego") || strings.HasSuffix(file, "_test.rego") {
+			return nil
+		}
+		display := path.Join(prefix, file)
+		src, err := fs.ReadFile(fsys, file)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", display, err)
+		}
+		mod, err := ParseModule(display, string(src))
+		if err != nil {
+			return err
+		}
+		r, err := ruleFromModule(display, "", mod, packageAnnotation(mod))
+		if err != nil {
+			return err
+		}
+		e := PrereadModule{Size: len(src), CRC32: crc32.ChecksumIEEE(src)}
+		if r != nil {
+			md := r.Metadata
+			md.Title, md.Description = "", ""
+			e.Rule = &PrereadRule{Title: r.Title, Description: r.Description, Custom: md}
+		}
+		out[display] = e
+		return nil
+	})
+	return out, err
+}
+
+// DecodePreread reads a table written by EncodePreread.
+func DecodePreread(b []byte) (Preread, error) {
+	var p Preread
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("decode preread annotations: %w", err)
+	}
+	return p, nil
+}
+
+// EncodePreread writes p as indented JSON, keys sorted, so that a regenerated table diffs
+// cleanly.
+func EncodePreread(p Preread) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "\t")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(p); err != nil {
+		return nil, fmt.Errorf("encode preread annotations: %w", err)
+	}
+	return buf.Bytes(), nil
+}
