@@ -41,3 +41,54 @@ func RelaxGC() (release func()) {
 		})
 	}
 }
+
+// startMemoryLimit bounds the Go heap while the collector is off at start (HoldStartGC): a
+// cold start of the built-in pack allocates about 45 MB in all, so at this bound it collects
+// nothing, and an unusual start (a large team pack) collects as the limit nears instead of
+// growing without bound.
+const startMemoryLimit = 64 << 20
+
+var start struct {
+	held      bool
+	prevLimit int64
+}
+
+// HoldStartGC turns the collector off, bounded by startMemoryLimit, until ReleaseStartGC:
+// from package initialisation (internal/rule/builtin) until the first engine is compiled, a
+// process allocates its pack's parser and compiler garbage and would otherwise collect
+// several times on a young heap, for nothing it keeps. A GC percent other than the default
+// (GOGC set) is left alone, and a lower memory limit (GOMEMLIMIT) is kept.
+func HoldStartGC() {
+	gcHold.Lock()
+	defer gcHold.Unlock()
+	if start.held || gcHold.n > 0 {
+		return
+	}
+	if prev := debug.SetGCPercent(-1); prev != 100 {
+		debug.SetGCPercent(prev)
+		return
+	}
+	start.held = true
+	start.prevLimit = debug.SetMemoryLimit(-1)
+	if start.prevLimit > startMemoryLimit {
+		debug.SetMemoryLimit(startMemoryLimit)
+	}
+}
+
+// ReleaseStartGC ends HoldStartGC's hold (once; later calls do nothing): the default GC
+// percent and the memory limit come back, or loadGCPercent while a RelaxGC hold is on.
+func ReleaseStartGC() {
+	gcHold.Lock()
+	defer gcHold.Unlock()
+	if !start.held {
+		return
+	}
+	start.held = false
+	debug.SetMemoryLimit(start.prevLimit)
+	if gcHold.n > 0 {
+		gcHold.prev = 100 // what the last RelaxGC release restores
+		debug.SetGCPercent(loadGCPercent)
+		return
+	}
+	debug.SetGCPercent(100)
+}
