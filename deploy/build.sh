@@ -18,10 +18,13 @@
 #                        run once per start or per bundle; the support code of builtins no rule
 #                        of the pack calls runs never), and so are the standard library's
 #                        network, TLS and certificate packages, except the code each event runs
-#                        on the CPU, which keeps it: the detector's own packages, OPA's
-#                        evaluator (ast, topdown, and the util, storage and metrics packages
-#                        each evaluation uses), xxhash (its hashing) and the rest of the
-#                        standard library. (Later -gcflags patterns override earlier ones.)
+#                        on the CPU, which keeps it: the detector's own per-event packages,
+#                        OPA's evaluator (ast, topdown, and the util, storage and metrics
+#                        packages each evaluation uses), xxhash (its hashing) and the rest of
+#                        the standard library. The detector's own start-up and network code
+#                        (settings, setup, AWS configuration, sinks, bundles, team packs, rule
+#                        loading, the backtest and replay drivers) is built without it too,
+#                        128 KB smaller. (Later -gcflags patterns override earlier ones.)
 set -eu
 
 goos=linux
@@ -51,6 +54,18 @@ CGO_ENABLED=0 GOOS=$goos GOARCH=$goarch exec go build \
 	-gcflags 'net/...=-l' -gcflags 'crypto/...=-l' -gcflags 'vendor/...=-l' \
 	-gcflags 'math/big=-l' -gcflags 'encoding/asn1=-l' -gcflags 'mime/...=-l' \
 	-gcflags 'github.com/trailhound/trailhound/...=' \
+	-gcflags 'github.com/trailhound/trailhound/internal/settings=-l' \
+	-gcflags 'github.com/trailhound/trailhound/internal/setup=-l' \
+	-gcflags 'github.com/trailhound/trailhound/internal/awsenv=-l' \
+	-gcflags 'github.com/trailhound/trailhound/internal/crossaccount=-l' \
+	-gcflags 'github.com/trailhound/trailhound/internal/sink=-l' \
+	-gcflags 'github.com/trailhound/trailhound/internal/bundle=-l' \
+	-gcflags 'github.com/trailhound/trailhound/internal/reload=-l' \
+	-gcflags 'github.com/trailhound/trailhound/internal/team=-l' \
+	-gcflags 'github.com/trailhound/trailhound/internal/rule=-l' \
+	-gcflags 'github.com/trailhound/trailhound/internal/backtest=-l' \
+	-gcflags 'github.com/trailhound/trailhound/internal/replay=-l' \
+	-gcflags 'github.com/trailhound/trailhound/internal/version=-l' \
 	-gcflags 'github.com/open-policy-agent/opa/v1/ast/...=' \
 	-gcflags 'github.com/open-policy-agent/opa/v1/topdown/...=' \
 	-gcflags 'github.com/open-policy-agent/opa/v1/util/...=' \

@@ -103,13 +103,16 @@ func cmdBacktest(ctx context.Context, args []string, s stdio) (int, error) {
 	for _, b := range set.Broken {
 		s.errorf("%v", b)
 	}
-	if err := out.Send(ctx, set.HealthAlerts()); err != nil {
+	// Broken packs' health alerts go through the pipeline's delivery, as in scan and replay,
+	// so they are counted (the outcome line says how many).
+	health := &pipeline.Pipeline{Sink: out}
+	if err := health.DeliverHealth(ctx, set.HealthAlerts()); err != nil {
 		return ExitUsage, err
 	}
 	p := &pipeline.Pipeline{}
 	p.Rules, p.StagingRoute = set, set.HasStagingRoutes()
 	settings.RulesDigest = backtest.RulesDigest(p)
-	bt := &backtestRun{s: s, quiet: *quiet, set: set}
+	bt := &backtestRun{s: s, quiet: *quiet, set: set, health: health.Counts.Health()}
 	if *reduce != "" {
 		return bt.reduceRun(ctx, *reduce, out, threshold, *accept)
 	}
@@ -133,9 +136,10 @@ func cmdBacktest(ctx context.Context, args []string, s stdio) (int, error) {
 
 // backtestRun is one backtest command.
 type backtestRun struct {
-	s     stdio
-	quiet bool
-	set   *ruleset.Set
+	s      stdio
+	quiet  bool
+	set    *ruleset.Set
+	health int64 // health alerts delivered before the run (broken packs)
 }
 
 // runtime is how the CLI's handlers read the trail, open the run and build pipelines: the
@@ -249,7 +253,7 @@ func (b *backtestRun) finish(ctx context.Context, store backtest.Store, sum *bac
 		b.s.errorf("left out (its batch failed): %s", f)
 	}
 	if !b.quiet {
-		fmt.Fprintf(b.s.err, "backtest: %s\n", sum.Outcome)
+		fmt.Fprintf(b.s.err, "backtest: %s%s\n", sum.Outcome, pipeline.HealthSuffix(b.health))
 	}
 	code := ExitOK
 	sev, _ := rule.ParseSeverity(sum.MaxSeverity)

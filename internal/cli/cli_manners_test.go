@@ -233,6 +233,17 @@ func TestTeamPackWithoutTeamFile(t *testing.T) {
 		}
 	}
 	check("--rules", runCLI(t, "", "scan", "--format", "json", "--rules", root, events))
+
+	// backtest delivers the health alert through the pipeline too: printed once, counted on
+	// its outcome line.
+	bt := runCLI(t, "", "backtest", "--format", "json", "--rules", root, "--local", events)
+	if got := ruleTeams(t, bt.stdout); bt.code != ExitPartial || countOf(got, "TH-HEALTH-001/ledger") != 1 {
+		t.Errorf("backtest: exit %d, alerts %v; stderr:\n%s", bt.code, got, bt.stderr)
+	}
+	if !regexp.MustCompile(`backtest: 2 records: .*, 1 health alert\b`).MatchString(bt.stderr) {
+		t.Errorf("backtest: the outcome line does not count the health alert:\n%s", bt.stderr)
+	}
+
 	t.Setenv(settings.TeamsConfig.Name, root)
 	check("TEAMS_CONFIG", runCLI(t, "", "scan", "--format", "json", events))
 }
@@ -276,4 +287,14 @@ func TestTextOutput(t *testing.T) {
 	if r := runWith(t, &fakeTerminal{*bytes.NewBufferString(in)}, &fakeTerminal{}, "scan", "--color", "never", "-"); strings.Contains(r.stdout, "\x1b") {
 		t.Errorf("--color never has colour:\n%q", r.stdout)
 	}
+}
+
+func countOf(list []string, s string) int {
+	n := 0
+	for _, x := range list {
+		if x == s {
+			n++
+		}
+	}
+	return n
 }

@@ -158,7 +158,7 @@ func jointActor(v ast.Value) map[string]any {
 	if !ok || arr.Len() != 1 {
 		return nil
 	}
-	m, err := ast.JSON(arr.Elem(0).Value)
+	m, err := toJSON(arr.Elem(0).Value)
 	if err != nil {
 		return nil
 	}

@@ -307,6 +307,9 @@ func decodeAlertSet(c *Compiled, v ast.Value) ([]Finding, error) {
 		return nil, fmt.Errorf("alert is %s, want a set of finding objects", ast.ValueName(v))
 	}
 	n := set.Len()
+	if n == 0 {
+		return nil, nil // most rules' sets: no closure for Iter to allocate
+	}
 	out := make([]Finding, 0, min(n, MaxFindings))
 	err := set.Iter(func(t *ast.Term) error {
 		if len(out) == MaxFindings {

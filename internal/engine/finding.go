@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -101,13 +102,76 @@ func decodeFinding(r *rule.Rule, v ast.Value) (Finding, error) {
 		if _, ok := fctx.(ast.Object); !ok {
 			return f, fmt.Errorf("context is %s, want an object", ast.ValueName(fctx))
 		}
-		cm, err := ast.JSON(fctx)
+		cm, err := toJSON(fctx)
 		if err != nil {
 			return f, fmt.Errorf("context: %w", err)
 		}
 		f.Context = cm.(map[string]any)
 	}
 	return f, nil
+}
+
+// toJSON is ast.JSON: v as JSON-like Go values (map[string]any, []any, string, json.Number,
+// bool, nil). Objects with string keys and arrays of such values, what findings' contexts and
+// the lib's actor hold, are converted here (contextMap): ast.JSON converts each object key to
+// an interface value first, one allocation per key. Anything else (a set, a key that is not a
+// string) is left to ast.JSON.
+func toJSON(v ast.Value) (any, error) {
+	if m, ok := contextMap(v); ok {
+		return m, nil
+	}
+	return ast.JSON(v)
+}
+
+// contextMap converts an object with string keys whose values are JSON values (strings,
+// numbers, booleans, null, arrays and objects of them) as ast.JSON does, and reports false
+// for any other value.
+func contextMap(v ast.Value) (map[string]any, bool) {
+	obj, ok := v.(ast.Object)
+	if !ok {
+		return nil, false
+	}
+	m := make(map[string]any, obj.Len())
+	ok = !obj.Until(func(k, v *ast.Term) bool {
+		name, isStr := k.Value.(ast.String)
+		if !isStr {
+			return true
+		}
+		x, ok := jsonValue(v.Value)
+		if !ok {
+			return true
+		}
+		m[string(name)] = x
+		return false
+	})
+	return m, ok
+}
+
+// jsonValue is contextMap for any value.
+func jsonValue(v ast.Value) (any, bool) {
+	switch x := v.(type) {
+	case ast.Null:
+		return nil, true
+	case ast.Boolean:
+		return bool(x), true
+	case ast.Number:
+		return json.Number(x), true
+	case ast.String:
+		return string(x), true
+	case *ast.Array:
+		out := make([]any, x.Len())
+		for i := range out {
+			e, ok := jsonValue(x.Elem(i).Value)
+			if !ok {
+				return nil, false
+			}
+			out[i] = e
+		}
+		return out, true
+	case ast.Object:
+		return contextMap(x)
+	}
+	return nil, false
 }
 
 // scalarString is a target value as the alert carries it: strings as they are, numbers and

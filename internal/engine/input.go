@@ -16,10 +16,11 @@ import (
 
 // This file turns a record's JSON into the Rego input value in one pass, without the detour
 // through encoding/json's map[string]any that ast.ValueFromReader takes: strings are slices
-// of one copy of the record, terms come from slabs, and object keys are interned. The result
-// is the value ast.ValueFromReader gives for the same JSON object (every difference is a bug,
-// which FuzzParseInput looks for); input the fast path does not handle (escapes it cannot
-// keep as slices, invalid UTF-8, malformed JSON) goes through ast.ValueFromReader instead.
+// of one copy of the record, terms come from slabs, and object keys, account IDs, common
+// values and nested empty objects and arrays are shared terms. The result is the value
+// ast.ValueFromReader gives for the same JSON object (every difference is a bug, which
+// FuzzParseInput looks for); input the fast path does not handle (escapes it cannot keep as
+// slices, invalid UTF-8, malformed JSON) goes through ast.ValueFromReader instead.
 
 // ParseInput turns a CloudTrail record's JSON into the Rego input value.
 func ParseInput(raw []byte) (ast.Value, error) {
@@ -123,6 +124,14 @@ func (p *inputParser) value(depth int) (*ast.Term, bool) {
 		if s == "" {
 			return ast.InternedEmptyString, true
 		}
+		if len(s) <= maxCommonLen {
+			if t, ok := commonValues[s]; ok {
+				return t, true
+			}
+			if isAccountID(s) {
+				return accountTerm(s), true
+			}
+		}
 		return p.term(ast.String(s)), true
 	case c == 't':
 		return p.literal("true", ast.InternedTerm(true))
@@ -150,6 +159,12 @@ func (p *inputParser) object(depth int) (*ast.Term, bool) {
 	p.ws()
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		p.i++
+		if depth > 1 {
+			// A nested empty object ({} in sessionContext.webIdFederationData and others) is
+			// OPA's interned one, which nothing modifies; the record's own object stays its
+			// own, as WithFacts sets input.facts in it.
+			return ast.InternedEmptyObject, true
+		}
 		return p.term(ast.NewObject()), true
 	}
 	for {
@@ -236,7 +251,7 @@ func (p *inputParser) array(depth int) (*ast.Term, bool) {
 	p.ws()
 	if p.i < len(p.b) && p.b[p.i] == ']' {
 		p.i++
-		return p.term(ast.NewArray()), true
+		return ast.InternedEmptyArray, true // never the record itself, an object
 	}
 	for {
 		p.ws()
@@ -351,6 +366,90 @@ func keyTerm(k string) *ast.Term {
 	t, loaded := keyCache.LoadOrStore(own, ast.StringTerm(own))
 	if !loaded {
 		keyCount.Add(1)
+	}
+	return t.(*ast.Term)
+}
+
+// commonValues are string values most CloudTrail records carry, each a term made once: a
+// string value of a record is otherwise one allocation (the string held by the term's
+// interface value). The list is fixed, so input cannot grow it.
+var commonValues = func() map[string]*ast.Term {
+	m := map[string]*ast.Term{}
+	for _, v := range []string{
+		// eventVersion, eventType, eventCategory
+		"1.05", "1.06", "1.07", "1.08", "1.09", "1.10", "1.11",
+		"AwsApiCall", "AwsServiceEvent", "AwsConsoleAction", "AwsConsoleSignIn", "AwsVpceEvent",
+		"Management", "Data", "Insight", "NetworkActivity",
+		// userIdentity.type, sessionIssuer.type, sessionContext.attributes, statuses
+		"Root", "IAMUser", "AssumedRole", "Role", "FederatedUser", "AWSAccount", "AWSService",
+		"IdentityCenterUser", "Unknown", "true", "false", "Active", "Inactive",
+		// tlsDetails
+		"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3",
+		"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+		"ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-AES128-SHA",
+		// eventSource and clientProvidedHostHeader of the services the built-in rules watch
+		"iam.amazonaws.com", "sts.amazonaws.com", "signin.amazonaws.com", "console.amazonaws.com",
+		"cloudtrail.amazonaws.com", "events.amazonaws.com", "lambda.amazonaws.com",
+		"cloudformation.amazonaws.com", "s3.amazonaws.com", "ec2.amazonaws.com", "kms.amazonaws.com",
+		"AWS Internal",
+		// resources[].type
+		"AWS::IAM::User", "AWS::IAM::AccessKey", "AWS::IAM::Role", "AWS::IAM::Policy",
+		// awsRegion
+		"us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1",
+		"sa-east-1", "mx-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1",
+		"eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "me-south-1", "me-central-1",
+		"il-central-1", "af-south-1", "ap-east-1", "ap-south-1", "ap-south-2", "ap-northeast-1",
+		"ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
+		"ap-southeast-4", "ap-southeast-5", "ap-southeast-7", "us-gov-west-1", "us-gov-east-1",
+		"cn-north-1", "cn-northwest-1",
+	} {
+		if len(v) > maxCommonLen {
+			panic("engine: common value longer than maxCommonLen: " + v)
+		}
+		m[v] = ast.StringTerm(v)
+	}
+	return m
+}()
+
+// maxCommonLen is the longest of commonValues; longer values are not looked up.
+const maxCommonLen = 32
+
+// accountCache interns account IDs (string -> *ast.Term), which a record carries two to four
+// times (recipientAccountId, the caller's, the session issuer's) and a trail repeats. Like
+// keyCache, it stops growing at maxAccounts; later IDs get their own terms.
+var (
+	accountCache sync.Map
+	accountCount atomic.Int64
+)
+
+const maxAccounts = 4096
+
+// isAccountID reports whether s is an AWS account ID: twelve ASCII digits.
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// accountTerm returns the term for account ID s; interned IDs get their own copy of the
+// string, so they do not keep a record's buffer alive.
+func accountTerm(s string) *ast.Term {
+	if t, ok := accountCache.Load(s); ok {
+		return t.(*ast.Term)
+	}
+	if accountCount.Load() >= maxAccounts {
+		return ast.StringTerm(s)
+	}
+	own := string([]byte(s))
+	t, loaded := accountCache.LoadOrStore(own, ast.StringTerm(own))
+	if !loaded {
+		accountCount.Add(1)
 	}
 	return t.(*ast.Term)
 }

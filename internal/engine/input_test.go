@@ -25,6 +25,52 @@ var inputCases = []string{
 	`{"k\u0065y":"escaped key","key2":1}`,
 	`{"deep":[[[[{"a":[{"b":[1,2,{"c":"d"}]}]}]]]]}`,
 	`{"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/a"},"requestParameters":null}`,
+	`{"awsRegion":"us-east-1","recipientAccountId":"111122223333","a":"11112222333","b":"1111222233334","c":"11112222333x","o":{"e":{},"a":[]}}`,
+}
+
+// TestParseInputInterns checks that common values, account IDs and nested empty objects and
+// arrays come out as shared terms (the allocations they save), with the values they spell.
+func TestParseInputInterns(t *testing.T) {
+	raw := []byte(`{"awsRegion":"us-east-1","recipientAccountId":"111122223333","other":"1111222233334","o":{"e":{},"a":[]}}`)
+	first, err := ParseInput(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := ParseInput(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"awsRegion", "recipientAccountId", "o.e", "o.a"} {
+		ref := ast.MustParseRef("x." + path)[1:]
+		a, b := termAt(t, first, ref), termAt(t, second, ref)
+		if a != b {
+			t.Errorf("%s: two parses gave two terms (%v, %v), want one shared term", path, a, b)
+		}
+	}
+	if a, b := termAt(t, first, ast.MustParseRef("x.other")[1:]), termAt(t, second, ast.MustParseRef("x.other")[1:]); a == b {
+		t.Errorf("other: a 13-digit value %v was interned as an account ID", a)
+	}
+	if first.(ast.Object) == second.(ast.Object) {
+		t.Error("two parses share the record's own object, which WithFacts modifies")
+	}
+}
+
+// termAt returns the term at ref (string keys) in v.
+func termAt(t *testing.T, v ast.Value, ref ast.Ref) *ast.Term {
+	t.Helper()
+	var term *ast.Term
+	for _, k := range ref {
+		obj, ok := v.(ast.Object)
+		if !ok {
+			t.Fatalf("%v: not an object at %v", ref, k)
+		}
+		term = obj.Get(k)
+		if term == nil {
+			t.Fatalf("%v: no %v", ref, k)
+		}
+		v = term.Value
+	}
+	return term
 }
 
 func TestParseInputMatchesValueFromReader(t *testing.T) {

@@ -120,7 +120,7 @@ func (q *query) evalJSON(ctx context.Context, input ast.Value) (any, bool, error
 	if err != nil || !ok {
 		return nil, ok, err
 	}
-	v, err := ast.JSON(vs[0])
+	v, err := toJSON(vs[0])
 	if err != nil {
 		return nil, false, fmt.Errorf("convert result: %w", err)
 	}

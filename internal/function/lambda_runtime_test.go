@@ -157,6 +157,13 @@ type bootstrapBuild struct {
 //     flags only change inlining, paths and symbols, which lambda-check covers.
 func buildBootstrap(t testing.TB) string {
 	t.Helper()
+	if _, bench := t.(*testing.B); bench {
+		// TRAILHOUND_BENCH_BOOTSTRAP runs the Lambda benchmarks on another build of the function
+		// (deploy/build.sh -host of another commit), to compare two builds side by side.
+		if path := os.Getenv("TRAILHOUND_BENCH_BOOTSTRAP"); path != "" {
+			return path
+		}
+	}
 	kind, build := "go-test-flags", func(out string) error { return buildLambdaTestFlags(out) }
 	switch _, bench := t.(*testing.B); {
 	case testutil.LambdaCheck():

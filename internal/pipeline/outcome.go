@@ -257,12 +257,7 @@ func (c *Counts) Summary() string {
 	if n := c.Updates(); n > 0 {
 		fmt.Fprintf(&b, ", %d updates", n)
 	}
-	switch n := c.Health(); {
-	case n == 1:
-		b.WriteString(", 1 health alert")
-	case n > 1:
-		fmt.Fprintf(&b, ", %d health alerts", n)
-	}
+	b.WriteString(HealthSuffix(c.Health()))
 	if c.Get(Suppressed) > 0 {
 		b.WriteString(" (suppressed:")
 		for _, r := range reasonNames {
@@ -318,3 +313,15 @@ func (c *Counts) Summary() string {
 }
 
 func parseSeverity(s string) (rule.Severity, error) { return rule.ParseSeverity(s) }
+
+// HealthSuffix is how an outcome line counts n health alerts: ", 1 health alert", ", 3 health
+// alerts", or nothing for none.
+func HealthSuffix(n int64) string {
+	switch {
+	case n == 1:
+		return ", 1 health alert"
+	case n > 1:
+		return fmt.Sprintf(", %d health alerts", n)
+	}
+	return ""
+}
