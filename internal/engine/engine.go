@@ -88,9 +88,9 @@ func (e *PackError) Unwrap() error { return e.Err }
 // pack left out. Rule ids must be unique across packs; a pack whose id collides with an
 // earlier pack's is left out.
 func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []error) {
-	// The collector, off since package initialisation, comes back once the first engine is
-	// compiled (deferred first, so it runs after the load's own hold is released).
-	defer rule.ReleaseStartGC()
+	// The collector, off since package initialisation, comes back shortly after the first
+	// engine is compiled, once its first event has been evaluated (rule.HoldStartGC).
+	defer rule.ReleaseStartGCSoon()
 	defer rule.RelaxGC()()
 	e := &Engine{bySource: map[string]map[string]*selection{}, deadline: opts.Deadline, packs: map[*rule.Pack]*compiledPack{},
 		packDeadline: opts.PackDeadline, trustedTeam: opts.TrustedTeam}

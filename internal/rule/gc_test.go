@@ -3,6 +3,7 @@ package rule
 import (
 	"runtime/debug"
 	"testing"
+	"time"
 )
 
 func TestRelaxGC(t *testing.T) {
@@ -75,5 +76,36 @@ func TestStartGC(t *testing.T) {
 	ReleaseStartGC()
 	if got := debug.SetGCPercent(100); got != 50 {
 		t.Fatalf("GC percent with GOGC=50 after the start hold = %d, want 50", got)
+	}
+}
+
+func TestReleaseStartGCSoon(t *testing.T) {
+	prev := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(prev)
+	prevLimit := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(prevLimit)
+
+	HoldStartGC()
+	ReleaseStartGCSoon()
+	if got := debug.SetGCPercent(-1); got != -1 {
+		t.Fatalf("GC percent right after ReleaseStartGCSoon = %d, want -1 (still off)", got)
+	}
+	// The release comes startGrace later, on a timer: wait for it without timing it.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		gcHold.Lock()
+		held := start.held
+		gcHold.Unlock()
+		if !held {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the start hold was not released")
+		}
+	}
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Fatalf("GC percent after the release = %d, want 100", got)
+	}
+	if got := debug.SetMemoryLimit(-1); got != prevLimit {
+		t.Fatalf("memory limit after the release = %d, want %d", got, prevLimit)
 	}
 }

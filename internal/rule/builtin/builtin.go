@@ -28,7 +28,7 @@ var preload struct {
 }
 
 func init() {
-	rule.HoldStartGC() // until the first engine is compiled (engine.New)
+	rule.HoldStartGC() // until shortly after the first engine is compiled (engine.New)
 	preload.done = make(chan struct{})
 	go func() {
 		preload.pack, preload.err = load()
