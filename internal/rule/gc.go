@@ -43,23 +43,24 @@ func RelaxGC() (release func()) {
 	}
 }
 
-// startMemoryLimit bounds the Go heap while the collector is off at start (HoldStartGC): a
-// cold start of the built-in pack allocates about 45 MB in all, so at this bound it collects
-// nothing, and an unusual start (a large team pack) collects as the limit nears instead of
-// growing without bound.
+// startMemoryLimit bounds the Go heap while the collector is off at start (HoldStartGC): the
+// heap of a cold start with the built-in pack reaches about 21 MB before its first event, so
+// at this bound it collects nothing, and an unusual start (a large team pack) collects as the
+// limit nears instead of growing without bound.
 const startMemoryLimit = 64 << 20
 
 var start struct {
 	held      bool
+	gen       int // holds so far, so that a timer ends only the hold it was set for
 	prevLimit int64
 }
 
 // HoldStartGC turns the collector off, bounded by startMemoryLimit, until ReleaseStartGC:
 // from package initialisation (internal/rule/builtin) until its first event is evaluated, a
-// process allocates its pack's parser and compiler garbage (about 20 MB, of which 9 MB stay)
+// process allocates its pack's parser and compiler garbage (about 21 MB, of which 9 MB stay)
 // and would otherwise collect it as soon as the load's relaxed GC percent is restored, for
-// nothing it keeps. A GC percent other than the default
-// (GOGC set) is left alone, and a lower memory limit (GOMEMLIMIT) is kept.
+// nothing it keeps. A GC percent other than the default (GOGC set) is left alone, and a lower
+// memory limit (GOMEMLIMIT) is kept.
 func HoldStartGC() {
 	gcHold.Lock()
 	defer gcHold.Unlock()
@@ -71,11 +72,18 @@ func HoldStartGC() {
 		return
 	}
 	start.held = true
+	start.gen++
 	start.prevLimit = debug.SetMemoryLimit(-1)
 	if start.prevLimit > startMemoryLimit {
 		debug.SetMemoryLimit(startMemoryLimit)
 	}
+	// A process that never compiles an engine (detector version, rules test) collects as
+	// usual after startMax.
+	time.AfterFunc(startMax, releaseStartGen(start.gen))
 }
+
+// startMax bounds the start hold for a process that never compiles an engine.
+const startMax = 5 * time.Second
 
 // startGrace is how long the collector stays off after the first engine is compiled: long
 // enough for a scan's or a Lambda invocation's first event, short enough that a long-running
@@ -85,10 +93,22 @@ const startGrace = time.Second
 // ReleaseStartGCSoon ends HoldStartGC's hold startGrace from now, on another goroutine.
 func ReleaseStartGCSoon() {
 	gcHold.Lock()
-	held := start.held
+	held, gen := start.held, start.gen
 	gcHold.Unlock()
 	if held {
-		time.AfterFunc(startGrace, ReleaseStartGC)
+		time.AfterFunc(startGrace, releaseStartGen(gen))
+	}
+}
+
+// releaseStartGen returns a function that ends the start hold if it is still hold number gen.
+func releaseStartGen(gen int) func() {
+	return func() {
+		gcHold.Lock()
+		current := start.held && start.gen == gen
+		gcHold.Unlock()
+		if current {
+			ReleaseStartGC()
+		}
 	}
 }
 
