@@ -1,4 +1,4 @@
-package rule
+package startgc
 
 import (
 	"runtime/debug"

@@ -1,4 +1,9 @@
-package rule
+// Package startgc owns the garbage collector's settings while a process starts: a relaxed GC
+// percent while rule packs are parsed and compiled (RelaxGC), and the collector held off from
+// the built-in pack's package initialisation until shortly after the first engine is compiled
+// (HoldStartGC, ReleaseStartGCSoon), bounded by a memory limit. A GOGC or lower GOMEMLIMIT the
+// user set is left alone.
+package startgc
 
 import (
 	"runtime/debug"
