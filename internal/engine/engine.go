@@ -16,6 +16,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/trailhound/trailhound/internal/rule"
+	"github.com/trailhound/trailhound/internal/startgc"
 )
 
 // DefaultDeadline bounds one rule's evaluation of one event.
@@ -88,7 +89,10 @@ func (e *PackError) Unwrap() error { return e.Err }
 // pack left out. Rule ids must be unique across packs; a pack whose id collides with an
 // earlier pack's is left out.
 func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []error) {
-	defer rule.RelaxGC()()
+	// The collector, off since package initialisation, comes back shortly after the first
+	// engine is compiled, once its first event has been evaluated (startgc.HoldStartGC).
+	defer startgc.ReleaseStartGCSoon()
+	defer startgc.RelaxGC()()
 	e := &Engine{bySource: map[string]map[string]*selection{}, deadline: opts.Deadline, packs: map[*rule.Pack]*compiledPack{},
 		packDeadline: opts.PackDeadline, trustedTeam: opts.TrustedTeam}
 	if e.deadline <= 0 {

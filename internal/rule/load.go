@@ -4,6 +4,8 @@
 package rule
 
 import (
+	"github.com/trailhound/trailhound/internal/startgc"
+
 	"errors"
 	"fmt"
 	"io/fs"
@@ -62,7 +64,7 @@ func Load(name, team, prefix string, fsys fs.FS) (*Pack, error) {
 // validated as Load does. The result is the same as Load's, but for the modules' Annotations,
 // which no loaded module needs.
 func LoadPreread(name, team, prefix string, fsys fs.FS, pre Preread) (*Pack, error) {
-	defer RelaxGC()()
+	defer startgc.RelaxGC()()
 	p := &Pack{Name: name, Team: team, Modules: map[string]*ast.Module{}, testSources: map[string]string{}}
 	var files []*loadFile // every walked .rego file and walk error, in walk order
 	err := fs.WalkDir(fsys, ".", func(file string, d fs.DirEntry, err error) error {

@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/trailhound/trailhound/internal/rule"
+	"github.com/trailhound/trailhound/internal/startgc"
 	"github.com/trailhound/trailhound/rules"
 )
 
@@ -28,6 +29,7 @@ var preload struct {
 }
 
 func init() {
+	startgc.HoldStartGC() // until shortly after the first engine is compiled (engine.New)
 	preload.done = make(chan struct{})
 	go func() {
 		preload.pack, preload.err = load()
