@@ -298,3 +298,13 @@ func countOf(list []string, s string) int {
 	}
 	return n
 }
+
+// TestUsageSummaryListsEveryCommand: every command the dispatcher knows has a line in the
+// usage summary, so a new command cannot be added without telling users of it.
+func TestUsageSummaryListsEveryCommand(t *testing.T) {
+	for name := range commands {
+		if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(name) + `\b`).MatchString(usageSummary) {
+			t.Errorf("command %q has no line in the usage summary (usageSummary, cli.go)", name)
+		}
+	}
+}

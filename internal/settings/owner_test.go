@@ -1,10 +1,15 @@
 package settings_test
 
 import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +80,48 @@ func TestOnlySettingsReadsTheEnvironment(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestEveryDeclaredVarIsListed: a variable declared in vars.go but left out of Vars would be
+// read without being documented (the table is generated from Vars), and no other test would
+// notice.
+func TestEveryDeclaredVarIsListed(t *testing.T) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "vars.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, v := range settings.Vars {
+		listed[v.Name] = true
+	}
+	declared := 0
+	ast.Inspect(f, func(n ast.Node) bool {
+		lit, ok := n.(*ast.CompositeLit)
+		if !ok {
+			return true
+		}
+		if id, ok := lit.Type.(*ast.Ident); !ok || id.Name != "Var" {
+			return true
+		}
+		for _, e := range lit.Elts {
+			kv, ok := e.(*ast.KeyValueExpr)
+			if !ok || fmt.Sprint(kv.Key) != "Name" {
+				continue
+			}
+			name, err := strconv.Unquote(kv.Value.(*ast.BasicLit).Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			declared++
+			if !listed[name] {
+				t.Errorf("%s: %s is declared but not listed in Vars (vars.go), so it is not documented", fset.Position(lit.Pos()), name)
+			}
+		}
+		return true
+	})
+	if declared != len(settings.Vars) {
+		t.Errorf("vars.go declares %d variables, Vars lists %d", declared, len(settings.Vars))
 	}
 }

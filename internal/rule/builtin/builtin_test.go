@@ -70,7 +70,7 @@ func TestPrereadLoadsAlike(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(preread()) != len(without.Modules) {
-		t.Fatalf("the table holds %d modules, the pack %d", len(preread()), len(without.Modules))
+		t.Fatalf("the preread table holds %d modules, the pack %d: run go generate ./internal/rule/builtin/ and commit metadata.json", len(preread()), len(without.Modules))
 	}
 	if !reflect.DeepEqual(with.Rules, without.Rules) {
 		for i := range without.Rules {
