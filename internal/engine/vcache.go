@@ -205,7 +205,7 @@ func refHash(ref ast.Ref) int {
 // anything to cache; OPA's own would be made, two allocations, for every evaluation.
 type noBaseCache struct{}
 
-func (noBaseCache) Get(ast.Ref) ast.Value { return nil }
+func (noBaseCache) Get(ast.Ref) ast.Value  { return nil }
 func (noBaseCache) Put(ast.Ref, ast.Value) {}
 
 var _ topdown.BaseCache = noBaseCache{}
