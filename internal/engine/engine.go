@@ -43,6 +43,11 @@ type Options struct {
 	// the packs of TrustedTeam (the built-in pack's) are not bound by it.
 	PackDeadline time.Duration
 	TrustedTeam  string
+	// Cores is how many cores New may keep busy at once; 0: GOMAXPROCS. A pack the build
+	// checked whole is compiled on two compilers at once only with two or more (partition.go):
+	// the second compiles the lib again, which a process without a second core (a Lambda
+	// function under 3,538 MB) pays for in time.
+	Cores int
 }
 
 // Engine evaluates loaded rules against CloudTrail records. It is safe for concurrent use.
@@ -114,7 +119,7 @@ func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []erro
 		if prev := opts.Reuse.compiledPack(p, opts.Lib); prev != nil {
 			compiled, compilers = prev.rules, prev.compilers
 		} else {
-			compiled, compilers, err = compilePack(p, opts.Lib, caps)
+			compiled, compilers, err = compilePack(p, opts.Lib, caps, opts.Cores)
 		}
 		if err == nil {
 			err = claimIDs(ids, p)
@@ -208,13 +213,15 @@ func claimIDs(ids map[string]string, p *rule.Pack) error {
 }
 
 // compilePack compiles p with lib: on one compiler, or, for a pack the build checked whole
-// on a machine with more than one core, split over splitCompilers (partition.go). It returns
-// p's rules compiled, in p.Rules order, and the compilers, the one holding the lib queries'
-// first.
-func compilePack(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilities) ([]*Compiled, []*ast.Compiler, error) {
+// when cores (GOMAXPROCS when 0) allow two at once, split over splitCompilers (partition.go).
+// It returns p's rules compiled, in p.Rules order, and the compilers.
+func compilePack(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilities, cores int) ([]*Compiled, []*ast.Compiler, error) {
+	if procs := runtime.GOMAXPROCS(0); cores <= 0 || cores > procs {
+		cores = procs
+	}
 	parts := []*part{{rules: p.Rules, modules: packModules(p, lib)}}
-	if prechecked(p, lib) && runtime.GOMAXPROCS(0) > 1 {
-		parts = splitPack(p, lib, splitCompilers)
+	if prechecked(p, lib) && cores > 1 {
+		parts = splitPack(p, lib, min(cores, splitCompilers))
 	}
 	return compileParts(p, lib, caps, parts)
 }

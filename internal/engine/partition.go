@@ -13,7 +13,7 @@ import (
 )
 
 // This file compiles a pack the build already checked whole (prechecked) on two compilers at
-// once, one per core, each with the lib and the pack's helper modules and a part of its rules:
+// once, one per core when there are two (Options.Cores), each with the lib and the pack's helper modules and a part of its rules:
 // OPA's compiler runs on one goroutine, and the embedded pack's compile is most of a cold
 // start. A part never cuts what evaluation puts together: the rules one event selects (the
 // joint query of batch.go runs on one compiler) and a rule and any rule module it refers to
@@ -22,8 +22,8 @@ import (
 // nothing in it refers to, so every rule evaluates as in the whole pack.
 
 // splitCompilers is the number of compilers a prechecked pack is split over, at most: each
-// compiles the lib again, so more parts than the two cores of a small machine (or a Lambda
-// function's) cost more CPU than they save.
+// compiles the lib again, and the embedded pack's rules form two parts of about the same
+// weight (the IAM rules, which share events, and the tamper rules).
 const splitCompilers = 2
 
 // part is the modules one compiler compiles and the rules prepared on it.
@@ -228,8 +228,8 @@ func constPrefix(ref ast.Ref) ast.Ref {
 	return ref
 }
 
-// compileParts compiles each part on its own compiler, on its own goroutine when there are
-// several and more than one may run at once, and prepares the query of each part's rules. It
+// compileParts compiles each part on its own compiler, each on its own goroutine when there
+// are several, and prepares the query of each part's rules. It
 // returns p's rules compiled, in p.Rules order, and the compilers, in parts order.
 func compileParts(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilities, parts []*part) ([]*Compiled, []*ast.Compiler, error) {
 	type result struct {
@@ -256,18 +256,12 @@ func compileParts(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabiliti
 		}
 		results[i] = result{rules: out, compiler: c}
 	}
-	if len(parts) == 1 || runtime.GOMAXPROCS(0) < 2 {
-		for i := range parts {
-			compile(i)
-		}
-	} else {
-		var wg sync.WaitGroup
-		for i := range parts[1:] {
-			wg.Go(func() { compile(i + 1) })
-		}
-		compile(0)
-		wg.Wait()
+	var wg sync.WaitGroup
+	for i := range parts[1:] {
+		wg.Go(func() { compile(i + 1) })
 	}
+	compile(0)
+	wg.Wait()
 	byRule := make(map[*rule.Rule]*Compiled, len(p.Rules))
 	compilers := make([]*ast.Compiler, len(parts))
 	for i, res := range results {

@@ -172,6 +172,10 @@ func TestSplitPackEvaluatesAlike(t *testing.T) {
 	if n := len(ew.packs[whole].compilers); n != 1 {
 		t.Fatalf("a pack that was not checked at build time was compiled on %d compilers, want 1", n)
 	}
+	oneCore := checkedPack(t, splitFiles(nil))
+	if e1, errs := newEngine(t, Options{Lib: oneCore.Lib(), Cores: 1}, oneCore); len(errs) > 0 || len(e1.packs[oneCore].compilers) != 1 {
+		t.Fatalf("with one core: %v, %d compilers, want 1", errs, len(e1.packs[oneCore].compilers))
+	}
 	assertSelectionsWhole(t, es)
 	in, err := ParseInput([]byte(`{"a": 1, "b": 1, "d": 1, "e": 1, "f": 1, "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::1:user/a"}}`))
 	if err != nil {
