@@ -84,6 +84,9 @@ type Record struct {
 	Raw []byte
 	// Origin says where the record came from, for error messages and the alert's provenance.
 	Origin Origin
+	// Declined is set when the Decoder's Want declined the record: of its Header only
+	// EventSource and EventName were read, the other fields are empty.
+	Declined bool
 }
 
 // Origin locates a record in its input.
