@@ -9,8 +9,11 @@
 //     one unprepared query per log file like `opa eval` (PerFile), both on a sample and
 //     scaled; `zcat | jq` selecting the IAM records, when jq is installed;
 //
-// runs are interleaved (floor, replay, floor, replay, ...) so a change in the machine's load
-// hits every variant alike, and each figure is the median of the runs. It also measures the
+// runs are interleaved (floor, replay, floor, replay, ...) after one warm-up run of each, so a
+// change in the machine's load hits every variant alike, and each figure is the median of the
+// runs; the replay/floor ratio is the median of the ratios of the runs taken side by side,
+// by wall time and by CPU time (Pairs). With RatioOnly it measures those two alone. It also
+// measures the
 // cold start of the binary and the size of the stripped Lambda binary, and optionally the
 // replay's peak RSS on a trail 10 times larger.
 package bench
@@ -43,6 +46,9 @@ type Options struct {
 	PerFileFiles int
 	// Grow, when > 1, also replays a trail Grow times larger and reports its peak RSS.
 	Grow int
+	// RatioOnly measures the floor and the replay alone (the replay/floor ratio): no
+	// baselines, engine benchmark, cold start, Lambda size or grown trail.
+	RatioOnly bool
 	// Self is the benchmark binary, re-run as `Self child ...` for in-process variants.
 	Self string
 	Log  io.Writer
@@ -67,18 +73,31 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return exec.Command(detector, "replay", "--format", "json", "--workers", strconv.Itoa(o.Workers), trail)
 		}},
 	}
-	if jq, err := exec.LookPath("jq"); err == nil {
+	r.ReplayCommand = variants[1].cmd().Args[1:]
+	if jq, err := exec.LookPath("jq"); err == nil && !o.RatioOnly {
 		r.JQ = jq
 		variants = append(variants, variant{name: "jq", cmd: func() *exec.Cmd { return jqCommand(trail) }})
 	}
-	variants = append(variants,
-		variant{name: "opa-per-file", scale: float64(o.PerFileFiles) / float64(len(files)), cmd: func() *exec.Cmd {
-			return o.child("perfile", trail, strconv.Itoa(o.PerFileFiles))
-		}},
-		variant{name: "opa-per-record", scale: float64(o.NaiveRecords) / float64(o.Trail.Records), cmd: func() *exec.Cmd {
-			return o.child("naive", trail, strconv.Itoa(o.NaiveRecords))
-		}},
-	)
+	if !o.RatioOnly {
+		variants = append(variants,
+			variant{name: "opa-per-file", scale: float64(o.PerFileFiles) / float64(len(files)), cmd: func() *exec.Cmd {
+				return o.child("perfile", trail, strconv.Itoa(o.PerFileFiles))
+			}},
+			variant{name: "opa-per-record", scale: float64(o.NaiveRecords) / float64(o.Trail.Records), cmd: func() *exec.Cmd {
+				return o.child("naive", trail, strconv.Itoa(o.NaiveRecords))
+			}},
+		)
+	}
+	// One run of the floor and the replay first, not counted: the first run of a freshly
+	// built binary or of a trail just written pays for what a later run finds in memory.
+	for _, v := range variants[:2] {
+		fmt.Fprintf(o.Log, "warm-up: %s ...", v.name)
+		s, err := v.measure(o.Trail.Records)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", v.name, err)
+		}
+		fmt.Fprintf(o.Log, " %v\n", s.Wall.Round(time.Millisecond))
+	}
 	samples := make(map[string][]Sample)
 	for run := 1; run <= o.Runs; run++ {
 		for _, v := range variants {
@@ -96,6 +115,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		r.Stats[v.name] = summarize(samples[v.name], v.scale)
 	}
 	r.Alerts = replayAlerts(samples["replay"])
+	r.Pairs = pairRatios(samples["floor"], samples["replay"])
+	if o.RatioOnly {
+		r.Finished = time.Now()
+		r.LoadAfter = loadAverage()
+		return r, nil
+	}
 	fmt.Fprintf(o.Log, "engine benchmark (go test -bench BenchmarkEvaluate, %d runs) ...\n", o.Runs)
 	if r.Evaluate, err = Evaluate(ctx, o.Module, o.Runs); err != nil {
 		return nil, err

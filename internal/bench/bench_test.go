@@ -49,6 +49,38 @@ func TestSummarizeTakesMedians(t *testing.T) {
 	}
 }
 
+// TestRatioIsPaired: the report's replay/floor figure is the median of the runs' own ratios,
+// not a ratio of medians, and the markdown says how it was taken.
+func TestRatioIsPaired(t *testing.T) {
+	s := func(wall, cpu time.Duration) Sample {
+		return Sample{Wall: wall, CPU: cpu, Records: 1_000_000}
+	}
+	// The machine slows down during the run: the floor's median and the replay's median come
+	// from different runs.
+	floor := []Sample{s(2*time.Second, 4*time.Second), s(3*time.Second, 5*time.Second), s(4*time.Second, 6*time.Second)}
+	replay := []Sample{s(2500*time.Millisecond, 5*time.Second), s(6*time.Second, 8*time.Second), s(5*time.Second, 7500*time.Millisecond)}
+	p := pairRatios(floor, replay)
+	if med, lo, hi := spread(p.Wall); med != 0.8 || lo != 0.5 || hi != 0.8 {
+		t.Fatalf("wall ratios %v: median %v, range %v-%v", p.Wall, med, lo, hi)
+	}
+	if med, _, _ := spread(p.CPU); med != 0.8 {
+		t.Fatalf("CPU ratios %v: median %v", p.CPU, med)
+	}
+	r := &Report{Pairs: p, ReplayCommand: []string{"replay", "--format", "json", "TRAIL"},
+		Stats:   map[string]Stat{"floor": summarize(floor, 1), "replay": summarize(replay, 1)},
+		Options: Options{Workers: 2, RatioOnly: true}}
+	var b strings.Builder
+	r.Markdown(&b)
+	for _, want := range []string{"**0.80** of the floor", "median of 3 ratios", "(runs 0.50-0.80)", "the ratio of the two median rates is 0.60", "`detector replay --format json TRAIL`", "| replay >= 0.8 of the floor | 0.80 | met |"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, b.String())
+		}
+	}
+	if strings.Contains(b.String(), "jq") || strings.Contains(b.String(), "Cold start") {
+		t.Errorf("a ratio-only report names what it did not measure:\n%s", b.String())
+	}
+}
+
 func TestParseEvaluate(t *testing.T) {
 	out := `goos: linux
 BenchmarkEvaluate/mixed-2   3000   300000 ns/op   1341 allocs/event   310000 cpu-ns-p50/event   320000 ns-p50/event   300000 ns/event
@@ -76,6 +108,7 @@ func TestReportChecksTargets(t *testing.T) {
 			"replay": {RecordsPerSec: 210000, MaxRSS: 200_000_000},
 			"jq":     {RecordsPerSec: 25000},
 		},
+		Pairs:       Pairs{Wall: []float64{0.9, 0.84, 0.7}, CPU: []float64{0.8, 0.8, 0.8}},
 		Evaluate:    []EvalStat{{Name: "mixed", P50Ns: 70000, Allocs: 400}},
 		ColdStart:   20 * time.Millisecond,
 		LambdaBytes: 30_000_000,

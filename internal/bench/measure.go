@@ -87,3 +87,39 @@ func median[T any](samples []Sample, f func(Sample) float64, to func(float64) T)
 	}
 	return to(m)
 }
+
+// Pairs are the replay/floor ratios of runs taken side by side: run i of the floor and run i
+// of the replay, one right after the other. Their median is the report's ratio; their range
+// shows how much the machine moved between runs.
+type Pairs struct {
+	Wall []float64 // replay records/s over floor records/s, per run
+	CPU  []float64 // floor CPU per record over replay CPU per record, per run
+}
+
+// pairRatios pairs the floor's and the replay's samples run by run.
+func pairRatios(floor, replay []Sample) Pairs {
+	var p Pairs
+	for i := range min(len(floor), len(replay)) {
+		f, r := floor[i], replay[i]
+		if f.Records == 0 || r.Records == 0 || f.Wall <= 0 || r.Wall <= 0 || r.CPU <= 0 {
+			continue
+		}
+		p.Wall = append(p.Wall, (float64(r.Records)/r.Wall.Seconds())/(float64(f.Records)/f.Wall.Seconds()))
+		p.CPU = append(p.CPU, (float64(f.CPU)/float64(f.Records))/(float64(r.CPU)/float64(r.Records)))
+	}
+	return p
+}
+
+// spread is the median, the smallest and the largest of v (zeros when v is empty).
+func spread(v []float64) (med, lo, hi float64) {
+	if len(v) == 0 {
+		return 0, 0, 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	med = s[len(s)/2]
+	if len(s)%2 == 0 {
+		med = (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	return med, s[0], s[len(s)-1]
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/trailhound/trailhound/internal/ruleset"
 	"github.com/trailhound/trailhound/internal/settings"
 	"github.com/trailhound/trailhound/internal/setup"
+	"github.com/trailhound/trailhound/internal/startgc"
 	"github.com/trailhound/trailhound/internal/team"
 )
 
@@ -190,7 +191,9 @@ func (b *backtestRun) local(ctx context.Context, st backtest.Settings, out *cliO
 		OnError:    func(err error) { b.s.errorf("%v", err) },
 		OnSuppress: func(o event.Origin, sup team.Suppressed) { b.s.errorf("%s: %s", o, setup.SuppressionLine(sup)) },
 	}
+	restoreGC := startgc.Batch() // the collector of a batch (memory bounded: see startgc.Batch)
 	sum, res, err := backtest.RunLocal(ctx, &backtest.Worker{Runtime: rt, Files: 1}, r, st, opts)
+	restoreGC()
 	if bar != nil {
 		bar.Clear()
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/trailhound/trailhound/internal/awsenv"
 	"github.com/trailhound/trailhound/internal/replay"
+	"github.com/trailhound/trailhound/internal/startgc"
 	"github.com/trailhound/trailhound/internal/state"
 )
 
@@ -65,7 +66,9 @@ func cmdReplay(ctx context.Context, args []string, s stdio) (int, error) {
 		bar = &replay.Progress{W: s.err}
 		opts.Progress = bar.Update
 	}
+	restoreGC := startgc.Batch() // the collector of a batch (memory bounded: see startgc.Batch)
 	st, err := replay.Run(ctx, src, replay.PipelineHandler{P: run.p}, opts)
+	restoreGC()
 	if bar != nil {
 		bar.Clear()
 	}

@@ -101,7 +101,9 @@ func (d *Decoder) envelope(b []byte, start, end int, fr *frame, o *Origin) (Reco
 		if err := d.checkEnvelope(b, f, df); err != nil {
 			return Record{}, err
 		}
-		return Record{Header: d.header(b, df), Raw: b[det.start:det.end], Origin: *o}, nil
+		rec := Record{Raw: b[det.start:det.end], Origin: *o}
+		d.header(b, df, &rec)
+		return rec, nil
 	}
 	if !f.isRecord() {
 		return Record{}, ErrNotRecord
@@ -111,7 +113,9 @@ func (d *Decoder) envelope(b []byte, start, end int, fr *frame, o *Origin) (Reco
 		// eventSource key; CloudTrail's are service hosts such as iam.amazonaws.com.
 		return Record{}, fmt.Errorf("%w: a Lambda event-source record (eventSource %s)", ErrNotRecord, quoteValue(src))
 	}
-	return Record{Header: d.header(b, f), Raw: b[start:end], Origin: *o}, nil
+	rec := Record{Raw: b[start:end], Origin: *o}
+	d.header(b, f, &rec)
+	return rec, nil
 }
 
 // emitSQS unwraps the SQS message captured in f, whose body is under key bodyKey, and yields

@@ -37,6 +37,12 @@ type Decoder struct {
 	// MaxInput caps one input, in bytes after decompression; DefaultMaxInput when zero. An
 	// input over it yields one error wrapping ErrTooLarge and nothing else.
 	MaxInput int
+	// Want, if set, is asked about each record with its eventSource and eventName, before
+	// the rest of its header is read: a record it declines is still yielded, with
+	// Record.Declined set and only Header.EventSource and Header.EventName read, so the caller
+	// can count it without paying for header fields it will not look at. A replay declines
+	// the records no rule selects. Validation, framing and errors are the same either way.
+	Want func(eventSource, eventName string) bool
 
 	yield   func(Record, error) bool
 	stopped bool

@@ -240,6 +240,74 @@ func TestHeaderAllocations(t *testing.T) {
 	}
 }
 
+// TestWant checks that a Decoder's Want sees each record's eventSource and eventName, that a
+// declined record is yielded with only those two fields read and Declined set, that the
+// others are decoded as without Want, and that a declined record costs no allocation.
+func TestWant(t *testing.T) {
+	in := append(testutil.Records([]byte(recA), []byte(recB), []byte(recA)), "\n[1]\n"...)
+	var plain []Record
+	var plainErrs int
+	for rec, err := range RecordsBytes("x", in) {
+		if err != nil {
+			plainErrs++
+			continue
+		}
+		plain = append(plain, rec)
+	}
+	if len(plain) != 3 || plainErrs != 1 {
+		t.Fatalf("%d records and %d errors, want 3 and 1", len(plain), plainErrs)
+	}
+	var asked [][2]string
+	d := Decoder{Want: func(source, name string) bool {
+		asked = append(asked, [2]string{source, name})
+		return name == plain[1].EventName
+	}}
+	var got []Record
+	errs := 0
+	for rec, err := range d.RecordsBytes("x", in) {
+		if err != nil {
+			errs++
+			continue
+		}
+		got = append(got, rec)
+	}
+	if len(got) != len(plain) || errs != plainErrs {
+		t.Fatalf("with Want: %d records and %d errors, want %d and %d", len(got), errs, len(plain), plainErrs)
+	}
+	for i, rec := range got {
+		if asked[i] != [2]string{plain[i].EventSource, plain[i].EventName} {
+			t.Errorf("record %d: Want asked with %q, want %q %q", i, asked[i], plain[i].EventSource, plain[i].EventName)
+		}
+		want := plain[i]
+		if want.EventName != plain[1].EventName {
+			want.Header = Header{EventSource: want.EventSource, EventName: want.EventName}
+			want.Declined = true
+		}
+		if rec.Header != want.Header || rec.Declined != want.Declined || rec.Origin != want.Origin || string(rec.Raw) != string(want.Raw) {
+			t.Errorf("record %d = %+v, want %+v", i, rec, want)
+		}
+	}
+
+	var lines []byte
+	const n = 100
+	for i := range n {
+		lines = fmt.Appendf(lines, "%s\n", strings.Replace(recA, "000000000001", fmt.Sprintf("%012d", i), 1))
+	}
+	d = Decoder{Want: func(string, string) bool { return false }}
+	for range d.RecordsBytes("x", lines) { // warm the intern table and the buffers
+	}
+	allocs := testing.AllocsPerRun(20, func() {
+		for rec, err := range d.RecordsBytes("x", lines) {
+			if err != nil || !rec.Declined {
+				t.Fatal(err, rec.Declined)
+			}
+		}
+	})
+	if perRecord := allocs / n; perRecord > 0.05 {
+		t.Errorf("%.2f allocations per declined record, want none", perRecord)
+	}
+}
+
 func TestSplit(t *testing.T) {
 	type item struct {
 		text string

@@ -131,8 +131,20 @@ func FuzzHeader(f *testing.F) {
 			if fl.dup >= 0 {
 				return // ambiguous: rejected by the decoder, and encoding/json keeps the last
 			}
-			if got, want := d.header(data, &fl), jsonHeader(t, data); got != want {
+			var rec Record
+			d.header(data, &fl, &rec)
+			if got, want := rec.Header, jsonHeader(t, data); got != want {
 				t.Fatalf("header %+v, encoding/json reads %+v", got, want)
+			}
+			// A decoder whose Want declines reads the selection fields alike, and nothing else.
+			d.Want = func(string, string) bool { return false }
+			rec = Record{}
+			d.header(data, &fl, &rec)
+			if want := (Header{EventSource: rec.EventSource, EventName: rec.EventName}); !rec.Declined || rec.Header != want {
+				t.Fatalf("declined header %+v (declined %v), want %+v", rec.Header, rec.Declined, want)
+			}
+			if jh := jsonHeader(t, data); rec.EventSource != jh.EventSource || rec.EventName != jh.EventName {
+				t.Fatalf("declined header reads %q %q, encoding/json reads %q %q", rec.EventSource, rec.EventName, jh.EventSource, jh.EventName)
 			}
 		}
 	})

@@ -73,14 +73,35 @@ func (d *Decoder) intern(k int, s []byte) (string, bool) {
 	return v, true
 }
 
-// header reads the Header fields captured in f from b. A field that is absent or not a
-// string is empty, as it would be for a consumer reading the record with encoding/json.
-func (d *Decoder) header(b []byte, f *fields) Header {
-	var h Header
+// header reads the Header fields captured in f from b into rec. A field that is absent or not
+// a string is empty, as it would be for a consumer reading the record with encoding/json.
+// With d.Want set, EventSource and EventName are read first, and a record Want declines keeps
+// only those two (rec.Declined).
+func (d *Decoder) header(b []byte, f *fields, rec *Record) {
+	h := &rec.Header
+	var done uint32 // keys read
+	if d.Want != nil {
+		const selection = 1<<keyEventSource | 1<<keyEventName
+		d.readHeader(b, f, h, selection)
+		if !d.Want(h.EventSource, h.EventName) {
+			rec.Declined = true
+			return
+		}
+		done = selection
+	}
+	d.readHeader(b, f, h, (1<<numHeader-1)&^done)
+}
+
+// readHeader reads the header keys in the bit set keys from b into h, with at most one
+// allocation: the values that are not interned share one string.
+func (d *Decoder) readHeader(b []byte, f *fields, h *Header, keys uint32) {
 	var bounds [numHeader][2]int // offsets into d.uniq of values not interned
 	var pending uint32
 	d.uniq = d.uniq[:0]
 	for k := 0; k < numHeader; k++ {
+		if keys&(1<<k) == 0 {
+			continue
+		}
 		s, ok := f.str(b, k)
 		if !ok || len(s) == 0 {
 			continue
@@ -107,5 +128,4 @@ func (d *Decoder) header(b []byte, f *fields) Header {
 			}
 		}
 	}
-	return h
 }

@@ -49,8 +49,8 @@
 //
 // Splitting, validation and header capture are one pass of a hand-written scanner over the
 // whole input in memory, without reflection. A record costs one allocation (its eventID and
-// eventTime share one string; repeating header values are interned per Decoder); Record.Raw
-// aliases the input. Split is the floor: the same scan without headers or classification.
+// eventTime share one string; repeating header values are interned per Decoder), and none
+// when the Decoder's Want declines it; Record.Raw aliases the input. Split is the floor: the same scan without headers or classification.
 package event
 
 import (
@@ -84,6 +84,9 @@ type Record struct {
 	Raw []byte
 	// Origin says where the record came from, for error messages and the alert's provenance.
 	Origin Origin
+	// Declined is set when the Decoder's Want declined the record: of its Header only
+	// EventSource and EventName were read, the other fields are empty.
+	Declined bool
 }
 
 // Origin locates a record in its input.

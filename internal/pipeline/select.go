@@ -33,11 +33,14 @@ func (p *Pipeline) selectRules(rec event.Record) selection {
 // Wants reports whether Evaluate would do more than count a record with this header as
 // no_match: a rule selects its event, or a pack that is not loaded declared it. Replays ask
 // before copying or parsing anything.
-func (p *Pipeline) Wants(h *event.Header) bool {
-	if sel, _ := p.Rules.Select(h.EventSource, h.EventName, 0); sel.Len() > 0 {
+func (p *Pipeline) Wants(h *event.Header) bool { return p.WantsEvent(h.EventSource, h.EventName) }
+
+// WantsEvent is Wants for a record of this event: selection reads nothing else of a record.
+func (p *Pipeline) WantsEvent(eventSource, eventName string) bool {
+	if sel, _ := p.Rules.Select(eventSource, eventName, 0); sel.Len() > 0 {
 		return true
 	}
-	return len(p.Rules.Unavailable(h.EventSource, h.EventName)) > 0
+	return len(p.Rules.Unavailable(eventSource, eventName)) > 0
 }
 
 // enabled leaves out disabled rules, unless EvaluateDisabled keeps them to count what they

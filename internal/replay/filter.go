@@ -108,6 +108,11 @@ func (f *Filter) String() string {
 	return strings.Join(parts, ", ")
 }
 
+// keepsAll reports whether the filter keeps every record, whatever its header.
+func (f *Filter) keepsAll() bool {
+	return f.Start.IsZero() && f.End.IsZero() && len(f.Accounts) == 0 && len(f.Regions) == 0
+}
+
 func (f *Filter) account(a string) bool {
 	return len(f.Accounts) == 0 || slices.Contains(f.Accounts, a)
 }

@@ -31,6 +31,12 @@ func (h PipelineHandler) Evaluate(ctx context.Context, rec event.Record) (*pipel
 	return ev, true
 }
 
+// WantsEvent reports whether Evaluate would do more than settle a record of this event
+// (pipeline.Pipeline.WantsEvent).
+func (h PipelineHandler) WantsEvent(eventSource, eventName string) bool {
+	return h.P.WantsEvent(eventSource, eventName)
+}
+
 // Settled counts records Evaluate settled as no_match.
 func (h PipelineHandler) Settled(n int) {
 	for range n {

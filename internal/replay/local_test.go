@@ -219,3 +219,66 @@ func TestRootInsideLayout(t *testing.T) {
 		}
 	}
 }
+
+// wantingRecorder is a recorder that also tells the decoder which events it wants (IAM), as
+// PipelineHandler does: every other record must be settled without reaching Evaluate.
+type wantingRecorder struct{ recorder }
+
+func (w *wantingRecorder) WantsEvent(source, _ string) bool { return source == "iam.amazonaws.com" }
+
+func (w *wantingRecorder) Evaluate(ctx context.Context, rec event.Record) (event.Record, bool) {
+	if rec.Declined || !w.WantsEvent(rec.EventSource, rec.EventName) {
+		w.mu.Lock()
+		w.evaluated = -1 << 30 // fails the count below
+		w.mu.Unlock()
+	}
+	return w.recorder.Evaluate(ctx, rec)
+}
+
+// TestDeclinedRecordsSettled: with a handler that names the events it wants and a filter that
+// keeps everything, the records of other events are settled without Evaluate, and the wanted
+// ones are delivered with their whole header, as without the handler's help; with a filter,
+// every record is read whole and filtered as before.
+func TestDeclinedRecordsSettled(t *testing.T) {
+	dir := t.TempDir()
+	writeTrail(t, dir, "", 1)
+	plain := &recorder{}
+	st0, err := Run(context.Background(), NewLocalFS(dir, os.DirFS(dir)), Handler[event.Record](plain), Options{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []event.Record
+	for _, rec := range plain.delivered {
+		if rec.EventSource == "iam.amazonaws.com" {
+			want = append(want, rec)
+		}
+	}
+	if len(want) == 0 || len(want) == len(plain.delivered) {
+		t.Fatalf("%d IAM records of %d: the trail does not mix events", len(want), len(plain.delivered))
+	}
+	w := &wantingRecorder{}
+	st, err := Run(context.Background(), NewLocalFS(dir, os.DirFS(dir)), Handler[event.Record](w), Options{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Records != st0.Records || w.evaluated != len(want) || w.settled != len(plain.delivered)-len(want) {
+		t.Fatalf("records %d (want %d), evaluated %d (want %d), settled %d (want %d)",
+			st.Records, st0.Records, w.evaluated, len(want), w.settled, len(plain.delivered)-len(want))
+	}
+	if !slices.EqualFunc(w.delivered, want, func(a, b event.Record) bool { return a.Header == b.Header && a.Origin == b.Origin }) {
+		t.Fatal("the wanted records were not delivered as without the handler's help")
+	}
+
+	// A filter needs every record's header: nothing is declined, and records out of range
+	// are counted as before.
+	cut := day0.Add(2*time.Minute + 30*time.Second)
+	_, _, stp := replayLocal(t, dir, Filter{Start: cut}, 2)
+	wf := &wantingRecorder{}
+	stf, err := Run(context.Background(), NewLocalFS(dir, os.DirFS(dir)), Handler[event.Record](wf), Options{Workers: 2, Filter: Filter{Start: cut}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stf.OutOfRange != stp.OutOfRange || stf.OutOfRange == 0 || wf.settled != 0 {
+		t.Fatalf("with a filter: out of range %d (want %d), settled %d (want 0)", stf.OutOfRange, stp.OutOfRange, wf.settled)
+	}
+}

@@ -37,6 +37,14 @@ type Handler[T any] interface {
 	Malformed(err error)
 }
 
+// eventWanter is implemented by a Handler that can tell from a record's event alone that
+// Evaluate would settle it (PipelineHandler): when the filter keeps every record, the
+// decoder asks it before reading the rest of the header, and a record it declines is
+// settled without Evaluate.
+type eventWanter interface {
+	WantsEvent(eventSource, eventName string) bool
+}
+
 // Options configure Run.
 type Options struct {
 	Filter Filter
@@ -146,6 +154,11 @@ func decodeAll[T any](ctx context.Context, src Source, h Handler[T], f *Filter, 
 				defer wg.Done()
 				w := worker[T]{src: src, h: h, f: f}
 				w.dec.MaxInput = maxInput
+				if s, ok := h.(eventWanter); ok && f.keepsAll() {
+					// Records no rule selects are counted from their event alone: the
+					// decoder reads no more of their header.
+					w.dec.Want = s.WantsEvent
+				}
 				for j := range jobs {
 					j.out <- w.file(ctx, j.o)
 				}
@@ -225,6 +238,8 @@ func (w *worker[T]) file(ctx context.Context, o Object) fileResult[T] {
 			r.items = append(r.items, item[T]{err: err})
 		case !w.f.keepRecord(&rec.Header):
 			r.outOfRange++
+		case rec.Declined:
+			r.settled++
 		default:
 			if v, ok := w.h.Evaluate(ctx, rec); ok {
 				r.items = append(r.items, item[T]{v: v})

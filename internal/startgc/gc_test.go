@@ -1,6 +1,8 @@
 package startgc
 
 import (
+	"math"
+	"runtime"
 	"runtime/debug"
 	"testing"
 	"time"
@@ -108,4 +110,133 @@ func TestReleaseStartGCSoon(t *testing.T) {
 	if got := debug.SetMemoryLimit(-1); got != prevLimit {
 		t.Fatalf("memory limit after the release = %d, want %d", got, prevLimit)
 	}
+}
+
+func TestBatch(t *testing.T) {
+	prev := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(prev)
+	prevLimit := debug.SetMemoryLimit(math.MaxInt64)
+	defer debug.SetMemoryLimit(prevLimit)
+
+	// A batch ends the start hold and sets its percent and limit; restoring brings back the
+	// default, once.
+	HoldStartGC()
+	restore := Batch()
+	if got := debug.SetGCPercent(batchGCPercent); got != batchGCPercent {
+		t.Fatalf("GC percent in a batch = %d, want %d", got, batchGCPercent)
+	}
+	if got := debug.SetMemoryLimit(-1); got != batchMemoryLimit {
+		t.Fatalf("memory limit in a batch = %d, want %d", got, batchMemoryLimit)
+	}
+	if start.held {
+		t.Fatal("the start hold is still on in a batch")
+	}
+	if again := Batch(); debug.SetGCPercent(batchGCPercent) != batchGCPercent {
+		t.Fatal("a second batch changed the percent")
+	} else {
+		again() // restores nothing: the first batch is still on
+	}
+	if got := debug.SetMemoryLimit(-1); got != batchMemoryLimit {
+		t.Fatalf("memory limit after a nested batch's restore = %d, want %d", got, batchMemoryLimit)
+	}
+	restore()
+	restore()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Fatalf("GC percent after the batch = %d, want 100", got)
+	}
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Fatalf("memory limit after the batch = %d, want none", got)
+	}
+
+	// A load during a batch keeps the load's percent and restores the batch's.
+	restore = Batch()
+	release := RelaxGC()
+	release()
+	if got := debug.SetGCPercent(batchGCPercent); got != batchGCPercent {
+		t.Fatalf("GC percent after a load in a batch = %d, want %d", got, batchGCPercent)
+	}
+	restore()
+
+	// GOGC set is left alone, and so is a lower GOMEMLIMIT (and never raised).
+	debug.SetGCPercent(50)
+	restore = Batch()
+	if got := debug.SetGCPercent(50); got != 50 {
+		t.Fatalf("GC percent with GOGC=50 in a batch = %d, want 50", got)
+	}
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Fatalf("memory limit with GOGC=50 in a batch = %d, want none", got)
+	}
+	restore()
+	debug.SetGCPercent(100)
+	debug.SetMemoryLimit(64 << 20)
+	restore = Batch()
+	if got := debug.SetMemoryLimit(-1); got != 64<<20 {
+		t.Fatalf("memory limit with GOMEMLIMIT=64MiB in a batch = %d, want %d", got, 64<<20)
+	}
+	if batch.follow {
+		t.Fatal("a batch under the user's memory limit follows the live heap")
+	}
+	restore()
+	if got := debug.SetMemoryLimit(math.MaxInt64); got != 64<<20 {
+		t.Fatalf("memory limit after the batch = %d, want the user's %d", got, 64<<20)
+	}
+}
+
+func TestBatchLimit(t *testing.T) {
+	for _, c := range []struct {
+		live uint64
+		want int64
+	}{
+		{0, batchMemoryLimit},
+		{40 << 20, batchMemoryLimit},
+		{56 << 20, batchMemoryLimit},
+		{100 << 20, 200<<20 + batchHeadroom},
+		{math.MaxUint64, math.MaxInt64/2 - 1 + batchHeadroom},
+	} {
+		if got := batchLimit(batchMemoryLimit, c.live); got != c.want {
+			t.Errorf("batchLimit(%d) = %d, want %d", c.live, got, c.want)
+		}
+	}
+}
+
+// TestBatchFollowsLiveHeap holds a live heap over half the batch limit: after a collection
+// the limit is twice the live heap plus the headroom, and after the heap is freed it comes
+// back to the batch limit.
+func TestBatchFollowsLiveHeap(t *testing.T) {
+	prev := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(prev)
+	prevLimit := debug.SetMemoryLimit(math.MaxInt64)
+	defer debug.SetMemoryLimit(prevLimit)
+	limits := make(chan int64, 1)
+	watched = func(l int64) {
+		select {
+		case limits <- l:
+		default:
+		}
+	}
+	defer func() {
+		gcHold.Lock()
+		watched = nil
+		gcHold.Unlock()
+	}()
+	restore := Batch()
+	defer restore()
+
+	wait := func(ok func(int64) bool) int64 {
+		for {
+			runtime.GC()
+			if l := <-limits; ok(l) {
+				return l
+			}
+		}
+	}
+	const held = 100 << 20
+	func() {
+		live := make([]byte, held)
+		if l := wait(func(l int64) bool { return l >= 2*held+batchHeadroom }); l > 2*(held+16<<20)+batchHeadroom {
+			t.Fatalf("limit with %d bytes live = %d, want about %d", held, l, 2*held+batchHeadroom)
+		}
+		runtime.KeepAlive(live)
+	}()
+	wait(func(l int64) bool { return l == batchMemoryLimit })
 }

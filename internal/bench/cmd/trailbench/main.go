@@ -5,6 +5,7 @@
 //
 //	go run ./internal/bench/cmd/trailbench                      # 1,000,000 records, 200 files, 5 runs
 //	go run ./internal/bench/cmd/trailbench -records 100000 -runs 3   # a quick run
+//	go run ./internal/bench/cmd/trailbench -ratio-only -runs 9       # the replay/floor ratio alone
 //
 // The trail and the binaries live in -dir (default: a directory under the system temp dir,
 // kept and reused while the trail's settings do not change).
@@ -54,6 +55,7 @@ func run(ctx context.Context) error {
 	perFile := flag.Int("perfile-files", 2, "log files the per-file OPA baseline is measured on")
 	grow := flag.Int("grow", 0, "also replay a trail this many times larger, to compare peak RSS (e.g. 10)")
 	out := flag.String("out", "", "also write the report to this file")
+	ratioOnly := flag.Bool("ratio-only", false, "measure only the floor and the replay (their ratio): no baselines, engine benchmark, cold start or Lambda size")
 	flag.Parse()
 	module, err := moduleRoot()
 	if err != nil {
@@ -68,7 +70,7 @@ func run(ctx context.Context) error {
 	}
 	r, err := bench.Run(ctx, bench.Options{
 		Trail: c, Dir: *dir, Module: module, Runs: *runs, Workers: *workers,
-		NaiveRecords: min(*naive, c.Records), PerFileFiles: min(*perFile, c.Files), Grow: *grow,
+		NaiveRecords: min(*naive, c.Records), PerFileFiles: min(*perFile, c.Files), Grow: *grow, RatioOnly: *ratioOnly,
 		Self: self, Log: os.Stderr,
 	})
 	if err != nil {
