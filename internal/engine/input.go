@@ -24,11 +24,38 @@ import (
 
 // ParseInput turns a CloudTrail record's JSON into the Rego input value.
 func ParseInput(raw []byte) (ast.Value, error) {
-	p := inputParser{b: raw, s: string(raw)}
-	if v, ok := p.parse(); ok {
+	st := parserStacks.Get().(*stacks)
+	p := inputParser{b: raw, s: string(raw), pairs: st.pairs[:0], elems: st.elems[:0]}
+	v, ok := p.parse()
+	st.put(p.pairs, p.elems)
+	if ok {
 		return v, nil
 	}
 	return parseInputSlow(raw)
+}
+
+// stacks are an inputParser's pending members and elements, kept from one record to the
+// next: grown from nothing, they took several allocations per record.
+type stacks struct {
+	pairs [][2]*ast.Term
+	elems []*ast.Term
+}
+
+var parserStacks = sync.Pool{New: func() any { return new(stacks) }}
+
+// maxStack is the largest stack kept for the next record (a record this deep or wide is not
+// a usual one).
+const maxStack = 1024
+
+// put pools the stacks as the parser left them, emptied so that they hold no terms.
+func (st *stacks) put(pairs [][2]*ast.Term, elems []*ast.Term) {
+	if cap(pairs) > maxStack || cap(elems) > maxStack {
+		return
+	}
+	clear(pairs[:cap(pairs)])
+	clear(elems[:cap(elems)])
+	st.pairs, st.elems = pairs[:0], elems[:0]
+	parserStacks.Put(st)
 }
 
 // parseInputSlow is ParseInput through encoding/json, for input the fast path declines: what
