@@ -65,7 +65,8 @@ type Engine struct {
 
 	packs map[*rule.Pack]*compiledPack // the healthy packs, for Options.Reuse
 	// libCompilers are the compilers of the pack the lib queries (actor, subjects) were
-	// prepared on, that one first: each holds exactly the lib, so a joint query on any of
+	// prepared on, that one first: each holds the lib, or, for the parts of a split pack,
+	// the lib modules the caller's query reaches (partition.go), so a joint query on any of
 	// them may resolve the caller too (batch.go). Nil when the lib was compiled on its own.
 	libCompilers []*ast.Compiler
 }
@@ -110,7 +111,7 @@ func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []erro
 	}
 	caps := rule.Capabilities() // computed once: it copies every builtin's declaration
 	var errs []error
-	var libCompilers []*ast.Compiler // a pack's compilers holding exactly the lib, for the lib queries
+	var libCompilers []*ast.Compiler // a pack's compilers holding the lib, for the lib queries
 	ids := map[string]string{}
 	for _, p := range packs {
 		var compiled []*Compiled
@@ -180,14 +181,15 @@ func (e *Engine) compiledPack(p *rule.Pack, lib map[string]*ast.Module) *compile
 }
 
 // resolvesActor reports whether a joint query on compiler c may bind the caller too: the lib
-// queries were prepared on c or on another part of its pack, and c holds exactly the lib.
+// queries were prepared on c or on another part of its pack (Engine.libCompilers).
 func (e *Engine) resolvesActor(c *ast.Compiler) bool {
 	return e.actor != nil && slices.Contains(e.libCompilers, c)
 }
 
 // carriesLibOnly reports whether p's compilers can serve the lib queries: the lib modules were
-// compiled into each (compilePack adds them to every pack and part) and p defines nothing under data.lib
-// beyond them, so data.lib there is exactly the lib.
+// compiled into them (compilePack adds them to every pack, and to each part of a split pack
+// those its queries reach) and p defines nothing under data.lib beyond them, so data.lib there
+// is the lib.
 func carriesLibOnly(p *rule.Pack, lib map[string]*ast.Module) bool {
 	if len(lib) == 0 {
 		return false
