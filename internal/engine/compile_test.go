@@ -28,7 +28,7 @@ func TestCheckedPackEvaluatesAlike(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Checked = true
-	skipped, errs := New(context.Background(), []*rule.Pack{p}, Options{Lib: p.Lib()})
+	skipped, errs := New(context.Background(), []*rule.Pack{p}, Options{Lib: p.Lib(), Cores: 2})
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}

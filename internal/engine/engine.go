@@ -43,10 +43,11 @@ type Options struct {
 	// the packs of TrustedTeam (the built-in pack's) are not bound by it.
 	PackDeadline time.Duration
 	TrustedTeam  string
-	// Cores is how many cores New may keep busy at once; 0: GOMAXPROCS. A pack the build
-	// checked whole is compiled on two compilers at once only with two or more (partition.go):
-	// the second compiles the lib again, which a process without a second core (a Lambda
-	// function under 3,538 MB) pays for in time.
+	// Cores is how many cores New may keep busy at once; 0: those of GOMAXPROCS no other
+	// task is running on as New starts (the kernel's runnable count, on Linux). A pack the
+	// build checked whole is compiled on two compilers at once only with two or more
+	// (partition.go): the second compiles part of the lib again, which a process without a
+	// free second core (a Lambda function under 3,538 MB, a busy machine) pays for in time.
 	Cores int
 }
 
@@ -215,14 +216,18 @@ func claimIDs(ids map[string]string, p *rule.Pack) error {
 }
 
 // compilePack compiles p with lib: on one compiler, or, for a pack the build checked whole
-// when cores (GOMAXPROCS when 0) allow two at once, split over splitCompilers (partition.go).
+// when cores (Options.Cores) allow two at once, split over splitCompilers (partition.go).
 // It returns p's rules compiled, in p.Rules order, and the compilers.
 func compilePack(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilities, cores int) ([]*Compiled, []*ast.Compiler, error) {
-	if procs := runtime.GOMAXPROCS(0); cores <= 0 || cores > procs {
-		cores = procs
-	}
 	parts := []*part{{rules: p.Rules, modules: packModules(p, lib)}}
-	if prechecked(p, lib) && cores > 1 {
+	if !prechecked(p, lib) {
+		return compileParts(p, lib, caps, parts)
+	}
+	procs := runtime.GOMAXPROCS(0)
+	if cores <= 0 {
+		cores = procs - runnableOthers()
+	}
+	if cores = min(cores, procs); cores > 1 {
 		parts = splitPack(p, lib, min(cores, splitCompilers))
 	}
 	return compileParts(p, lib, caps, parts)

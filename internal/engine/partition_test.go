@@ -16,7 +16,8 @@ import (
 )
 
 // atLeastTwoProcs lets compilePack split a prechecked pack on a one-core machine too, for
-// the duration of the test.
+// the duration of the test (which asks for two cores, Options.Cores, so that the split does
+// not depend on what else the machine runs).
 func atLeastTwoProcs(t *testing.T) {
 	t.Helper()
 	if prev := runtime.GOMAXPROCS(0); prev < 2 {
@@ -171,7 +172,7 @@ func TestSplitPackEvaluatesAlike(t *testing.T) {
 	atLeastTwoProcs(t)
 	split := checkedPack(t, splitFiles(nil))
 	whole := loadPack(t, "builtin", splitFiles(nil))
-	es, errs := newEngine(t, Options{Lib: split.Lib()}, split)
+	es, errs := newEngine(t, Options{Lib: split.Lib(), Cores: 2}, split)
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -250,7 +251,7 @@ func TestEmbeddedPackSplit(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Checked = true
-	e, errs := New(context.Background(), []*rule.Pack{p}, Options{Lib: p.Lib()})
+	e, errs := New(context.Background(), []*rule.Pack{p}, Options{Lib: p.Lib(), Cores: 2})
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
