@@ -25,8 +25,8 @@ import (
 // evaluates as in the whole pack.
 
 // splitCompilers is the number of compilers a prechecked pack is split over, at most: each
-// compiles the lib again, and the embedded pack's rules form two parts of about the same
-// weight (the IAM rules, which share events, and the tamper rules).
+// compiles again the lib modules the others need too, and the embedded pack's rules form two
+// parts of about the same weight (the IAM rules, which share events, and the tamper rules).
 const splitCompilers = 2
 
 // part is the modules one compiler compiles and the rules prepared on it.
@@ -304,8 +304,8 @@ func constPrefix(ref ast.Ref) ast.Ref {
 }
 
 // compileParts compiles each part on its own compiler, each on its own goroutine when there
-// are several, and prepares the query of each part's rules. It
-// returns p's rules compiled, in p.Rules order, and the compilers, in parts order.
+// are several, and prepares the query of each part's rules. It returns p's rules compiled,
+// in p.Rules order, and the compilers, in parts order.
 func compileParts(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilities, parts []*part) ([]*Compiled, []*ast.Compiler, error) {
 	type result struct {
 		rules    []*Compiled
