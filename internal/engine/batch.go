@@ -10,12 +10,13 @@ import (
 )
 
 // This file evaluates the rules one Select returns together: one prepared query per pack
-// binds every selected rule's alert set, so the helpers they share (the caller, the target,
-// the outcome, the summary phrases) are evaluated once per event instead of once per rule, and
-// one deadline covers the event. When the pack's compiler is the one the lib queries run on,
-// the same query also resolves the caller (lib.cloudtrail.actor) if some rule raised a
-// finding, so the alert's actor reuses the identity facts the rules already derived instead
-// of a second query deriving them again. Isolation is kept by falling back: when the joint evaluation
+// (per compiler: a pack compiled in parts, partition.go, never splits a selection) binds
+// every selected rule's alert set, so the helpers they share (the caller, the target, the
+// outcome, the summary phrases) are evaluated once per event instead of once per rule, and
+// one deadline covers the event. When the pack's compiler holds the lib the lib queries run
+// on (Engine.resolvesActor), the same query also resolves the caller (lib.cloudtrail.actor)
+// if some rule raised a finding, so the alert's actor reuses the identity facts the rules
+// already derived instead of a second query deriving them again. Isolation is kept by falling back: when the joint evaluation
 // fails (a builtin error, a conflict, the deadline), or a rule's alert set is undefined, each
 // rule of the batch is evaluated on its own, with its own deadline, exactly as without
 // batching, so errors name the rule and the other rules' findings stand; the caller is then
@@ -53,7 +54,7 @@ func (s *selection) prepared(e *Engine) []*batch {
 			last.end = i + 1
 		}
 		for _, b := range s.batches {
-			b.withActor = e.actor != nil && b.rules[0].compiler == e.libCompiler
+			b.withActor = e.resolvesActor(b.rules[0].compiler)
 			if len(b.rules) > 1 || b.withActor {
 				b.query = prepareBatch(b.rules, b.withActor)
 			}

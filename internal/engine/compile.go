@@ -26,16 +26,23 @@ var checkOnlyStages = []ast.StageID{
 	ast.StageBuildRequiredCapabilities,
 }
 
-// newCompiler returns the compiler for pack p with lib. It skips checkOnlyStages for a pack
-// the build already compiled with every check (rule.Pack.Checked, the embedded pack) when
-// lib is that pack's own lib, so nothing compiled with it went unchecked; team and bundle
-// packs, and anything compiled with another lib, get every check.
+// newCompiler returns a compiler for pack p with lib. It skips checkOnlyStages for a
+// prechecked pack; team and bundle packs, and anything compiled with another lib, get every
+// check.
 func newCompiler(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilities) *ast.Compiler {
 	c := ast.NewCompiler().WithCapabilities(caps)
-	if p.Checked && ownLib(p, lib) {
+	if prechecked(p, lib) {
 		c = c.WithSkipStages(checkOnlyStages...)
 	}
 	return c
+}
+
+// prechecked reports whether p with lib is exactly what the build already compiled whole
+// with every check: a rule.Pack.Checked pack (the embedded pack) with its own lib. Such a
+// pack may be compiled without the check-only stages, and in parts (partition.go), since
+// nothing compiled with it went unchecked.
+func prechecked(p *rule.Pack, lib map[string]*ast.Module) bool {
+	return p.Checked && ownLib(p, lib)
 }
 
 // ownLib reports whether every module of lib is one of p's own modules.

@@ -16,10 +16,12 @@ import (
 	"github.com/trailhound/trailhound/rules"
 )
 
-// TestCheckedPackEvaluatesAlike compiles the built-in pack with every check and as a Checked
-// pack (the check-only stages skipped) and requires the same findings, errors and callers on
-// every corpus record and the selected records of a synthetic trail.
+// TestCheckedPackEvaluatesAlike compiles the built-in pack with every check on one compiler
+// and as a Checked pack (the check-only stages skipped, split over two compilers,
+// partition.go) and requires the same findings, errors and callers on every corpus record and
+// the selected records of a synthetic trail.
 func TestCheckedPackEvaluatesAlike(t *testing.T) {
+	atLeastTwoProcs(t)
 	full := benchEngine(t)
 	p, err := rule.Load("builtin", "builtin", "rules", rules.FS)
 	if err != nil {
@@ -29,6 +31,9 @@ func TestCheckedPackEvaluatesAlike(t *testing.T) {
 	skipped, errs := New(context.Background(), []*rule.Pack{p}, Options{Lib: p.Lib()})
 	if len(errs) > 0 {
 		t.Fatal(errs)
+	}
+	if n := len(skipped.packs[p].compilers); n < 2 {
+		t.Fatalf("the Checked pack was compiled on %d compiler, not split", n)
 	}
 	var recs []event.Record
 	for _, f := range corpusFiles(t) {

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -41,6 +43,11 @@ type Options struct {
 	// the packs of TrustedTeam (the built-in pack's) are not bound by it.
 	PackDeadline time.Duration
 	TrustedTeam  string
+	// Cores is how many cores New may keep busy at once; 0: GOMAXPROCS. A pack the build
+	// checked whole is compiled on two compilers at once only with two or more (partition.go):
+	// the second compiles the lib again, which a process without a second core (a Lambda
+	// function under 3,538 MB) pays for in time.
+	Cores int
 }
 
 // Engine evaluates loaded rules against CloudTrail records. It is safe for concurrent use.
@@ -56,22 +63,25 @@ type Engine struct {
 	// onJoint, when set (tests), is called for each joint evaluation of a batch.
 	onJoint func()
 
-	packs       map[*rule.Pack]*compiledPack // the healthy packs, for Options.Reuse
-	libCompiler *ast.Compiler                // the compiler actor and subjects were prepared on
+	packs map[*rule.Pack]*compiledPack // the healthy packs, for Options.Reuse
+	// libCompilers are the compilers of the pack the lib queries (actor, subjects) were
+	// prepared on, that one first: each holds exactly the lib, so a joint query on any of
+	// them may resolve the caller too (batch.go). Nil when the lib was compiled on its own.
+	libCompilers []*ast.Compiler
 }
 
 // compiledPack is one pack as New compiled it.
 type compiledPack struct {
-	lib      map[string]*ast.Module
-	rules    []*Compiled
-	compiler *ast.Compiler
+	lib       map[string]*ast.Module
+	rules     []*Compiled
+	compilers []*ast.Compiler // one, or the parts of a prechecked pack (partition.go)
 }
 
 // Compiled is a rule with its prepared query.
 type Compiled struct {
 	Rule     *rule.Rule
 	query    *query        // binds the rule's alert set
-	compiler *ast.Compiler // its pack's, shared by the pack's rules
+	compiler *ast.Compiler // its pack's (its part's, partition.go), shared with the others'
 }
 
 // PackError reports a pack that failed to compile or prepare; the engine runs without it.
@@ -100,16 +110,16 @@ func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []erro
 	}
 	caps := rule.Capabilities() // computed once: it copies every builtin's declaration
 	var errs []error
-	var libCompiler *ast.Compiler // a pack compiler holding exactly the lib, for the lib queries
+	var libCompilers []*ast.Compiler // a pack's compilers holding exactly the lib, for the lib queries
 	ids := map[string]string{}
 	for _, p := range packs {
 		var compiled []*Compiled
-		var compiler *ast.Compiler
+		var compilers []*ast.Compiler
 		var err error
 		if prev := opts.Reuse.compiledPack(p, opts.Lib); prev != nil {
-			compiled, compiler = prev.rules, prev.compiler
+			compiled, compilers = prev.rules, prev.compilers
 		} else {
-			compiled, compiler, err = compilePack(p, opts.Lib, caps)
+			compiled, compilers, err = compilePack(p, opts.Lib, caps, opts.Cores)
 		}
 		if err == nil {
 			err = claimIDs(ids, p)
@@ -118,9 +128,9 @@ func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []erro
 			errs = append(errs, &PackError{Pack: p.Name, Team: p.Team, Err: err})
 			continue
 		}
-		e.packs[p] = &compiledPack{lib: maps.Clone(opts.Lib), rules: compiled, compiler: compiler}
-		if libCompiler == nil && carriesLibOnly(p, opts.Lib) {
-			libCompiler = compiler
+		e.packs[p] = &compiledPack{lib: maps.Clone(opts.Lib), rules: compiled, compilers: compilers}
+		if libCompilers == nil && carriesLibOnly(p, opts.Lib) {
+			libCompilers = compilers
 		}
 		for _, c := range compiled {
 			e.rules = append(e.rules, c)
@@ -139,13 +149,20 @@ func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []erro
 			}
 		}
 	}
-	if r := opts.Reuse; len(opts.Lib) > 0 && r != nil && libCompiler != nil && r.libCompiler == libCompiler {
-		e.actor, e.subjects, e.libCompiler = r.actor, r.subjects, libCompiler
+	if r := opts.Reuse; len(opts.Lib) > 0 && r != nil && libCompilers != nil && slices.Equal(r.libCompilers, libCompilers) {
+		e.actor, e.subjects, e.libCompilers = r.actor, r.subjects, libCompilers
 	} else if len(opts.Lib) > 0 {
-		if qs, compiler, err := prepareLib(libCompiler, opts.Lib, caps, ActorQuery, SubjectsQuery); err != nil {
+		var first *ast.Compiler
+		if len(libCompilers) > 0 {
+			first = libCompilers[0]
+		}
+		if qs, compiler, err := prepareLib(first, opts.Lib, caps, ActorQuery, SubjectsQuery); err != nil {
 			errs = append([]error{&PackError{Pack: "lib", Err: err}}, errs...)
 		} else {
-			e.actor, e.subjects, e.libCompiler = qs[0], qs[1], compiler
+			e.actor, e.subjects = qs[0], qs[1]
+			if e.libCompilers = libCompilers; first == nil {
+				e.libCompilers = []*ast.Compiler{compiler}
+			}
 		}
 	}
 	return e, errs
@@ -162,8 +179,14 @@ func (e *Engine) compiledPack(p *rule.Pack, lib map[string]*ast.Module) *compile
 	return nil
 }
 
-// carriesLibOnly reports whether p's compiler can serve the lib queries: the lib modules were
-// compiled into it (compilePack adds them to every pack) and p defines nothing under data.lib
+// resolvesActor reports whether a joint query on compiler c may bind the caller too: the lib
+// queries were prepared on c or on another part of its pack, and c holds exactly the lib.
+func (e *Engine) resolvesActor(c *ast.Compiler) bool {
+	return e.actor != nil && slices.Contains(e.libCompilers, c)
+}
+
+// carriesLibOnly reports whether p's compilers can serve the lib queries: the lib modules were
+// compiled into each (compilePack adds them to every pack and part) and p defines nothing under data.lib
 // beyond them, so data.lib there is exactly the lib.
 func carriesLibOnly(p *rule.Pack, lib map[string]*ast.Module) bool {
 	if len(lib) == 0 {
@@ -189,25 +212,18 @@ func claimIDs(ids map[string]string, p *rule.Pack) error {
 	return nil
 }
 
-func compilePack(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilities) ([]*Compiled, *ast.Compiler, error) {
-	modules := maps.Clone(lib)
-	if modules == nil {
-		modules = map[string]*ast.Module{}
+// compilePack compiles p with lib: on one compiler, or, for a pack the build checked whole
+// when cores (GOMAXPROCS when 0) allow two at once, split over splitCompilers (partition.go).
+// It returns p's rules compiled, in p.Rules order, and the compilers.
+func compilePack(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilities, cores int) ([]*Compiled, []*ast.Compiler, error) {
+	if procs := runtime.GOMAXPROCS(0); cores <= 0 || cores > procs {
+		cores = procs
 	}
-	maps.Copy(modules, p.Modules)
-	compiler := newCompiler(p, lib, caps)
-	if compiler.Compile(copyModules(modules)); compiler.Failed() {
-		return nil, nil, fmt.Errorf("compile: %w", compiler.Errors)
+	parts := []*part{{rules: p.Rules, modules: packModules(p, lib)}}
+	if prechecked(p, lib) && cores > 1 {
+		parts = splitPack(p, lib, min(cores, splitCompilers))
 	}
-	out := make([]*Compiled, 0, len(p.Rules))
-	for _, r := range p.Rules {
-		q, err := prepareQuery(compiler, binding{"alert", r.Query()})
-		if err != nil {
-			return nil, nil, fmt.Errorf("prepare %s (%s): %w", r.ID, r.File, err)
-		}
-		out = append(out, &Compiled{Rule: r, query: q, compiler: compiler})
-	}
-	return out, compiler, nil
+	return compileParts(p, lib, caps, parts)
 }
 
 // prepareLib prepares the lib queries on compiler, or, when it is nil (no pack carries

@@ -56,7 +56,7 @@ func NewBacktestHandler(ctx context.Context, getenv func(string) string, log *sl
 	if err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
-	builtin, eng, err := setup.LoadBuiltin(ctx)
+	builtin, eng, err := setup.LoadBuiltinOn(ctx, conf.Cores)
 	if err != nil {
 		return nil, err
 	}

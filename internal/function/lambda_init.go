@@ -78,7 +78,7 @@ func newLambdaHandler(ctx context.Context, getenv func(string) string, log *slog
 	if err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
-	builtin, eng, err := setup.LoadBuiltin(ctx)
+	builtin, eng, err := setup.LoadBuiltinOn(ctx, fn.Cores)
 	if err != nil {
 		return nil, err
 	}

@@ -129,6 +129,7 @@ type Function struct {
 	Enrichment   Enrichment
 	StateTable   string // "" for per-container state
 	FunctionName string // the metrics' FunctionName dimension
+	Cores        int    // the vCPUs the function's memory buys (LoadCores), 0 when unknown
 }
 
 // LoadFunction reads the live function's variables; the error names every variable it could
@@ -149,12 +150,16 @@ func LoadFunction(getenv func(string) string) (Function, error) {
 	}
 	f.StateTable = StateTable.Value(getenv)
 	f.FunctionName = FunctionName.Value(getenv)
+	if f.Cores, err = LoadCores(getenv); err != nil {
+		errs = append(errs, err)
+	}
 	return f, errors.Join(errs...)
 }
 
 // Backtest is the configuration of the backtest function (BACKTEST_BUCKET set).
 type Backtest struct {
 	Bucket       string
+	Cores        int    // the vCPUs the function's memory buys (LoadCores), 0 when unknown
 	PublicKey    string // RULES_PUBLIC_KEY: verifies the runs' bundles when set
 	KeyAlgorithm string
 	Destinations Destinations // where the reduce delivers a run's alerts, when asked to
@@ -166,9 +171,15 @@ func LoadBacktest(getenv func(string) string) (Backtest, error) {
 	b.Bucket = BacktestBucket.Value(getenv)
 	b.PublicKey = RulesPublicKey.Value(getenv)
 	b.KeyAlgorithm = RulesKeyAlgorithm.Value(getenv)
+	var errs []error
 	var err error
-	b.Destinations, err = LoadDestinations(getenv)
-	return b, err
+	if b.Destinations, err = LoadDestinations(getenv); err != nil {
+		errs = append(errs, err)
+	}
+	if b.Cores, err = LoadCores(getenv); err != nil {
+		errs = append(errs, err)
+	}
+	return b, errors.Join(errs...)
 }
 
 // BacktestMode reports whether BACKTEST_BUCKET makes the function the backtest function.
@@ -182,6 +193,22 @@ func BacktestMode(getenv func(string) string) bool {
 func LambdaMode(getenv func(string) string) bool {
 	on, _ := LambdaRuntimeAPI.Bool(getenv) // Presence: no error
 	return on
+}
+
+// MemoryPerVCPU is the function memory, in MB, that buys one vCPU of Lambda's CPU share.
+const MemoryPerVCPU = 1769
+
+// LoadCores reads AWS_LAMBDA_FUNCTION_MEMORY_SIZE as the whole vCPUs its memory buys
+// (MemoryPerVCPU MB each), at least 1; 0 when it is unset (not under Lambda's CPU share).
+func LoadCores(getenv func(string) string) (int, error) {
+	if _, ok := FunctionMemory.lookup(getenv); !ok {
+		return 0, nil
+	}
+	mb, err := FunctionMemory.Int(getenv)
+	if err != nil {
+		return 0, err
+	}
+	return max(mb/MemoryPerVCPU, 1), nil
 }
 
 // LoadLogLevel reads LOG_LEVEL: debug, info, warn (or warning) or error, in any case. A

@@ -257,6 +257,20 @@ func TestLogLevel(t *testing.T) {
 	}
 }
 
+func TestLoadCores(t *testing.T) {
+	for in, want := range map[string]int{"128": 1, "512": 1, "1769": 1, "3537": 1, "3538": 2, "10240": 5} {
+		if got, err := LoadCores(env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", in)); got != want || err != nil {
+			t.Errorf("%s MB: %d, %v; want %d", in, got, err, want)
+		}
+	}
+	if got, err := LoadCores(env()); got != 0 || err != nil {
+		t.Errorf("unset: %d, %v; want 0", got, err)
+	}
+	if _, err := LoadCores(env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "lots")); err == nil || !strings.HasPrefix(err.Error(), "AWS_LAMBDA_FUNCTION_MEMORY_SIZE: ") {
+		t.Errorf("lots: %v", err)
+	}
+}
+
 func TestModes(t *testing.T) {
 	if LambdaMode(env()) || !LambdaMode(env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001")) {
 		t.Error("AWS_LAMBDA_RUNTIME_API")

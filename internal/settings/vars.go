@@ -57,6 +57,8 @@ var (
 		Doc: "log level (another value: `info`, with a warning)"}
 	FunctionName = &Var{Name: "AWS_LAMBDA_FUNCTION_NAME", Default: "trailhound", ReadBy: "Lambda",
 		Doc: "set by Lambda: the `FunctionName` dimension of the function's metrics"}
+	FunctionMemory = &Var{Name: "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Kind: Int, Min: 1, ReadBy: "Lambda, backtest function",
+		Doc: "set by Lambda: the function's memory in MB, which buys its CPU (1,769 MB: one vCPU); with less than two vCPUs' worth the built-in pack is compiled on one core"}
 	LambdaRuntimeAPI = &Var{Name: "AWS_LAMBDA_RUNTIME_API", Kind: Presence, ReadBy: "Lambda",
 		Doc: "set by Lambda (or a Runtime API emulator): the binary serves invocations"}
 	NoColor = &Var{Name: "NO_COLOR", Kind: Presence, ReadBy: "CLI",
@@ -106,7 +108,7 @@ var Vars = []*Var{
 	WebhookURL, WebhookSecret, WebhookMinSeverity,
 	StateTable, Enrich, EnrichRoleName,
 	RulesBundle, RulesPublicKey, RulesPublicKeyParameter, RulesKeyAlgorithm, RulesReloadSeconds, RulesFetchTimeoutSeconds,
-	TeamsConfig, TuningConfig, BacktestBucket, LogLevel, FunctionName, LambdaRuntimeAPI, NoColor, Term,
+	TeamsConfig, TuningConfig, BacktestBucket, LogLevel, FunctionName, FunctionMemory, LambdaRuntimeAPI, NoColor, Term,
 	Region, DefaultRegion, AccessKeyID, SecretAccessKey, SessionToken, AccountID,
 	EndpointURL, ServiceEndpointURL, IgnoreEndpoints, MaxAttempts, RetryMode, UseFIPSEndpoint, UseDualStackEndpoint,
 }

@@ -31,11 +31,17 @@ func LoadEngine(ctx context.Context) (*engine.Engine, error) {
 // from the same pack with engine.Options.Reuse (or ruleset.Options.Reuse) takes its
 // compilation instead of compiling it again.
 func LoadBuiltin(ctx context.Context) (*rule.Pack, *engine.Engine, error) {
+	return LoadBuiltinOn(ctx, 0)
+}
+
+// LoadBuiltinOn is LoadBuiltin in a process that may keep cores busy at once (0: GOMAXPROCS;
+// engine.Options.Cores): the Lambda function's CPU share (settings.LoadCores).
+func LoadBuiltinOn(ctx context.Context, cores int) (*rule.Pack, *engine.Engine, error) {
 	p, err := BuiltinPack()
 	if err != nil {
 		return nil, nil, err
 	}
-	eng, errs := engine.New(ctx, []*rule.Pack{p}, engine.Options{Lib: p.Lib(), Deadline: RuleDeadline})
+	eng, errs := engine.New(ctx, []*rule.Pack{p}, engine.Options{Lib: p.Lib(), Deadline: RuleDeadline, Cores: cores})
 	if len(errs) > 0 {
 		return nil, nil, fmt.Errorf("compile rules: %w", errors.Join(errs...))
 	}
