@@ -43,10 +43,11 @@ type Options struct {
 	// the packs of TrustedTeam (the built-in pack's) are not bound by it.
 	PackDeadline time.Duration
 	TrustedTeam  string
-	// Cores is how many cores New may keep busy at once; 0: GOMAXPROCS. A pack the build
-	// checked whole is compiled on two compilers at once only with two or more (partition.go):
-	// the second compiles the lib again, which a process without a second core (a Lambda
-	// function under 3,538 MB) pays for in time.
+	// Cores is how many cores New may keep busy at once; 0: those of GOMAXPROCS no other
+	// task is running on as New starts (the kernel's runnable count, on Linux). A pack the
+	// build checked whole is compiled on two compilers at once only with two or more
+	// (partition.go): the second compiles part of the lib again, which a process without a
+	// free second core (a Lambda function under 3,538 MB, a busy machine) pays for in time.
 	Cores int
 }
 
@@ -65,7 +66,8 @@ type Engine struct {
 
 	packs map[*rule.Pack]*compiledPack // the healthy packs, for Options.Reuse
 	// libCompilers are the compilers of the pack the lib queries (actor, subjects) were
-	// prepared on, that one first: each holds exactly the lib, so a joint query on any of
+	// prepared on, that one first: each holds the lib, or, for the parts of a split pack,
+	// the lib modules the caller's query reaches (partition.go), so a joint query on any of
 	// them may resolve the caller too (batch.go). Nil when the lib was compiled on its own.
 	libCompilers []*ast.Compiler
 }
@@ -110,7 +112,7 @@ func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []erro
 	}
 	caps := rule.Capabilities() // computed once: it copies every builtin's declaration
 	var errs []error
-	var libCompilers []*ast.Compiler // a pack's compilers holding exactly the lib, for the lib queries
+	var libCompilers []*ast.Compiler // a pack's compilers holding the lib, for the lib queries
 	ids := map[string]string{}
 	for _, p := range packs {
 		var compiled []*Compiled
@@ -180,14 +182,15 @@ func (e *Engine) compiledPack(p *rule.Pack, lib map[string]*ast.Module) *compile
 }
 
 // resolvesActor reports whether a joint query on compiler c may bind the caller too: the lib
-// queries were prepared on c or on another part of its pack, and c holds exactly the lib.
+// queries were prepared on c or on another part of its pack (Engine.libCompilers).
 func (e *Engine) resolvesActor(c *ast.Compiler) bool {
 	return e.actor != nil && slices.Contains(e.libCompilers, c)
 }
 
 // carriesLibOnly reports whether p's compilers can serve the lib queries: the lib modules were
-// compiled into each (compilePack adds them to every pack and part) and p defines nothing under data.lib
-// beyond them, so data.lib there is exactly the lib.
+// compiled into them (compilePack adds them to every pack, and to each part of a split pack
+// those its queries reach) and p defines nothing under data.lib beyond them, so data.lib there
+// is the lib.
 func carriesLibOnly(p *rule.Pack, lib map[string]*ast.Module) bool {
 	if len(lib) == 0 {
 		return false
@@ -213,14 +216,18 @@ func claimIDs(ids map[string]string, p *rule.Pack) error {
 }
 
 // compilePack compiles p with lib: on one compiler, or, for a pack the build checked whole
-// when cores (GOMAXPROCS when 0) allow two at once, split over splitCompilers (partition.go).
+// when cores (Options.Cores) allow two at once, split over splitCompilers (partition.go).
 // It returns p's rules compiled, in p.Rules order, and the compilers.
 func compilePack(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilities, cores int) ([]*Compiled, []*ast.Compiler, error) {
-	if procs := runtime.GOMAXPROCS(0); cores <= 0 || cores > procs {
-		cores = procs
-	}
 	parts := []*part{{rules: p.Rules, modules: packModules(p, lib)}}
-	if prechecked(p, lib) && cores > 1 {
+	if !prechecked(p, lib) {
+		return compileParts(p, lib, caps, parts)
+	}
+	procs := runtime.GOMAXPROCS(0)
+	if cores <= 0 {
+		cores = procs - runnableOthers()
+	}
+	if cores = min(cores, procs); cores > 1 {
 		parts = splitPack(p, lib, min(cores, splitCompilers))
 	}
 	return compileParts(p, lib, caps, parts)

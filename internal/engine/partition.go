@@ -13,17 +13,20 @@ import (
 )
 
 // This file compiles a pack the build already checked whole (prechecked) on two compilers at
-// once, one per core when there are two (Options.Cores), each with the lib and the pack's helper modules and a part of its rules:
-// OPA's compiler runs on one goroutine, and the embedded pack's compile is most of a cold
-// start. A part never cuts what evaluation puts together: the rules one event selects (the
-// joint query of batch.go runs on one compiler) and a rule and any rule module it refers to
-// are in one part, and every part holds exactly the lib, so the joint query of any part may
-// resolve the caller too. Each part's data tree lacks only other parts' rule packages, which
-// nothing in it refers to, so every rule evaluates as in the whole pack.
+// once, one per core when there are two (Options.Cores), each with a part of its rules, the
+// pack's helper modules and the lib modules they need: OPA's compiler runs on one goroutine,
+// and the embedded pack's compile is most of a cold start. A part never cuts what evaluation
+// puts together: the rules one event selects (the joint query of batch.go runs on one
+// compiler) and a rule and any rule module it refers to are in one part. Every part holds the
+// lib modules the caller's query needs, so the joint query of any part may resolve the caller
+// too, and the first those of the subjects query (the lib queries are prepared on it). What a
+// module needs is what its data references, imports and package reach (moduleScan), so each
+// part's data tree lacks only what nothing in it refers to, and every rule and lib query
+// evaluates as in the whole pack.
 
 // splitCompilers is the number of compilers a prechecked pack is split over, at most: each
-// compiles the lib again, and the embedded pack's rules form two parts of about the same
-// weight (the IAM rules, which share events, and the tamper rules).
+// compiles again the lib modules the others need too, and the embedded pack's rules form two
+// parts of about the same weight (the IAM rules, which share events, and the tamper rules).
 const splitCompilers = 2
 
 // part is the modules one compiler compiles and the rules prepared on it.
@@ -81,8 +84,13 @@ func splitPack(p *rule.Pack, lib map[string]*ast.Module, n int) []*part {
 	for _, r := range p.Rules {
 		mods = append(mods, p.Modules[r.File])
 	}
-	for _, m := range shared {
-		mods = append(mods, m)
+	sharedNames := make([]string, 0, len(shared))
+	for name := range shared {
+		sharedNames = append(sharedNames, name)
+	}
+	sort.Strings(sharedNames)
+	for _, name := range sharedNames {
+		mods = append(mods, shared[name])
 	}
 	scans := scanModules(mods)
 	for _, sc := range scans[len(p.Rules):] {
@@ -116,9 +124,6 @@ func splitPack(p *rule.Pack, lib map[string]*ast.Module, n int) []*part {
 	parts := make([]*part, min(n, len(order)))
 	for i := range parts {
 		parts[i] = &part{modules: map[string]*ast.Module{}}
-		for name, m := range shared {
-			parts[i].modules[name] = m
-		}
 	}
 	for _, c := range order {
 		lightest := parts[0]
@@ -130,13 +135,83 @@ func splitPack(p *rule.Pack, lib map[string]*ast.Module, n int) []*part {
 		lightest.rules = append(lightest.rules, c.rules...)
 		lightest.weight += c.weight
 	}
-	for _, pt := range parts {
+	// Each part: its rules, the helper modules, and the lib modules all of these and the lib
+	// queries reach.
+	ruleIndex := make(map[*rule.Rule]int, len(p.Rules))
+	for i, r := range p.Rules {
+		ruleIndex[r] = i
+	}
+	var libMods []libModule
+	var helpers [][]ast.Ref
+	for k, name := range sharedNames {
+		sc := scans[len(p.Rules)+k]
+		if lib[name] != nil {
+			libMods = append(libMods, libModule{name: name, pkg: lib[name].Package.Path, scan: sc})
+		} else {
+			helpers = append(helpers, sc.data)
+		}
+	}
+	for i, pt := range parts {
+		roots := append([][]ast.Ref{{actorRef}}, helpers...)
+		if i == 0 {
+			roots = append(roots, []ast.Ref{subjectsRef})
+		}
 		for _, r := range pt.rules {
 			pt.modules[r.File] = p.Modules[r.File]
+			roots = append(roots, scans[ruleIndex[r]].data)
+		}
+		for name, m := range shared {
+			if lib[name] == nil {
+				pt.modules[name] = m
+			}
+		}
+		for _, name := range libReached(libMods, roots) {
+			pt.modules[name] = lib[name]
 		}
 	}
 	return parts
 }
+
+// The lib queries, as references: every part needs what the actor's reaches, the first what
+// the subjects' reaches too.
+var (
+	actorRef    = ast.MustParseRef(ActorQuery)
+	subjectsRef = ast.MustParseRef(SubjectsQuery)
+)
+
+// libModule is a lib module as splitPack reads it.
+type libModule struct {
+	name string
+	pkg  ast.Ref
+	scan moduleScan
+}
+
+// libReached returns the names of the lib modules the data prefixes of roots reach: those
+// whose package a prefix is a prefix of or extends, and, in turn, those their own prefixes
+// (their package included, so a package's every file) reach.
+func libReached(lib []libModule, roots [][]ast.Ref) []string {
+	var queue []ast.Ref
+	for _, r := range roots {
+		queue = append(queue, r...)
+	}
+	reached := make([]bool, len(lib))
+	var out []string
+	for len(queue) > 0 {
+		prefix := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		for i, m := range lib {
+			if !reached[i] && related(prefix, m.pkg) {
+				reached[i] = true
+				out = append(out, m.name)
+				queue = append(queue, m.scan.data...)
+			}
+		}
+	}
+	return out
+}
+
+// related reports whether one of two data references is a prefix of the other.
+func related(a, b ast.Ref) bool { return a.HasPrefix(b) || b.HasPrefix(a) }
 
 // packModules is every module compiled into p's compiler: the lib's and p's.
 func packModules(p *rule.Pack, lib map[string]*ast.Module) map[string]*ast.Module {
@@ -207,7 +282,7 @@ func (sc moduleScan) refersTo(pkgs []ast.Ref) []int {
 	var out []int
 	for i, pkg := range pkgs {
 		for _, prefix := range sc.data {
-			if pkg.HasPrefix(prefix) || prefix.HasPrefix(pkg) {
+			if related(prefix, pkg) {
 				out = append(out, i)
 				break
 			}
@@ -229,8 +304,8 @@ func constPrefix(ref ast.Ref) ast.Ref {
 }
 
 // compileParts compiles each part on its own compiler, each on its own goroutine when there
-// are several, and prepares the query of each part's rules. It
-// returns p's rules compiled, in p.Rules order, and the compilers, in parts order.
+// are several, and prepares the query of each part's rules. It returns p's rules compiled,
+// in p.Rules order, and the compilers, in parts order.
 func compileParts(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilities, parts []*part) ([]*Compiled, []*ast.Compiler, error) {
 	type result struct {
 		rules    []*Compiled

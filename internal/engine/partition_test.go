@@ -2,18 +2,22 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"runtime"
 	"slices"
 	"sort"
 	"testing"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/rules"
 )
 
 // atLeastTwoProcs lets compilePack split a prechecked pack on a one-core machine too, for
-// the duration of the test.
+// the duration of the test (which asks for two cores, Options.Cores, so that the split does
+// not depend on what else the machine runs).
 func atLeastTwoProcs(t *testing.T) {
 	t.Helper()
 	if prev := runtime.GOMAXPROCS(0); prev < 2 {
@@ -22,8 +26,9 @@ func atLeastTwoProcs(t *testing.T) {
 	}
 }
 
-// splitFiles is a pack whose rules fall into three components: A and B share an event, C
-// imports D's package, E uses a helper module; F is the lib's only user.
+// splitFiles is a pack whose rules fall into four components: A and B share an event, C
+// imports D's package, E uses a helper module and a lib module no other rule uses, F uses the
+// lib module of the caller.
 func splitFiles(extra map[string]string) map[string]string {
 	files := map[string]string{
 		"lib/cloudtrail.rego": libSrc,
@@ -37,7 +42,11 @@ alert contains {"msg": "c"} if d.flag`),
 alert contains {"msg": "d"} if flag`),
 		"e.rego": ruleSrc("E", "TH-S-005", "sts.amazonaws.com:GetCallerIdentity", "builtin.s.e", `import data.builtin.helpers
 
-alert contains {"msg": helpers.word} if input.e == 1`),
+alert contains {"msg": helpers.word} if {
+	input.e == 1
+	data.lib.extra.word == "x"
+}`),
+		"lib/extra.rego": "package lib.extra\n\nword := \"x\"\n",
 		"f.rego": ruleSrc("F", "TH-S-006", "iam.amazonaws.com:ListUsers", "builtin.s.f", `import data.lib.cloudtrail
 
 alert contains {"msg": cloudtrail.actor.type} if input.f == 1`),
@@ -73,8 +82,9 @@ func partIDs(parts []*part) [][]string {
 
 // TestSplitPack: a prechecked pack is split where nothing joins its rules: rules sharing an
 // event, and a rule and the rule whose package it imports, stay in one part; every part holds
-// the lib and the helper modules; a reference that could reach any rule, or a helper that
-// refers to a rule, leaves the pack whole.
+// the helper modules and the lib module of the caller, and a lib module only where a rule
+// needs it; a reference that could reach any rule, or a helper that refers to a rule, leaves
+// the pack whole.
 func TestSplitPack(t *testing.T) {
 	p := checkedPack(t, splitFiles(nil))
 	parts := splitPack(p, p.Lib(), 2)
@@ -87,6 +97,10 @@ func TestSplitPack(t *testing.T) {
 			if pt.modules["builtin/"+name] != p.Modules["builtin/"+name] {
 				t.Errorf("part %d lacks %s", i, name)
 			}
+		}
+		hasE := slices.ContainsFunc(pt.rules, func(r *rule.Rule) bool { return r.ID == "TH-S-005" })
+		if _, hasExtra := pt.modules["builtin/lib/extra.rego"]; hasExtra != hasE {
+			t.Errorf("part %d: holds lib/extra.rego %v, holds its only user %v", i, hasExtra, hasE)
 		}
 		for _, r := range pt.rules {
 			seen[r.ID]++
@@ -158,7 +172,7 @@ func TestSplitPackEvaluatesAlike(t *testing.T) {
 	atLeastTwoProcs(t)
 	split := checkedPack(t, splitFiles(nil))
 	whole := loadPack(t, "builtin", splitFiles(nil))
-	es, errs := newEngine(t, Options{Lib: split.Lib()}, split)
+	es, errs := newEngine(t, Options{Lib: split.Lib(), Cores: 2}, split)
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -237,7 +251,7 @@ func TestEmbeddedPackSplit(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Checked = true
-	e, errs := New(context.Background(), []*rule.Pack{p}, Options{Lib: p.Lib()})
+	e, errs := New(context.Background(), []*rule.Pack{p}, Options{Lib: p.Lib(), Cores: 2})
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -245,14 +259,39 @@ func TestEmbeddedPackSplit(t *testing.T) {
 	if len(compilers) != splitCompilers {
 		t.Fatalf("the embedded pack was compiled on %d compilers, want %d", len(compilers), splitCompilers)
 	}
-	for i, c := range compilers {
-		for name := range p.Lib() {
-			if _, ok := c.Modules[name]; !ok {
-				t.Errorf("compiler %d lacks lib module %s", i, name)
-			}
-		}
+	pruned := 0
+	for _, c := range compilers {
+		pruned += len(p.Lib()) - len(libOf(c))
+	}
+	if pruned == 0 {
+		t.Error("every part compiled the whole lib: the IAM and the tamper rules need different lib modules")
 	}
 	assertSelectionsWhole(t, e)
+	// The lib queries (prepared on the first part) and the caller the joint queries resolve
+	// give what one compiler of the whole pack gives, on every corpus record.
+	whole, errs := New(context.Background(), []*rule.Pack{p}, Options{Lib: p.Lib(), Cores: 1})
+	if len(errs) > 0 || len(whole.packs[p].compilers) != 1 {
+		t.Fatalf("one compiler: %v", errs)
+	}
+	compared := 0
+	for _, rec := range comparisonRecords(t) {
+		in, err := Input(rec.Raw)
+		if err != nil {
+			continue
+		}
+		ctx := context.Background()
+		sa, errA := e.Subjects(ctx, in)
+		sb, errB := whole.Subjects(ctx, in)
+		aa, errC := e.Actor(ctx, in)
+		ab, errD := whole.Actor(ctx, in)
+		if !reflect.DeepEqual(sa, sb) || !reflect.DeepEqual(aa, ab) || fmt.Sprint(errA, errC) != fmt.Sprint(errB, errD) {
+			t.Errorf("%s#%d: split subjects %v %v actor %v %v; whole %v %v, %v %v", rec.Origin.File, rec.Origin.Index, sa, errA, aa, errC, sb, errB, ab, errD)
+		}
+		compared++
+	}
+	if compared < 100 {
+		t.Fatalf("only %d records compared", compared)
+	}
 	var ids []string
 	for _, r := range e.Rules() {
 		ids = append(ids, r.ID)
@@ -264,4 +303,15 @@ func TestEmbeddedPackSplit(t *testing.T) {
 	if !slices.Equal(ids, want) {
 		t.Fatalf("rules %v, want %v", ids, want)
 	}
+}
+
+// libOf returns the lib modules compiled into c.
+func libOf(c *ast.Compiler) []string {
+	var out []string
+	for name, m := range c.Modules {
+		if rule.IsLib(m) {
+			out = append(out, name)
+		}
+	}
+	return out
 }

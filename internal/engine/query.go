@@ -78,12 +78,16 @@ func (q *query) eval(ctx context.Context, input ast.Value) ([]ast.Value, bool, e
 		return nil, false, fmt.Errorf("open data transaction: %w", err)
 	}
 	defer q.store.Abort(ctx, txn)
+	cache := newRefCache()
+	defer cache.free()
 	tq := topdown.NewQuery(q.body).
 		WithQueryCompiler(q.qc).
 		WithCompiler(q.compiler).
 		WithStore(q.store).
 		WithTransaction(txn).
 		WithInput(ast.NewTerm(input)).
+		WithVirtualCache(cache).      // OPA's allocates a map per level of each rule cached
+		WithBaseCache(noBaseCache{}). // the store is empty: nothing to cache
 		WithStrictBuiltinErrors(true).
 		WithMetrics(metrics.NoOp()) // nothing reads them; topdown would make a new set per query
 	if ctx.Done() != nil {

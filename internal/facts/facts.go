@@ -15,6 +15,7 @@ package facts
 
 import (
 	"regexp"
+	"sync"
 	"strconv"
 	"strings"
 	"time"
@@ -58,12 +59,25 @@ func Compute(record ast.Value) (ast.Value, bool) {
 	if !ok {
 		return nil, false
 	}
-	c := new(calc) // one allocation for the derived terms too (slab)
+	c := calcs.Get().(*calc)
+	defer c.release()
 	c.rec = rec
+	c.slab = new([24]ast.Term) // the derived terms, which the facts keep
 	if !c.derive() {
 		return nil, false
 	}
 	return c.value(), true
+}
+
+// calcs holds calc values between records: a calc is a few kilobytes of scratch (the
+// objects' members before ast.NewObject copies them), of which only the slab outlives
+// Compute.
+var calcs = sync.Pool{New: func() any { return new(calc) }}
+
+// release zeroes c, so that it holds nothing of the record, and pools it.
+func (c *calc) release() {
+	*c = calc{}
+	calcs.Put(c)
 }
 
 // str is a string fact: its term (the record's own when read from it), or nil when undefined.
@@ -105,7 +119,7 @@ type calc struct {
 	keyMasked         bool
 	maskedKeyUserName str
 
-	slab  [24]ast.Term      // the derived strings' terms
+	slab  *[24]ast.Term     // the derived strings' terms
 	nslab int               // terms of slab in use
 	pairs [104][2]*ast.Term // the objects' members, before ast.NewObject copies them
 	free  [][2]*ast.Term    // the part of pairs not yet handed out
