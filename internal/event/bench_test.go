@@ -83,13 +83,17 @@ func reportPerRecord(b *testing.B, iters int, m0 *runtime.MemStats) {
 // package-level RecordsBytes, with fresh buffers (and gzip state) per input.
 func BenchmarkDecode(b *testing.B) {
 	inputs := benchInputs(b)
-	for _, name := range []string{"jsonl", "logfile", "logfile-gz", "logfile-gz-oneshot"} {
-		in := inputs[strings.TrimSuffix(name, "-oneshot")]
+	for _, name := range []string{"jsonl", "logfile", "logfile-gz", "logfile-gz-oneshot", "logfile-declined"} {
+		in := inputs[strings.TrimSuffix(strings.TrimSuffix(name, "-oneshot"), "-declined")]
 		b.Run(name, func(b *testing.B) {
 			var dec Decoder
 			decode := dec.RecordsBytes
 			if strings.HasSuffix(name, "-oneshot") {
 				decode = RecordsBytes
+			}
+			if strings.HasSuffix(name, "-declined") {
+				// As a replay decodes: Want declines the records no rule selects.
+				dec.Want = func(string, string) bool { return false }
 			}
 			b.SetBytes(int64(len(in)))
 			var m0 runtime.MemStats

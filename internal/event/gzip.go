@@ -68,7 +68,9 @@ func (d *Decoder) gunzip(b []byte) ([]byte, error) {
 	hint = min(hint, limit) + 1 // +1: room to see EOF without growing
 	out := d.out[:0]
 	if cap(out) < hint {
-		out = make([]byte, 0, hint)
+		// An eighth more, within the same bounds, so that the next inputs of about this
+		// size (a trail's log files) reuse the buffer instead of each allocating its own.
+		out = make([]byte, 0, max(hint, min(hint+hint/8, len(b)*hintRatio+1, limit+1)))
 	}
 	if err := d.resetGzip(b); err != nil {
 		d.out = out

@@ -12,7 +12,9 @@
 // own eventTime, recipientAccountId and awsRegion.
 //
 // Files are read and decoded by a bounded set of workers; records no rule selects are counted
-// on the spot, never parsed or seen by Rego; the others are evaluated on the workers too, and
+// on the spot, never parsed or seen by Rego (with a filter that keeps every record, the
+// decoder reads no more of their header than eventSource and eventName, and each worker
+// remembers the rule set's answer per event); the others are evaluated on the workers too, and
 // delivered in replay order (files by the time in their names, records in file order) by one
 // goroutine, so dedup and threshold windows and alert ids are the same as a one-by-one scan
 // of the same files gives, whatever the number of workers. Memory is bounded by the files in

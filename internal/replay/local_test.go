@@ -3,6 +3,7 @@ package replay
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -280,5 +281,35 @@ func TestDeclinedRecordsSettled(t *testing.T) {
 	}
 	if stf.OutOfRange != stp.OutOfRange || stf.OutOfRange == 0 || wf.settled != 0 {
 		t.Fatalf("with a filter: out of range %d (want %d), settled %d (want 0)", stf.OutOfRange, stp.OutOfRange, wf.settled)
+	}
+}
+
+// TestWantCache: the cache answers as the handler does for every event, colliding ones
+// included, and asks the handler again only for an event whose slot another took.
+func TestWantCache(t *testing.T) {
+	asked := map[[2]string]int{}
+	want := func(source, name string) bool { return len(source)+len(name)%3 == 20 }
+	c := wantCache{ask: func(source, name string) bool {
+		asked[[2]string{source, name}]++
+		return want(source, name)
+	}}
+	var events [][2]string
+	for i := range 600 {
+		events = append(events, [2]string{fmt.Sprintf("svc%d.amazonaws.com", i%7), fmt.Sprintf("Action%d", i)}, [2]string{"", ""})
+	}
+	for range 3 {
+		for _, e := range events {
+			if got := c.get(e[0], e[1]); got != want(e[0], e[1]) {
+				t.Fatalf("%q: %v, want %v", e, got, want(e[0], e[1]))
+			}
+		}
+	}
+	c = wantCache{ask: c.ask}
+	clear(asked)
+	for range 5 {
+		c.get("iam.amazonaws.com", "UpdateAccessKey")
+	}
+	if n := asked[[2]string{"iam.amazonaws.com", "UpdateAccessKey"}]; n != 1 {
+		t.Fatalf("asked %d times for one event, want once", n)
 	}
 }

@@ -42,7 +42,38 @@ type Handler[T any] interface {
 // decoder asks it before reading the rest of the header, and a record it declines is
 // settled without Evaluate.
 type eventWanter interface {
+	// WantsEvent reports whether Evaluate may do more than settle a record of this event. Its
+	// answer depends on the event alone and does not change during a run.
 	WantsEvent(eventSource, eventName string) bool
+}
+
+// wantCacheSize is the number of events a worker remembers the handler's answer for (a power
+// of two): a trail's records spread over a few hundred events, most records over a few dozen.
+const wantCacheSize = 256
+
+// wantCache remembers a handler's WantsEvent answers, direct-mapped by event: asking the
+// handler (the rule set's selection and its packs not loaded, two map lookups each) is the
+// only work a replay does on a record no rule selects, besides decoding it.
+type wantCache struct {
+	ask   func(eventSource, eventName string) bool
+	slots [wantCacheSize]struct {
+		source, name string
+		want, set    bool
+	}
+}
+
+func (c *wantCache) get(source, name string) bool {
+	h := len(source)*31 + len(name)*7
+	if n := len(name); n > 0 {
+		h += int(name[0]) + int(name[n-1])*3 + int(name[n/2])*5
+	}
+	sl := &c.slots[h&(wantCacheSize-1)]
+	// The decoder interns eventSource and eventName, so a hit compares equal pointers.
+	if sl.set && sl.name == name && sl.source == source {
+		return sl.want
+	}
+	sl.source, sl.name, sl.want, sl.set = source, name, c.ask(source, name), true
+	return sl.want
 }
 
 // Options configure Run.
@@ -157,7 +188,8 @@ func decodeAll[T any](ctx context.Context, src Source, h Handler[T], f *Filter, 
 				if s, ok := h.(eventWanter); ok && f.keepsAll() {
 					// Records no rule selects are counted from their event alone: the
 					// decoder reads no more of their header.
-					w.dec.Want = s.WantsEvent
+					w.wants.ask = s.WantsEvent
+					w.dec.Want = w.wants.get
 				}
 				for j := range jobs {
 					j.out <- w.file(ctx, j.o)
@@ -200,11 +232,12 @@ func decodeAll[T any](ctx context.Context, src Source, h Handler[T], f *Filter, 
 
 // worker reads and decodes files, reusing its buffers and decoder across them.
 type worker[T any] struct {
-	src Source
-	h   Handler[T]
-	f   *Filter
-	buf []byte
-	dec event.Decoder
+	src   Source
+	h     Handler[T]
+	f     *Filter
+	buf   []byte
+	dec   event.Decoder
+	wants wantCache
 }
 
 func (w *worker[T]) file(ctx context.Context, o Object) fileResult[T] {

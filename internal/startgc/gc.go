@@ -2,8 +2,8 @@
 // percent while rule packs are parsed and compiled (RelaxGC), and the collector held off from
 // the built-in pack's package initialisation until shortly after the first engine is compiled
 // (HoldStartGC, ReleaseStartGCSoon), bounded by a memory limit; and for the CLI's batch
-// commands, a higher GC percent bounded by a memory limit (Batch). A GOGC or lower GOMEMLIMIT
-// the user set is left alone.
+// commands, a higher GC percent bounded by a memory limit (Batch). A GOGC the user set is left
+// alone, and so is a lower GOMEMLIMIT (any GOMEMLIMIT, for Batch).
 package startgc
 
 import (
@@ -163,8 +163,6 @@ const batchHeadroom = 16 << 20
 var batch struct {
 	on          bool
 	gen         int   // batches so far, so a watch ends with the batch it was set for
-	base        int64 // the limit the batch keeps at least
-	follow      bool  // the limit follows the live heap (no lower GOMEMLIMIT was set)
 	prevLimit   int64 // the memory limit to restore
 	prevPercent int   // the GC percent to restore
 }
@@ -177,8 +175,8 @@ var batch struct {
 // after every collection the limit is raised to twice the live heap plus batchHeadroom when
 // that is more, so a batch whose live heap grows (large dedup windows) never collects more
 // often than at the default GC percent, and the limit comes back down when it shrinks.
-// A GC percent the user set (GOGC) is left alone; a lower memory limit (GOMEMLIMIT) is kept
-// and never raised. The Lambda function never calls it.
+// A GC percent (GOGC) or a memory limit (GOMEMLIMIT) the user set is left alone: then only
+// the start hold ends. The Lambda function never calls it.
 func Batch() (restore func()) {
 	gcHold.Lock()
 	defer gcHold.Unlock()
@@ -191,18 +189,14 @@ func Batch() (restore func()) {
 	if batch.on || percent != 100 {
 		return func() {}
 	}
+	if limit := debug.SetMemoryLimit(-1); limit != math.MaxInt64 {
+		return func() {} // GOMEMLIMIT set
+	}
 	batch.on, batch.gen = true, batch.gen+1
 	batch.prevPercent = percent
-	batch.prevLimit = debug.SetMemoryLimit(-1)
-	batch.base, batch.follow = batchMemoryLimit, true
-	if batch.prevLimit < batchMemoryLimit {
-		batch.base, batch.follow = batch.prevLimit, false
-	}
-	debug.SetMemoryLimit(batch.base)
+	batch.prevLimit = debug.SetMemoryLimit(batchMemoryLimit)
 	setPercentLocked(batchGCPercent)
-	if batch.follow {
-		armWatch(batch.gen)
-	}
+	armWatch(batch.gen)
 	gen := batch.gen
 	var once sync.Once
 	return func() {
@@ -230,8 +224,8 @@ func setPercentLocked(p int) {
 }
 
 // batchLimit is the memory limit of a batch whose live heap is live bytes.
-func batchLimit(base int64, live uint64) int64 {
-	return max(base, 2*int64(min(live, math.MaxInt64/4))+batchHeadroom)
+func batchLimit(live uint64) int64 {
+	return max(batchMemoryLimit, 2*int64(min(live, math.MaxInt64/4))+batchHeadroom)
 }
 
 // sentinel is an object whose finalizer runs once after the collection that finds it
@@ -253,7 +247,7 @@ func armWatch(gen int) {
 		s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 		metrics.Read(s)
 		if s[0].Value.Kind() == metrics.KindUint64 {
-			limit := batchLimit(batch.base, s[0].Value.Uint64())
+			limit := batchLimit(s[0].Value.Uint64())
 			debug.SetMemoryLimit(limit)
 			if watched != nil {
 				watched(limit)

@@ -157,7 +157,7 @@ func TestBatch(t *testing.T) {
 	}
 	restore()
 
-	// GOGC set is left alone, and so is a lower GOMEMLIMIT (and never raised).
+	// GOGC set is left alone, and so is GOMEMLIMIT (lower or higher than the batch's).
 	debug.SetGCPercent(50)
 	restore = Batch()
 	if got := debug.SetGCPercent(50); got != 50 {
@@ -168,17 +168,19 @@ func TestBatch(t *testing.T) {
 	}
 	restore()
 	debug.SetGCPercent(100)
-	debug.SetMemoryLimit(64 << 20)
-	restore = Batch()
-	if got := debug.SetMemoryLimit(-1); got != 64<<20 {
-		t.Fatalf("memory limit with GOMEMLIMIT=64MiB in a batch = %d, want %d", got, 64<<20)
-	}
-	if batch.follow {
-		t.Fatal("a batch under the user's memory limit follows the live heap")
-	}
-	restore()
-	if got := debug.SetMemoryLimit(math.MaxInt64); got != 64<<20 {
-		t.Fatalf("memory limit after the batch = %d, want the user's %d", got, 64<<20)
+	for _, user := range []int64{64 << 20, 1 << 30} {
+		debug.SetMemoryLimit(user)
+		restore = Batch()
+		if got := debug.SetGCPercent(100); got != 100 {
+			t.Fatalf("GC percent with GOMEMLIMIT=%d in a batch = %d, want 100", user, got)
+		}
+		if got := debug.SetMemoryLimit(-1); got != user || batch.on {
+			t.Fatalf("memory limit with GOMEMLIMIT=%d in a batch = %d (batch on: %v), want the user's", user, got, batch.on)
+		}
+		restore()
+		if got := debug.SetMemoryLimit(math.MaxInt64); got != user {
+			t.Fatalf("memory limit after the batch = %d, want the user's %d", got, user)
+		}
 	}
 }
 
@@ -193,7 +195,7 @@ func TestBatchLimit(t *testing.T) {
 		{100 << 20, 200<<20 + batchHeadroom},
 		{math.MaxUint64, math.MaxInt64/2 - 1 + batchHeadroom},
 	} {
-		if got := batchLimit(batchMemoryLimit, c.live); got != c.want {
+		if got := batchLimit(c.live); got != c.want {
 			t.Errorf("batchLimit(%d) = %d, want %d", c.live, got, c.want)
 		}
 	}
