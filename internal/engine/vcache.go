@@ -10,9 +10,10 @@ import (
 // This file holds the virtual document cache of one evaluation (topdown.VirtualCache): the
 // value of each rule (and function call) an evaluation has computed, so that the rules that
 // share a lib fact evaluate it once. OPA's own cache is a trie with a hash map per level of
-// each reference, about five allocations per reference cached; an evaluation of the built-in
-// pack caches some forty. This one keeps the entries in flat slices, reused from one
-// evaluation to the next, and finds them by a hash of the whole reference.
+// each reference: about a hundred allocations of a selected IAM record's 540 through the
+// built-in pack. This one keeps the entries in flat slices, reused from one evaluation to the
+// next, and finds them by a hash of the whole reference (scanned, or indexed once there are
+// many).
 
 // refCache is a topdown.VirtualCache. The zero value is an empty cache with one frame.
 type refCache struct {
