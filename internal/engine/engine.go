@@ -43,11 +43,11 @@ type Options struct {
 	// the packs of TrustedTeam (the built-in pack's) are not bound by it.
 	PackDeadline time.Duration
 	TrustedTeam  string
-	// Cores is how many cores New may keep busy at once; 0: those of GOMAXPROCS no other
-	// task is running on as New starts (the kernel's runnable count, on Linux). A pack the
-	// build checked whole is compiled on two compilers at once only with two or more
+	// Cores is how many cores New may keep busy at once; 0: GOMAXPROCS. A pack the build
+	// checked whole is compiled on two compilers at once only with two or more
 	// (partition.go): the second compiles part of the lib again, which a process without a
-	// free second core (a Lambda function under 3,538 MB, a busy machine) pays for in time.
+	// second core (a Lambda function under 3,538 MB, whose GOMAXPROCS still reads 2) pays
+	// for in time.
 	Cores int
 }
 
@@ -225,7 +225,7 @@ func compilePack(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilitie
 	}
 	procs := runtime.GOMAXPROCS(0)
 	if cores <= 0 {
-		cores = procs - runnableOthers()
+		cores = procs
 	}
 	if cores = min(cores, procs); cores > 1 {
 		parts = splitPack(p, lib, min(cores, splitCompilers))
