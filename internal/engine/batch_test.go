@@ -51,7 +51,7 @@ func TestBatchMatchesOneByOne(t *testing.T) {
 		if sel.Len() == 0 {
 			continue
 		}
-		in, err := ParseInput(rec.Raw)
+		in, err := Input(rec.Raw) // as EvaluateRecord builds it: with input.facts
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -27,12 +27,16 @@ var checkOnlyStages = []ast.StageID{
 }
 
 // newCompiler returns a compiler for pack p with lib. It skips checkOnlyStages for a
-// prechecked pack; team and bundle packs, and anything compiled with another lib, get every
+// prechecked pack, and with a rewritten map its rules read the derived facts directly
+// (factrefs.go; the map receives the modules changed); team and bundle packs, and anything compiled with another lib, get every
 // check.
-func newCompiler(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilities) *ast.Compiler {
+func newCompiler(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilities, rewritten map[string]bool) *ast.Compiler {
 	c := ast.NewCompiler().WithCapabilities(caps)
 	if prechecked(p, lib) {
 		c = c.WithSkipStages(checkOnlyStages...)
+	}
+	if rewritten != nil {
+		c = c.WithStageAfterID(ast.StageResolveRefs, ast.CompilerStageDefinition{Name: "RewriteFactRefs", MetricName: "compile_stage_rewrite_fact_refs", Stage: rewriteFactRefs(rewritten)})
 	}
 	return c
 }

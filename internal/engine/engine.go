@@ -49,6 +49,9 @@ type Options struct {
 	// second core (a Lambda function under 3,538 MB, whose GOMAXPROCS still reads 2) pays
 	// for in time.
 	Cores int
+	// asWritten compiles every pack as written, without rewriteFactRefs (the engine's
+	// reference copy, factrefs.go).
+	asWritten bool
 }
 
 // Engine evaluates loaded rules against CloudTrail records. It is safe for concurrent use.
@@ -70,6 +73,9 @@ type Engine struct {
 	// the lib modules the caller's query reaches (partition.go), so a joint query on any of
 	// them may resolve the caller too (batch.go). Nil when the lib was compiled on its own.
 	libCompilers []*ast.Compiler
+	// reference is the engine compiled as written, without rewriteFactRefs, for a record
+	// without input.facts (factrefs.go); built on first use.
+	reference *referenceEngine
 }
 
 // compiledPack is one pack as New compiled it.
@@ -84,6 +90,9 @@ type Compiled struct {
 	Rule     *rule.Rule
 	query    *query        // binds the rule's alert set
 	compiler *ast.Compiler // its pack's (its part's, partition.go), shared with the others'
+	// factRefs: the rule reads the derived facts from input.facts directly (factrefs.go), so
+	// a record without them is evaluated by the engine's reference copy.
+	factRefs bool
 }
 
 // PackError reports a pack that failed to compile or prepare; the engine runs without it.
@@ -110,6 +119,13 @@ func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []erro
 	if e.deadline <= 0 {
 		e.deadline = DefaultDeadline
 	}
+	if !opts.asWritten {
+		asWritten := opts
+		asWritten.asWritten, asWritten.Reuse = true, nil
+		packs := slices.Clone(packs)
+		bg := context.WithoutCancel(ctx)
+		e.reference = &referenceEngine{build: func() (*Engine, []error) { return New(bg, packs, asWritten) }}
+	}
 	caps := rule.Capabilities() // computed once: it copies every builtin's declaration
 	var errs []error
 	var libCompilers []*ast.Compiler // a pack's compilers holding the lib, for the lib queries
@@ -121,7 +137,7 @@ func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []erro
 		if prev := opts.Reuse.compiledPack(p, opts.Lib); prev != nil {
 			compiled, compilers = prev.rules, prev.compilers
 		} else {
-			compiled, compilers, err = compilePack(p, opts.Lib, caps, opts.Cores)
+			compiled, compilers, err = compilePack(p, opts.Lib, caps, opts.Cores, !opts.asWritten && readsFactsDirectly(p, opts.Lib))
 		}
 		if err == nil {
 			err = claimIDs(ids, p)
@@ -218,10 +234,10 @@ func claimIDs(ids map[string]string, p *rule.Pack) error {
 // compilePack compiles p with lib: on one compiler, or, for a pack the build checked whole
 // when cores (Options.Cores) allow two at once, split over splitCompilers (partition.go).
 // It returns p's rules compiled, in p.Rules order, and the compilers.
-func compilePack(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilities, cores int) ([]*Compiled, []*ast.Compiler, error) {
+func compilePack(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilities, cores int, factRefs bool) ([]*Compiled, []*ast.Compiler, error) {
 	parts := []*part{{rules: p.Rules, modules: packModules(p, lib)}}
 	if !prechecked(p, lib) {
-		return compileParts(p, lib, caps, parts)
+		return compileParts(p, lib, caps, parts, factRefs)
 	}
 	procs := runtime.GOMAXPROCS(0)
 	if cores <= 0 {
@@ -230,7 +246,7 @@ func compilePack(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilitie
 	if cores = min(cores, procs); cores > 1 {
 		parts = splitPack(p, lib, min(cores, splitCompilers))
 	}
-	return compileParts(p, lib, caps, parts)
+	return compileParts(p, lib, caps, parts, factRefs)
 }
 
 // prepareLib prepares the lib queries on compiler, or, when it is nil (no pack carries

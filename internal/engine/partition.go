@@ -306,7 +306,7 @@ func constPrefix(ref ast.Ref) ast.Ref {
 // compileParts compiles each part on its own compiler, each on its own goroutine when there
 // are several, and prepares the query of each part's rules. It returns p's rules compiled,
 // in p.Rules order, and the compilers, in parts order.
-func compileParts(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilities, parts []*part) ([]*Compiled, []*ast.Compiler, error) {
+func compileParts(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilities, parts []*part, factRefs bool) ([]*Compiled, []*ast.Compiler, error) {
 	type result struct {
 		rules    []*Compiled
 		compiler *ast.Compiler
@@ -315,7 +315,11 @@ func compileParts(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabiliti
 	results := make([]result, len(parts))
 	compile := func(i int) {
 		pt := parts[i]
-		c := newCompiler(p, lib, caps)
+		var rewritten map[string]bool
+		if factRefs {
+			rewritten = map[string]bool{}
+		}
+		c := newCompiler(p, lib, caps, rewritten)
 		if c.Compile(copyModules(pt.modules)); c.Failed() {
 			results[i].err = fmt.Errorf("compile: %w", c.Errors)
 			return
@@ -327,7 +331,7 @@ func compileParts(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabiliti
 				results[i].err = fmt.Errorf("prepare %s (%s): %w", r.ID, r.File, err)
 				return
 			}
-			out = append(out, &Compiled{Rule: r, query: q, compiler: c})
+			out = append(out, &Compiled{Rule: r, query: q, compiler: c, factRefs: rewritten[r.File]})
 		}
 		results[i] = result{rules: out, compiler: c}
 	}

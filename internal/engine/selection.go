@@ -109,6 +109,9 @@ func containsString(list []string, s string) bool {
 // out (Without), and the rules of a OneByOne selection, are evaluated one by one. With
 // Options.PackDeadline, the rules of each pack but the trusted team's share that deadline.
 func (e *Engine) Evaluate(ctx context.Context, sel Selection, input ast.Value) ([]Finding, []error) {
+	if e.reference != nil && !hasFacts(input) && sel.readsFacts() {
+		return e.evaluateReference(ctx, sel, input)
+	}
 	if sel.s == nil {
 		return e.evalOneByOne(ctx, sel.Rules(), input, nil, nil)
 	}
@@ -147,4 +150,15 @@ func (e *Engine) Evaluate(ctx context.Context, sel Selection, input ast.Value) (
 		}
 	}
 	return findings, errs
+}
+
+// readsFacts reports whether some rule of sel reads the derived facts from input.facts
+// directly (factrefs.go).
+func (sel Selection) readsFacts() bool {
+	for _, c := range sel.Rules() {
+		if c.factRefs {
+			return true
+		}
+	}
+	return false
 }
