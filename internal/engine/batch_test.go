@@ -4,15 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/trailhound/trailhound/internal/bench/synth"
-	"github.com/trailhound/trailhound/internal/event"
 	"github.com/trailhound/trailhound/internal/rule"
 )
 
@@ -24,27 +21,7 @@ func TestBatchMatchesOneByOne(t *testing.T) {
 	// A deadline no evaluation comes near, however busy the machine: the comparison is of
 	// results, and a joint evaluation cut by the deadline would fall back (TestBatchFallsBackPerRule).
 	e := benchEngineWith(t, Options{Deadline: 10 * time.Minute})
-	var recs []event.Record
-	for _, f := range corpusFiles(t) {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rec, err := range event.RecordsBytes(f, b) {
-			if err == nil {
-				recs = append(recs, rec)
-			}
-		}
-	}
-	c := synth.Default()
-	c.Records, c.Files, c.IAMPercent = 4000, 4, 10
-	for key, raw := range synth.IAMRecords(c) {
-		for rec, err := range event.RecordsBytes(key, raw) {
-			if err == nil {
-				recs = append(recs, rec)
-			}
-		}
-	}
+	recs := comparisonRecords(t)
 	joint, findings, actors := 0, 0, 0
 	for _, rec := range recs {
 		sel := e.Select(rec.EventSource, rec.EventName)

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"os"
 	"reflect"
 	"regexp"
 	"testing"
@@ -11,8 +10,6 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
-	"github.com/trailhound/trailhound/internal/bench/synth"
-	"github.com/trailhound/trailhound/internal/event"
 	"github.com/trailhound/trailhound/internal/rule"
 	"github.com/trailhound/trailhound/rules"
 )
@@ -106,27 +103,7 @@ func TestFactRefsEvaluateAsWritten(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	var recs []event.Record
-	for _, f := range corpusFiles(t) {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rec, err := range event.RecordsBytes(f, b) {
-			if err == nil {
-				recs = append(recs, rec)
-			}
-		}
-	}
-	c := synth.Default()
-	c.Records, c.Files, c.IAMPercent = 2000, 2, 10
-	for key, raw := range synth.IAMRecords(c) {
-		for rec, err := range event.RecordsBytes(key, raw) {
-			if err == nil {
-				recs = append(recs, rec)
-			}
-		}
-	}
+	recs := comparisonRecords(t)
 	findings, declined, reference := 0, 0, 0
 	for _, rec := range recs {
 		sel, wsel := e.Select(rec.EventSource, rec.EventName), w.Select(rec.EventSource, rec.EventName)
