@@ -1,8 +1,6 @@
 package rule
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"hash/crc32"
 	"io/fs"
@@ -15,9 +13,10 @@ import (
 // This file holds package annotations read ahead of time. Parsing a module's METADATA YAML is
 // about 40% of parsing the embedded pack, and the pack does not change after the binary is
 // built, so its annotations are read when it is built (internal/rule/builtin's generated
-// table) and parsing at start skips the YAML. An entry is used only for the exact source it
-// was read from: a stale entry (a module changed and the table not regenerated) is ignored and
-// the module parsed with its annotations, so a table can make a load slower, never different.
+// table, a Go literal written by internal/rule/prereadgen) and parsing at start skips the
+// YAML. An entry is used only for the exact source it was read from: a stale entry (a module
+// changed and the table not regenerated) is ignored and the module parsed with its
+// annotations, so a table can make a load slower, never different.
 
 // Preread holds modules' package annotations read ahead of time, keyed by file name as Load
 // names it (prefix joined with the path in the file system).
@@ -30,16 +29,16 @@ type Preread map[string]PrereadModule
 // not against a forger); SHA-256 of the pack would cost a cold start about 2% of its
 // instructions.
 type PrereadModule struct {
-	Size  int          `json:"size"`
-	CRC32 uint32       `json:"crc32"`
-	Rule  *PrereadRule `json:"rule,omitempty"`
+	Size  int
+	CRC32 uint32
+	Rule  *PrereadRule
 }
 
 // PrereadRule is a rule's metadata as Load reads it from the module's METADATA block.
 type PrereadRule struct {
-	Title       string   `json:"title"`
-	Description string   `json:"description,omitempty"`
-	Custom      Metadata `json:"custom"`
+	Title       string
+	Description string
+	Custom      Metadata
 }
 
 // matches reports whether the entry was read from src.
@@ -96,26 +95,4 @@ func ReadPreread(prefix string, fsys fs.FS) (Preread, error) {
 		return nil
 	})
 	return out, err
-}
-
-// DecodePreread reads a table written by EncodePreread.
-func DecodePreread(b []byte) (Preread, error) {
-	var p Preread
-	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, fmt.Errorf("decode preread annotations: %w", err)
-	}
-	return p, nil
-}
-
-// EncodePreread writes p as indented JSON, keys sorted, so that a regenerated table diffs
-// cleanly.
-func EncodePreread(p Preread) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "\t")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(p); err != nil {
-		return nil, fmt.Errorf("encode preread annotations: %w", err)
-	}
-	return buf.Bytes(), nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/trailhound/trailhound/internal/rule"
+	"github.com/trailhound/trailhound/internal/rule/prereadgen"
 	"github.com/trailhound/trailhound/rules"
 )
 
@@ -34,27 +35,55 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-var update = flag.Bool("update", false, "rewrite metadata.json from the embedded pack")
+var update = flag.Bool("update", false, "rewrite "+prereadFile+" from the embedded pack")
 
-// TestPrereadCurrent keeps metadata.json equal to the annotations of the embedded pack, so
-// that no start parses METADATA YAML (a stale entry would only be ignored, at that cost).
+// prereadFile is the generated table: prereadTable, written by TestPrereadCurrent -update.
+const prereadFile = "preread_gen.go"
+
+// TestPrereadCurrent keeps the generated table equal to the annotations of the embedded pack,
+// so that no start parses METADATA YAML (a stale entry would only be ignored, at that cost):
+// the table compiled into this test equals what rule.ReadPreread reads from the pack, and
+// preread_gen.go is byte for byte what the generator writes for it. With -update
+// (go generate ./internal/rule/builtin/) it rewrites preread_gen.go instead.
 func TestPrereadCurrent(t *testing.T) {
 	want, err := rule.ReadPreread("rules", rules.FS)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := rule.EncodePreread(want)
+	src, err := prereadgen.Source("builtin", "prereadTable",
+		"prereadTable returns the embedded pack's package annotations as rule.ReadPreread read\nthem when this file was generated.",
+		"TestPrereadCurrent (go generate ./internal/rule/builtin/)", want)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if *update {
-		if err := os.WriteFile("metadata.json", b, 0o644); err != nil {
+		if err := os.WriteFile(prereadFile, src, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
-	if !bytes.Equal(b, prereadJSON) {
-		t.Fatal("metadata.json is not the embedded pack's annotations: run go generate ./internal/rule/builtin/")
+	const regenerate = "run go generate ./internal/rule/builtin/ and commit " + prereadFile
+	if got := prereadTable(); !reflect.DeepEqual(got, want) {
+		for name, e := range want {
+			if g, ok := got[name]; !ok {
+				t.Errorf("%s: missing from the table", name)
+			} else if !reflect.DeepEqual(g, e) {
+				t.Errorf("%s: table %+v, pack %+v", name, g, e)
+			}
+		}
+		for name := range got {
+			if _, ok := want[name]; !ok {
+				t.Errorf("%s: in the table, not in the pack", name)
+			}
+		}
+		t.Fatal("the generated table is not the embedded pack's annotations: " + regenerate)
+	}
+	onDisk, err := os.ReadFile(prereadFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(onDisk, src) {
+		t.Fatal(prereadFile + " is not what the generator writes for the embedded pack: " + regenerate)
 	}
 }
 
@@ -70,7 +99,7 @@ func TestPrereadLoadsAlike(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(preread()) != len(without.Modules) {
-		t.Fatalf("the preread table holds %d modules, the pack %d: run go generate ./internal/rule/builtin/ and commit metadata.json", len(preread()), len(without.Modules))
+		t.Fatalf("the preread table holds %d modules, the pack %d: run go generate ./internal/rule/builtin/ and commit "+prereadFile, len(preread()), len(without.Modules))
 	}
 	if !reflect.DeepEqual(with.Rules, without.Rules) {
 		for i := range without.Rules {
