@@ -28,15 +28,17 @@ var checkOnlyStages = []ast.StageID{
 
 // newCompiler returns a compiler for pack p with lib. It skips checkOnlyStages for a
 // prechecked pack, and with a rewritten map its rules read the derived facts directly
-// (factrefs.go; the map receives the modules changed); team and bundle packs, and anything compiled with another lib, get every
-// check.
+// (factrefs.go; the map receives the modules changed) and the lib rules nothing reaches then
+// are left out (prune.go); team and bundle packs, and anything compiled with another lib, get
+// every check and every lib rule.
 func newCompiler(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilities, rewritten map[string]bool) *ast.Compiler {
 	c := ast.NewCompiler().WithCapabilities(caps)
 	if prechecked(p, lib) {
 		c = c.WithSkipStages(checkOnlyStages...)
 	}
 	if rewritten != nil {
-		c = c.WithStageAfterID(ast.StageResolveRefs, ast.CompilerStageDefinition{Name: "RewriteFactRefs", MetricName: "compile_stage_rewrite_fact_refs", Stage: rewriteFactRefs(rewritten)})
+		c = c.WithStageAfterID(ast.StageResolveRefs, ast.CompilerStageDefinition{Name: "RewriteFactRefs", MetricName: "compile_stage_rewrite_fact_refs", Stage: rewriteFactRefs(rewritten)}).
+			WithStageAfterID(ast.StageResolveRefs, ast.CompilerStageDefinition{Name: "PruneLib", MetricName: "compile_stage_prune_lib", Stage: pruneLib(libQueries, nil)})
 	}
 	return c
 }

@@ -177,6 +177,7 @@ func splitPack(p *rule.Pack, lib map[string]*ast.Module, n int) []*part {
 var (
 	actorRef    = ast.MustParseRef(ActorQuery)
 	subjectsRef = ast.MustParseRef(SubjectsQuery)
+	libQueries  = []ast.Ref{actorRef, subjectsRef}
 )
 
 // libModule is a lib module as splitPack reads it.
