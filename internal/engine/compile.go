@@ -9,9 +9,10 @@ import (
 // checkOnlyStages are the stages of OPA's compiler that only check modules and change
 // nothing evaluation reads: they report unused or duplicate imports, keyword overrides, void
 // and undefined function calls, rule conflicts, recursion, type errors and unsafe or
-// deprecated builtins. The rewriting stages (local variables, safety reordering, rule and
-// comprehension indices) always run. Type checking of the queries the engine prepares still
-// runs, against the builtins' types.
+// deprecated builtins; and the stage that builds the rule dependency graph, which only the
+// recursion and type checks read. The rewriting stages (local variables, safety reordering,
+// rule and comprehension indices) always run. Type checking of the queries the engine
+// prepares still runs, against the builtins' types.
 var checkOnlyStages = []ast.StageID{
 	ast.StageCheckUnusedImports,
 	ast.StageCheckKeywordOverrides,
@@ -24,6 +25,7 @@ var checkOnlyStages = []ast.StageID{
 	ast.StageCheckUnsafeBuiltins,
 	ast.StageCheckDeprecatedBuiltins,
 	ast.StageBuildRequiredCapabilities,
+	ast.StageSetGraph, // a query's type check reads the graph only when it is there
 }
 
 // newCompiler returns a compiler for pack p with lib. It skips checkOnlyStages for a
