@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"strings"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/trailhound/trailhound/internal/rule"
@@ -40,14 +42,13 @@ func pruneUnreached(modules map[string]*ast.Module, queries []ast.Ref) int {
 	at := map[string][]*ast.Rule{}    // a rule's path -> the rules with that path
 	under := map[string][]*ast.Rule{} // a proper prefix of a rule's path -> the rules under it
 	var libMods []*ast.Module
-	var queue []ast.Ref
+	var queue []string // keys (pathKey) of data prefixes to follow
 	seen := map[string]bool{}
 	push := func(ref ast.Ref) bool {
 		if ref.HasPrefix(ast.DefaultRootRef) {
-			p := constPrefix(ref)
-			if k := p.String(); !seen[k] {
+			if k := pathKey(nil, ref); !seen[k] {
 				seen[k] = true
-				queue = append(queue, p)
+				queue = append(queue, k)
 			}
 		}
 		return false
@@ -61,11 +62,12 @@ func pruneUnreached(modules map[string]*ast.Module, queries []ast.Ref) int {
 		}
 		libMods = append(libMods, m)
 		for _, r := range m.Rules {
-			path := r.Path()
-			at[path.String()] = append(at[path.String()], r)
-			for i := 1; i < len(path); i++ {
-				k := path[:i].String()
-				under[k] = append(under[k], r)
+			k := pathKey(m.Package.Path, r.Head.Ref())
+			at[k] = append(at[k], r)
+			for i := range k {
+				if k[i] == keySep {
+					under[k[:i]] = append(under[k[:i]], r)
+				}
 			}
 		}
 	}
@@ -82,12 +84,15 @@ func pruneUnreached(modules map[string]*ast.Module, queries []ast.Ref) int {
 		}
 	}
 	for len(queue) > 0 {
-		p := queue[len(queue)-1]
+		k := queue[len(queue)-1]
 		queue = queue[:len(queue)-1]
-		for i := 1; i <= len(p); i++ {
-			reach(at[p[:i].String()])
+		for i := range k {
+			if k[i] == keySep {
+				reach(at[k[:i]])
+			}
 		}
-		reach(under[p.String()])
+		reach(at[k])
+		reach(under[k])
 	}
 	removed := 0
 	for _, m := range libMods {
@@ -103,4 +108,42 @@ func pruneUnreached(modules map[string]*ast.Module, queries []ast.Ref) int {
 		m.Rules = kept
 	}
 	return removed
+}
+
+// keySep separates the keys of a path in pathKey.
+const keySep = 0
+
+// pathKey returns the key of the data path pkg followed by ref (ref alone when pkg is nil),
+// up to its first term that is neither a string nor the variable that starts the path or
+// the rule's name: the root document's name and the keys, joined by keySep, so that the key
+// of a prefix of the path is the key cut before a keySep. A rule's path cut short so is a
+// prefix of its path, and any reference related by prefix to the path is related to it too:
+// cutting keeps more rules, never fewer.
+func pathKey(pkg, ref ast.Ref) string {
+	var b strings.Builder
+	for i := range len(pkg) + len(ref) {
+		var t *ast.Term
+		if i < len(pkg) {
+			t = pkg[i]
+		} else {
+			t = ref[i-len(pkg)]
+		}
+		var s string
+		switch v := t.Value.(type) {
+		case ast.String:
+			s = string(v)
+		case ast.Var:
+			if i != 0 && i != len(pkg) {
+				return b.String()
+			}
+			s = string(v)
+		default:
+			return b.String()
+		}
+		if i > 0 {
+			b.WriteByte(keySep)
+		}
+		b.WriteString(s)
+	}
+	return b.String()
 }
