@@ -9,9 +9,10 @@
 // offset and length into the module's source, so that the decoded text is a slice of the
 // source as the parser's is), the comments (the compiler parses METADATA from them when a
 // policy calls rego.metadata.*) and the module's Rego version span. Pointers the parser
-// shares (a location or term used in two places, the interned `true` of a generated rule
-// value) are shared alike after decoding. A kind or a sharing the encoder does not know is
-// an error when encoding, never a silent drop.
+// shares (a location, a location's tabs, a scalar term used in two places, the interned
+// `true` of a generated rule value) are shared alike after decoding. A kind or a sharing the
+// encoder does not know (any other node met twice) is an error when encoding, never a silent
+// drop.
 //
 // Decode reads what Encode wrote. It trusts nothing: a truncated or corrupt input is an
 // error, never a panic or a loop, and every count is capped by the input left before
@@ -570,6 +571,9 @@ func (e *encoder) term(t *ast.Term) error {
 		return nil
 	}
 	if i, ok := e.termIdx[t]; ok {
+		if !scalar(t.Value) {
+			return fmt.Errorf("term %v of kind %T shared between two places", t, t.Value)
+		}
 		e.byte(ptrRef)
 		e.uint(i)
 		return nil
@@ -783,6 +787,15 @@ func setElems(s ast.Set) ([]*ast.Term, error) {
 }
 
 var termPtr = reflect.TypeFor[*ast.Term]()
+
+// scalar reports whether v is a value without terms in it: the only kind of term shared.
+func scalar(v ast.Value) bool {
+	switch v.(type) {
+	case ast.Null, ast.Boolean, ast.Number, ast.String, ast.Var:
+		return true
+	}
+	return false
+}
 
 // Decode returns the module Encode wrote into b, for the module named file parsed from src.
 // The locations' and comments' texts are slices of one copy of src.
@@ -1262,7 +1275,14 @@ func (d *decoder) termAt(depth int) *ast.Term {
 			d.fail(fmt.Errorf("term %d of %d", i, len(d.termIdx)))
 			return nil
 		}
-		return d.termIdx[i]
+		// Only a scalar is shared (as the parser shares some): a reference to anything else,
+		// such as an enclosing term not yet decoded, would make a cycle or a DAG that
+		// hashing walks in exponential time.
+		if t := d.termIdx[i]; scalar(t.Value) {
+			return t
+		}
+		d.fail(errors.New("reference to a term that is not a scalar"))
+		return nil
 	case ptrNew:
 	default:
 		d.fail(errors.New("unknown term tag"))
