@@ -34,7 +34,13 @@ type Pack struct {
 	// testSources holds the *_test.rego files unparsed: evaluating rules never needs them, and
 	// parsing them would double the pack's cold start. Tests parses them on demand.
 	testSources map[string]string
+	// snapshotted counts the modules decoded from a snapshot rather than parsed.
+	snapshotted int
 }
+
+// Snapshotted returns how many of the pack's modules were decoded from a snapshot taken when
+// the binary was built (LoadPreread, PrereadModule.AST) rather than parsed.
+func (p *Pack) Snapshotted() int { return p.snapshotted }
 
 // Rule is one loaded rule: its metadata and where its Rego lives.
 type Rule struct {
@@ -59,10 +65,11 @@ func Load(name, team, prefix string, fsys fs.FS) (*Pack, error) {
 
 // LoadPreread is Load with the package annotations of some modules read ahead of time (at
 // build time, for the embedded pack): a module whose source matches its entry in pre is
-// parsed without its METADATA YAML (about 40% of the parse) and takes its rule's metadata
-// from the entry, as validated when the table was read; any other module is parsed and
-// validated as Load does. The result is the same as Load's, but for the modules' Annotations,
-// which no loaded module needs.
+// parsed without its METADATA YAML (about 40% of the parse), or decoded from the entry's AST
+// when it has one (parsed when the binary was built; decoding costs a small part of parsing),
+// and takes its rule's metadata from the entry, as validated when the table was read; any
+// other module is parsed and validated as Load does. The result is the same as Load's, but
+// for the modules' Annotations, which no loaded module needs.
 func LoadPreread(name, team, prefix string, fsys fs.FS, pre Preread) (*Pack, error) {
 	defer startgc.RelaxGC()()
 	p := &Pack{Name: name, Team: team, Modules: map[string]*ast.Module{}, testSources: map[string]string{}}
@@ -86,7 +93,7 @@ func LoadPreread(name, team, prefix string, fsys fs.FS, pre Preread) (*Pack, err
 			return nil
 		}
 		lf := &loadFile{name: display, src: string(src)}
-		if e, ok := pre[display]; ok && e.matches(lf.src) {
+		if e, ok := pre[display]; ok && e.matches(src) {
 			lf.pre = &e
 		}
 		files = append(files, lf)
@@ -100,6 +107,9 @@ func LoadPreread(name, team, prefix string, fsys fs.FS, pre Preread) (*Pack, err
 			continue
 		}
 		p.Modules[f.name] = f.mod
+		if f.snapshotted {
+			p.snapshotted++
+		}
 		if f.rule != nil {
 			p.Rules = append(p.Rules, f.rule)
 		}
@@ -125,6 +135,8 @@ type loadFile struct {
 	mod       *ast.Module
 	rule      *Rule
 	err       error
+	// snapshotted says that mod was decoded from the entry's AST rather than parsed.
+	snapshotted bool
 }
 
 // parseAll parses the files that have a source and no error, largest first, on up to
@@ -163,13 +175,16 @@ func parseAll(files []*loadFile, team string) {
 
 func (f *loadFile) parse(team string) {
 	if f.pre != nil {
-		if f.mod, f.err = parseModule(f.name, f.src, false); f.err != nil {
+		if f.mod = f.decodeSnapshot(); f.mod != nil {
+			f.snapshotted = true
+		} else if f.mod, f.err = parseModule(f.name, f.src, false); f.err != nil {
 			return
 		}
 		var ok bool
 		if f.rule, ok = f.pre.rule(f.name, team, f.mod); ok {
 			return
 		}
+		f.snapshotted = false
 	}
 	if f.mod, f.err = ParseModule(f.name, f.src); f.err != nil {
 		return

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/trailhound/trailhound/internal/rule/astsnap"
 )
 
 // This file holds package annotations read ahead of time. Parsing a module's METADATA YAML is
@@ -28,10 +30,17 @@ type Preread map[string]PrereadModule
 // the modules are built into the same binary, so it guards against a forgotten regeneration,
 // not against a forger); SHA-256 of the pack would cost a cold start about 2% of its
 // instructions.
+//
+// AST, when set, is the module itself parsed ahead of time (without its annotations, as
+// LoadPreread parses a module with an entry), in internal/rule/astsnap's binary form: Load
+// decodes it instead of parsing the source, and parses the source when it does not decode.
+// Whoever sets it vouches that it was parsed from the same source as the entry's (ReadSnapshot
+// gives each module's size and checksum for that).
 type PrereadModule struct {
 	Size  int
 	CRC32 uint32
 	Rule  *PrereadRule
+	AST   []byte
 }
 
 // PrereadRule is a rule's metadata as Load reads it from the module's METADATA block.
@@ -42,8 +51,8 @@ type PrereadRule struct {
 }
 
 // matches reports whether the entry was read from src.
-func (e PrereadModule) matches(src string) bool {
-	return e.Size == len(src) && e.CRC32 == crc32.ChecksumIEEE([]byte(src))
+func (e PrereadModule) matches(src []byte) bool {
+	return e.Size == len(src) && e.CRC32 == crc32.ChecksumIEEE(src)
 }
 
 // rule returns the rule the entry says mod defines, or ok false when the entry does not fit
@@ -95,4 +104,61 @@ func ReadPreread(prefix string, fsys fs.FS) (Preread, error) {
 		return nil
 	})
 	return out, err
+}
+
+// Snapshot holds modules parsed ahead of time, keyed by file name as Load names it: what a
+// build stores for the AST of LoadPreread's entries.
+type Snapshot map[string]SnapshotModule
+
+// SnapshotModule is one module parsed ahead of time: the length and CRC-32 (IEEE) of the
+// source it was parsed from, and the module parsed without its annotations, in
+// internal/rule/astsnap's binary form.
+type SnapshotModule struct {
+	Size  int
+	CRC32 uint32
+	AST   []byte
+}
+
+// ReadSnapshot parses every module (not tests) under fsys as LoadPreread parses a module with
+// a matching entry (Rego v1, annotations not processed), with file names as Load gives them
+// for prefix, and encodes it: what a build stores beside ReadPreread's table.
+func ReadSnapshot(prefix string, fsys fs.FS) (Snapshot, error) {
+	out := Snapshot{}
+	err := fs.WalkDir(fsys, ".", func(file string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(file, ".rego") || strings.HasSuffix(file, "_test.rego") {
+			return nil
+		}
+		display := path.Join(prefix, file)
+		src, err := fs.ReadFile(fsys, file)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", display, err)
+		}
+		mod, err := parseModule(display, string(src), false)
+		if err != nil {
+			return err
+		}
+		b, err := astsnap.Encode(mod, string(src))
+		if err != nil {
+			return fmt.Errorf("snapshot %s: %w", display, err)
+		}
+		out[display] = SnapshotModule{Size: len(src), CRC32: crc32.ChecksumIEEE(src), AST: b}
+		return nil
+	})
+	return out, err
+}
+
+// decodeSnapshot returns the module f's entry holds parsed ahead of time, or nil when it
+// holds none or it does not decode (then the source is parsed).
+func (f *loadFile) decodeSnapshot() *ast.Module {
+	if f.pre == nil || f.pre.AST == nil {
+		return nil
+	}
+	mod, err := astsnap.Decode(f.pre.AST, f.name, f.src)
+	if err != nil {
+		return nil
+	}
+	return mod
 }

@@ -134,7 +134,7 @@ func Encode(mod *ast.Module, src string) ([]byte, error) {
 			out = binary.AppendVarint(out, int64(t))
 		}
 	}
-	for _, n := range []int{len(e.locIdx), len(e.termIdx), e.exprs, e.comments} {
+	for _, n := range []int{len(e.locIdx), len(e.termIdx), e.exprs, e.comments, e.termSlots, e.exprSlots, e.rules} {
 		out = binary.AppendUvarint(out, uint64(n))
 	}
 	return append(out, e.buf...), nil
@@ -149,6 +149,9 @@ type encoder struct {
 	termIdx   map[*ast.Term]int
 	exprs     int
 	comments  int
+	rules     int                     // rules, else branches included
+	termSlots int                     // elements of every term list (references, calls, arguments, arrays, sets)
+	exprSlots int                     // elements of every body
 	seen      map[unsafe.Pointer]bool // every other node and slice array met, to refuse sharing
 	tabsIdx   map[unsafe.Pointer]int  // tabs arrays by their first element
 	tabsArr   [][]int                 // each tabs array, as long as its longest use
@@ -292,6 +295,7 @@ func (e *encoder) rule(r *ast.Rule) error {
 	if err := e.once(unsafe.Pointer(r), "rule"); err != nil {
 		return err
 	}
+	e.rules++
 	if len(r.Annotations) > 0 {
 		return errors.New("rule has annotations (parse it without ProcessAnnotation)")
 	}
@@ -350,6 +354,7 @@ func (e *encoder) body(b ast.Body) error {
 	if err := sliceLen(e, b, "body"); err != nil {
 		return err
 	}
+	e.exprSlots += len(b)
 	for _, x := range b {
 		if err := e.expr(x); err != nil {
 			return err
@@ -550,6 +555,7 @@ func (e *encoder) terms(ts []*ast.Term, what string) error {
 	if err := sliceLen(e, ts, what); err != nil {
 		return err
 	}
+	e.termSlots += len(ts)
 	for _, t := range ts {
 		if t == nil {
 			return fmt.Errorf("nil term in %s", what)
@@ -707,6 +713,7 @@ func (e *encoder) value(v ast.Value) error {
 // termList writes a list of non-nil terms: its length, then the terms.
 func (e *encoder) termList(ts []*ast.Term, what string) error {
 	e.uint(len(ts))
+	e.termSlots += len(ts)
 	for _, t := range ts {
 		if t == nil {
 			return fmt.Errorf("nil term in %s", what)
@@ -835,6 +842,67 @@ type decoder struct {
 	termSlab    []ast.Term
 	exprSlab    []ast.Expr
 	commentSlab []ast.Comment
+	ruleSlab    []ast.Rule
+	headSlab    []ast.Head
+	termSlots   []*ast.Term // the arrays of term lists
+	exprSlots   []*ast.Expr // the arrays of bodies
+
+	// boxed holds each string of the table as a Number, String and Var value once made: the
+	// values are immutable, so every term of the same value can hold the same interface.
+	boxed []ast.Value
+}
+
+// termSlice returns the next n elements of the term lists' slab, capped so that an append
+// copies.
+func (d *decoder) termSlice(n int) []*ast.Term {
+	if n > len(d.termSlots) {
+		d.fail(errors.New("more list elements than counted"))
+		return nil
+	}
+	s := d.termSlots[:n:n]
+	d.termSlots = d.termSlots[n:]
+	return s
+}
+
+// exprSlice is termSlice for bodies.
+func (d *decoder) exprSlice(n int) []*ast.Expr {
+	if n > len(d.exprSlots) {
+		d.fail(errors.New("more body elements than counted"))
+		return nil
+	}
+	s := d.exprSlots[:n:n]
+	d.exprSlots = d.exprSlots[n:]
+	return s
+}
+
+// Kinds of boxed values.
+const (
+	boxNumber = iota
+	boxString
+	boxVar
+)
+
+// scalar returns the value of the given kind for the next string of the table.
+func (d *decoder) scalar(kind int) ast.Value {
+	i := d.uint()
+	if i >= len(d.strs) {
+		d.fail(fmt.Errorf("string %d of %d", i, len(d.strs)))
+		return nil
+	}
+	if v := d.boxed[3*i+kind]; v != nil {
+		return v
+	}
+	var v ast.Value
+	switch kind {
+	case boxNumber:
+		v = ast.Number(d.strs[i])
+	case boxString:
+		v = ast.String(d.strs[i])
+	default:
+		v = ast.Var(d.strs[i])
+	}
+	d.boxed[3*i+kind] = v
+	return v
 }
 
 func (d *decoder) fail(err error) {
@@ -947,10 +1015,15 @@ func (d *decoder) module() (*ast.Module, error) {
 			d.tabs[i][j] = d.int()
 		}
 	}
-	nLocs, nTerms, nExprs, nComments := d.count(), d.count(), d.count(), d.count()
+	nLocs, nTerms, nExprs, nComments, nTermSlots, nExprSlots, nRules := d.count(), d.count(), d.count(), d.count(), d.count(), d.count(), d.count()
 	if d.err != nil {
 		return nil, d.err
 	}
+	d.termSlots = make([]*ast.Term, nTermSlots)
+	d.exprSlots = make([]*ast.Expr, nExprSlots)
+	d.boxed = make([]ast.Value, 3*len(d.strs))
+	d.ruleSlab = make([]ast.Rule, nRules)
+	d.headSlab = make([]ast.Head, nRules)
 	d.locSlab = make([]ast.Location, nLocs)
 	d.termSlab = make([]ast.Term, nTerms)
 	d.exprSlab = make([]ast.Expr, nExprs)
@@ -973,7 +1046,7 @@ func (d *decoder) module() (*ast.Module, error) {
 		imps := make([]ast.Import, n)
 		for i := range imps {
 			imp := &imps[i]
-			imp.Path = d.term()
+			imp.Path = d.need(d.term())
 			imp.Alias = ast.Var(d.str())
 			imp.Location = d.loc()
 			imp.AliasLocation = d.loc()
@@ -1043,8 +1116,13 @@ func (d *decoder) rule(depth int) *ast.Rule {
 		d.fail(errors.New("else chain too deep"))
 		return nil
 	}
-	r := &ast.Rule{Head: &ast.Head{}}
-	h := r.Head
+	if len(d.ruleSlab) == 0 || len(d.headSlab) == 0 {
+		d.fail(errors.New("more rules than counted"))
+		return nil
+	}
+	r, h := &d.ruleSlab[0], &d.headSlab[0]
+	d.ruleSlab, d.headSlab = d.ruleSlab[1:], d.headSlab[1:]
+	r.Head = h
 	flags := d.byte()
 	r.Default = flags&flagDefault != 0
 	h.Assign = flags&flagAssign != 0
@@ -1073,7 +1151,7 @@ func (d *decoder) body(depth int) ast.Body {
 	if n < 0 {
 		return nil
 	}
-	b := make(ast.Body, n)
+	b := ast.Body(d.exprSlice(n))
 	for i := range b {
 		if b[i] = d.expr(depth + 1); b[i] == nil {
 			return nil
@@ -1106,15 +1184,15 @@ func (d *decoder) expr(depth int) *ast.Expr {
 		ws := make([]ast.With, n)
 		for i := range ws {
 			w := &ws[i]
-			w.Target = d.term()
-			w.Value = d.term()
+			w.Target = d.need(d.term())
+			w.Value = d.need(d.term())
 			w.Location = d.loc()
 			x.With[i] = w
 		}
 	}
 	switch d.byte() {
 	case exprTerm:
-		x.Terms = d.termAt(depth + 1)
+		x.Terms = d.need(d.termAt(depth + 1))
 	case exprCall:
 		x.Terms = d.termsAt(depth + 1)
 	case exprSome:
@@ -1125,8 +1203,8 @@ func (d *decoder) expr(depth int) *ast.Expr {
 	case exprEvery:
 		ev := &ast.Every{}
 		ev.Key = d.termAt(depth + 1)
-		ev.Value = d.termAt(depth + 1)
-		ev.Domain = d.termAt(depth + 1)
+		ev.Value = d.need(d.termAt(depth + 1))
+		ev.Domain = d.need(d.termAt(depth + 1))
 		ev.Body = d.body(depth + 1)
 		ev.Location = d.loc()
 		x.Terms = ev
@@ -1226,6 +1304,15 @@ var emptyTabs = []int{}
 
 func (d *decoder) terms() []*ast.Term { return d.termsAt(0) }
 
+// need returns t, failing when it is nil: a term the parser always sets (OPA's hashing and
+// printing of the node would dereference it).
+func (d *decoder) need(t *ast.Term) *ast.Term {
+	if t == nil {
+		d.fail(errors.New("missing term"))
+	}
+	return t
+}
+
 func (d *decoder) term() *ast.Term { return d.termAt(0) }
 
 func (d *decoder) termsAt(depth int) []*ast.Term {
@@ -1233,7 +1320,7 @@ func (d *decoder) termsAt(depth int) []*ast.Term {
 	if n < 0 {
 		return nil
 	}
-	ts := make([]*ast.Term, n)
+	ts := d.termSlice(n)
 	for i := range ts {
 		if ts[i] = d.termAt(depth); ts[i] == nil {
 			d.fail(errors.New("nil term in a list"))
@@ -1246,7 +1333,7 @@ func (d *decoder) termsAt(depth int) []*ast.Term {
 // termList reads what encoder.termList wrote.
 func (d *decoder) termList(depth int) []*ast.Term {
 	n := d.count()
-	ts := make([]*ast.Term, n)
+	ts := d.termSlice(n)
 	for i := range ts {
 		if ts[i] = d.termAt(depth); ts[i] == nil {
 			d.fail(errors.New("nil term in a list"))
@@ -1312,11 +1399,11 @@ func (d *decoder) value(depth int) ast.Value {
 	case valFalse:
 		return ast.InternedBooleanFalseValue
 	case valNumber:
-		return ast.Number(d.str())
+		return d.scalar(boxNumber)
 	case valString:
-		return ast.String(d.str())
+		return d.scalar(boxString)
 	case valVar:
-		return ast.Var(d.str())
+		return d.scalar(boxVar)
 	case valRef:
 		return ast.Ref(d.termsAt(depth))
 	case valCall:
@@ -1349,18 +1436,18 @@ func (d *decoder) value(depth int) ast.Value {
 		return ast.NewSet(ts...)
 	case valArrayCompr:
 		c := &ast.ArrayComprehension{}
-		c.Term = d.termAt(depth)
+		c.Term = d.need(d.termAt(depth))
 		c.Body = d.body(depth)
 		return c
 	case valSetCompr:
 		c := &ast.SetComprehension{}
-		c.Term = d.termAt(depth)
+		c.Term = d.need(d.termAt(depth))
 		c.Body = d.body(depth)
 		return c
 	case valObjectCompr:
 		c := &ast.ObjectComprehension{}
-		c.Key = d.termAt(depth)
-		c.Value = d.termAt(depth)
+		c.Key = d.need(d.termAt(depth))
+		c.Value = d.need(d.termAt(depth))
 		c.Body = d.body(depth)
 		return c
 	case valTemplate:

@@ -33,18 +33,28 @@ func TestLoad(t *testing.T) {
 			t.Fatalf("%s: the packs share a module", name)
 		}
 	}
+	// Every module was decoded from the snapshot, none parsed.
+	for _, p := range []*rule.Pack{first, second} {
+		if p.Snapshotted() != len(p.Modules) {
+			t.Fatalf("%d of %d modules decoded from the snapshot: run go generate ./internal/rule/builtin/ and commit %s", p.Snapshotted(), len(p.Modules), snapshotFile)
+		}
+	}
 }
 
-var update = flag.Bool("update", false, "rewrite "+prereadFile+" from the embedded pack")
+var update = flag.Bool("update", false, "rewrite "+prereadFile+" and "+snapshotFile+" from the embedded pack")
 
 // prereadFile is the generated table: prereadTable, written by TestPrereadCurrent -update.
 const prereadFile = "preread_gen.go"
 
-// TestPrereadCurrent keeps the generated table equal to the annotations of the embedded pack,
-// so that no start parses METADATA YAML (a stale entry would only be ignored, at that cost):
-// the table compiled into this test equals what rule.ReadPreread reads from the pack, and
-// preread_gen.go is byte for byte what the generator writes for it. With -update
-// (go generate ./internal/rule/builtin/) it rewrites preread_gen.go instead.
+// snapshotFile is the generated snapshot: astSnapshot, written by TestPrereadCurrent -update.
+const snapshotFile = "ast_gen.go"
+
+// TestPrereadCurrent keeps the generated table and snapshot equal to the annotations and
+// the parsed modules of the embedded pack, so that no start parses a module (a stale entry
+// would only be ignored, at that cost): the table and snapshot compiled into this test equal
+// what rule.ReadPreread and rule.ReadSnapshot read from the pack, and preread_gen.go and
+// ast_gen.go are byte for byte what the generator writes for them. With -update
+// (go generate ./internal/rule/builtin/) it rewrites both files instead.
 func TestPrereadCurrent(t *testing.T) {
 	want, err := rule.ReadPreread("rules", rules.FS)
 	if err != nil {
@@ -56,13 +66,46 @@ func TestPrereadCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	wantSnap, err := rule.ReadSnapshot("rules", rules.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snapSrc, err := prereadgen.SnapshotSource("builtin", "astSnapshot", "astBlob",
+		"astSnapshot returns the embedded pack's modules as rule.ReadSnapshot parsed and encoded them\nwhen this file was generated.",
+		"TestPrereadCurrent (go generate ./internal/rule/builtin/)", wantSnap)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if *update {
 		if err := os.WriteFile(prereadFile, src, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		if err := os.WriteFile(snapshotFile, snapSrc, 0o644); err != nil {
+			t.Fatal(err)
+		}
 		return
 	}
-	const regenerate = "run go generate ./internal/rule/builtin/ and commit " + prereadFile
+	const regenerate = "run go generate ./internal/rule/builtin/ and commit " + prereadFile + " and " + snapshotFile
+	if got := astSnapshot(); !reflect.DeepEqual(got, wantSnap) {
+		for name, e := range wantSnap {
+			if g, ok := got[name]; !ok {
+				t.Errorf("%s: missing from the snapshot", name)
+			} else if !reflect.DeepEqual(g, e) {
+				t.Errorf("%s: the snapshot's entry is not the module's", name)
+			}
+		}
+		for name := range got {
+			if _, ok := wantSnap[name]; !ok {
+				t.Errorf("%s: in the snapshot, not in the pack", name)
+			}
+		}
+		t.Fatal("the generated snapshot is not the embedded pack's modules: " + regenerate)
+	}
+	if onDisk, err := os.ReadFile(snapshotFile); err != nil {
+		t.Fatal(err)
+	} else if !bytes.Equal(onDisk, snapSrc) {
+		t.Fatal(snapshotFile + " is not what the generator writes for the embedded pack: " + regenerate)
+	}
 	if got := prereadTable(); !reflect.DeepEqual(got, want) {
 		for name, e := range want {
 			if g, ok := got[name]; !ok {
@@ -145,6 +188,9 @@ func TestPrereadStaleEntryIgnored(t *testing.T) {
 			t.Fatalf("%s: a stale entry was used", r.File)
 		}
 	}
+	if p.Snapshotted() != 0 {
+		t.Fatalf("%d modules decoded from stale entries", p.Snapshotted())
+	}
 	// And a matching entry is used: the same table with the real hashes gives its title.
 	for name, e := range preread() {
 		if e.Rule != nil {
@@ -177,4 +223,71 @@ func TestPrereadStaleEntryIgnored(t *testing.T) {
 	if !reflect.DeepEqual(p.Rules, without.Rules) {
 		t.Fatal("entries without their rule changed the rules")
 	}
+}
+
+// TestSnapshotStaleOrCorrupt: a snapshot entry read from another source is not attached to
+// the table, and an encoding that does not decode is parsed instead; either way the pack is
+// the one parsed from source.
+func TestSnapshotStaleOrCorrupt(t *testing.T) {
+	parsed, err := rule.LoadPreread("builtin", "builtin", "rules", rules.FS, prereadTable())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if parsed.Snapshotted() != 0 {
+		t.Fatalf("%d modules decoded from a table without a snapshot", parsed.Snapshotted())
+	}
+	stale := rule.Snapshot{}
+	for name, s := range astSnapshot() {
+		s.CRC32 = ^s.CRC32
+		stale[name] = s
+	}
+	for name, e := range withSnapshot(prereadTable(), stale) {
+		if e.AST != nil {
+			t.Fatalf("%s: a stale snapshot entry was attached", name)
+		}
+	}
+	corrupt := prereadTable()
+	for name, s := range astSnapshot() {
+		e := corrupt[name]
+		e.AST = s.AST[:len(s.AST)/2]
+		corrupt[name] = e
+	}
+	p, err := rule.LoadPreread("builtin", "builtin", "rules", rules.FS, corrupt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Snapshotted() != 0 {
+		t.Fatalf("%d modules decoded from truncated encodings", p.Snapshotted())
+	}
+	if !reflect.DeepEqual(p.Rules, parsed.Rules) || len(p.Modules) != len(parsed.Modules) {
+		t.Fatal("the pack loaded past corrupt encodings differs from the parsed one")
+	}
+	for name, m := range parsed.Modules {
+		if !m.Equal(p.Modules[name]) {
+			t.Errorf("%s: modules differ", name)
+		}
+	}
+}
+
+// BenchmarkLoad loads the embedded pack as the binary does (snapshot), and as it did before
+// the snapshot (parsed without METADATA, the preread table only), for a before/after in one
+// run: go test -run '^$' -bench Load -benchmem -cpu 1,2 ./internal/rule/builtin/
+func BenchmarkLoad(b *testing.B) {
+	b.Run("snapshot", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := load(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("parsed", func(b *testing.B) {
+		pre := prereadTable()
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := rule.LoadPreread("builtin", "builtin", "rules", rules.FS, pre); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
