@@ -1,7 +1,7 @@
 // Package builtin loads the embedded rule pack (rules/lib and rules/builtin). Importing it
-// starts loading the pack in the background during package initialisation, so that parsing
+// starts loading the pack in the background during package initialisation, so that loading
 // runs on another core while the rest of the program (the AWS SDK, OPA's builtins)
-// initialises: the first Load takes that result. Every later Load parses the pack afresh, so
+// initialises: the first Load takes that result. Every later Load loads the pack afresh, so
 // each caller owns its pack's modules, as with rule.Load.
 //
 // The pack's modules are parsed when the binary is built, not at start: their package
