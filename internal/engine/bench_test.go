@@ -10,6 +10,7 @@ import (
 	"github.com/trailhound/trailhound/internal/bench/synth"
 	"github.com/trailhound/trailhound/internal/event"
 	"github.com/trailhound/trailhound/internal/rule"
+	"github.com/trailhound/trailhound/internal/rule/builtin"
 	"github.com/trailhound/trailhound/rules"
 )
 
@@ -130,4 +131,28 @@ func BenchmarkEvaluate(b *testing.B) {
 func p50(d []time.Duration) time.Duration {
 	slices.Sort(d)
 	return d[len(d)/2]
+}
+
+// BenchmarkNewEmbedded measures New on the built-in pack as the detector compiles it (its
+// rules reading input.facts directly, the lib rules nothing reaches left out, split over two
+// compilers with two cores): the compile on a cold start's critical path. The pack is parsed
+// once, outside the loop; each compile works on its own copies of the modules.
+func BenchmarkNewEmbedded(b *testing.B) {
+	p, err := builtin.Load() // as the detector loads it: checked, its annotations read at build time
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, cores := range []int{1, 2} {
+		b.Run(map[int]string{1: "one-core", 2: "two-cores"}[cores], func(b *testing.B) {
+			if cores > runtime.GOMAXPROCS(0) {
+				b.Skip("needs GOMAXPROCS of at least 2")
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, errs := New(context.Background(), []*rule.Pack{p}, Options{Lib: p.Lib(), Cores: cores}); len(errs) > 0 {
+					b.Fatal(errs)
+				}
+			}
+		})
+	}
 }

@@ -9,9 +9,10 @@ import (
 // checkOnlyStages are the stages of OPA's compiler that only check modules and change
 // nothing evaluation reads: they report unused or duplicate imports, keyword overrides, void
 // and undefined function calls, rule conflicts, recursion, type errors and unsafe or
-// deprecated builtins. The rewriting stages (local variables, safety reordering, rule and
-// comprehension indices) always run. Type checking of the queries the engine prepares still
-// runs, against the builtins' types.
+// deprecated builtins; and the stage that builds the rule dependency graph, which only the
+// recursion and type checks read. The rewriting stages (local variables, safety reordering,
+// rule and comprehension indices) always run. Type checking of the queries the engine
+// prepares still runs, against the builtins' types.
 var checkOnlyStages = []ast.StageID{
 	ast.StageCheckUnusedImports,
 	ast.StageCheckKeywordOverrides,
@@ -24,19 +25,22 @@ var checkOnlyStages = []ast.StageID{
 	ast.StageCheckUnsafeBuiltins,
 	ast.StageCheckDeprecatedBuiltins,
 	ast.StageBuildRequiredCapabilities,
+	ast.StageSetGraph, // a query's type check reads the graph only when it is there
 }
 
 // newCompiler returns a compiler for pack p with lib. It skips checkOnlyStages for a
 // prechecked pack, and with a rewritten map its rules read the derived facts directly
-// (factrefs.go; the map receives the modules changed); team and bundle packs, and anything compiled with another lib, get every
-// check.
+// (factrefs.go; the map receives the modules changed) and the lib rules nothing reaches then
+// are left out (prune.go); team and bundle packs, and anything compiled with another lib, get
+// every check and every lib rule.
 func newCompiler(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilities, rewritten map[string]bool) *ast.Compiler {
 	c := ast.NewCompiler().WithCapabilities(caps)
 	if prechecked(p, lib) {
 		c = c.WithSkipStages(checkOnlyStages...)
 	}
 	if rewritten != nil {
-		c = c.WithStageAfterID(ast.StageResolveRefs, ast.CompilerStageDefinition{Name: "RewriteFactRefs", MetricName: "compile_stage_rewrite_fact_refs", Stage: rewriteFactRefs(rewritten)})
+		c = c.WithStageAfterID(ast.StageResolveRefs, ast.CompilerStageDefinition{Name: "RewriteFactRefs", MetricName: "compile_stage_rewrite_fact_refs", Stage: rewriteFactRefs(rewritten)}).
+			WithStageAfterID(ast.StageResolveRefs, ast.CompilerStageDefinition{Name: "PruneLib", MetricName: "compile_stage_prune_lib", Stage: pruneLib(libQueries, nil)})
 	}
 	return c
 }

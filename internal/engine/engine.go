@@ -254,7 +254,7 @@ func compilePack(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilitie
 func prepareLib(compiler *ast.Compiler, lib map[string]*ast.Module, caps *ast.Capabilities, queries ...string) ([]*query, *ast.Compiler, error) {
 	if compiler == nil {
 		compiler = ast.NewCompiler().WithCapabilities(caps)
-		if compiler.Compile(copyModules(lib)); compiler.Failed() {
+		if compiler.Compile(withoutComments(lib)); compiler.Failed() {
 			return nil, nil, fmt.Errorf("compile: %w", compiler.Errors)
 		}
 	}
@@ -269,15 +269,16 @@ func prepareLib(compiler *ast.Compiler, lib map[string]*ast.Module, caps *ast.Ca
 	return out, compiler, nil
 }
 
-// copyModules gives the compiler its own copies: it rewrites modules in place, and the same
-// parsed modules are compiled into several packs. Comments are left out (the METADATA blocks
-// were read at load; copying their text again for every pack is most of the copy's cost).
-func copyModules(in map[string]*ast.Module) map[string]*ast.Module {
+// withoutComments returns shallow copies of the modules without their comments, for a
+// compiler: ast.Compiler.Compile copies every module it is given before it rewrites it (the
+// same parsed modules are compiled into several packs and parts), and the comments, whose
+// METADATA blocks were read at load, would be most of what it copies.
+func withoutComments(in map[string]*ast.Module) map[string]*ast.Module {
 	out := make(map[string]*ast.Module, len(in))
 	for k, m := range in {
 		shallow := *m
 		shallow.Comments = nil
-		out[k] = shallow.Copy()
+		out[k] = &shallow
 	}
 	return out
 }

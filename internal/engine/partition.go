@@ -177,6 +177,7 @@ func splitPack(p *rule.Pack, lib map[string]*ast.Module, n int) []*part {
 var (
 	actorRef    = ast.MustParseRef(ActorQuery)
 	subjectsRef = ast.MustParseRef(SubjectsQuery)
+	libQueries  = []ast.Ref{actorRef, subjectsRef}
 )
 
 // libModule is a lib module as splitPack reads it.
@@ -320,7 +321,7 @@ func compileParts(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabiliti
 			rewritten = map[string]bool{}
 		}
 		c := newCompiler(p, lib, caps, rewritten)
-		if c.Compile(copyModules(pt.modules)); c.Failed() {
+		if c.Compile(withoutComments(pt.modules)); c.Failed() {
 			results[i].err = fmt.Errorf("compile: %w", c.Errors)
 			return
 		}
