@@ -10,7 +10,7 @@
 // parses no METADATA YAML and decodes nothing: rule.LoadPreread.
 package builtin
 
-//go:generate go test -run TestPrereadCurrent -update .
+//go:generate go run gen_preread.go
 
 import (
 	"sync"

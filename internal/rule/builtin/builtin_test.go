@@ -35,34 +35,29 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-var update = flag.Bool("update", false, "rewrite "+prereadFile+" from the embedded pack")
-
-// prereadFile is the generated table: prereadTable, written by TestPrereadCurrent -update.
-const prereadFile = "preread_gen.go"
+var update = flag.Bool("update", false, "rewrite "+prereadgen.BuiltinFile+" from the embedded pack")
 
 // TestPrereadCurrent keeps the generated table equal to the annotations of the embedded pack,
 // so that no start parses METADATA YAML (a stale entry would only be ignored, at that cost):
-// the table compiled into this test equals what rule.ReadPreread reads from the pack, and
-// preread_gen.go is byte for byte what the generator writes for it. With -update
-// (go generate ./internal/rule/builtin/) it rewrites preread_gen.go instead.
+// the table compiled into this test equals what rule.ReadPreread reads from the pack, and the
+// file is byte for byte what the generator writes for it. With -update it rewrites the file
+// instead, as go generate does.
 func TestPrereadCurrent(t *testing.T) {
 	want, err := rule.ReadPreread("rules", rules.FS)
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := prereadgen.Source("builtin", "prereadTable",
-		"prereadTable returns the embedded pack's package annotations as rule.ReadPreread read\nthem when this file was generated.",
-		"TestPrereadCurrent (go generate ./internal/rule/builtin/)", want)
+	src, err := prereadgen.Builtin()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if *update {
-		if err := os.WriteFile(prereadFile, src, 0o644); err != nil {
+		if err := os.WriteFile(prereadgen.BuiltinFile, src, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
-	const regenerate = "run go generate ./internal/rule/builtin/ and commit " + prereadFile
+	const regenerate = "run go generate ./internal/rule/builtin/ and commit " + prereadgen.BuiltinFile
 	if got := prereadTable(); !reflect.DeepEqual(got, want) {
 		for name, e := range want {
 			if g, ok := got[name]; !ok {
@@ -78,12 +73,12 @@ func TestPrereadCurrent(t *testing.T) {
 		}
 		t.Fatal("the generated table is not the embedded pack's annotations: " + regenerate)
 	}
-	onDisk, err := os.ReadFile(prereadFile)
+	onDisk, err := os.ReadFile(prereadgen.BuiltinFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(onDisk, src) {
-		t.Fatal(prereadFile + " is not what the generator writes for the embedded pack: " + regenerate)
+		t.Fatal(prereadgen.BuiltinFile + " is not what the generator writes for the embedded pack: " + regenerate)
 	}
 }
 
@@ -99,7 +94,7 @@ func TestPrereadLoadsAlike(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(preread()) != len(without.Modules) {
-		t.Fatalf("the preread table holds %d modules, the pack %d: run go generate ./internal/rule/builtin/ and commit "+prereadFile, len(preread()), len(without.Modules))
+		t.Fatalf("the preread table holds %d modules, the pack %d: run go generate ./internal/rule/builtin/ and commit "+prereadgen.BuiltinFile, len(preread()), len(without.Modules))
 	}
 	if !reflect.DeepEqual(with.Rules, without.Rules) {
 		for i := range without.Rules {
