@@ -56,7 +56,7 @@ func (s *selection) prepared(e *Engine) []*batch {
 		for _, b := range s.batches {
 			b.withActor = e.resolvesActor(b.rules[0].compiler)
 			if len(b.rules) > 1 || b.withActor {
-				b.query = prepareBatch(b.rules, b.withActor)
+				b.query = prepareBatch(b.rules, b.withActor, e.actorExpr)
 			}
 		}
 	})
@@ -64,10 +64,10 @@ func (s *selection) prepared(e *Engine) []*batch {
 }
 
 // prepareBatch prepares the query binding r0, r1, ... to the rules' alert sets and, with
-// actor, "actor" to a set holding lib.cloudtrail.actor when some alert set is not empty
+// actor, "actor" to a set holding the caller (actorExpr) when some alert set is not empty
 // (empty otherwise, so events no rule alerts on do not pay for it); nil when it cannot be
 // prepared (the rules are then evaluated one by one).
-func prepareBatch(rules []*Compiled, actor bool) *query {
+func prepareBatch(rules []*Compiled, actor bool, actorExpr string) *query {
 	bs := make([]binding, len(rules), len(rules)+1)
 	sets := make([]string, len(rules))
 	for i, c := range rules {
@@ -77,7 +77,7 @@ func prepareBatch(rules []*Compiled, actor bool) *query {
 	if actor {
 		// Iterating the alert sets costs nothing for an empty one and one cached lookup per
 		// finding; summing their sizes (count, +, >) was a builtin call per rule.
-		bs = append(bs, binding{"actor", fmt.Sprintf("{a | some r in [%s]; some _ in r; a := %s}", strings.Join(sets, ", "), ActorQuery)})
+		bs = append(bs, binding{"actor", fmt.Sprintf("{a | some r in [%s]; some _ in r; a := %s}", strings.Join(sets, ", "), actorExpr)})
 	}
 	q, err := prepareQuery(rules[0].compiler, bs...)
 	if err != nil {

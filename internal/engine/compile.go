@@ -30,10 +30,11 @@ var checkOnlyStages = []ast.StageID{
 
 // newCompiler returns a compiler for pack p with lib. It skips checkOnlyStages for a
 // prechecked pack, and with a rewritten map its rules read the derived facts directly
-// (factrefs.go; the map receives the modules changed) and the lib rules nothing reaches then
-// are left out (prune.go); team and bundle packs, and anything compiled with another lib, get
-// every check and every lib rule.
-func newCompiler(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilities, rewritten map[string]bool) *ast.Compiler {
+// (factrefs.go; the map receives the modules changed) and the lib rules that neither they nor
+// libQueries (the lib queries prepared or bound on the compiler: libQueryRoots) reach are left
+// out (prune.go); team and bundle packs, and anything compiled with another lib, get every
+// check and every lib rule.
+func newCompiler(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabilities, rewritten map[string]bool, libQueries []ast.Ref) *ast.Compiler {
 	c := ast.NewCompiler().WithCapabilities(caps)
 	if prechecked(p, lib) {
 		c = c.WithSkipStages(checkOnlyStages...)

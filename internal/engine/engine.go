@@ -73,6 +73,11 @@ type Engine struct {
 	// the lib modules the caller's query reaches (partition.go), so a joint query on any of
 	// them may resolve the caller too (batch.go). Nil when the lib was compiled on its own.
 	libCompilers []*ast.Compiler
+	// actorExpr is what the actor query and the joint queries evaluate for the caller:
+	// ActorQuery, or, when libCompilers read the derived facts directly (factrefs.go), the
+	// input.facts reference the lib's actor fact reads; a record without input.facts then
+	// has its caller resolved by the reference copy (Engine.Actor).
+	actorExpr string
 	// reference is the engine compiled as written, without rewriteFactRefs, for a record
 	// without input.facts (factrefs.go); built on first use.
 	reference *referenceEngine
@@ -129,15 +134,17 @@ func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []erro
 	caps := rule.Capabilities() // computed once: it copies every builtin's declaration
 	var errs []error
 	var libCompilers []*ast.Compiler // a pack's compilers holding the lib, for the lib queries
+	libFactRefs := false             // libCompilers read the derived facts directly
 	ids := map[string]string{}
 	for _, p := range packs {
 		var compiled []*Compiled
 		var compilers []*ast.Compiler
 		var err error
+		factRefs := !opts.asWritten && readsFactsDirectly(p, opts.Lib)
 		if prev := opts.Reuse.compiledPack(p, opts.Lib); prev != nil {
 			compiled, compilers = prev.rules, prev.compilers
 		} else {
-			compiled, compilers, err = compilePack(p, opts.Lib, caps, opts.Cores, !opts.asWritten && readsFactsDirectly(p, opts.Lib))
+			compiled, compilers, err = compilePack(p, opts.Lib, caps, opts.Cores, factRefs)
 		}
 		if err == nil {
 			err = claimIDs(ids, p)
@@ -148,7 +155,7 @@ func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []erro
 		}
 		e.packs[p] = &compiledPack{lib: maps.Clone(opts.Lib), rules: compiled, compilers: compilers}
 		if libCompilers == nil && carriesLibOnly(p, opts.Lib) {
-			libCompilers = compilers
+			libCompilers, libFactRefs = compilers, factRefs
 		}
 		for _, c := range compiled {
 			e.rules = append(e.rules, c)
@@ -168,13 +175,17 @@ func New(ctx context.Context, packs []*rule.Pack, opts Options) (*Engine, []erro
 		}
 	}
 	if r := opts.Reuse; len(opts.Lib) > 0 && r != nil && libCompilers != nil && slices.Equal(r.libCompilers, libCompilers) {
-		e.actor, e.subjects, e.libCompilers = r.actor, r.subjects, libCompilers
+		e.actor, e.subjects, e.libCompilers, e.actorExpr = r.actor, r.subjects, libCompilers, r.actorExpr
 	} else if len(opts.Lib) > 0 {
 		var first *ast.Compiler
+		e.actorExpr = ActorQuery
 		if len(libCompilers) > 0 {
 			first = libCompilers[0]
+			if libFactRefs {
+				e.actorExpr = actorExpr(opts.Lib)
+			}
 		}
-		if qs, compiler, err := prepareLib(first, opts.Lib, caps, ActorQuery, SubjectsQuery); err != nil {
+		if qs, compiler, err := prepareLib(first, opts.Lib, caps, e.actorExpr, SubjectsQuery); err != nil {
 			errs = append([]error{&PackError{Pack: "lib", Err: err}}, errs...)
 		} else {
 			e.actor, e.subjects = qs[0], qs[1]
@@ -378,6 +389,13 @@ var ErrNoLib = errors.New("no lib loaded: actor unresolved")
 func (e *Engine) Actor(ctx context.Context, input ast.Value) (map[string]any, error) {
 	if e.actor == nil {
 		return nil, ErrNoLib
+	}
+	if e.actorExpr != ActorQuery && e.reference != nil && !hasFacts(input) {
+		ref, err := e.reference.get()
+		if err != nil {
+			return nil, fmt.Errorf("resolve actor: %w", err)
+		}
+		return ref.Actor(ctx, input)
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.deadline)
 	defer cancel()

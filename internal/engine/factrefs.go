@@ -153,6 +153,16 @@ func readsFactsDirectly(p *rule.Pack, lib map[string]*ast.Module) bool {
 	return len(lib) > 0 && prechecked(p, lib)
 }
 
+// actorExpr returns what a compile reading the facts directly evaluates for the caller: the
+// input.facts reference of the lib's actor when it is a hybrid fact Go writes, else
+// ActorQuery.
+func actorExpr(lib map[string]*ast.Module) string {
+	if ref, ok := hybridFacts(lib)[ActorQuery]; ok {
+		return ref.String()
+	}
+	return ActorQuery
+}
+
 // hasFacts reports whether input carries input.facts at facts.Version, as Input sets it.
 func hasFacts(input ast.Value) bool {
 	obj, ok := input.(ast.Object)

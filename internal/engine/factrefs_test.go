@@ -103,13 +103,13 @@ func TestFactRefsEvaluateAsWritten(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
+	if e.actorExpr != "input.facts.cloudtrail.actor" || w.actorExpr != ActorQuery {
+		t.Fatalf("the caller is read from %s (rewritten) and %s (as written)", e.actorExpr, w.actorExpr)
+	}
 	recs := comparisonRecords(t)
-	findings, declined, reference := 0, 0, 0
+	findings, declined, reference, actors := 0, 0, 0, 0
 	for _, rec := range recs {
 		sel, wsel := e.Select(rec.EventSource, rec.EventName), w.Select(rec.EventSource, rec.EventName)
-		if sel.Len() == 0 {
-			continue
-		}
 		bad := eventTimeField.ReplaceAll(rec.Raw, []byte(`"eventTime":"2024-02-30T10:00:00Z"`))
 		inputs := map[string]func() (ast.Value, error){
 			"with facts": func() (ast.Value, error) { return Input(rec.Raw) },
@@ -130,6 +130,24 @@ func TestFactRefsEvaluateAsWritten(t *testing.T) {
 					declined++
 				}
 			}
+			// The lib queries: the caller (read from input.facts in e, by the reference copy
+			// without them) and the subjects.
+			gotA, errA := e.Actor(context.Background(), in)
+			wantA, werrA := w.Actor(context.Background(), in)
+			if !reflect.DeepEqual(gotA, wantA) || fmt.Sprint(errA) != fmt.Sprint(werrA) {
+				t.Fatalf("%s (%s): the caller differs: got %v %v, want %v %v", rec.Origin, kind, gotA, errA, wantA, werrA)
+			}
+			if len(gotA) > 0 {
+				actors++
+			}
+			gotS, errS := e.Subjects(context.Background(), in)
+			wantS, werrS := w.Subjects(context.Background(), in)
+			if !reflect.DeepEqual(gotS, wantS) || fmt.Sprint(errS) != fmt.Sprint(werrS) {
+				t.Fatalf("%s (%s): the subjects differ: got %v %v, want %v %v", rec.Origin, kind, gotS, errS, wantS, werrS)
+			}
+			if sel.Len() == 0 {
+				continue
+			}
 			gotF, gotE := e.Evaluate(context.Background(), sel, in)
 			wantF, wantE := w.Evaluate(context.Background(), wsel, in)
 			if !reflect.DeepEqual(gotF, wantF) || fmt.Sprint(gotE) != fmt.Sprint(wantE) {
@@ -138,7 +156,7 @@ func TestFactRefsEvaluateAsWritten(t *testing.T) {
 			findings += len(gotF)
 		}
 	}
-	if findings < 100 || declined < 10 || reference < 100 {
-		t.Fatalf("only %d findings, %d declined records, %d records without facts: the comparison proves little", findings, declined, reference)
+	if findings < 100 || declined < 10 || reference < 100 || actors < 100 {
+		t.Fatalf("only %d findings, %d declined records, %d records without facts, %d callers: the comparison proves little", findings, declined, reference, actors)
 	}
 }

@@ -177,7 +177,6 @@ func splitPack(p *rule.Pack, lib map[string]*ast.Module, n int) []*part {
 var (
 	actorRef    = ast.MustParseRef(ActorQuery)
 	subjectsRef = ast.MustParseRef(SubjectsQuery)
-	libQueries  = []ast.Ref{actorRef, subjectsRef}
 )
 
 // libModule is a lib module as splitPack reads it.
@@ -317,10 +316,11 @@ func compileParts(p *rule.Pack, lib map[string]*ast.Module, caps *ast.Capabiliti
 	compile := func(i int) {
 		pt := parts[i]
 		var rewritten map[string]bool
+		var roots []ast.Ref
 		if factRefs {
-			rewritten = map[string]bool{}
+			rewritten, roots = map[string]bool{}, libQueryRoots(lib, i == 0)
 		}
-		c := newCompiler(p, lib, caps, rewritten)
+		c := newCompiler(p, lib, caps, rewritten, roots)
 		if c.Compile(withoutComments(pt.modules)); c.Failed() {
 			results[i].err = fmt.Errorf("compile: %w", c.Errors)
 			return

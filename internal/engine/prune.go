@@ -14,13 +14,29 @@ import (
 // each hybrid fact) and by other facts: compiling them is a third of the pack's compile, on
 // the critical path of every cold start. A compiler stage after ResolveRefs and
 // rewriteFactRefs (pruneLib), when every reference is a full data path, follows the data
-// references from the pack's own modules (rules and helpers) and from the lib queries
-// (ActorQuery, SubjectsQuery) through the lib, and removes the lib rules it never reached.
+// references from the pack's own modules (rules and helpers) and from the lib queries the
+// compiler serves (libQueryRoots: the subjects, and the caller unless it is read from
+// input.facts) through the lib, and removes the lib rules it never reached.
 // Reaching is by prefix, as splitPack's libReached is, per rule: a reference reaches every
 // rule whose path it is a prefix of or extends (data.lib reaches the whole lib, data[x] the
 // whole tree), so what evaluation can read is never removed. Only the rewritten compile of a
 // prechecked pack prunes (the pack the build compiled whole with every check); the reference
 // copy compiled as written, team packs and bundles compile every lib rule.
+
+// libQueryRoots returns the lib queries a part of a compile reading the facts directly needs
+// besides its rules: the caller, which every joint query may bind, unless it is read from
+// input.facts (actorExpr), and, on the first part (where New prepares the lib queries), the
+// subjects.
+func libQueryRoots(lib map[string]*ast.Module, first bool) []ast.Ref {
+	var out []ast.Ref
+	if actorExpr(lib) == ActorQuery {
+		out = append(out, actorRef)
+	}
+	if first {
+		out = append(out, subjectsRef)
+	}
+	return out
+}
 
 // pruneLib returns the compiler stage that removes the lib rules nothing reaches (see the
 // file comment), with queries the lib queries prepared on the compiler besides the rules'.

@@ -16,7 +16,7 @@
 // different.
 package builtin
 
-//go:generate go test -run TestPrereadCurrent -update .
+//go:generate go run gen_preread.go
 
 import (
 	"sync"

@@ -36,33 +36,25 @@ func TestLoad(t *testing.T) {
 	// Every module was decoded from the snapshot, none parsed.
 	for _, p := range []*rule.Pack{first, second} {
 		if p.Snapshotted() != len(p.Modules) {
-			t.Fatalf("%d of %d modules decoded from the snapshot: run go generate ./internal/rule/builtin/ and commit %s", p.Snapshotted(), len(p.Modules), snapshotFile)
+			t.Fatalf("%d of %d modules decoded from the snapshot: run go generate ./internal/rule/builtin/ and commit %s", p.Snapshotted(), len(p.Modules), prereadgen.SnapshotFile)
 		}
 	}
 }
 
-var update = flag.Bool("update", false, "rewrite "+prereadFile+" and "+snapshotFile+" from the embedded pack")
-
-// prereadFile is the generated table: prereadTable, written by TestPrereadCurrent -update.
-const prereadFile = "preread_gen.go"
-
-// snapshotFile is the generated snapshot: astSnapshot, written by TestPrereadCurrent -update.
-const snapshotFile = "ast_gen.go"
+var update = flag.Bool("update", false, "rewrite "+prereadgen.BuiltinFile+" and "+prereadgen.SnapshotFile+" from the embedded pack")
 
 // TestPrereadCurrent keeps the generated table and snapshot equal to the annotations and
 // the parsed modules of the embedded pack, so that no start parses a module (a stale entry
 // would only be ignored, at that cost): the table and snapshot compiled into this test equal
-// what rule.ReadPreread and rule.ReadSnapshot read from the pack, and preread_gen.go and
-// ast_gen.go are byte for byte what the generator writes for them. With -update
-// (go generate ./internal/rule/builtin/) it rewrites both files instead.
+// what rule.ReadPreread and rule.ReadSnapshot read from the pack, and both files are byte for
+// byte what the generator writes for them. With -update it rewrites the files instead, as
+// go generate does.
 func TestPrereadCurrent(t *testing.T) {
 	want, err := rule.ReadPreread("rules", rules.FS)
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := prereadgen.Source("builtin", "prereadTable",
-		"prereadTable returns the embedded pack's package annotations as rule.ReadPreread read\nthem when this file was generated.",
-		"TestPrereadCurrent (go generate ./internal/rule/builtin/)", want)
+	src, err := prereadgen.Builtin()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,22 +62,20 @@ func TestPrereadCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snapSrc, err := prereadgen.SnapshotSource("builtin", "astSnapshot", "astBlob",
-		"astSnapshot returns the embedded pack's modules as rule.ReadSnapshot parsed and encoded them\nwhen this file was generated.",
-		"TestPrereadCurrent (go generate ./internal/rule/builtin/)", wantSnap)
+	snapSrc, err := prereadgen.BuiltinSnapshot()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if *update {
-		if err := os.WriteFile(prereadFile, src, 0o644); err != nil {
+		if err := os.WriteFile(prereadgen.BuiltinFile, src, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(snapshotFile, snapSrc, 0o644); err != nil {
+		if err := os.WriteFile(prereadgen.SnapshotFile, snapSrc, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
-	const regenerate = "run go generate ./internal/rule/builtin/ and commit " + prereadFile + " and " + snapshotFile
+	const regenerate = "run go generate ./internal/rule/builtin/ and commit " + prereadgen.BuiltinFile + " and " + prereadgen.SnapshotFile
 	if got := astSnapshot(); !reflect.DeepEqual(got, wantSnap) {
 		for name, e := range wantSnap {
 			if g, ok := got[name]; !ok {
@@ -101,10 +91,10 @@ func TestPrereadCurrent(t *testing.T) {
 		}
 		t.Fatal("the generated snapshot is not the embedded pack's modules: " + regenerate)
 	}
-	if onDisk, err := os.ReadFile(snapshotFile); err != nil {
+	if onDisk, err := os.ReadFile(prereadgen.SnapshotFile); err != nil {
 		t.Fatal(err)
 	} else if !bytes.Equal(onDisk, snapSrc) {
-		t.Fatal(snapshotFile + " is not what the generator writes for the embedded pack: " + regenerate)
+		t.Fatal(prereadgen.SnapshotFile + " is not what the generator writes for the embedded pack: " + regenerate)
 	}
 	if got := prereadTable(); !reflect.DeepEqual(got, want) {
 		for name, e := range want {
@@ -121,12 +111,12 @@ func TestPrereadCurrent(t *testing.T) {
 		}
 		t.Fatal("the generated table is not the embedded pack's annotations: " + regenerate)
 	}
-	onDisk, err := os.ReadFile(prereadFile)
+	onDisk, err := os.ReadFile(prereadgen.BuiltinFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(onDisk, src) {
-		t.Fatal(prereadFile + " is not what the generator writes for the embedded pack: " + regenerate)
+		t.Fatal(prereadgen.BuiltinFile + " is not what the generator writes for the embedded pack: " + regenerate)
 	}
 }
 
@@ -142,7 +132,7 @@ func TestPrereadLoadsAlike(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(preread()) != len(without.Modules) {
-		t.Fatalf("the preread table holds %d modules, the pack %d: run go generate ./internal/rule/builtin/ and commit "+prereadFile, len(preread()), len(without.Modules))
+		t.Fatalf("the preread table holds %d modules, the pack %d: run go generate ./internal/rule/builtin/ and commit "+prereadgen.BuiltinFile, len(preread()), len(without.Modules))
 	}
 	if !reflect.DeepEqual(with.Rules, without.Rules) {
 		for i := range without.Rules {

@@ -1,10 +1,10 @@
 // Package prereadgen writes a rule.Preread table as Go source: a function returning the table
-// as one composite literal, so that a binary built with it decodes nothing at start
-// (internal/rule/builtin's generated table, rewritten by its TestPrereadCurrent). It writes
-// exactly the kinds the table's types use (structs with exported fields, pointers, slices,
-// maps with string keys, strings, integers, booleans) and refuses any other, so that a field
-// added to rule.Metadata of a kind it cannot write fails the generation instead of being left
-// out. No binary imports it: it pulls in go/format.
+// as one composite literal, so that a binary built with it decodes nothing at start. Builtin
+// writes internal/rule/builtin's table (for go generate, and for its TestPrereadCurrent, which
+// checks it). It writes exactly the kinds the table's types use (structs with exported fields,
+// pointers, slices, maps with string keys, strings, integers, booleans) and refuses any other,
+// so that a field added to rule.Metadata of a kind it cannot write fails the generation
+// instead of being left out. No binary imports it: it pulls in go/format.
 package prereadgen
 
 import (
@@ -19,7 +19,25 @@ import (
 	"time"
 
 	"github.com/trailhound/trailhound/internal/rule"
+	"github.com/trailhound/trailhound/rules"
 )
+
+// BuiltinFile is the file of internal/rule/builtin that holds the embedded pack's table.
+const BuiltinFile = "preread_gen.go"
+
+// Builtin returns the source of BuiltinFile: the function prereadTable returning what
+// rule.ReadPreread reads from the embedded pack (rules.FS, named as internal/rule/builtin
+// loads it). It does not import internal/rule/builtin, so it runs even when the file there no
+// longer compiles (a field of rule.Metadata renamed).
+func Builtin() ([]byte, error) {
+	p, err := rule.ReadPreread("rules", rules.FS)
+	if err != nil {
+		return nil, fmt.Errorf("read the embedded pack's annotations: %w", err)
+	}
+	return Source("builtin", "prereadTable",
+		"prereadTable returns the embedded pack's package annotations as rule.ReadPreread read\nthem when this file was generated.",
+		"go generate ./internal/rule/builtin/", p)
+}
 
 // Source returns a gofmt'd Go file of package pkg that declares
 //

@@ -9,7 +9,26 @@ import (
 	"strings"
 
 	"github.com/trailhound/trailhound/internal/rule"
+	"github.com/trailhound/trailhound/rules"
 )
+
+// SnapshotFile is the file of internal/rule/builtin that holds the embedded pack's AST
+// snapshot.
+const SnapshotFile = "ast_gen.go"
+
+// BuiltinSnapshot returns the source of SnapshotFile: the function astSnapshot returning what
+// rule.ReadSnapshot parses and encodes from the embedded pack (rules.FS, named as
+// internal/rule/builtin loads it), over the byte string astBlob. Like Builtin, it does not
+// import internal/rule/builtin.
+func BuiltinSnapshot() ([]byte, error) {
+	s, err := rule.ReadSnapshot("rules", rules.FS)
+	if err != nil {
+		return nil, fmt.Errorf("parse the embedded pack: %w", err)
+	}
+	return SnapshotSource("builtin", "astSnapshot", "astBlob",
+		"astSnapshot returns the embedded pack's modules as rule.ReadSnapshot parsed and encoded them\nwhen this file was generated.",
+		"go generate ./internal/rule/builtin/", s)
+}
 
 // blobLine is how many bytes of the blob one line of the generated string literal holds.
 const blobLine = 32
