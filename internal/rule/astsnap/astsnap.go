@@ -106,6 +106,12 @@ const (
 // back exactly: a node or value kind it does not know, annotations (the snapshot is of a
 // module parsed without them), a location whose text is not the source at its offset, a
 // pointer shared where the parser shares none.
+//
+// The form is: the version byte; the string table (its count, every length, then the bytes);
+// the tabs arrays (their count, then each one's length and elements); the counts of
+// locations, terms, expressions, comments, term list elements, body elements and rules, which
+// size the decoder's slabs; then the module, depth first. Integers are varints; a slice's
+// length is written one more than it is, 0 standing for nil.
 func Encode(mod *ast.Module, src string) ([]byte, error) {
 	if mod == nil || mod.Package == nil {
 		return nil, errors.New("encode module: no package")
