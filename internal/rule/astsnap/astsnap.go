@@ -377,6 +377,9 @@ func (e *encoder) expr(x *ast.Expr) error {
 		return err
 	}
 	e.exprs++
+	if err := parserState(x); err != nil {
+		return err
+	}
 	var flags byte
 	if x.Generated {
 		flags |= flagGenerated
@@ -726,6 +729,26 @@ func (e *encoder) termList(ts []*ast.Term, what string) error {
 		}
 		if err := e.term(t); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// compilerFields are the expression's unexported fields the compiler sets and the parser
+// leaves zero; the codec does not write them.
+var compilerFields = []string{"generatedFrom", "generates", "fromAssignment"}
+
+// parserState returns an error when x carries state the compiler set: a compiled module is
+// not what the codec writes.
+func parserState(x *ast.Expr) error {
+	v := reflect.ValueOf(x).Elem()
+	for _, name := range compilerFields {
+		f := v.FieldByName(name)
+		if !f.IsValid() {
+			return fmt.Errorf("expression without its %s field", name)
+		}
+		if !f.IsZero() {
+			return fmt.Errorf("expression with %s set (a compiled module)", name)
 		}
 	}
 	return nil

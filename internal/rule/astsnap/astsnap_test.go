@@ -101,3 +101,24 @@ func TestRoundTripSynthetic(t *testing.T) {
 		roundTrip(t, name, synthetic[name])
 	}
 }
+
+// TestEncodeRefusesCompiled: a module the compiler has rewritten carries state the codec
+// does not write (an expression's compiler bookkeeping), and Encode says so.
+func TestEncodeRefusesCompiled(t *testing.T) {
+	src := "package p\n\nx := y if {\n\ty := 1\n}\n"
+	mod := parse(t, "p.rego", src)
+	c := ast.NewCompiler()
+	if c.Compile(map[string]*ast.Module{"p.rego": mod}); c.Failed() {
+		t.Fatal(c.Errors)
+	}
+	_, err := Encode(c.Modules["p.rego"], src)
+	if err == nil {
+		t.Fatal("a compiled module was encoded")
+	}
+	if !strings.Contains(err.Error(), "a compiled module") {
+		t.Fatalf("refused for another reason: %v", err)
+	}
+	if _, err := Encode(parse(t, "p.rego", src), src); err != nil {
+		t.Fatal(err)
+	}
+}
