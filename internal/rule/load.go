@@ -34,13 +34,19 @@ type Pack struct {
 	// testSources holds the *_test.rego files unparsed: evaluating rules never needs them, and
 	// parsing them would double the pack's cold start. Tests parses them on demand.
 	testSources map[string]string
-	// snapshotted counts the modules decoded from a snapshot rather than parsed.
+	// snapshotted counts the modules decoded from a snapshot rather than parsed; snapErrs
+	// holds why the encodings that did not decode were not used.
 	snapshotted int
+	snapErrs    []error
 }
 
 // Snapshotted returns how many of the pack's modules were decoded from a snapshot taken when
 // the binary was built (LoadPreread, PrereadModule.AST) rather than parsed.
 func (p *Pack) Snapshotted() int { return p.snapshotted }
+
+// SnapshotErrors returns why the snapshot's encodings of some modules did not decode (those
+// modules were parsed instead), nil when every encoding given decoded.
+func (p *Pack) SnapshotErrors() error { return errors.Join(p.snapErrs...) }
 
 // Rule is one loaded rule: its metadata and where its Rego lives.
 type Rule struct {
@@ -110,6 +116,9 @@ func LoadPreread(name, team, prefix string, fsys fs.FS, pre Preread) (*Pack, err
 		if f.snapshotted {
 			p.snapshotted++
 		}
+		if f.snapErr != nil {
+			p.snapErrs = append(p.snapErrs, f.snapErr)
+		}
 		if f.rule != nil {
 			p.Rules = append(p.Rules, f.rule)
 		}
@@ -135,8 +144,10 @@ type loadFile struct {
 	mod       *ast.Module
 	rule      *Rule
 	err       error
-	// snapshotted says that mod was decoded from the entry's AST rather than parsed.
+	// snapshotted says that mod was decoded from the entry's AST rather than parsed; snapErr
+	// why the entry's AST did not decode.
 	snapshotted bool
+	snapErr     error
 }
 
 // parseAll parses the files that have a source and no error, largest first, on up to

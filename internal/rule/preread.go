@@ -151,13 +151,15 @@ func ReadSnapshot(prefix string, fsys fs.FS) (Snapshot, error) {
 }
 
 // decodeSnapshot returns the module f's entry holds parsed ahead of time, or nil when it
-// holds none or it does not decode (then the source is parsed).
+// holds none or it does not decode (then the source is parsed, and the error kept for
+// Pack.SnapshotErrors).
 func (f *loadFile) decodeSnapshot() *ast.Module {
 	if f.pre == nil || f.pre.AST == nil {
 		return nil
 	}
 	mod, err := astsnap.Decode(f.pre.AST, f.name, f.src)
 	if err != nil {
+		f.snapErr = err
 		return nil
 	}
 	return mod

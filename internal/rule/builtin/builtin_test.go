@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/trailhound/trailhound/internal/rule"
@@ -35,6 +36,9 @@ func TestLoad(t *testing.T) {
 	}
 	// Every module was decoded from the snapshot, none parsed.
 	for _, p := range []*rule.Pack{first, second} {
+		if err := p.SnapshotErrors(); err != nil {
+			t.Fatal(err)
+		}
 		if p.Snapshotted() != len(p.Modules) {
 			t.Fatalf("%d of %d modules decoded from the snapshot: run go generate ./internal/rule/builtin/ and commit %s", p.Snapshotted(), len(p.Modules), prereadgen.SnapshotFile)
 		}
@@ -248,6 +252,12 @@ func TestSnapshotStaleOrCorrupt(t *testing.T) {
 	}
 	if p.Snapshotted() != 0 {
 		t.Fatalf("%d modules decoded from truncated encodings", p.Snapshotted())
+	}
+	if err := p.SnapshotErrors(); err == nil || !strings.Contains(err.Error(), "truncated or corrupt") {
+		t.Fatalf("the truncated encodings' errors: %v", err)
+	}
+	if n := strings.Count(p.SnapshotErrors().Error(), "\n") + 1; n != len(p.Modules) {
+		t.Fatalf("%d errors for %d truncated encodings", n, len(p.Modules))
 	}
 	if !reflect.DeepEqual(p.Rules, parsed.Rules) || len(p.Modules) != len(parsed.Modules) {
 		t.Fatal("the pack loaded past corrupt encodings differs from the parsed one")
