@@ -98,7 +98,7 @@ func LoadPreread(name, team, prefix string, fsys fs.FS, pre Preread) (*Pack, err
 			p.testSources[display] = string(src)
 			return nil
 		}
-		lf := &loadFile{name: display, src: string(src)}
+		lf := &loadFile{name: display, raw: src}
 		if e, ok := pre[display]; ok && e.matches(src) {
 			lf.pre = &e
 		}
@@ -139,11 +139,14 @@ func LoadPreread(name, team, prefix string, fsys fs.FS, pre Preread) (*Pack, err
 // loadFile is one file of a pack being loaded: its source, then what parsing it gave (the
 // module and the rule it defines, or the error).
 type loadFile struct {
-	name, src string
-	pre       *PrereadModule // its annotation read ahead of time, when it matches src
-	mod       *ast.Module
-	rule      *Rule
-	err       error
+	name string
+	// raw is the source as read, owned by the load and never written: a module decoded from
+	// a snapshot has its locations' texts slice it (as a parsed one has the parser's copy).
+	raw  []byte
+	pre  *PrereadModule // its annotation read ahead of time, when it matches raw
+	mod  *ast.Module
+	rule *Rule
+	err  error
 	// snapshotted says that mod was decoded from the entry's AST rather than parsed; snapErr
 	// why the entry's AST did not decode.
 	snapshotted bool
@@ -160,7 +163,7 @@ func parseAll(files []*loadFile, team string) {
 		}
 	}
 	// Largest first, so that no worker is left with a large file at the end.
-	sort.SliceStable(todo, func(i, j int) bool { return len(todo[i].src) > len(todo[j].src) })
+	sort.SliceStable(todo, func(i, j int) bool { return len(todo[i].raw) > len(todo[j].raw) })
 	workers := min(runtime.GOMAXPROCS(0), len(todo))
 	if workers <= 1 {
 		for _, f := range todo {
@@ -188,7 +191,7 @@ func (f *loadFile) parse(team string) {
 	if f.pre != nil {
 		if f.mod = f.decodeSnapshot(); f.mod != nil {
 			f.snapshotted = true
-		} else if f.mod, f.err = parseModule(f.name, f.src, false); f.err != nil {
+		} else if f.mod, f.err = parseModule(f.name, string(f.raw), false); f.err != nil {
 			return
 		}
 		var ok bool
@@ -197,7 +200,7 @@ func (f *loadFile) parse(team string) {
 		}
 		f.snapshotted = false
 	}
-	if f.mod, f.err = ParseModule(f.name, f.src); f.err != nil {
+	if f.mod, f.err = ParseModule(f.name, string(f.raw)); f.err != nil {
 		return
 	}
 	f.rule, f.err = ruleFromModule(f.name, team, f.mod, packageAnnotation(f.mod))

@@ -157,7 +157,7 @@ func (f *loadFile) decodeSnapshot() *ast.Module {
 	if f.pre == nil || f.pre.AST == nil {
 		return nil
 	}
-	mod, err := astsnap.Decode(f.pre.AST, f.name, f.src)
+	mod, err := astsnap.DecodeAliasing(f.pre.AST, f.name, f.raw)
 	if err != nil {
 		f.snapErr = err
 		return nil

@@ -836,7 +836,13 @@ func scalar(v ast.Value) bool {
 // Decode returns the module Encode wrote into b, for the module named file parsed from src.
 // The locations' and comments' texts are slices of one copy of src.
 func Decode(b []byte, file, src string) (*ast.Module, error) {
-	d := &decoder{b: b, file: file, src: []byte(src)}
+	return DecodeAliasing(b, file, []byte(src))
+}
+
+// DecodeAliasing is Decode with the texts slicing src itself, which the caller must not
+// change afterwards: for a loader that owns the bytes it read the source into.
+func DecodeAliasing(b []byte, file string, src []byte) (*ast.Module, error) {
+	d := &decoder{b: b, file: file, src: src}
 	mod, err := d.module()
 	if err != nil {
 		return nil, fmt.Errorf("decode module %s: %w", file, err)
