@@ -35,8 +35,10 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
-// version is the first byte of every encoding; a change of format changes it.
-const version = 1
+// version is the first byte of every encoding; a change of format changes it, so that an
+// encoding generated before the change (a snapshot not regenerated) fails to decode and its
+// module is parsed, instead of decoding as something else.
+const version = 2
 
 // Tags of nilable, shareable pointers: a location or term is nil, new, or one met before.
 const (
@@ -147,21 +149,23 @@ func Encode(mod *ast.Module, src string) ([]byte, error) {
 }
 
 type encoder struct {
-	src, file string
-	buf       []byte
-	strs      map[string]int
-	strList   []string
-	locIdx    map[*ast.Location]int
-	termIdx   map[*ast.Term]int
-	exprs     int
-	comments  int
-	rules     int                     // rules, else branches included
-	termSlots int                     // elements of every term list (references, calls, arguments, arrays, sets)
-	exprSlots int                     // elements of every body
-	seen      map[unsafe.Pointer]bool // every other node and slice array met, to refuse sharing
-	tabsIdx   map[unsafe.Pointer]int  // tabs arrays by their first element
-	tabsArr   [][]int                 // each tabs array, as long as its longest use
-	mod       *ast.Module
+	src, file  string
+	buf        []byte
+	strs       map[string]int
+	strList    []string
+	locIdx     map[*ast.Location]int
+	termIdx    map[*ast.Term]int
+	exprs      int
+	comments   int
+	rules      int                     // rules, else branches included
+	termSlots  int                     // elements of every term list (references, calls, arguments, arrays, sets)
+	exprSlots  int                     // elements of every body
+	seen       map[unsafe.Pointer]bool // every other node and slice array met, to refuse sharing
+	tabsIdx    map[unsafe.Pointer]int  // tabs arrays by their first element
+	tabsArr    [][]int                 // each tabs array, as long as its longest use
+	lastRow    int                     // the row and offset of the location written last
+	lastOffset int
+	mod        *ast.Module
 }
 
 func (e *encoder) uint(n int) {
@@ -517,9 +521,11 @@ func (e *encoder) loc(l *ast.Location) error {
 		flags |= locTabs
 	}
 	e.byte(flags)
-	e.int(l.Row)
+	// Row and offset as differences from the location written before, which is near.
+	e.int(l.Row - e.lastRow)
 	e.int(l.Col)
-	e.int(l.Offset)
+	e.int(l.Offset - e.lastOffset)
+	e.lastRow, e.lastOffset = l.Row, l.Offset
 	if flags&locOwnFile == 0 {
 		e.str(l.File)
 	}
@@ -867,7 +873,9 @@ type decoder struct {
 	src  []byte
 	strs []string
 	tabs [][]int // the tabs arrays locations share
-	mod  *ast.Module
+
+	lastRow, lastOffset int // the row and offset of the location decoded last
+	mod                 *ast.Module
 
 	locIdx  []*ast.Location // every location decoded, by index
 	termIdx []*ast.Term     // every term decoded, by index
@@ -1301,9 +1309,10 @@ func (d *decoder) loc() *ast.Location {
 	d.locSlab = d.locSlab[1:]
 	d.locIdx = append(d.locIdx, l)
 	flags := d.byte()
-	l.Row = d.int()
+	l.Row = d.lastRow + d.int()
 	l.Col = d.int()
-	l.Offset = d.int()
+	l.Offset = d.lastOffset + d.int()
+	d.lastRow, d.lastOffset = l.Row, l.Offset
 	if flags&locOwnFile != 0 {
 		l.File = d.file
 	} else {
