@@ -1083,7 +1083,7 @@ func (d *decoder) module() (*ast.Module, error) {
 	}
 	mod.SetRegoVersionSpan(span)
 	mod.Package.Location = d.loc()
-	mod.Package.Path = d.terms()
+	mod.Package.Path = d.nonEmpty(d.terms())
 	if n := d.sliceLen(); n >= 0 {
 		mod.Imports = make([]*ast.Import, n)
 		imps := make([]ast.Import, n)
@@ -1237,10 +1237,10 @@ func (d *decoder) expr(depth int) *ast.Expr {
 	case exprTerm:
 		x.Terms = d.need(d.termAt(depth + 1))
 	case exprCall:
-		x.Terms = d.termsAt(depth + 1)
+		x.Terms = d.nonEmpty(d.termsAt(depth + 1))
 	case exprSome:
 		s := &ast.SomeDecl{}
-		s.Symbols = d.termsAt(depth + 1)
+		s.Symbols = d.nonEmpty(d.termsAt(depth + 1))
 		s.Location = d.loc()
 		x.Terms = s
 	case exprEvery:
@@ -1348,6 +1348,17 @@ var emptyTabs = []int{}
 
 func (d *decoder) terms() []*ast.Term { return d.termsAt(0) }
 
+// nonEmpty returns ts, failing when it is empty: a list the parser never leaves empty (a
+// reference, a call, a package path, a some declaration), whose first term OPA's methods
+// take without looking.
+func (d *decoder) nonEmpty(ts []*ast.Term) []*ast.Term {
+	if len(ts) == 0 {
+		d.fail(errors.New("empty reference, call or declaration"))
+		return nil
+	}
+	return ts
+}
+
 // need returns t, failing when it is nil: a term the parser always sets (OPA's hashing and
 // printing of the node would dereference it).
 func (d *decoder) need(t *ast.Term) *ast.Term {
@@ -1449,9 +1460,9 @@ func (d *decoder) value(depth int) ast.Value {
 	case valVar:
 		return d.scalar(boxVar)
 	case valRef:
-		return ast.Ref(d.termsAt(depth))
+		return ast.Ref(d.nonEmpty(d.termsAt(depth)))
 	case valCall:
-		return ast.Call(d.termsAt(depth))
+		return ast.Call(d.nonEmpty(d.termsAt(depth)))
 	case valArray:
 		ts := d.termsAt(depth)
 		if d.err != nil {
