@@ -4,7 +4,9 @@
 // checks it). It writes exactly the kinds the table's types use (structs with exported fields,
 // pointers, slices, maps with string keys, strings, integers, booleans) and refuses any other,
 // so that a field added to rule.Metadata of a kind it cannot write fails the generation
-// instead of being left out. No binary imports it: it pulls in go/format.
+// instead of being left out. It also writes a rule.Snapshot (SnapshotSource; BuiltinSnapshot
+// for internal/rule/builtin's): the modules' encodings as one byte string. No binary imports
+// it: it pulls in go/format.
 package prereadgen
 
 import (
