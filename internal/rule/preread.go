@@ -74,18 +74,7 @@ func (e PrereadModule) rule(file, team string, mod *ast.Module) (r *Rule, ok boo
 // for LoadPreread. A module Load would refuse is an error.
 func ReadPreread(prefix string, fsys fs.FS) (Preread, error) {
 	out := Preread{}
-	err := fs.WalkDir(fsys, ".", func(file string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || !strings.HasSuffix(file, ".rego") || strings.HasSuffix(file, "_test.rego") {
-			return nil
-		}
-		display := path.Join(prefix, file)
-		src, err := fs.ReadFile(fsys, file)
-		if err != nil {
-			return fmt.Errorf("read %s: %w", display, err)
-		}
+	err := walkModules(prefix, fsys, func(display string, src []byte) error {
 		mod, err := ParseModule(display, string(src))
 		if err != nil {
 			return err
@@ -124,18 +113,7 @@ type SnapshotModule struct {
 // for prefix, and encodes it: what a build stores beside ReadPreread's table.
 func ReadSnapshot(prefix string, fsys fs.FS) (Snapshot, error) {
 	out := Snapshot{}
-	err := fs.WalkDir(fsys, ".", func(file string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || !strings.HasSuffix(file, ".rego") || strings.HasSuffix(file, "_test.rego") {
-			return nil
-		}
-		display := path.Join(prefix, file)
-		src, err := fs.ReadFile(fsys, file)
-		if err != nil {
-			return fmt.Errorf("read %s: %w", display, err)
-		}
+	err := walkModules(prefix, fsys, func(display string, src []byte) error {
 		mod, err := parseModule(display, string(src), false)
 		if err != nil {
 			return err
@@ -148,6 +126,25 @@ func ReadSnapshot(prefix string, fsys fs.FS) (Snapshot, error) {
 		return nil
 	})
 	return out, err
+}
+
+// walkModules calls fn with the name Load gives each module (not tests) under fsys for
+// prefix, and its source, in walk order, and stops at the first error.
+func walkModules(prefix string, fsys fs.FS, fn func(display string, src []byte) error) error {
+	return fs.WalkDir(fsys, ".", func(file string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(file, ".rego") || strings.HasSuffix(file, "_test.rego") {
+			return nil
+		}
+		display := path.Join(prefix, file)
+		src, err := fs.ReadFile(fsys, file)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", display, err)
+		}
+		return fn(display, src)
+	})
 }
 
 // decodeSnapshot returns the module f's entry holds parsed ahead of time, or nil when it
